@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The one test command (README: "Testing"). On a clean machine it installs what the
+# tests need (a Python virtual environment with the official MCP SDK, the npm packages
+# of the conformance suite), then runs every check and test. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export CARGO_TERM_COLOR=never
+# One target directory for the workspace and every crate the end-to-end tests scaffold,
+# so shared dependencies are built once.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+start=$(date +%s)
+step() { echo; echo "==> $* ($(( $(date +%s) - start ))s)"; }
+
+step "installing test tools"
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+
+step "formatting"
+cargo fmt --all --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "workspace tests"
+cargo test --workspace --locked
+
+step "end-to-end tests"
+cargo build --locked -p mcpgen-cli
+export MCPGEN_BIN="$CARGO_TARGET_DIR/debug/mcpgen"
+.venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider --timeout 900
+
+step "all tests passed"
