@@ -161,6 +161,13 @@ impl Reader<'_> {
                     key.span,
                     format!("unknown key `{}` in {what}", key.value),
                 );
+                if key.value.contains(' ') {
+                    // `{ description: A, B }` reads `B` as a key: the comma ended the value.
+                    self.push(d.with_label("this looks like the rest of the previous value").with_help(
+                        "in a `{ ... }` mapping a comma ends an unquoted value: put the previous value in quotes",
+                    ));
+                    continue;
+                }
                 d = match did_you_mean(&key.value, known.iter().copied()) {
                     Some(best) => d.with_label(format!("did you mean `{best}`?")).with_help(format!(
                         "rename it to `{best}`; the keys of {what} are: {}",

@@ -74,6 +74,7 @@ pub struct EnvString(pub String);
 #[schemars(deny_unknown_fields, title = "mcpgen spec", description = "One MCP server, as mcpgen generates it. See README.md and docs/spec.md.")]
 pub struct Spec {
     /// Spec format version. Always `1` for now.
+    #[schemars(schema_with = "crate::spec_schema::format_version")]
     pub mcpgen: Sp<u32>,
     /// Who the server is.
     pub server: ServerInfo,
@@ -410,7 +411,7 @@ impl Annotations {
 
 /// A rate: `count` calls per `period`, with an optional burst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
-#[schemars(with = "String", description = "A rate such as `30/min`, `5/s`, `1000/day`, optionally `30/min burst 10`.")]
+#[schemars(schema_with = "crate::spec_schema::rate")]
 pub struct RateLimit {
     /// Calls admitted per period.
     pub count: u32,

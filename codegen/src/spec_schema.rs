@@ -10,7 +10,10 @@ use crate::model::{ErrorCase, Spec};
 
 /// The schema of a whole spec, as pretty JSON with a trailing newline.
 pub fn spec_schema_json() -> String {
-    let settings = schemars::generate::SchemaSettings::draft2020_12();
+    // Optional keys are left out, never written as `~`: the reader rejects null there,
+    // so the schema must not offer it.
+    let settings = schemars::generate::SchemaSettings::draft2020_12()
+        .with_transform(schemars::transform::RecursiveTransform(drop_null));
     let schema = settings.into_generator().into_root_schema_for::<Spec>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
@@ -58,4 +61,40 @@ pub(crate) fn enum_values(_: &mut SchemaGenerator) -> Schema {
             { "type": "object", "additionalProperties": { "type": ["string", "null"] } },
         ]
     })
+}
+
+/// `mcpgen: 1`.
+pub(crate) fn format_version(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "const": 1, "description": "Spec format version. Always `1` for now." })
+}
+
+/// A rate such as `30/min`; the same grammar as `rate::parse`.
+pub(crate) fn rate(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "description": "A rate such as `30/min`, `5/s`, `1000/day`, optionally followed by `burst N`.",
+        "pattern": "^\\s*[1-9][0-9]*\\s*/\\s*(s|secs?|seconds?|min|mins|minutes?|h|hr|hours?|d|days?)\\s*(burst\\s+[1-9][0-9]*\\s*)?$"
+    })
+}
+
+/// Removes the `null` alternative schemars adds for `Option<T>`.
+fn drop_null(schema: &mut Schema) {
+    let Some(obj) = schema.as_object_mut() else { return };
+    if let Some(serde_json::Value::Array(types)) = obj.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let single = types.remove(0);
+            obj.insert("type".to_owned(), single);
+        }
+    }
+    let is_null = |v: &serde_json::Value| v.get("type").is_some_and(|t| t == "null");
+    if let Some(serde_json::Value::Array(any)) = obj.get("anyOf") {
+        if any.len() == 2 && any.iter().any(is_null) {
+            let rest = any.iter().find(|v| !is_null(v)).cloned();
+            obj.remove("anyOf");
+            if let Some(serde_json::Value::Object(rest)) = rest {
+                obj.extend(rest);
+            }
+        }
+    }
 }

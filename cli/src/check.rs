@@ -1,0 +1,169 @@
+//! `mcpgen check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mcpgen_codegen::diag::Severity;
+use mcpgen_codegen::model::Spec;
+
+use crate::{CheckArgs, MessageFormat, display_path};
+
+/// Exit status when a spec has errors.
+const EXIT_ERRORS: u8 = 1;
+/// Exit status when a spec could not be read or parsed.
+const EXIT_UNREADABLE: u8 = 2;
+
+pub(crate) fn run(args: &CheckArgs) -> ExitCode {
+    let specs = if args.specs.is_empty() {
+        match default_specs() {
+            Ok(specs) => specs,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+        }
+    } else {
+        args.specs.clone()
+    };
+    let mut worst = 0u8;
+    for path in &specs {
+        let name = display_path(path);
+        let checked = match mcpgen_codegen::load_file(path, &name) {
+            Ok(checked) => checked,
+            Err(err) => {
+                report_unreadable(args.message_format, &name, &err);
+                worst = worst.max(EXIT_UNREADABLE);
+                continue;
+            }
+        };
+        for d in &checked.diagnostics {
+            match args.message_format {
+                MessageFormat::Human => eprint!("{}\n", d.render(&checked.source)),
+                MessageFormat::Json => println!("{}", d.to_json(&checked.source)),
+            }
+        }
+        let errors = count(&checked.diagnostics, Severity::Error);
+        let warnings = count(&checked.diagnostics, Severity::Warning);
+        if args.message_format == MessageFormat::Human {
+            eprintln!("{name}: {}", summary(errors, warnings));
+        }
+        if args.explain {
+            if let Some(spec) = &checked.spec {
+                print!("{}", explain_spec(spec));
+            }
+        }
+        let status = if checked.has_structural_errors() {
+            EXIT_UNREADABLE
+        } else if errors > 0 {
+            EXIT_ERRORS
+        } else {
+            0
+        };
+        worst = worst.max(status);
+    }
+    ExitCode::from(worst)
+}
+
+fn report_unreadable(format: MessageFormat, name: &str, err: &std::io::Error) {
+    let help = match err.kind() {
+        std::io::ErrorKind::NotFound => "check the path; `mcpgen check` without arguments checks every specs/*.yaml",
+        std::io::ErrorKind::PermissionDenied => "the file is not readable by this user",
+        _ => "make sure the spec is a UTF-8 YAML text file",
+    };
+    match format {
+        MessageFormat::Human => {
+            eprintln!("{name}: error[mcpgen::syntax]: cannot read the spec: {err}\n  = help: {help}\n");
+        }
+        MessageFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "file": name, "line": 0, "column": 0, "length": 0,
+                "severity": "error", "code": "mcpgen::syntax",
+                "message": format!("cannot read the spec: {err}"), "label": null, "help": help,
+            })
+        ),
+    }
+}
+
+fn default_specs() -> Result<Vec<PathBuf>, String> {
+    let dir = PathBuf::from("specs");
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        format!("no spec given and no readable `specs/` directory here ({e}); pass a spec path: `mcpgen check path/to/spec.yaml`")
+    })?;
+    let mut specs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+        .collect();
+    specs.sort();
+    if specs.is_empty() {
+        return Err("`specs/` has no .yaml file; pass a spec path: `mcpgen check path/to/spec.yaml`".to_owned());
+    }
+    Ok(specs)
+}
+
+fn count(diags: &[mcpgen_codegen::diag::Diagnostic], severity: Severity) -> usize {
+    diags.iter().filter(|d| d.severity == severity).count()
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => "ok".to_owned(),
+        (e, 0) => plural(e, "error"),
+        (0, w) => format!("ok, {}", plural(w, "warning")),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Effective annotations and limits of every tool, with the MCP defaults filled in and
+/// marked as such.
+fn explain_spec(spec: &Spec) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let default_timeout = spec.limits.default_timeout_ms.as_ref().map_or(30_000, |v| v.value);
+    for (name, tool) in spec.tools.iter() {
+        let _ = writeln!(out, "tool {name}");
+        let a = &tool.annotations;
+        let hint = |label: &str, set: Option<bool>, value: bool, note: &str| {
+            let origin = if set.is_some() { "declared".to_owned() } else { format!("{note}") };
+            format!("  {label:<16} {value:<5}  ({origin})\n")
+        };
+        out += &hint(
+            "readOnlyHint",
+            a.read_only.as_ref().map(|v| v.value),
+            a.read_only(),
+            "MCP default",
+        );
+        out += &hint(
+            "destructiveHint",
+            a.destructive.as_ref().map(|v| v.value),
+            a.destructive(),
+            if a.read_only() { "implied by readOnlyHint" } else { "MCP default" },
+        );
+        out += &hint(
+            "idempotentHint",
+            a.idempotent.as_ref().map(|v| v.value),
+            a.idempotent(),
+            if a.read_only() { "implied by readOnlyHint" } else { "MCP default" },
+        );
+        out += &hint(
+            "openWorldHint",
+            a.open_world.as_ref().map(|v| v.value),
+            a.open_world(),
+            "MCP default",
+        );
+        let rate = tool
+            .rate_limit
+            .as_ref()
+            .map(|r| format!("{} (declared)", r.value))
+            .or_else(|| spec.rate_limits.per_tool.as_ref().map(|r| format!("{} (rate_limits.per_tool)", r.value)))
+            .unwrap_or_else(|| "none".to_owned());
+        let _ = writeln!(out, "  rate limit       {rate}");
+        let timeout = tool.timeout_ms.as_ref().map_or(format!("{default_timeout} ms (server default)"), |t| {
+            format!("{} ms (declared)", t.value)
+        });
+        let _ = writeln!(out, "  timeout          {timeout}");
+    }
+    out
+}
