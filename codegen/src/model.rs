@@ -167,10 +167,10 @@ pub struct Schema {
     /// Numbers: inclusive maximum.
     pub maximum: Option<Sp<f64>>,
     /// Enums: the closed list of string values, as a list or as a mapping value → description.
-    #[schemars(rename = "enum", schema_with = "crate::spec_schema::enum_values")]
+    #[schemars(default, rename = "enum", schema_with = "crate::spec_schema::enum_values")]
     pub enum_values: Option<Sp<Vec<EnumValue>>>,
     /// Arrays: the item type (a type name, or a full schema).
-    #[schemars(schema_with = "crate::spec_schema::type_expr")]
+    #[schemars(default, schema_with = "crate::spec_schema::type_expr")]
     pub items: Option<Box<Schema>>,
     /// Arrays: fewest items.
     pub min_items: Option<Sp<u64>>,
@@ -179,7 +179,7 @@ pub struct Schema {
     /// Arrays: items must be distinct.
     pub unique_items: Option<Sp<bool>>,
     /// Objects: the fields. Objects are always closed: no other field is accepted.
-    #[schemars(schema_with = "crate::spec_schema::type_expr_map")]
+    #[schemars(default, schema_with = "crate::spec_schema::type_expr_map")]
     pub fields: Option<NamedMap<Schema>>,
     /// Checks that do not apply here (by short name, such as `unit_suffix`).
     pub allow: Option<Vec<Sp<String>>>,
@@ -354,7 +354,7 @@ pub struct Tool {
     #[schemars(default, schema_with = "crate::spec_schema::type_expr_map")]
     pub params: NamedMap<Schema>,
     /// The type of the structured result.
-    #[schemars(schema_with = "crate::spec_schema::type_expr")]
+    #[schemars(default, schema_with = "crate::spec_schema::type_expr")]
     pub output: Option<Schema>,
     /// Declared error cases: a message template each, over the parameters and the error's fields.
     #[schemars(default, schema_with = "crate::spec_schema::error_map")]
