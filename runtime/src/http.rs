@@ -1,0 +1,528 @@
+//! Streamable HTTP: rmcp's `StreamableHttpService` inside axum, with a guard layer in
+//! front that turns every rejection into a JSON body saying what to change.
+//!
+//! What rmcp does itself: sessions (`Mcp-Session-Id`, 404 for unknown sessions),
+//! the stateless 2026-07-28 path (`server/discover`, `_meta`, `Mcp-Method`/`Mcp-Name`
+//! checks, -32020), the `Host` allow list, the protocol-version header, SSE.
+//! What the guard adds: `Origin` validation (loopback plus an allow list), `Accept`
+//! and `Content-Type` checks, the body cap enforced before parsing, JSON-RPC parse
+//! errors (400/-32700) instead of rmcp's 415 text, and JSON bodies for rmcp's own
+//! plain-text rejections.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{ConnectInfo, Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    serve::ListenerExt,
+};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http_body_util::BodyExt;
+use rmcp::transport::{
+    StreamableHttpServerConfig, StreamableHttpService,
+    streamable_http_server::session::local::LocalSessionManager,
+};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    Server,
+    handler::{McpHandler, RemoteAddr, TransportKind},
+};
+
+/// Settings of the HTTP transport. `Default` is right for a local server.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Where the MCP endpoint lives (default `/mcp`).
+    pub path: String,
+    /// Largest accepted request body in bytes (default 1 MiB); larger bodies get 413
+    /// before anything is parsed.
+    pub max_body_bytes: usize,
+    /// Browser origins allowed besides loopback ones (`https://app.example.com`,
+    /// with an explicit port if not the scheme default). Requests with any other
+    /// `Origin` get 403. Requests without `Origin` (non-browser clients) pass.
+    pub allowed_origins: Vec<String>,
+    /// Accepted `Host` header values (DNS-rebinding protection). Default: the
+    /// loopback names. Add your public host name when deploying; an empty list
+    /// accepts any host.
+    pub allowed_hosts: Vec<String>,
+    /// Keep `Mcp-Session-Id` sessions for clients of the `initialize` revisions
+    /// (2025-11-25 and older); default true. Requests of the 2026-07-28 revision
+    /// are always served statelessly.
+    pub sessions: bool,
+    /// Interval of SSE keep-alive comments (default 15 s).
+    pub sse_keep_alive: Option<Duration>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            path: "/mcp".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            allowed_origins: Vec::new(),
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            sessions: true,
+            sse_keep_alive: Some(Duration::from_secs(15)),
+        }
+    }
+}
+
+impl HttpOptions {
+    /// Set [`HttpOptions::path`].
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Set [`HttpOptions::max_body_bytes`].
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Add an entry to [`HttpOptions::allowed_origins`].
+    #[must_use]
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Add an entry to [`HttpOptions::allowed_hosts`].
+    #[must_use]
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Set [`HttpOptions::sessions`].
+    #[must_use]
+    pub fn with_sessions(mut self, sessions: bool) -> Self {
+        self.sessions = sessions;
+        self
+    }
+}
+
+struct Guard {
+    max_body_bytes: usize,
+    allowed_origins: Vec<String>,
+    path: String,
+}
+
+impl Server {
+    /// Serve MCP over Streamable HTTP at `addr` and `path` until ctrl-c/SIGTERM.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the server fails.
+    pub async fn serve_http(&self, addr: SocketAddr, path: &str) -> anyhow::Result<()> {
+        self.serve_http_with(addr, HttpOptions::default().with_path(path))
+            .await
+    }
+
+    /// [`Server::serve_http`] with explicit [`HttpOptions`].
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the server fails.
+    pub async fn serve_http_with(
+        &self,
+        addr: SocketAddr,
+        options: HttpOptions,
+    ) -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        self.serve_http_on(listener, options, shutdown_signal())
+            .await
+    }
+
+    /// Serve on an already bound listener until `shutdown` completes (tests bind
+    /// port 0 and pass their own shutdown future).
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn serve_http_on(
+        &self,
+        listener: tokio::net::TcpListener,
+        options: HttpOptions,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let local = listener.local_addr()?;
+        let ct = CancellationToken::new();
+        let router = self.http_router(&options, ct.clone());
+        // Without TCP_NODELAY every small response waits for a delayed ACK (~40 ms).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "could not set TCP_NODELAY");
+            }
+        });
+        tracing::info!(address = %local, path = %options.path, "serving MCP over Streamable HTTP");
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            ct.cancel();
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The axum router serving this server's MCP endpoint, to embed in a larger
+    /// application. Cancel `ct` to end sessions and streams on shutdown. Serve it
+    /// with `into_make_service_with_connect_info::<SocketAddr>()` so handlers see
+    /// [`crate::Identity::Address`].
+    pub fn http_router(&self, options: &HttpOptions, ct: CancellationToken) -> Router {
+        let mut config = StreamableHttpServerConfig::default()
+            .with_legacy_session_mode(options.sessions)
+            .with_json_response(true)
+            .with_sse_keep_alive(options.sse_keep_alive)
+            .with_cancellation_token(ct)
+            // The guard enforces the cap first; rmcp's is a second line.
+            .with_max_request_body_bytes(options.max_body_bytes)
+            // The guard validates Origin (loopback by default), with JSON errors.
+            .disable_allowed_origins();
+        config = if options.allowed_hosts.is_empty() {
+            config.disable_allowed_hosts()
+        } else {
+            config.with_allowed_hosts(options.allowed_hosts.clone())
+        };
+        let registry = Arc::clone(&self.registry);
+        let service: StreamableHttpService<McpHandler, LocalSessionManager> =
+            StreamableHttpService::new(
+                move || Ok(McpHandler::new(Arc::clone(&registry), TransportKind::Http)),
+                Arc::new(LocalSessionManager::default()),
+                config,
+            );
+        let guard = Arc::new(Guard {
+            max_body_bytes: options.max_body_bytes,
+            allowed_origins: options
+                .allowed_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
+            path: options.path.clone(),
+        });
+        Router::new()
+            .route_service(&options.path, service)
+            .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(guard, guard_layer))
+    }
+}
+
+async fn not_found(request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    error_response(
+        StatusCode::NOT_FOUND,
+        -32600,
+        format!("there is no MCP endpoint at `{path}`"),
+        json!({"path": path}),
+    )
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+fn error_response(status: StatusCode, code: i64, message: String, data: Value) -> Response {
+    error_response_with_id(status, Value::Null, code, message, data)
+}
+
+fn error_response_with_id(
+    status: StatusCode,
+    id: Value,
+    code: i64,
+    message: String,
+    data: Value,
+) -> Response {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": {"code": code, "message": message, "data": data},
+    });
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    let Ok(uri) = origin.parse::<http::Uri>() else {
+        return false;
+    };
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return false;
+    }
+    let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn media_types(headers: &HeaderMap, name: header::HeaderName) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| entry.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .collect()
+}
+
+async fn guard_layer(
+    State(guard): State<Arc<Guard>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(ConnectInfo(addr)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    {
+        request.extensions_mut().insert(RemoteAddr(addr));
+    }
+
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+        let allowed = is_loopback_origin(origin)
+            || guard
+                .allowed_origins
+                .iter()
+                .any(|o| o == &origin.to_ascii_lowercase());
+        if !allowed {
+            tracing::warn!(origin, "rejected a request from a disallowed Origin");
+            return error_response(
+                StatusCode::FORBIDDEN,
+                -32600,
+                format!(
+                    "Origin `{origin}` is not allowed. Browser pages may call this server only from loopback origins or origins in the server's allow list (HttpOptions::allowed_origins)."
+                ),
+                json!({"origin": origin}),
+            );
+        }
+    }
+
+    if request.method() == Method::POST && request.uri().path() == guard.path {
+        request = match check_post(&guard, request).await {
+            Ok(request) => request,
+            Err(response) => return response,
+        };
+    }
+
+    let response = next.run(request).await;
+    json_errors(response).await
+}
+
+/// The checks on a POST before rmcp sees it; on success the body is buffered
+/// (within the cap) and handed on unchanged.
+async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response> {
+    let accepts = media_types(request.headers(), header::ACCEPT);
+    if !(accepts.iter().any(|m| m == "application/json")
+        && accepts.iter().any(|m| m == "text/event-stream"))
+    {
+        let got = request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)")
+            .to_owned();
+        return Err(error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            -32600,
+            format!(
+                "send the header `Accept: application/json, text/event-stream` (the response may be JSON or an SSE stream); got `{got}`"
+            ),
+            json!({"accept": got}),
+        ));
+    }
+    let content_type = media_types(request.headers(), header::CONTENT_TYPE);
+    if content_type.first().map(String::as_str) != Some("application/json") {
+        return Err(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            -32600,
+            "send the body as JSON with the header `Content-Type: application/json`".to_owned(),
+            json!({}),
+        ));
+    }
+    let limit = guard.max_body_bytes;
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            -32600,
+            format!(
+                "the request body is larger than this server's limit of {limit} bytes; send smaller arguments (split the work into several calls)"
+            ),
+            json!({"limit_bytes": limit}),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+        Err(error) => {
+            return Err(error_response(
+                StatusCode::BAD_REQUEST,
+                -32700,
+                format!("could not read the request body: {error}"),
+                json!({}),
+            ));
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(error_response(
+            StatusCode::BAD_REQUEST,
+            -32700,
+            "Parse error: the request body is empty; send one JSON-RPC 2.0 message".to_owned(),
+            json!({}),
+        ));
+    }
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        error_response(
+            StatusCode::BAD_REQUEST,
+            -32700,
+            format!("Parse error: the request body is not valid JSON ({e}); send one JSON-RPC 2.0 message"),
+            json!({"line": e.line(), "column": e.column()}),
+        )
+    })?;
+    if let Err(e) = serde_json::from_value::<rmcp::model::ClientJsonRpcMessage>(value.clone()) {
+        let id = value.get("id").cloned().unwrap_or(Value::Null);
+        let (code, message) = match &value {
+            Value::Array(_) => (
+                -32600,
+                "Invalid Request: JSON-RPC batches are not supported; send one message per request"
+                    .to_owned(),
+            ),
+            Value::Object(o) if o.get("jsonrpc") != Some(&json!("2.0")) => (
+                -32600,
+                "Invalid Request: the message needs \"jsonrpc\": \"2.0\"".to_owned(),
+            ),
+            Value::Object(o) if o.contains_key("method") && o.contains_key("params") => (
+                -32602,
+                format!(
+                    "Invalid params for `{}`: {e}",
+                    o.get("method").and_then(Value::as_str).unwrap_or("?")
+                ),
+            ),
+            _ => (
+                -32600,
+                format!(
+                    "Invalid Request: not a JSON-RPC 2.0 request, notification or response ({e})"
+                ),
+            ),
+        };
+        return Err(error_response_with_id(
+            StatusCode::BAD_REQUEST,
+            id,
+            code,
+            message,
+            json!({}),
+        ));
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// rmcp answers some rejections with plain text; give every error a JSON body.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    if status.as_u16() < 400 {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = match http_body_util::Limited::new(body, 64 * 1024)
+        .collect()
+        .await
+    {
+        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+        Err(_) => String::new(),
+    };
+    let text = text.trim().to_owned();
+    let (code, hint) = match status {
+        StatusCode::NOT_FOUND if text.contains("Session") => (
+            -32001,
+            "the session ended or the server restarted; start a new session with an initialize request without Mcp-Session-Id",
+        ),
+        StatusCode::BAD_REQUEST if text.contains("Session ID is required") => (
+            -32600,
+            "send the Mcp-Session-Id header from the initialize response, or start with an initialize request",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            -32600,
+            "send JSON-RPC messages with POST (GET opens a stream and DELETE ends a session, both only with Mcp-Session-Id)",
+        ),
+        StatusCode::FORBIDDEN => (
+            -32600,
+            "the Host header is not in the server's allow list (HttpOptions::allowed_hosts)",
+        ),
+        StatusCode::NOT_ACCEPTABLE => (
+            -32600,
+            "send the header `Accept: text/event-stream` to open a stream",
+        ),
+        _ if status.is_server_error() => (-32603, "the server failed; try again later"),
+        _ => (-32600, "fix the request and send it again"),
+    };
+    let message = if text.is_empty() {
+        format!("{status}: {hint}")
+    } else {
+        format!("{text}: {hint}")
+    };
+    let mut response = error_response(status, code, message, json!({}));
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
+}

@@ -1,0 +1,169 @@
+//! Resources, resource templates and prompts as generated code declares them.
+
+use std::{borrow::Cow, fmt, future::Future, sync::Arc};
+
+use serde_json::{Map, Value};
+
+use crate::tool::{BoxFuture, ToolContext};
+
+pub(crate) type ResourceHandler =
+    Arc<dyn Fn(ToolContext) -> BoxFuture<Result<ResourceOutput, ResourceError>> + Send + Sync>;
+
+pub(crate) type TemplateHandler = Arc<
+    dyn Fn(ToolContext, Map<String, Value>) -> BoxFuture<Result<ResourceOutput, ResourceError>>
+        + Send
+        + Sync,
+>;
+
+/// A resource at a fixed URI.
+#[derive(Debug, Clone)]
+pub struct ResourceDef {
+    /// The URI clients read (`weather://stations`), unique in the server.
+    pub uri: String,
+    /// Programmatic name.
+    pub name: String,
+    /// Human-readable title.
+    pub title: Option<String>,
+    /// What the resource holds.
+    pub description: Option<String>,
+    /// MIME type of the content (`text/markdown`, `application/json`, ...).
+    pub mime_type: Option<String>,
+    /// The content, or the handler that produces it.
+    pub content: ResourceContent,
+}
+
+/// Where a [`ResourceDef`]'s content comes from.
+#[derive(Clone)]
+pub enum ResourceContent {
+    /// Fixed text, served without code.
+    Text(Cow<'static, str>),
+    /// Fixed bytes, served base64-encoded without code.
+    Blob(Cow<'static, [u8]>),
+    /// Produced on each read; build it with [`ResourceContent::handler`].
+    Handler(ResourceHandlerFn),
+}
+
+/// A type-erased resource handler (see [`ResourceContent::handler`]).
+#[derive(Clone)]
+pub struct ResourceHandlerFn(pub(crate) ResourceHandler);
+
+impl fmt::Debug for ResourceHandlerFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResourceHandlerFn(..)")
+    }
+}
+
+impl ResourceContent {
+    /// Content produced by `handler` on each read.
+    pub fn handler<F, Fut>(handler: F) -> Self
+    where
+        F: Fn(ToolContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ResourceOutput, ResourceError>> + Send + 'static,
+    {
+        Self::Handler(ResourceHandlerFn(Arc::new(move |ctx| {
+            Box::pin(handler(ctx))
+        })))
+    }
+}
+
+impl fmt::Debug for ResourceContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => f.debug_tuple("Text").field(&text.len()).finish(),
+            Self::Blob(bytes) => f.debug_tuple("Blob").field(&bytes.len()).finish(),
+            Self::Handler(_) => f.write_str("Handler(..)"),
+        }
+    }
+}
+
+/// A family of resources addressed by an RFC 6570 URI template.
+#[derive(Debug, Clone)]
+pub struct ResourceTemplateDef {
+    /// The template (`weather://city/{city}/now`). Supported: `{var}` (one path
+    /// segment), `{+var}` (may contain `/`), and a trailing `{?a,b}` query.
+    pub uri_template: String,
+    /// Programmatic name, unique among templates.
+    pub name: String,
+    /// Human-readable title.
+    pub title: Option<String>,
+    /// What the resources hold.
+    pub description: Option<String>,
+    /// MIME type of the content.
+    pub mime_type: Option<String>,
+    /// JSON Schema of the variables (an object schema). Variables arrive as strings
+    /// and are converted to integers, numbers or booleans where this schema says so,
+    /// then validated against it.
+    pub params_schema: Value,
+}
+
+/// The content a resource handler produces.
+#[derive(Debug, Clone)]
+pub enum ResourceOutput {
+    /// Text content.
+    Text(String),
+    /// Binary content (sent base64-encoded).
+    Blob(Vec<u8>),
+}
+
+/// Why a resource handler produced no content.
+pub enum ResourceError {
+    /// Nothing exists at this URI: the client gets JSON-RPC -32602 with this message
+    /// and `data.uri`.
+    NotFound(String),
+    /// A bug or an outage: the client gets a generic -32603; the detail is logged.
+    Unexpected(anyhow::Error),
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ResourceError {
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl fmt::Debug for ResourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound(message) => f.debug_tuple("NotFound").field(message).finish(),
+            Self::Unexpected(error) => f.debug_tuple("Unexpected").field(error).finish(),
+        }
+    }
+}
+
+/// A prompt: messages rendered with minijinja from the arguments.
+#[derive(Debug, Clone, Default)]
+pub struct PromptDef {
+    /// Programmatic name, unique in the server.
+    pub name: String,
+    /// Human-readable title.
+    pub title: Option<String>,
+    /// What the prompt is for.
+    pub description: Option<String>,
+    /// The arguments, in order.
+    pub arguments: Vec<PromptArg>,
+    /// The messages, each a minijinja template (`"Brief me on {{ city }}"`) that may
+    /// use only the declared arguments.
+    pub messages: Vec<(Role, String)>,
+}
+
+/// One argument of a prompt.
+#[derive(Debug, Clone, Default)]
+pub struct PromptArg {
+    /// Name, used in the templates.
+    pub name: String,
+    /// Human-readable title.
+    pub title: Option<String>,
+    /// What to pass.
+    pub description: Option<String>,
+    /// Whether `prompts/get` fails without it.
+    pub required: bool,
+}
+
+/// Who speaks a prompt message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// The user.
+    #[default]
+    User,
+    /// The assistant.
+    Assistant,
+}

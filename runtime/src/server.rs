@@ -1,0 +1,601 @@
+//! The builder generated code registers everything on, and the built [`Server`].
+
+use std::{collections::HashMap, fmt, future::Future, sync::Arc, time::Duration};
+
+use rmcp::model::{
+    Implementation, PromptsCapability, ResourcesCapability, ServerCapabilities, ServerConfig,
+    ToolAnnotations, ToolsCapability,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::{
+    resource::{
+        PromptDef, ResourceContent, ResourceDef, ResourceError, ResourceOutput,
+        ResourceTemplateDef, TemplateHandler,
+    },
+    schema::CompiledSchema,
+    template::{MessageTemplate, UriTemplate},
+    tool::{ErrorDef, ToolContext, ToolDef, ToolError, ToolHandler, ToolOutput},
+};
+
+/// Codes the runtime itself uses in `structuredContent.code`; tools cannot declare them.
+pub const RESERVED_ERROR_CODES: &[&str] = &[
+    "invalid_arguments",
+    "timeout",
+    "unexpected_error",
+    "response_too_large",
+    "cancelled",
+];
+
+/// Who the server is, as sent in `initialize` / `server/discover`.
+#[derive(Debug, Clone, Default)]
+pub struct ServerInfo {
+    /// Programmatic name (`weather`).
+    pub name: String,
+    /// Version (`1.2.0`).
+    pub version: String,
+    /// Human-readable title.
+    pub title: Option<String>,
+    /// What the server offers.
+    pub description: Option<String>,
+    /// How a model should use the server (sent as `instructions`).
+    pub instructions: Option<String>,
+    /// Home page.
+    pub website_url: Option<String>,
+}
+
+/// A mistake in what was registered, found by [`ServerBuilder::build`]. Its
+/// `Display` lists every problem and what to change.
+#[derive(Debug, Clone)]
+pub struct BuildError {
+    problems: Vec<String>,
+}
+
+impl BuildError {
+    /// Each problem, one sentence each.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the MCP server definition has {} problem",
+            self.problems.len()
+        )?;
+        if self.problems.len() != 1 {
+            f.write_str("s")?;
+        }
+        f.write_str(":")?;
+        for problem in &self.problems {
+            write!(f, "\n- {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+pub(crate) struct ToolEntry {
+    pub(crate) def: ToolDef,
+    pub(crate) wire: rmcp::model::Tool,
+    pub(crate) input: CompiledSchema,
+    pub(crate) output: Option<CompiledSchema>,
+    pub(crate) errors: HashMap<String, (ErrorDef, MessageTemplate)>,
+    pub(crate) handler: ToolHandler,
+}
+
+pub(crate) struct ResourceEntry {
+    pub(crate) def: ResourceDef,
+    pub(crate) wire: rmcp::model::Resource,
+}
+
+pub(crate) struct TemplateEntry {
+    pub(crate) def: ResourceTemplateDef,
+    pub(crate) wire: rmcp::model::ResourceTemplate,
+    pub(crate) template: UriTemplate,
+    pub(crate) params: CompiledSchema,
+    pub(crate) handler: TemplateHandler,
+}
+
+pub(crate) struct PromptEntry {
+    pub(crate) def: PromptDef,
+    pub(crate) wire: rmcp::model::Prompt,
+}
+
+/// Everything registered, immutable after [`ServerBuilder::build`].
+pub(crate) struct Registry {
+    pub(crate) config: ServerConfig,
+    pub(crate) tools: Vec<ToolEntry>,
+    pub(crate) tool_index: HashMap<String, usize>,
+    pub(crate) resources: Vec<ResourceEntry>,
+    pub(crate) resource_index: HashMap<String, usize>,
+    pub(crate) templates: Vec<TemplateEntry>,
+    pub(crate) prompts: Vec<PromptEntry>,
+    pub(crate) prompt_index: HashMap<String, usize>,
+    pub(crate) prompt_env: minijinja::Environment<'static>,
+    pub(crate) page_size: usize,
+    pub(crate) default_timeout: Option<Duration>,
+}
+
+/// Collects tools, resources, templates and prompts, in declaration order.
+///
+/// ```no_run
+/// # async fn run() -> anyhow::Result<()> {
+/// use mcpgen_runtime::{Annotations, Server, ServerInfo, ToolDef, ToolOutput};
+/// let server = Server::builder(ServerInfo { name: "demo".into(), version: "1.0.0".into(), ..Default::default() })
+///     .tool(
+///         ToolDef {
+///             name: "hello".into(),
+///             description: "Say hello".into(),
+///             input_schema: serde_json::json!({"type": "object", "additionalProperties": false}),
+///             annotations: Annotations { read_only: true, destructive: false, idempotent: true, open_world: false },
+///             ..Default::default()
+///         },
+///         |_ctx, _args| async { Ok(ToolOutput::text("hello")) },
+///     )
+///     .build()?;
+/// server.serve_stdio().await?;
+/// # Ok(()) }
+/// ```
+pub struct ServerBuilder {
+    info: ServerInfo,
+    tools: Vec<(ToolDef, ToolHandler)>,
+    resources: Vec<ResourceDef>,
+    templates: Vec<(ResourceTemplateDef, TemplateHandler)>,
+    prompts: Vec<PromptDef>,
+    page_size: usize,
+    default_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("info", &self.info)
+            .field("tools", &self.tools.len())
+            .field("resources", &self.resources.len())
+            .field("templates", &self.templates.len())
+            .field("prompts", &self.prompts.len())
+            .finish()
+    }
+}
+
+impl ServerBuilder {
+    /// Register a tool whose handler takes the raw (already validated) arguments.
+    #[must_use]
+    pub fn tool<F, Fut>(mut self, def: ToolDef, handler: F) -> Self
+    where
+        F: Fn(ToolContext, Map<String, Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
+    {
+        self.tools
+            .push((def, Arc::new(move |ctx, args| Box::pin(handler(ctx, args)))));
+        self
+    }
+
+    /// Register a tool whose handler takes typed parameters `P`, deserialized from
+    /// the validated arguments (a failure to deserialize is reported as an
+    /// unexpected error: the schema and `P` disagree, which is a bug).
+    #[must_use]
+    pub fn typed_tool<P, F, Fut>(self, def: ToolDef, handler: F) -> Self
+    where
+        P: DeserializeOwned + Send + 'static,
+        F: Fn(ToolContext, P) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.tool(def, move |ctx, args| {
+            let handler = Arc::clone(&handler);
+            async move {
+                let params: P = serde_json::from_value(Value::Object(args)).map_err(|e| {
+                    ToolError::unexpected(anyhow::anyhow!(
+                        "arguments passed the input schema but do not fit the parameter type: {e}"
+                    ))
+                })?;
+                handler(ctx, params).await
+            }
+        })
+    }
+
+    /// Register a resource at a fixed URI.
+    #[must_use]
+    pub fn resource(mut self, def: ResourceDef) -> Self {
+        self.resources.push(def);
+        self
+    }
+
+    /// Register a resource template and the handler that reads its resources. The
+    /// handler gets the URI's variables, converted and validated per
+    /// [`ResourceTemplateDef::params_schema`].
+    #[must_use]
+    pub fn resource_template<F, Fut>(mut self, def: ResourceTemplateDef, handler: F) -> Self
+    where
+        F: Fn(ToolContext, Map<String, Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ResourceOutput, ResourceError>> + Send + 'static,
+    {
+        self.templates
+            .push((def, Arc::new(move |ctx, vars| Box::pin(handler(ctx, vars)))));
+        self
+    }
+
+    /// Register a prompt.
+    #[must_use]
+    pub fn prompt(mut self, def: PromptDef) -> Self {
+        self.prompts.push(def);
+        self
+    }
+
+    /// Items per page of `tools/list` and the other lists (default 100).
+    #[must_use]
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// Timeout for tools that set none (default: none).
+    #[must_use]
+    pub fn default_tool_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Check everything and build the server.
+    ///
+    /// # Errors
+    /// A [`BuildError`] listing every problem: schema literals that are not valid
+    /// JSON Schema or not object schemas, duplicate names or URIs, message or URI
+    /// templates that do not parse, prompts using undeclared arguments.
+    pub fn build(self) -> Result<Server, BuildError> {
+        let mut problems = Vec::new();
+        let mut tools = Vec::new();
+        let mut tool_index = HashMap::new();
+        for (def, handler) in self.tools {
+            let what = format!("tool `{}`", def.name);
+            if def.name.is_empty() {
+                problems.push("a tool has an empty name; give it one".to_owned());
+            }
+            if tool_index.insert(def.name.clone(), tools.len()).is_some() {
+                problems.push(format!("{what} is registered twice; rename one of them"));
+            }
+            let input = check_object_schema(&def.input_schema, &format!("{what}: input_schema"))
+                .map_err(|p| problems.push(p))
+                .ok();
+            let output = match &def.output_schema {
+                Some(schema) => check_object_schema(schema, &format!("{what}: output_schema"))
+                    .map_err(|p| problems.push(p))
+                    .ok(),
+                None => None,
+            };
+            let mut errors = HashMap::new();
+            for error in &def.errors {
+                if RESERVED_ERROR_CODES.contains(&error.code.as_str()) {
+                    problems.push(format!(
+                        "{what}: error code `{}` is reserved by the runtime; choose another code",
+                        error.code
+                    ));
+                }
+                match MessageTemplate::parse(&error.message_template) {
+                    Ok(template) => {
+                        if errors
+                            .insert(error.code.clone(), (error.clone(), template))
+                            .is_some()
+                        {
+                            problems.push(format!(
+                                "{what}: error code `{}` is declared twice; remove one",
+                                error.code
+                            ));
+                        }
+                    }
+                    Err(e) => problems.push(format!(
+                        "{what}: the message template of error `{}` is malformed: {e}",
+                        error.code
+                    )),
+                }
+            }
+            let output = match (&def.output_schema, output) {
+                (None, _) => Some(None),
+                (Some(_), Some(compiled)) => Some(Some(compiled)),
+                (Some(_), None) => None,
+            };
+            if let (Some(input), Some(output)) = (input, output) {
+                let wire = tool_wire(&def);
+                tools.push(ToolEntry {
+                    def,
+                    wire,
+                    input,
+                    output,
+                    errors,
+                    handler,
+                });
+            }
+        }
+
+        let mut resources = Vec::new();
+        let mut resource_index = HashMap::new();
+        for def in self.resources {
+            if resource_index
+                .insert(def.uri.clone(), resources.len())
+                .is_some()
+            {
+                problems.push(format!(
+                    "resource `{}` is registered twice; each URI must be unique",
+                    def.uri
+                ));
+            }
+            let mut wire = rmcp::model::Resource::new(def.uri.clone(), def.name.clone());
+            wire.title = def.title.clone();
+            wire.description = def.description.clone();
+            wire.mime_type = def.mime_type.clone();
+            wire.size = match &def.content {
+                ResourceContent::Text(text) => Some(text.len() as u64),
+                ResourceContent::Blob(bytes) => Some(bytes.len() as u64),
+                ResourceContent::Handler(_) => None,
+            };
+            resources.push(ResourceEntry { def, wire });
+        }
+
+        let mut templates = Vec::new();
+        let mut template_names = HashMap::new();
+        for (def, handler) in self.templates {
+            let what = format!("resource template `{}`", def.name);
+            if template_names.insert(def.name.clone(), ()).is_some() {
+                problems.push(format!("{what} is registered twice; rename one of them"));
+            }
+            let template = UriTemplate::parse(&def.uri_template)
+                .map_err(|e| {
+                    problems.push(format!(
+                        "{what}: uri_template `{}` is not supported: {e}",
+                        def.uri_template
+                    ))
+                })
+                .ok();
+            let params = check_object_schema(&def.params_schema, &format!("{what}: params_schema"))
+                .map_err(|p| problems.push(p))
+                .ok();
+            if let (Some(template), Some(params)) = (template, params) {
+                let declared = params
+                    .schema()
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                for var in template.variables() {
+                    if !declared.contains_key(var) {
+                        problems.push(format!(
+                            "{what}: variable `{var}` of the URI template has no property in params_schema; add it"
+                        ));
+                    }
+                }
+                let mut wire =
+                    rmcp::model::ResourceTemplate::new(def.uri_template.clone(), def.name.clone());
+                wire.title = def.title.clone();
+                wire.description = def.description.clone();
+                wire.mime_type = def.mime_type.clone();
+                templates.push(TemplateEntry {
+                    def,
+                    wire,
+                    template,
+                    params,
+                    handler,
+                });
+            }
+        }
+
+        let mut prompts = Vec::new();
+        let mut prompt_index = HashMap::new();
+        let mut prompt_env = minijinja::Environment::new();
+        for def in self.prompts {
+            let what = format!("prompt `{}`", def.name);
+            if prompt_index
+                .insert(def.name.clone(), prompts.len())
+                .is_some()
+            {
+                problems.push(format!("{what} is registered twice; rename one of them"));
+            }
+            for (i, (_, source)) in def.messages.iter().enumerate() {
+                let key = prompt_template_key(&def.name, i);
+                if let Err(e) = prompt_env.add_template_owned(key.clone(), source.clone()) {
+                    problems.push(format!(
+                        "{what}: message {} is not a valid template: {e}",
+                        i + 1
+                    ));
+                    continue;
+                }
+                if let Ok(template) = prompt_env.get_template(&key) {
+                    let mut unknown: Vec<String> = template
+                        .undeclared_variables(false)
+                        .into_iter()
+                        .filter(|v| !def.arguments.iter().any(|a| &a.name == v))
+                        .collect();
+                    unknown.sort();
+                    for name in unknown {
+                        problems.push(format!(
+                            "{what}: message {} uses `{name}`, which is not an argument; declare it or fix the name",
+                            i + 1
+                        ));
+                    }
+                }
+            }
+            let arguments = def
+                .arguments
+                .iter()
+                .map(|a| {
+                    let mut arg =
+                        rmcp::model::PromptArgument::new(a.name.clone()).with_required(a.required);
+                    if let Some(title) = &a.title {
+                        arg = arg.with_title(title.clone());
+                    }
+                    if let Some(description) = &a.description {
+                        arg = arg.with_description(description.clone());
+                    }
+                    arg
+                })
+                .collect::<Vec<_>>();
+            let mut wire = rmcp::model::Prompt::new(
+                def.name.clone(),
+                def.description.clone(),
+                (!arguments.is_empty()).then_some(arguments),
+            );
+            wire.title = def.title.clone();
+            prompts.push(PromptEntry { def, wire });
+        }
+
+        if !problems.is_empty() {
+            return Err(BuildError { problems });
+        }
+
+        let mut implementation = Implementation::new(self.info.name, self.info.version);
+        implementation.title = self.info.title;
+        implementation.description = self.info.description;
+        implementation.website_url = self.info.website_url;
+        let mut capabilities = ServerCapabilities::default();
+        let mut tools_cap = ToolsCapability::default();
+        tools_cap.list_changed = Some(false);
+        capabilities.tools = Some(tools_cap);
+        if !resources.is_empty() || !templates.is_empty() {
+            let mut cap = ResourcesCapability::default();
+            cap.list_changed = Some(false);
+            cap.subscribe = Some(false);
+            capabilities.resources = Some(cap);
+        }
+        if !prompts.is_empty() {
+            let mut cap = PromptsCapability::default();
+            cap.list_changed = Some(false);
+            capabilities.prompts = Some(cap);
+        }
+        #[allow(deprecated)]
+        {
+            capabilities.logging = Some(Map::new());
+        }
+        let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
+        config.instructions = self.info.instructions;
+
+        Ok(Server {
+            registry: Arc::new(Registry {
+                config,
+                tools,
+                tool_index,
+                resources,
+                resource_index,
+                templates,
+                prompts,
+                prompt_index,
+                prompt_env,
+                page_size: self.page_size,
+                default_timeout: self.default_timeout,
+            }),
+        })
+    }
+}
+
+pub(crate) fn prompt_template_key(prompt: &str, index: usize) -> String {
+    format!("{prompt}#{index}")
+}
+
+fn check_object_schema(schema: &Value, what: &str) -> Result<CompiledSchema, String> {
+    if !schema.is_object() {
+        return Err(format!(
+            "{what} must be a JSON object schema, got {}",
+            crate::schema::json_type(schema)
+        ));
+    }
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        return Err(format!(
+            "{what} must have \"type\": \"object\" (MCP requires object arguments and results)"
+        ));
+    }
+    CompiledSchema::compile(schema).map_err(|e| format!("{what}: {e}"))
+}
+
+fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
+    let object = |v: &Value| Arc::new(v.as_object().cloned().unwrap_or_default());
+    let mut annotations = ToolAnnotations::new()
+        .read_only(def.annotations.read_only)
+        .destructive(def.annotations.destructive)
+        .idempotent(def.annotations.idempotent)
+        .open_world(def.annotations.open_world);
+    annotations.title = def.title.clone();
+    let mut tool = rmcp::model::Tool::new(
+        def.name.clone(),
+        def.description.clone(),
+        object(&def.input_schema),
+    )
+    .with_annotations(annotations);
+    tool.title = def.title.clone();
+    tool.output_schema = def.output_schema.as_ref().map(object);
+    tool
+}
+
+/// A built server: serve it over stdio ([`Server::serve_stdio`]) or Streamable HTTP
+/// ([`Server::serve_http`]). Cheap to clone.
+#[derive(Clone)]
+pub struct Server {
+    pub(crate) registry: Arc<Registry>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("name", &self.registry.config.server_info.name)
+            .field("tools", &self.registry.tools.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Start declaring a server.
+    pub fn builder(info: ServerInfo) -> ServerBuilder {
+        ServerBuilder {
+            info,
+            tools: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
+            page_size: 100,
+            default_timeout: None,
+        }
+    }
+
+    /// The rmcp handler for this server, for transports this crate does not wrap
+    /// (e.g. `rmcp::ServiceExt::serve` on an in-memory duplex in tests). Handlers
+    /// see [`crate::Identity::Anonymous`].
+    pub fn handler(&self) -> crate::handler::McpHandler {
+        crate::handler::McpHandler::new(
+            Arc::clone(&self.registry),
+            crate::handler::TransportKind::InProcess,
+        )
+    }
+
+    /// Serve MCP on stdin/stdout until the client closes stdin, or ctrl-c/SIGTERM.
+    /// Speaks both the `initialize` revisions (2025-11-25 and older) and the
+    /// stateless 2026-07-28 revision (`server/discover`, per-request `_meta`).
+    /// Logs must go to stderr: stdout carries the protocol.
+    ///
+    /// # Errors
+    /// When the transport fails before the first request is served.
+    pub async fn serve_stdio(&self) -> anyhow::Result<()> {
+        use rmcp::ServiceExt;
+        let handler = crate::handler::McpHandler::new(
+            Arc::clone(&self.registry),
+            crate::handler::TransportKind::Stdio,
+        );
+        let ct = tokio_util::sync::CancellationToken::new();
+        let running = handler
+            .serve_with_ct(rmcp::transport::stdio(), ct.clone())
+            .await?;
+        tracing::info!("serving MCP on stdio");
+        tokio::select! {
+            quit = running.waiting() => {
+                tracing::info!(reason = ?quit.ok(), "stdio session ended");
+            }
+            () = crate::http::shutdown_signal() => {
+                tracing::info!("shutting down");
+                ct.cancel();
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,364 @@
+//! Tools: what generated code declares ([`ToolDef`]), what handlers return
+//! ([`ToolOutput`], [`ToolError`]) and what they receive ([`ToolContext`]).
+
+use std::{fmt, future::Future, net::IpAddr, pin::Pin, sync::Arc, time::Duration};
+
+use rmcp::{
+    Peer, RoleServer,
+    model::{ProgressNotificationParam, ProgressToken},
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+/// A boxed, sendable future: what registered handlers are erased to.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+pub(crate) type ToolHandler = Arc<
+    dyn Fn(ToolContext, Map<String, Value>) -> BoxFuture<Result<ToolOutput, ToolError>>
+        + Send
+        + Sync,
+>;
+
+/// The declaration of one tool, as the generator emits it.
+///
+/// Every field is plain data; [`crate::ServerBuilder::build`] checks it (schema
+/// literals compile, names are unique, message templates parse) and says what to fix.
+#[derive(Debug, Clone, Default)]
+pub struct ToolDef {
+    /// Programmatic name, unique in the server (`get_forecast`).
+    pub name: String,
+    /// Human-readable title; sent as the tool's `title` and as `annotations.title`.
+    pub title: Option<String>,
+    /// What the tool does, for the model.
+    pub description: String,
+    /// JSON Schema (2020-12) of the arguments: an object schema, complete and strict
+    /// (`additionalProperties: false` everywhere). Arguments are validated against it
+    /// before the handler runs.
+    pub input_schema: Value,
+    /// JSON Schema of `structuredContent`, if the tool returns structured output.
+    /// Must be an object schema; non-object outputs are wrapped as `{"result": ...}`
+    /// by the generated code. The runtime checks each result against it.
+    pub output_schema: Option<Value>,
+    /// Behaviour hints; all four are always sent.
+    pub annotations: Annotations,
+    /// The errors the handler may return as [`ToolError::Declared`].
+    pub errors: Vec<ErrorDef>,
+    /// Cancel the handler after this long (overrides the server default).
+    pub timeout: Option<Duration>,
+    /// Refuse to send a result whose JSON is larger than this many bytes.
+    pub max_response_bytes: Option<usize>,
+    /// OAuth scopes the tool needs (kept for the guardrails; not enforced yet).
+    pub scopes: Vec<String>,
+}
+
+/// Tool behaviour hints (MCP `ToolAnnotations`). All four are sent explicitly.
+///
+/// `Default` gives the MCP defaults: not read-only, destructive, not idempotent,
+/// open world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Annotations {
+    /// `readOnlyHint`: the tool does not modify its environment.
+    pub read_only: bool,
+    /// `destructiveHint`: the tool may perform destructive updates.
+    pub destructive: bool,
+    /// `idempotentHint`: calling it again with the same arguments has no further effect.
+    pub idempotent: bool,
+    /// `openWorldHint`: the tool interacts with an open world of external entities.
+    pub open_world: bool,
+}
+
+impl Default for Annotations {
+    fn default() -> Self {
+        Self {
+            read_only: false,
+            destructive: true,
+            idempotent: false,
+            open_world: true,
+        }
+    }
+}
+
+/// One error a tool declares, returned by its handler as [`ToolError::Declared`].
+#[derive(Debug, Clone, Default)]
+pub struct ErrorDef {
+    /// Stable machine-readable code (`city_not_found`); sent in `structuredContent.code`.
+    pub code: String,
+    /// The message shown to the model. `{name}` is replaced by the error's field
+    /// `name`, or else by the call's argument `name`; `{{` and `}}` are literal braces.
+    /// Example: `"No city named {city}. Check the spelling or pass coordinates."`
+    pub message_template: String,
+    /// Whether retrying the same call may succeed; sent as `structuredContent.retryable`.
+    pub retryable: bool,
+}
+
+/// What a tool handler returns on success.
+#[derive(Debug, Clone)]
+pub enum ToolOutput {
+    /// Structured output: sent as `structuredContent`, plus a text block holding the
+    /// same JSON (some clients show only text). Must be an object when the tool
+    /// declares an output schema, and must validate against it.
+    Structured(Value),
+    /// Plain text.
+    Text(String),
+    /// A list of content blocks (text, images, audio, resources).
+    Content(Vec<rmcp::model::ContentBlock>),
+}
+
+impl ToolOutput {
+    /// Serialize `value` into [`ToolOutput::Structured`].
+    ///
+    /// # Errors
+    /// [`ToolError::Unexpected`] when `value` does not serialize to JSON.
+    pub fn structured(value: impl Serialize) -> Result<Self, ToolError> {
+        serde_json::to_value(value)
+            .map(Self::Structured)
+            .map_err(ToolError::unexpected)
+    }
+
+    /// Plain text output.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::Text(text.into())
+    }
+}
+
+impl From<String> for ToolOutput {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&str> for ToolOutput {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+/// What a tool handler returns on failure.
+///
+/// Any `std::error::Error` converts into [`ToolError::Unexpected`] with `?`.
+pub enum ToolError {
+    /// One of the tool's declared errors ([`ErrorDef`]). The runtime renders its
+    /// message template with `fields` (then the call's arguments) and returns a
+    /// result with `isError: true`.
+    Declared {
+        /// The [`ErrorDef::code`].
+        code: String,
+        /// Values for the message template's placeholders.
+        fields: Map<String, Value>,
+    },
+    /// A failure that is a bug or an outage, not the caller's fault. The client gets
+    /// a generic message; the detail is logged on the server only.
+    Unexpected(anyhow::Error),
+}
+
+impl ToolError {
+    /// A declared error with no fields yet; add them with [`ToolError::with`].
+    pub fn declared(code: impl Into<String>) -> Self {
+        Self::Declared {
+            code: code.into(),
+            fields: Map::new(),
+        }
+    }
+
+    /// Add a field to a declared error (no effect on [`ToolError::Unexpected`]).
+    #[must_use]
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        if let Self::Declared { fields, .. } = &mut self {
+            fields.insert(name.into(), value.into());
+        }
+        self
+    }
+
+    /// An unexpected error from anything `anyhow` accepts.
+    pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl fmt::Debug for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Declared { code, fields } => f
+                .debug_struct("Declared")
+                .field("code", code)
+                .field("fields", fields)
+                .finish(),
+            Self::Unexpected(error) => f.debug_tuple("Unexpected").field(error).finish(),
+        }
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Declared { code, .. } => write!(f, "declared error `{code}`"),
+            Self::Unexpected(error) => write!(f, "unexpected error: {error:#}"),
+        }
+    }
+}
+
+/// Who is calling. Guardrails (rate limits, quotas) key on it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Identity {
+    /// Nothing is known about the caller (in-process transports).
+    Anonymous,
+    /// The process on the other end of stdin/stdout.
+    Stdio,
+    /// An unauthenticated HTTP client, by its IP address.
+    Address(IpAddr),
+    /// An authenticated principal (e.g. an OAuth subject), set by an auth layer that
+    /// inserts an `Identity` into the HTTP request's extensions.
+    Principal(String),
+}
+
+/// Log levels for [`ToolContext::log`] (the MCP `logging` levels, least severe first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// Debug-level messages.
+    Debug,
+    /// Informational messages.
+    Info,
+    /// Normal but significant events.
+    Notice,
+    /// Warnings.
+    Warning,
+    /// Errors.
+    Error,
+    /// Critical conditions.
+    Critical,
+    /// Action must be taken immediately.
+    Alert,
+    /// The system is unusable.
+    Emergency,
+}
+
+/// What a handler knows about the request it serves. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ToolContext {
+    pub(crate) name: Arc<str>,
+    pub(crate) identity: Identity,
+    pub(crate) cancellation: CancellationToken,
+    pub(crate) peer: Option<Peer<RoleServer>>,
+    pub(crate) progress_token: Option<ProgressToken>,
+    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) protocol_version: Option<String>,
+}
+
+impl ToolContext {
+    /// A context not attached to any connection (for calling handlers in unit tests):
+    /// notifications are dropped, the token is never cancelled by a client.
+    pub fn detached(name: impl Into<Arc<str>>, identity: Identity) -> Self {
+        Self {
+            name: name.into(),
+            identity,
+            cancellation: CancellationToken::new(),
+            peer: None,
+            progress_token: None,
+            log_level: None,
+            protocol_version: None,
+        }
+    }
+
+    /// The name of the tool, prompt or resource (template) being served.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Who is calling.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Cancelled when the client cancels the request, the call times out or the
+    /// server shuts down. Long handlers should stop when it fires.
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.cancellation
+    }
+
+    /// Whether [`ToolContext::cancellation_token`] has fired.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancellation.is_cancelled()
+    }
+
+    /// The protocol revision of this request (`2025-11-25`, `2026-07-28`, ...), if known.
+    pub fn protocol_version(&self) -> Option<&str> {
+        self.protocol_version.as_deref()
+    }
+
+    /// Send a progress notification, if the client asked for progress (it sent a
+    /// `progressToken`). Failures to send are logged, not returned.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let (Some(peer), Some(token)) = (&self.peer, &self.progress_token) else {
+            return;
+        };
+        let mut param = ProgressNotificationParam::new(token.clone(), progress);
+        if let Some(total) = total {
+            param = param.with_total(total);
+        }
+        if let Some(message) = message {
+            param = param.with_message(message);
+        }
+        if let Err(error) = peer.notify_progress(param).await {
+            tracing::debug!(tool = %self.name, %error, "could not send progress notification");
+        }
+    }
+
+    /// Send a log message to the client (MCP `notifications/message`) when `level` is
+    /// at or above the level the client asked for. Never put secrets or personal
+    /// data in it.
+    pub async fn log(&self, level: LogLevel, data: impl Into<Value>) {
+        let (Some(peer), Some(min)) = (&self.peer, self.log_level) else {
+            return;
+        };
+        if level < min {
+            return;
+        }
+        #[allow(deprecated)]
+        let param =
+            rmcp::model::LoggingMessageNotificationParam::new(to_rmcp_level(level), data.into())
+                .with_logger(self.name.to_string());
+        #[allow(deprecated)]
+        let sent = peer.notify_logging_message(param).await;
+        if let Err(error) = sent {
+            tracing::debug!(tool = %self.name, %error, "could not send log notification");
+        }
+    }
+}
+
+#[allow(deprecated)]
+pub(crate) fn to_rmcp_level(level: LogLevel) -> rmcp::model::LoggingLevel {
+    use rmcp::model::LoggingLevel as L;
+    match level {
+        LogLevel::Debug => L::Debug,
+        LogLevel::Info => L::Info,
+        LogLevel::Notice => L::Notice,
+        LogLevel::Warning => L::Warning,
+        LogLevel::Error => L::Error,
+        LogLevel::Critical => L::Critical,
+        LogLevel::Alert => L::Alert,
+        LogLevel::Emergency => L::Emergency,
+    }
+}
+
+#[allow(deprecated)]
+pub(crate) fn from_rmcp_level(level: rmcp::model::LoggingLevel) -> LogLevel {
+    use rmcp::model::LoggingLevel as L;
+    match level {
+        L::Debug => LogLevel::Debug,
+        L::Info => LogLevel::Info,
+        L::Notice => LogLevel::Notice,
+        L::Warning => LogLevel::Warning,
+        L::Error => LogLevel::Error,
+        L::Critical => LogLevel::Critical,
+        L::Alert => LogLevel::Alert,
+        L::Emergency => LogLevel::Emergency,
+    }
+}
