@@ -1,14 +1,70 @@
 //! The checks that make a spec production-grade. Each reports under a stable [`Code`].
+//!
+//! [`run`] walks the model once, in declared order, and every check reports into the
+//! same [`Diagnostics`]: nothing stops at the first problem. While walking, the walker
+//! knows the enclosing tool and schema, so their `allow:` lists are applied at the
+//! point of reporting; the spec-wide `lints:` levels are applied afterwards by
+//! [`apply_lint_levels`].
+//!
+//! One submodule per family of rules:
+//! - `names`: naming case, name length, action names, unit suffixes, enum suggestions;
+//! - `descriptions`: missing, vacuous and overlong descriptions;
+//! - `types`: type resolution, cycles, constraints, defaults (with `validate`);
+//! - `tools`: annotations, error templates, scopes, rate limits, limits;
+//! - `templates`: RFC 6570 URI templates and prompt templates;
+//! - `server`: server info, secrets, environment references, lints, resources, duplicates.
+
+mod descriptions;
+mod names;
+mod server;
+mod templates;
+mod tools;
+mod types;
+mod validate;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
-use crate::model::Spec;
+use crate::model::{Schema, Spec};
+use crate::source::{Sp, Span};
+
+pub use tools::explain_annotations;
+
+/// The default of `lints.max_description_chars`.
+pub const DEFAULT_MAX_DESCRIPTION_CHARS: u64 = 1024;
+
+/// Deepest nesting of schemas the checks walk into. Specs are hand-written; anything
+/// deeper is reported once and not walked further, so no input can exhaust the stack.
+const MAX_DEPTH: usize = 32;
 
 /// Runs every check on the model, collecting all diagnostics.
 pub fn run(spec: &Spec, diags: &mut Diagnostics) {
-    let _ = (spec, diags);
+    let mut cx = Cx {
+        spec,
+        diags,
+        allow: Vec::new(),
+        max_description: spec
+            .lints
+            .max_description_chars
+            .as_ref()
+            .map_or(DEFAULT_MAX_DESCRIPTION_CHARS, |m| m.value),
+    };
+    server::check_server(&mut cx);
+    types::check_named_types(&mut cx);
+    for (name, tool) in spec.tools.iter() {
+        cx.with_allow(&tool.allow, |cx| tools::check_tool(cx, name, tool));
+    }
+    names::check_tool_collisions(&mut cx);
+    server::check_resources(&mut cx);
+    templates::check_resource_templates(&mut cx);
+    templates::check_prompts(&mut cx);
+    tools::check_server_limits(&mut cx);
+    server::check_auth(&mut cx);
+    server::check_lints(&mut cx);
 }
 
 /// Applies `lints.allow`, `lints.warn`, `lints.deny` and per-item `allow` lists.
+///
+/// Per-item `allow` lists are applied by [`run`] as it walks; this applies the
+/// spec-wide levels. Structural codes (a spec that could not be read) are never changed.
 pub fn apply_lint_levels(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
     let named = |list: &[crate::source::Sp<String>], code: Code| {
         list.iter().any(|n| Code::from_name(&n.value) == Some(code))
@@ -21,5 +77,136 @@ pub fn apply_lint_levels(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
         if named(&spec.lints.deny, d.code) {
             d.severity = Severity::Error;
         }
+    }
+}
+
+/// The walk's state: the spec, the sink, and the `allow:` lists of the enclosing items.
+struct Cx<'a> {
+    spec: &'a Spec,
+    diags: &'a mut Diagnostics,
+    allow: Vec<&'a [Sp<String>]>,
+    max_description: u64,
+}
+
+impl<'a> Cx<'a> {
+    /// Whether an enclosing `allow:` list turns `code` off here.
+    fn allowed(&self, code: Code) -> bool {
+        !code.is_structural()
+            && self
+                .allow
+                .iter()
+                .any(|list| list.iter().any(|n| Code::from_name(&n.value) == Some(code)))
+    }
+
+    /// Reports a diagnostic unless an enclosing `allow:` turns its code off.
+    fn emit(&mut self, d: Diagnostic) {
+        if !self.allowed(d.code) {
+            self.diags.push(d);
+        }
+    }
+
+    /// Runs `f` with `list` added to the enclosing `allow:` lists.
+    fn with_allow<R>(&mut self, list: &'a [Sp<String>], f: impl FnOnce(&mut Self) -> R) -> R {
+        self.allow.push(list);
+        let r = f(self);
+        self.allow.pop();
+        r
+    }
+
+    /// Runs `f` inside a schema: its `allow:` list applies.
+    fn in_schema<R>(&mut self, schema: &'a Schema, f: impl FnOnce(&mut Self) -> R) -> R {
+        match &schema.allow {
+            Some(list) => self.with_allow(list, f),
+            None => f(self),
+        }
+    }
+}
+
+/// The span of `len` characters starting at character `at` of a string value, when the
+/// value's source text can be mapped character for character; else the whole value.
+///
+/// This holds for single-line plain scalars, single-line quoted scalars without escapes
+/// or inner quotes, and literal blocks (`|`) with uniform indentation.
+fn sub_span(value: &Sp<String>, at: usize, len: usize) -> Span {
+    let base = value.span;
+    if !base.is_known() {
+        return base;
+    }
+    let text = value.value.as_str();
+    let chars = text.chars().count();
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let single_line = !body.contains('\n');
+    // Position of character `at`: line within the value, column within that line.
+    let (mut line, mut col) = (0usize, 0usize);
+    for c in text.chars().take(at) {
+        if c == '\n' {
+            line += 1;
+            col = 0;
+        } else {
+            col += 1;
+        }
+    }
+    let shifted = |line_off: usize, col_base: usize, start_col: usize, offset: usize| Span {
+        offset,
+        len,
+        line: base.line + line_off,
+        column: col_base + start_col,
+    };
+    if single_line {
+        if base.len == chars {
+            return shifted(0, base.column, col, base.offset + at);
+        }
+        let quotable = !text.contains(['\\', '"', '\'']);
+        if base.len == chars + 2 && quotable {
+            return shifted(0, base.column + 1, col, base.offset + 1 + at);
+        }
+        return base;
+    }
+    // A literal block: the span starts at the first content character and every line
+    // carries the same indentation (column - 1) in the source.
+    let indent = base.column.saturating_sub(1);
+    let nonempty_after_first = body.split('\n').skip(1).filter(|l| !l.is_empty()).count();
+    if base.len == chars + nonempty_after_first * indent {
+        let offset = base.offset + at + line * indent;
+        return shifted(line, base.column, col, offset);
+    }
+    base
+}
+
+/// `name` in backticks.
+fn tick(name: &str) -> String {
+    format!("`{name}`")
+}
+
+/// A list of names in backticks: "`a`, `b`, `c`" (or "none").
+fn tick_list<'s>(names: impl IntoIterator<Item = &'s str>) -> String {
+    let all: Vec<String> = names.into_iter().map(tick).collect();
+    if all.is_empty() {
+        "none".to_owned()
+    } else {
+        all.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_span_maps_plain_quoted_and_literal_scalars() {
+        let base = |offset, len, line, column| Span {
+            offset,
+            len,
+            line,
+            column,
+        };
+        let plain = Sp::new("a{b}".to_owned(), base(10, 4, 2, 5));
+        assert_eq!(sub_span(&plain, 1, 3), base(11, 3, 2, 6));
+        let quoted = Sp::new("a{b}".to_owned(), base(10, 6, 2, 5));
+        assert_eq!(sub_span(&quoted, 1, 3), base(12, 3, 2, 7));
+        let block = Sp::new("ab\ncd {{ x }}\n".to_owned(), base(20, 16, 4, 3));
+        assert_eq!(sub_span(&block, 6, 7), base(28, 7, 5, 6));
+        let escaped = Sp::new("a\"b".to_owned(), base(10, 6, 2, 5));
+        assert_eq!(sub_span(&escaped, 1, 1), escaped.span);
     }
 }

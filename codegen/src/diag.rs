@@ -68,6 +68,9 @@ codes! {
     /// (`get_forecast`, `city_name`); type names are PascalCase (`DayForecast`).
     /// Clients and models match names exactly, and Rust code is generated from them.
     NamingCase = "naming_case", check, Error;
+    /// The server's `version` is a semantic version (`MAJOR.MINOR.PATCH`, optionally
+    /// `-pre.release`): clients and registries compare versions, and the generated crate uses it.
+    Version = "version", check, Error;
     /// Tool names are at most 64 characters: several clients reject longer names or cut
     /// them when they prefix the server name.
     NameTooLong = "name_too_long", check, Error;

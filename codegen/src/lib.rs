@@ -7,6 +7,8 @@
 
 pub mod checks;
 pub mod diag;
+pub mod emit;
+pub mod env;
 pub mod lower;
 pub mod model;
 pub mod rate;

@@ -577,22 +577,13 @@ pub enum Role {
 }
 
 /// How clients reach the server.
-#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Transports {
     /// Serve on standard input and output (default true).
     pub stdio: Option<Sp<bool>>,
     /// Serve Streamable HTTP.
     pub http: Option<HttpTransport>,
-}
-
-impl Default for Transports {
-    fn default() -> Self {
-        Self {
-            stdio: None,
-            http: None,
-        }
-    }
 }
 
 /// Streamable HTTP settings.

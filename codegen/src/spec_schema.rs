@@ -88,13 +88,14 @@ fn drop_null(schema: &mut Schema) {
         }
     }
     let is_null = |v: &serde_json::Value| v.get("type").is_some_and(|t| t == "null");
-    if let Some(serde_json::Value::Array(any)) = obj.get("anyOf") {
-        if any.len() == 2 && any.iter().any(is_null) {
-            let rest = any.iter().find(|v| !is_null(v)).cloned();
-            obj.remove("anyOf");
-            if let Some(serde_json::Value::Object(rest)) = rest {
-                obj.extend(rest);
-            }
+    if let Some(serde_json::Value::Array(any)) = obj.get("anyOf")
+        && any.len() == 2
+        && any.iter().any(is_null)
+    {
+        let rest = any.iter().find(|v| !is_null(v)).cloned();
+        obj.remove("anyOf");
+        if let Some(serde_json::Value::Object(rest)) = rest {
+            obj.extend(rest);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The editor schema and the reader agree: every example spec validates against
 //! `specs/mcpgen.schema.json`, and every key the reader accepts is a property there.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
