@@ -1,0 +1,731 @@
+//! The model to Rust tokens: types, the handler trait, and the registration function.
+//!
+//! The generated module is self-contained and reaches the runtime and serde only through
+//! `::mcpgen_runtime` (and its `__private` re-exports), so the user's crate needs no
+//! direct dependency on serde or serde_json for the generated code to compile.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::json_schema::{OUTPUT_WRAPPER_FIELD, Types};
+use crate::model::{Kind, Resource, Role, Schema, Spec, Tool};
+
+/// Rust keywords that cannot be plain identifiers (they become raw identifiers).
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for", "if",
+    "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait",
+    "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+/// Identifiers that cannot be raw either.
+const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// A field or method identifier for a snake_case spec name.
+pub(crate) fn field_ident(name: &str) -> Ident {
+    let snake = name.to_snake_case();
+    let snake = if snake.is_empty() || snake.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("f_{snake}")
+    } else {
+        snake
+    };
+    if NOT_RAW.contains(&snake.as_str()) {
+        format_ident!("{}_", snake)
+    } else if KEYWORDS.contains(&snake.as_str()) {
+        Ident::new_raw(&snake, Span::call_site())
+    } else {
+        format_ident!("{}", snake)
+    }
+}
+
+/// A type or variant identifier.
+pub(crate) fn type_ident(name: &str) -> Ident {
+    let camel = name.to_upper_camel_case();
+    let camel = if camel.is_empty() || camel.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V{camel}")
+    } else {
+        camel
+    };
+    if NOT_RAW.contains(&camel.as_str()) || KEYWORDS.contains(&camel.as_str()) {
+        format_ident!("{}_", camel)
+    } else {
+        format_ident!("{}", camel)
+    }
+}
+
+fn doc(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(text) => {
+            let lines = text.trim().lines().map(|l| format!(" {}", l.trim_end()));
+            quote! { #(#[doc = #lines])* }
+        }
+        None => TokenStream::new(),
+    }
+}
+
+fn opt_string(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(v) => quote! { ::core::option::Option::Some(::std::string::String::from(#v)) },
+        None => quote! { ::core::option::Option::None },
+    }
+}
+
+/// The name of a tool's handler method, and what it receives and returns; used by
+/// `mcpgen generate` to say which methods are new or gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandlerMethod {
+    /// The method name in the `Handler` trait.
+    pub name: String,
+    /// What it serves (`tool get_forecast`, `resource template city_now`).
+    pub serves: String,
+}
+
+/// Every method the generated `Handler` trait has, in trait order.
+pub fn handler_methods(spec: &Spec) -> Vec<HandlerMethod> {
+    let mut out = Vec::new();
+    for (name, _) in spec.tools.iter() {
+        out.push(HandlerMethod {
+            name: field_ident(name).to_string().trim_start_matches("r#").to_owned(),
+            serves: format!("tool `{name}`"),
+        });
+    }
+    for (name, resource) in spec.resources.iter() {
+        if needs_handler(resource) {
+            out.push(HandlerMethod {
+                name: format!("read_{}", name.to_snake_case()),
+                serves: format!("resource `{}`", resource.uri.value),
+            });
+        }
+    }
+    for (name, template) in spec.resource_templates.iter() {
+        out.push(HandlerMethod {
+            name: format!("read_{}", name.to_snake_case()),
+            serves: format!("resource template `{}`", template.uri_template.value),
+        });
+    }
+    out
+}
+
+fn needs_handler(resource: &Resource) -> bool {
+    resource.text.is_none() && resource.file.is_none()
+}
+
+/// Whether a MIME type is text, so a `file:` resource is embedded as a string.
+fn is_text_mime(mime: Option<&str>) -> bool {
+    let Some(mime) = mime else { return true };
+    let mime = mime.split(';').next().unwrap_or_default().trim();
+    mime.starts_with("text/")
+        || mime.ends_with("+json")
+        || mime.ends_with("+xml")
+        || matches!(
+            mime,
+            "application/json" | "application/xml" | "application/sql" | "application/yaml" | "application/javascript" | "application/toml"
+        )
+}
+
+/// Emits the Rust items of the generated module.
+pub(crate) struct Emitter<'a> {
+    spec: &'a Spec,
+    types: Types<'a>,
+    /// Type items, in emission order.
+    items: Vec<TokenStream>,
+}
+
+impl<'a> Emitter<'a> {
+    pub(crate) fn new(spec: &'a Spec) -> Self {
+        Self {
+            spec,
+            types: Types::new(spec),
+            items: Vec::new(),
+        }
+    }
+
+    /// The Rust type of a value of `schema`; inline enums and objects become items named `hint`.
+    fn rust_type(&mut self, schema: &'a Schema, hint: &str) -> TokenStream {
+        match schema.kind() {
+            Kind::String if schema.enum_values.is_none() => quote! { ::std::string::String },
+            Kind::String | Kind::Enum => {
+                self.enum_item(schema, hint);
+                let ident = type_ident(hint);
+                quote! { #ident }
+            }
+            Kind::Integer => quote! { i64 },
+            Kind::Number => quote! { f64 },
+            Kind::Boolean => quote! { bool },
+            Kind::Array => {
+                let item = match schema.items.as_deref() {
+                    Some(items) => self.rust_type(items, &format!("{hint}Item")),
+                    None => quote! { ::mcpgen_runtime::__private::serde_json::Value },
+                };
+                quote! { ::std::vec::Vec<#item> }
+            }
+            Kind::Object => {
+                self.struct_item(schema, hint);
+                let ident = type_ident(hint);
+                quote! { #ident }
+            }
+            Kind::Ref(name) => {
+                let ident = type_ident(name);
+                quote! { #ident }
+            }
+            Kind::Missing => quote! { ::mcpgen_runtime::__private::serde_json::Value },
+        }
+    }
+
+    fn enum_item(&mut self, schema: &'a Schema, name: &str) {
+        let ident = type_ident(name);
+        let docs = doc(self.types.description(schema));
+        let values = schema.enum_values.as_ref().map(|v| &v.value[..]).unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        let variants = values.iter().enumerate().map(|(i, v)| {
+            let mut variant = type_ident(&v.value.value);
+            if !seen.insert(variant.to_string()) {
+                variant = format_ident!("{}{}", variant, i);
+            }
+            let value = &v.value.value;
+            let docs = doc(v.description.as_ref().map(|d| d.value.as_str()).or(Some(&format!("`{value}`"))));
+            quote! {
+                #docs
+                #[serde(rename = #value)]
+                #variant
+            }
+        });
+        self.items.push(quote! {
+            #docs
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::mcpgen_runtime::__private::serde::Serialize, ::mcpgen_runtime::__private::serde::Deserialize)]
+            #[serde(crate = "::mcpgen_runtime::__private::serde")]
+            pub enum #ident {
+                #(#variants,)*
+            }
+        });
+    }
+
+    /// Struct fields (`public`) or struct-variant fields of `fields`.
+    fn fields(&mut self, parent: &str, fields: &'a [(crate::model::Name, Schema)], public: bool) -> Vec<TokenStream> {
+        let vis = if public { quote! { pub } } else { TokenStream::new() };
+        fields
+            .iter()
+            .map(|(name, field)| {
+                let ident = field_ident(&name.value);
+                let hint = format!("{parent}{}", name.value.to_upper_camel_case());
+                let ty = self.rust_type(field, &hint);
+                let docs = doc(self.types.description(field));
+                let wire = &name.value;
+                let rename = if ident.to_string().trim_start_matches("r#") == wire.as_str() {
+                    TokenStream::new()
+                } else {
+                    quote! { #[serde(rename = #wire)] }
+                };
+                // A default is filled in by the runtime before the handler sees the value,
+                // so such a field is a plain `T`; only truly optional fields are `Option<T>`.
+                if field.is_optional() && field.default.is_none() {
+                    quote! {
+                        #docs
+                        #rename
+                        #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+                        #vis #ident: ::core::option::Option<#ty>
+                    }
+                } else {
+                    quote! {
+                        #docs
+                        #rename
+                        #vis #ident: #ty
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn struct_item(&mut self, schema: &'a Schema, name: &str) {
+        let fields = schema.fields.as_ref().map(|f| &f.0[..]).unwrap_or_default();
+        let docs = doc(self.types.description(schema));
+        self.struct_from_fields(name, docs, fields);
+    }
+
+    fn struct_from_fields(&mut self, name: &str, docs: TokenStream, fields: &'a [(crate::model::Name, Schema)]) {
+        let ident = type_ident(name);
+        let fields = self.fields(name, fields, true);
+        self.items.push(quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, ::mcpgen_runtime::__private::serde::Serialize, ::mcpgen_runtime::__private::serde::Deserialize)]
+            #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+            pub struct #ident {
+                #(#fields,)*
+            }
+        });
+    }
+
+    fn named_types(&mut self) {
+        for (name, def) in self.spec.types.iter() {
+            let schema = &def.0;
+            match schema.kind() {
+                Kind::Enum | Kind::String if schema.enum_values.is_some() => self.enum_item(schema, &name.value),
+                Kind::Object => self.struct_item(schema, &name.value),
+                _ => {
+                    let ident = type_ident(&name.value);
+                    let docs = doc(self.types.description(schema));
+                    let ty = self.rust_type(schema, &format!("{}Value", name.value));
+                    self.items.push(quote! {
+                        #docs
+                        pub type #ident = #ty;
+                    });
+                }
+            }
+        }
+    }
+
+    /// Types of one tool; returns the trait method and the registration statement.
+    fn tool(&mut self, name: &str, tool: &'a Tool) -> (TokenStream, TokenStream, TokenStream) {
+        let camel = name.to_upper_camel_case();
+        let method = field_ident(name);
+        let input_name = format!("{camel}Input");
+        let input = type_ident(&input_name);
+        self.struct_from_fields(
+            &input_name,
+            doc(Some(&format!("Arguments of the tool `{name}`."))),
+            &tool.params.0,
+        );
+        let (output_ty, into_output) = match &tool.output {
+            Some(output) => {
+                let output_name = format!("{camel}Output");
+                let ty = if output.kind() == Kind::Object {
+                    self.struct_item(output, &output_name);
+                    let ident = type_ident(&output_name);
+                    quote! { #ident }
+                } else {
+                    let inner = self.rust_type(output, &output_name);
+                    let ident = type_ident(&output_name);
+                    let docs = doc(Some(&format!("Result of the tool `{name}`.")));
+                    self.items.push(quote! { #docs pub type #ident = #inner; });
+                    quote! { #ident }
+                };
+                let into = if self.types.is_object(output) {
+                    quote! { ::mcpgen_runtime::ToolOutput::structured(output) }
+                } else {
+                    quote! {
+                        ::mcpgen_runtime::ToolOutput::structured(
+                            ::mcpgen_runtime::__private::serde_json::json!({ #OUTPUT_WRAPPER_FIELD: output })
+                        )
+                    }
+                };
+                (ty, into)
+            }
+            None => (quote! { ::mcpgen_runtime::ToolOutput }, quote! { ::core::result::Result::Ok(output) }),
+        };
+        let error = self.error_enum(name, tool);
+        let docs = doc(tool.description.as_ref().map(|d| d.value.as_str()));
+        let method_decl = quote! {
+            #docs
+            fn #method(
+                &self,
+                ctx: ::mcpgen_runtime::ToolContext,
+                input: #input,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#output_ty, #error>> + Send;
+        };
+        let def_fn = format_ident!("tool_{}", name.to_snake_case());
+        let def = self.tool_def(name, tool);
+        let def_item = quote! {
+            #[doc = concat!("The declaration of the tool `", #name, "`.")]
+            pub fn #def_fn() -> ::mcpgen_runtime::ToolDef {
+                #def
+            }
+        };
+        let register = quote! {
+            let builder = {
+                let handler = ::std::sync::Arc::clone(&handler);
+                builder.typed_tool::<#input, _, _>(#def_fn(), move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler.#method(ctx, input).await.map_err(::mcpgen_runtime::ToolError::from)?;
+                        #into_output
+                    }
+                })
+            };
+        };
+        (method_decl, def_item, register)
+    }
+
+    fn error_enum(&mut self, name: &str, tool: &'a Tool) -> Ident {
+        let camel = name.to_upper_camel_case();
+        let ident = type_ident(&format!("{camel}Error"));
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        for (case, error) in tool.errors.iter() {
+            let variant = type_ident(&case.value);
+            let message = &error.message.value;
+            let docs = doc(Some(message));
+            let code = &case.value;
+            let field_hint = format!("{camel}{}", case.value.to_upper_camel_case());
+            let fields = self.fields(&field_hint, &error.fields.0, false);
+            if error.fields.is_empty() {
+                variants.push(quote! { #docs #variant });
+                arms.push(quote! { #ident::#variant => ::mcpgen_runtime::ToolError::declared(#code) });
+            } else {
+                let names: Vec<Ident> = error.fields.iter().map(|(n, _)| field_ident(&n.value)).collect();
+                let wires: Vec<&str> = error.fields.iter().map(|(n, _)| n.value.as_str()).collect();
+                variants.push(quote! { #docs #variant { #(#fields,)* } });
+                arms.push(quote! {
+                    #ident::#variant { #(#names),* } => ::mcpgen_runtime::ToolError::declared(#code)
+                        #(.with(#wires, ::mcpgen_runtime::__private::serde_json::to_value(#names).unwrap_or_default()))*
+                });
+            }
+        }
+        let docs = doc(Some(&format!("Errors of the tool `{name}`. Declared cases render their message template; `Unexpected` is reported as a server bug.")));
+        self.items.push(quote! {
+            #docs
+            #[derive(Debug)]
+            pub enum #ident {
+                #(#variants,)*
+                /// A failure that is not the caller's fault (a bug or an outage). The caller
+                /// gets a generic message; the detail is logged on the server.
+                Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+            }
+
+            impl<E> ::core::convert::From<E> for #ident
+            where
+                E: ::std::error::Error + Send + Sync + 'static,
+            {
+                fn from(error: E) -> Self {
+                    Self::Unexpected(error.into())
+                }
+            }
+
+            impl ::core::convert::From<#ident> for ::mcpgen_runtime::ToolError {
+                fn from(error: #ident) -> Self {
+                    match error {
+                        #(#arms,)*
+                        #ident::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+                    }
+                }
+            }
+        });
+        ident
+    }
+
+    fn tool_def(&self, name: &str, tool: &'a Tool) -> TokenStream {
+        let title = opt_string(tool.title.as_ref().map(|t| t.value.as_str()));
+        let description = tool.description.as_ref().map_or("", |d| d.value.as_str());
+        let input_schema = compact(&self.types.params_schema(tool.params.iter().map(|(n, s)| (n.value.as_str(), s))));
+        let output_schema = match &tool.output {
+            Some(output) => {
+                let json = compact(&self.types.output_schema(output));
+                quote! { ::core::option::Option::Some(schema(#json)) }
+            }
+            None => quote! { ::core::option::Option::None },
+        };
+        let a = &tool.annotations;
+        let (read_only, destructive, idempotent, open_world) = (a.read_only(), a.destructive(), a.idempotent(), a.open_world());
+        let errors = tool.errors.iter().map(|(code, e)| {
+            let code = &code.value;
+            let message = &e.message.value;
+            let retryable = e.retryable.as_ref().is_some_and(|r| r.value);
+            quote! {
+                ::mcpgen_runtime::ErrorDef {
+                    code: ::std::string::String::from(#code),
+                    message_template: ::std::string::String::from(#message),
+                    retryable: #retryable,
+                }
+            }
+        });
+        let timeout = match &tool.timeout_ms {
+            Some(ms) => {
+                let ms = proc_macro2::Literal::u64_unsuffixed(ms.value);
+                quote! { ::core::option::Option::Some(::core::time::Duration::from_millis(#ms)) }
+            }
+            None => quote! { ::core::option::Option::None },
+        };
+        let max_response = match tool.max_response_bytes.as_ref().or(self.spec.limits.max_response_bytes.as_ref()) {
+            Some(bytes) => {
+                let bytes = proc_macro2::Literal::u64_unsuffixed(bytes.value);
+                quote! { ::core::option::Option::Some(#bytes) }
+            }
+            None => quote! { ::core::option::Option::None },
+        };
+        let scopes = tool.scopes.iter().map(|s| s.value.as_str());
+        quote! {
+            ::mcpgen_runtime::ToolDef {
+                name: ::std::string::String::from(#name),
+                title: #title,
+                description: ::std::string::String::from(#description),
+                input_schema: schema(#input_schema),
+                output_schema: #output_schema,
+                annotations: ::mcpgen_runtime::Annotations {
+                    read_only: #read_only,
+                    destructive: #destructive,
+                    idempotent: #idempotent,
+                    open_world: #open_world,
+                },
+                errors: ::std::vec::Vec::from([#(#errors),*]),
+                timeout: #timeout,
+                max_response_bytes: #max_response,
+                scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
+            }
+        }
+    }
+
+    /// Every item of the generated module.
+    pub(crate) fn module(mut self, spec_path: &str) -> TokenStream {
+        let spec = self.spec;
+        self.named_types();
+        let mut methods = Vec::new();
+        let mut defs = Vec::new();
+        let mut registrations = Vec::new();
+        for (name, tool) in spec.tools.iter() {
+            let (method, def, register) = self.tool(&name.value, tool);
+            methods.push(method);
+            defs.push(def);
+            registrations.push(register);
+        }
+        for (name, resource) in spec.resources.iter() {
+            registrations.push(self.resource(&name.value, resource, &mut methods));
+        }
+        for (name, template) in spec.resource_templates.iter() {
+            let params_name = format!("{}Params", name.value.to_upper_camel_case());
+            let params = type_ident(&params_name);
+            self.struct_from_fields(
+                &params_name,
+                doc(Some(&format!("Variables of the resource template `{}`.", template.uri_template.value))),
+                &template.params.0,
+            );
+            let method = format_ident!("read_{}", name.value.to_snake_case());
+            let docs = doc(template.description.as_ref().map(|d| d.value.as_str()));
+            methods.push(quote! {
+                #docs
+                fn #method(
+                    &self,
+                    ctx: ::mcpgen_runtime::ToolContext,
+                    params: #params,
+                ) -> impl ::core::future::Future<Output = ::core::result::Result<::mcpgen_runtime::ResourceOutput, ::mcpgen_runtime::ResourceError>> + Send;
+            });
+            let uri_template = &template.uri_template.value;
+            let tname = &name.value;
+            let title = opt_string(template.title.as_ref().map(|t| t.value.as_str()));
+            let description = opt_string(template.description.as_ref().map(|t| t.value.as_str()));
+            let mime = opt_string(template.mime_type.as_ref().map(|t| t.value.as_str()));
+            let params_schema = compact(&self.types.params_schema(template.params.iter().map(|(n, s)| (n.value.as_str(), s))));
+            registrations.push(quote! {
+                let builder = {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    builder.resource_template(
+                        ::mcpgen_runtime::ResourceTemplateDef {
+                            uri_template: ::std::string::String::from(#uri_template),
+                            name: ::std::string::String::from(#tname),
+                            title: #title,
+                            description: #description,
+                            mime_type: #mime,
+                            params_schema: schema(#params_schema),
+                        },
+                        move |ctx, vars| {
+                            let handler = ::std::sync::Arc::clone(&handler);
+                            async move {
+                                let params: #params = ::mcpgen_runtime::__private::serde_json::from_value(
+                                    ::mcpgen_runtime::__private::serde_json::Value::Object(vars),
+                                )
+                                .map_err(|e| ::mcpgen_runtime::ResourceError::Unexpected(e.into()))?;
+                                handler.#method(ctx, params).await
+                            }
+                        },
+                    )
+                };
+            });
+        }
+        for (name, prompt) in spec.prompts.iter() {
+            registrations.push(prompt_registration(&name.value, prompt));
+        }
+
+        let info = server_info(spec);
+        let items = &self.items;
+        let default_timeout =
+            proc_macro2::Literal::u64_unsuffixed(spec.limits.default_timeout_ms.as_ref().map_or(30_000, |t| t.value));
+        let constants = constants(spec, spec_path);
+        let handler_doc = format!(
+            " What the server does, one method per tool and per dynamic resource.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
+        );
+        quote! {
+            #constants
+
+            #(#items)*
+
+            #[doc = #handler_doc]
+            pub trait Handler: Send + Sync + 'static {
+                #(#methods)*
+            }
+
+            #(#defs)*
+
+            /// Who the server is, from the spec's `server:` section.
+            pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
+                #info
+            }
+
+            /// The server with every tool, resource, template and prompt of the spec,
+            /// served by `handler`.
+            ///
+            /// # Errors
+            /// A [`::mcpgen_runtime::BuildError`] if a declaration is inconsistent (a bug in
+            /// mcpgen: the spec checks should have caught it).
+            pub fn server<H: Handler>(handler: H) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
+                let handler = ::std::sync::Arc::new(handler);
+                let builder = ::mcpgen_runtime::Server::builder(server_info())
+                    .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout));
+                #(#registrations)*
+                let _ = &handler;
+                builder.build()
+            }
+
+            /// A JSON Schema literal of this file (checked when the server is built).
+            fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {
+                ::mcpgen_runtime::__private::serde_json::from_str(json).unwrap_or_default()
+            }
+        }
+    }
+
+    fn resource(&mut self, name: &str, resource: &'a Resource, methods: &mut Vec<TokenStream>) -> TokenStream {
+        let uri = &resource.uri.value;
+        let title = opt_string(resource.title.as_ref().map(|t| t.value.as_str()));
+        let description = opt_string(resource.description.as_ref().map(|t| t.value.as_str()));
+        let mime = resource.mime_type.as_ref().map(|t| t.value.as_str());
+        let mime_tokens = opt_string(mime);
+        let content = if let Some(text) = &resource.text {
+            let text = &text.value;
+            quote! { ::mcpgen_runtime::ResourceContent::Text(::std::borrow::Cow::Borrowed(#text)) }
+        } else if let Some(file) = &resource.file {
+            let file = format!("/{}", file.value.trim_start_matches("./"));
+            if is_text_mime(mime) {
+                quote! { ::mcpgen_runtime::ResourceContent::Text(::std::borrow::Cow::Borrowed(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), #file)))) }
+            } else {
+                quote! { ::mcpgen_runtime::ResourceContent::Blob(::std::borrow::Cow::Borrowed(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), #file)))) }
+            }
+        } else {
+            let method = format_ident!("read_{}", name.to_snake_case());
+            let docs = doc(resource.description.as_ref().map(|d| d.value.as_str()));
+            methods.push(quote! {
+                #docs
+                fn #method(
+                    &self,
+                    ctx: ::mcpgen_runtime::ToolContext,
+                ) -> impl ::core::future::Future<Output = ::core::result::Result<::mcpgen_runtime::ResourceOutput, ::mcpgen_runtime::ResourceError>> + Send;
+            });
+            quote! {
+                {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    ::mcpgen_runtime::ResourceContent::handler(move |ctx| {
+                        let handler = ::std::sync::Arc::clone(&handler);
+                        async move { handler.#method(ctx).await }
+                    })
+                }
+            }
+        };
+        quote! {
+            let builder = builder.resource(::mcpgen_runtime::ResourceDef {
+                uri: ::std::string::String::from(#uri),
+                name: ::std::string::String::from(#name),
+                title: #title,
+                description: #description,
+                mime_type: #mime_tokens,
+                content: #content,
+            });
+        }
+    }
+}
+
+fn prompt_registration(name: &str, prompt: &crate::model::Prompt) -> TokenStream {
+    let title = opt_string(prompt.title.as_ref().map(|t| t.value.as_str()));
+    let description = opt_string(prompt.description.as_ref().map(|t| t.value.as_str()));
+    let arguments = prompt.arguments.iter().map(|(arg, a)| {
+        let arg = &arg.value;
+        let title = opt_string(a.title.as_ref().map(|t| t.value.as_str()));
+        let description = opt_string(a.description.as_ref().map(|t| t.value.as_str()));
+        let required = a.required.as_ref().is_some_and(|r| r.value);
+        quote! {
+            ::mcpgen_runtime::PromptArg {
+                name: ::std::string::String::from(#arg),
+                title: #title,
+                description: #description,
+                required: #required,
+            }
+        }
+    });
+    let messages = prompt.messages.iter().map(|m| {
+        let role = match m.role.value {
+            Role::User => quote! { ::mcpgen_runtime::Role::User },
+            Role::Assistant => quote! { ::mcpgen_runtime::Role::Assistant },
+        };
+        let text = &m.text.value;
+        quote! { (#role, ::std::string::String::from(#text)) }
+    });
+    quote! {
+        let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+            name: ::std::string::String::from(#name),
+            title: #title,
+            description: #description,
+            arguments: ::std::vec::Vec::from([#(#arguments),*]),
+            messages: ::std::vec::Vec::from([#(#messages),*]),
+        });
+    }
+}
+
+fn server_info(spec: &Spec) -> TokenStream {
+    let s = &spec.server;
+    let name = &s.name.value;
+    let version = &s.version.value;
+    let title = opt_string(s.title.as_ref().map(|t| t.value.as_str()));
+    let description = opt_string(s.description.as_ref().map(|t| t.value.as_str()));
+    let instructions = opt_string(s.instructions.as_ref().map(|t| t.value.as_str()));
+    let website = opt_string(s.website_url.as_ref().map(|t| t.value.as_str()));
+    quote! {
+        ::mcpgen_runtime::ServerInfo {
+            name: ::std::string::String::from(#name),
+            version: ::std::string::String::from(#version),
+            title: #title,
+            description: #description,
+            instructions: #instructions,
+            website_url: #website,
+        }
+    }
+}
+
+/// Deployment settings from the spec, as constants the scaffolded `main.rs` reads.
+/// `${VAR}` references stay as written: they are resolved when the server starts.
+fn constants(spec: &Spec, spec_path: &str) -> TokenStream {
+    let http = spec.transports.http.as_ref();
+    let bind = http
+        .and_then(|h| h.bind.as_ref())
+        .map_or("127.0.0.1:8080", |b| b.value.0.as_str());
+    let path = http.and_then(|h| h.path.as_ref()).map_or("/mcp", |p| p.value.as_str());
+    let origins = http
+        .map(|h| h.allowed_origins.iter().map(|o| o.value.0.as_str()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let hops = http.and_then(|h| h.trusted_proxy_hops.as_ref()).map_or(0, |h| h.value);
+    let max_request = spec.limits.max_request_bytes.as_ref().map_or(1_048_576, |v| v.value);
+    let max_request = proc_macro2::Literal::u64_unsuffixed(max_request);
+    let hops = proc_macro2::Literal::u32_unsuffixed(hops);
+    quote! {
+        /// The spec this module was generated from.
+        pub const SPEC_PATH: &str = #spec_path;
+        /// Address the HTTP transport binds by default (may hold `${VAR:-default}`).
+        pub const HTTP_BIND: &str = #bind;
+        /// Path of the MCP endpoint.
+        pub const HTTP_PATH: &str = #path;
+        /// Origins allowed besides loopback (may hold `${VAR}`).
+        pub const HTTP_ALLOWED_ORIGINS: &[&str] = &[#(#origins),*];
+        /// Proxy hops whose `X-Forwarded-For` entries are trusted.
+        pub const TRUSTED_PROXY_HOPS: u32 = #hops;
+        /// Largest HTTP request body, in bytes.
+        pub const MAX_REQUEST_BYTES: usize = #max_request;
+    }
+}
+
+/// A schema literal: pretty JSON, in the key order of the model, as a raw string so it
+/// reads as JSON in the generated file.
+fn compact(value: &serde_json::Value) -> TokenStream {
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut hashes = String::from("#");
+    while json.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{json}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| quote! { #json })
+}
