@@ -629,7 +629,7 @@ pub(super) fn check_prompts(cx: &mut Cx<'_>) {
             cx,
             "argument",
             prompt.arguments.0.iter().map(|(n, _)| n),
-            |n| heck::ToSnakeCase::to_snake_case(n),
+            heck::ToSnakeCase::to_snake_case,
         );
         if prompt.messages.is_empty() {
             cx.emit(
