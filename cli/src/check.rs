@@ -38,7 +38,7 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         };
         for d in &checked.diagnostics {
             match args.message_format {
-                MessageFormat::Human => eprint!("{}\n", d.render(&checked.source)),
+                MessageFormat::Human => eprintln!("{}", d.render(&checked.source)),
                 MessageFormat::Json => println!("{}", d.to_json(&checked.source)),
             }
         }
@@ -47,10 +47,8 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         if args.message_format == MessageFormat::Human {
             eprintln!("{name}: {}", summary(errors, warnings));
         }
-        if args.explain {
-            if let Some(spec) = &checked.spec {
-                print!("{}", explain_spec(spec));
-            }
+        if let (true, Some(spec)) = (args.explain, &checked.spec) {
+            print!("{}", explain_spec(spec));
         }
         let status = if checked.has_structural_errors() {
             EXIT_UNREADABLE
@@ -66,13 +64,17 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
 
 fn report_unreadable(format: MessageFormat, name: &str, err: &std::io::Error) {
     let help = match err.kind() {
-        std::io::ErrorKind::NotFound => "check the path; `mcpgen check` without arguments checks every specs/*.yaml",
+        std::io::ErrorKind::NotFound => {
+            "check the path; `mcpgen check` without arguments checks every specs/*.yaml"
+        }
         std::io::ErrorKind::PermissionDenied => "the file is not readable by this user",
         _ => "make sure the spec is a UTF-8 YAML text file",
     };
     match format {
         MessageFormat::Human => {
-            eprintln!("{name}: error[mcpgen::syntax]: cannot read the spec: {err}\n  = help: {help}\n");
+            eprintln!(
+                "{name}: error[mcpgen::syntax]: cannot read the spec: {err}\n  = help: {help}\n"
+            );
         }
         MessageFormat::Json => println!(
             "{}",
@@ -93,11 +95,17 @@ fn default_specs() -> Result<Vec<PathBuf>, String> {
     let mut specs: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
         .collect();
     specs.sort();
     if specs.is_empty() {
-        return Err("`specs/` has no .yaml file; pass a spec path: `mcpgen check path/to/spec.yaml`".to_owned());
+        return Err(
+            "`specs/` has no .yaml file; pass a spec path: `mcpgen check path/to/spec.yaml`"
+                .to_owned(),
+        );
     }
     Ok(specs)
 }
@@ -121,12 +129,20 @@ fn summary(errors: usize, warnings: usize) -> String {
 fn explain_spec(spec: &Spec) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let default_timeout = spec.limits.default_timeout_ms.as_ref().map_or(30_000, |v| v.value);
+    let default_timeout = spec
+        .limits
+        .default_timeout_ms
+        .as_ref()
+        .map_or(30_000, |v| v.value);
     for (name, tool) in spec.tools.iter() {
         let _ = writeln!(out, "tool {name}");
         let a = &tool.annotations;
         let hint = |label: &str, set: Option<bool>, value: bool, note: &str| {
-            let origin = if set.is_some() { "declared".to_owned() } else { format!("{note}") };
+            let origin = if set.is_some() {
+                "declared".to_owned()
+            } else {
+                note.to_owned()
+            };
             format!("  {label:<16} {value:<5}  ({origin})\n")
         };
         out += &hint(
@@ -139,13 +155,21 @@ fn explain_spec(spec: &Spec) -> String {
             "destructiveHint",
             a.destructive.as_ref().map(|v| v.value),
             a.destructive(),
-            if a.read_only() { "implied by readOnlyHint" } else { "MCP default" },
+            if a.read_only() {
+                "implied by readOnlyHint"
+            } else {
+                "MCP default"
+            },
         );
         out += &hint(
             "idempotentHint",
             a.idempotent.as_ref().map(|v| v.value),
             a.idempotent(),
-            if a.read_only() { "implied by readOnlyHint" } else { "MCP default" },
+            if a.read_only() {
+                "implied by readOnlyHint"
+            } else {
+                "MCP default"
+            },
         );
         out += &hint(
             "openWorldHint",
@@ -157,12 +181,20 @@ fn explain_spec(spec: &Spec) -> String {
             .rate_limit
             .as_ref()
             .map(|r| format!("{} (declared)", r.value))
-            .or_else(|| spec.rate_limits.per_tool.as_ref().map(|r| format!("{} (rate_limits.per_tool)", r.value)))
+            .or_else(|| {
+                spec.rate_limits
+                    .per_tool
+                    .as_ref()
+                    .map(|r| format!("{} (rate_limits.per_tool)", r.value))
+            })
             .unwrap_or_else(|| "none".to_owned());
         let _ = writeln!(out, "  rate limit       {rate}");
-        let timeout = tool.timeout_ms.as_ref().map_or(format!("{default_timeout} ms (server default)"), |t| {
-            format!("{} ms (declared)", t.value)
-        });
+        let timeout = tool
+            .timeout_ms
+            .as_ref()
+            .map_or(format!("{default_timeout} ms (server default)"), |t| {
+                format!("{} ms (declared)", t.value)
+            });
         let _ = writeln!(out, "  timeout          {timeout}");
     }
     out

@@ -85,8 +85,12 @@ fn explain(code: Option<&str>) -> ExitCode {
             None => {
                 let names = Code::ALL.iter().map(|c| c.name());
                 match mcpgen_codegen::diag::did_you_mean(name, names) {
-                    Some(best) => eprintln!("error: no check named `{name}`; did you mean `{best}`?"),
-                    None => eprintln!("error: no check named `{name}`; `mcpgen explain` lists them all"),
+                    Some(best) => {
+                        eprintln!("error: no check named `{name}`; did you mean `{best}`?")
+                    }
+                    None => {
+                        eprintln!("error: no check named `{name}`; `mcpgen explain` lists them all")
+                    }
                 }
                 ExitCode::from(2)
             }

@@ -1,5 +1,7 @@
 //! `mcpgen check` as a user runs it: exit codes, the human and JSON formats.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -36,7 +38,10 @@ fn every_example_spec_is_clean() {
     // Clean means no warning either: the examples are what users copy.
     assert!(!stderr.contains("warning"), "{stderr}");
     for spec in ["weather", "issue_tracker", "sql_query"] {
-        assert!(stderr.contains(&format!("specs/{spec}.yaml: ok")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("specs/{spec}.yaml: ok")),
+            "{stderr}"
+        );
     }
 }
 
@@ -45,13 +50,19 @@ fn clean_spec_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     write_spec(dir.path(), CLEAN);
     let out = mcpgen(dir.path(), &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn check_errors_exit_one_with_positions() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = CLEAN.to_owned() + "    params:\n      timeout: { type: integer, description: How long to wait. }\n";
+    let spec = CLEAN.to_owned()
+        + "    params:\n      timeout: { type: integer, description: How long to wait. }\n";
     write_spec(dir.path(), &spec);
     let out = mcpgen(dir.path(), &["check", "specs/server.yaml"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -80,11 +91,17 @@ fn unparseable_spec_exits_two() {
 #[test]
 fn unknown_keys_suggest_the_right_one() {
     let dir = tempfile::tempdir().unwrap();
-    write_spec(dir.path(), &CLEAN.replace("description: Current", "descripton: Current"));
+    write_spec(
+        dir.path(),
+        &CLEAN.replace("description: Current", "descripton: Current"),
+    );
     let out = mcpgen(dir.path(), &["check"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("unknown key `descripton` in a tool"), "{stderr}");
+    assert!(
+        stderr.contains("unknown key `descripton` in a tool"),
+        "{stderr}"
+    );
     assert!(stderr.contains("did you mean `description`?"), "{stderr}");
 }
 
@@ -131,7 +148,12 @@ fn allow_list_silences_a_check() {
         + "    params:\n      timeout: { type: integer, description: How long to wait. }\nlints:\n  allow: [unit_suffix]\n";
     write_spec(dir.path(), &spec);
     let out = mcpgen(dir.path(), &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
