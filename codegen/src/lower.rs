@@ -28,7 +28,14 @@ pub mod keys {
         "lints",
     ];
     /// `server:`.
-    pub const SERVER: &[&str] = &["name", "version", "title", "description", "instructions", "website_url"];
+    pub const SERVER: &[&str] = &[
+        "name",
+        "version",
+        "title",
+        "description",
+        "instructions",
+        "website_url",
+    ];
     /// A type expression (parameter, field, output, named type).
     pub const SCHEMA: &[&str] = &[
         "type",
@@ -70,9 +77,23 @@ pub mod keys {
     /// A declared error case in its long form.
     pub const ERROR_CASE: &[&str] = &["message", "fields", "retryable"];
     /// A static resource.
-    pub const RESOURCE: &[&str] = &["uri", "title", "description", "mime_type", "text", "file", "size_bytes"];
+    pub const RESOURCE: &[&str] = &[
+        "uri",
+        "title",
+        "description",
+        "mime_type",
+        "text",
+        "file",
+        "size_bytes",
+    ];
     /// A resource template.
-    pub const RESOURCE_TEMPLATE: &[&str] = &["uri_template", "title", "description", "mime_type", "params"];
+    pub const RESOURCE_TEMPLATE: &[&str] = &[
+        "uri_template",
+        "title",
+        "description",
+        "mime_type",
+        "params",
+    ];
     /// A prompt.
     pub const PROMPT: &[&str] = &["title", "description", "arguments", "messages"];
     /// A prompt argument.
@@ -84,7 +105,12 @@ pub mod keys {
     /// `transports.http:`.
     pub const HTTP: &[&str] = &["bind", "path", "allowed_origins", "trusted_proxy_hops"];
     /// `limits:`.
-    pub const LIMITS: &[&str] = &["max_request_bytes", "max_response_bytes", "default_timeout_ms", "max_concurrent_calls"];
+    pub const LIMITS: &[&str] = &[
+        "max_request_bytes",
+        "max_response_bytes",
+        "default_timeout_ms",
+        "max_concurrent_calls",
+    ];
     /// `rate_limits:`.
     pub const RATE_LIMITS: &[&str] = &["per_agent", "per_tool", "backend", "redis_url"];
     /// `auth:`.
@@ -117,7 +143,10 @@ struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     fn get(&self, key: &str) -> Option<&'n Sp<Node>> {
-        self.entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.value == key)
+            .map(|(_, v)| v)
     }
 }
 
@@ -140,7 +169,10 @@ impl Reader<'_> {
             node.span,
             format!("expected {expected}, found {found}"),
         );
-        if let (Node::Str(s), true) = (&node.value, expected.contains("number") || expected.contains("integer")) {
+        if let (Node::Str(s), true) = (
+            &node.value,
+            expected.contains("number") || expected.contains("integer"),
+        ) {
             d = d.with_help(format!("write the number without quotes: `{}`", s.trim()));
         } else if expected.contains("mapping") && matches!(node.value, Node::Seq(_)) {
             d = d.with_help("this is a mapping of names to entries, not a list: write `name: { ... }` without the leading `-`");
@@ -149,7 +181,12 @@ impl Reader<'_> {
     }
 
     /// Opens a mapping, reporting unknown keys (with the closest known one).
-    fn fields<'n>(&mut self, node: &'n Sp<Node>, what: &'static str, known: &[&str]) -> Option<Fields<'n>> {
+    fn fields<'n>(
+        &mut self,
+        node: &'n Sp<Node>,
+        what: &'static str,
+        known: &[&str],
+    ) -> Option<Fields<'n>> {
         let Node::Map(entries) = &node.value else {
             self.wrong_type(node, &format!("a mapping ({what})"));
             return None;
@@ -169,10 +206,13 @@ impl Reader<'_> {
                     continue;
                 }
                 d = match did_you_mean(&key.value, known.iter().copied()) {
-                    Some(best) => d.with_label(format!("did you mean `{best}`?")).with_help(format!(
-                        "rename it to `{best}`; the keys of {what} are: {}",
-                        known.join(", ")
-                    )),
+                    Some(best) => {
+                        d.with_label(format!("did you mean `{best}`?"))
+                            .with_help(format!(
+                                "rename it to `{best}`; the keys of {what} are: {}",
+                                known.join(", ")
+                            ))
+                    }
                     None => d.with_help(format!("the keys of {what} are: {}", known.join(", "))),
                 };
                 self.push(d);
@@ -195,8 +235,12 @@ impl Reader<'_> {
             Some(node) => T::from_node(self, node),
             None => {
                 self.push(
-                    Diagnostic::new(Code::MissingKey, f.span, format!("{} has no `{key}`", f.what))
-                        .with_help(format!("add `{key}:` ({})", T::EXPECTED)),
+                    Diagnostic::new(
+                        Code::MissingKey,
+                        f.span,
+                        format!("{} has no `{key}`", f.what),
+                    )
+                    .with_help(format!("add `{key}:` ({})", T::EXPECTED)),
                 );
                 None
             }
@@ -216,22 +260,41 @@ impl Reader<'_> {
             );
             return spec;
         };
-        let Some(f) = self.fields(root, "the spec", keys::SPEC) else { return spec };
+        let Some(f) = self.fields(root, "the spec", keys::SPEC) else {
+            return spec;
+        };
         match f.get("mcpgen") {
             None => self.push(
-                Diagnostic::new(Code::SpecVersion, Span { offset: 0, len: 0, line: 1, column: 1 }, "the spec does not say its format version")
-                    .with_help("add `mcpgen: 1` as the first line"),
+                Diagnostic::new(
+                    Code::SpecVersion,
+                    Span {
+                        offset: 0,
+                        len: 0,
+                        line: 1,
+                        column: 1,
+                    },
+                    "the spec does not say its format version",
+                )
+                .with_help("add `mcpgen: 1` as the first line"),
             ),
             Some(node) => match &node.value {
                 Node::Int(1) => spec.mcpgen = Sp::new(1, node.span),
                 _ => self.push(
-                    Diagnostic::new(Code::SpecVersion, node.span, format!("unsupported spec format version {}", node.value.to_json()))
-                        .with_help("this mcpgen reads `mcpgen: 1`; upgrade mcpgen if the spec is newer"),
+                    Diagnostic::new(
+                        Code::SpecVersion,
+                        node.span,
+                        format!("unsupported spec format version {}", node.value.to_json()),
+                    )
+                    .with_help(
+                        "this mcpgen reads `mcpgen: 1`; upgrade mcpgen if the spec is newer",
+                    ),
                 ),
             },
         }
         spec.server = self.req::<ServerInfo>(&f, "server").unwrap_or_default();
-        spec.types = self.opt::<NamedMap<TypeDef>>(&f, "types").unwrap_or_default();
+        spec.types = self
+            .opt::<NamedMap<TypeDef>>(&f, "types")
+            .unwrap_or_default();
         spec.tools = self.opt(&f, "tools").unwrap_or_default();
         spec.resources = self.opt(&f, "resources").unwrap_or_default();
         spec.resource_templates = self.opt(&f, "resource_templates").unwrap_or_default();
@@ -345,8 +408,19 @@ impl FromNode for Sp<serde_json::Value> {
 }
 
 /// Reads a string and maps it through a closed list of spellings.
-fn keyword<T: Copy>(r: &mut Reader<'_>, node: &Sp<Node>, what: &str, options: &[(&'static str, T)]) -> Option<Sp<T>> {
-    let names = || options.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+fn keyword<T: Copy>(
+    r: &mut Reader<'_>,
+    node: &Sp<Node>,
+    what: &str,
+    options: &[(&'static str, T)],
+) -> Option<Sp<T>> {
+    let names = || {
+        options
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let Node::Str(s) = &node.value else {
         r.wrong_type(node, &format!("{what}: one of {}", names()));
         return None;
@@ -354,8 +428,12 @@ fn keyword<T: Copy>(r: &mut Reader<'_>, node: &Sp<Node>, what: &str, options: &[
     if let Some((_, v)) = options.iter().find(|(n, _)| *n == s) {
         return Some(Sp::new(*v, node.span));
     }
-    let mut d = Diagnostic::new(Code::WrongType, node.span, format!("`{s}` is not a known {what}"))
-        .with_help(format!("use one of {}", names()));
+    let mut d = Diagnostic::new(
+        Code::WrongType,
+        node.span,
+        format!("`{s}` is not a known {what}"),
+    )
+    .with_help(format!("use one of {}", names()));
     if let Some(best) = did_you_mean(s, options.iter().map(|(n, _)| *n)) {
         d = d.with_label(format!("did you mean `{best}`?"));
     }
@@ -373,7 +451,12 @@ impl FromNode for Sp<StringFormat> {
 impl FromNode for Sp<Role> {
     const EXPECTED: &'static str = "`user` or `assistant`";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
-        keyword(r, node, "message role", &[("user", Role::User), ("assistant", Role::Assistant)])
+        keyword(
+            r,
+            node,
+            "message role",
+            &[("user", Role::User), ("assistant", Role::Assistant)],
+        )
     }
 }
 
@@ -384,7 +467,11 @@ impl FromNode for Sp<AuthMode> {
             r,
             node,
             "auth mode",
-            &[("none", AuthMode::None), ("bearer", AuthMode::Bearer), ("oauth", AuthMode::Oauth)],
+            &[
+                ("none", AuthMode::None),
+                ("bearer", AuthMode::Bearer),
+                ("oauth", AuthMode::Oauth),
+            ],
         )
     }
 }
@@ -396,7 +483,10 @@ impl FromNode for Sp<RateLimitBackend> {
             r,
             node,
             "rate-limit backend",
-            &[("memory", RateLimitBackend::Memory), ("redis", RateLimitBackend::Redis)],
+            &[
+                ("memory", RateLimitBackend::Memory),
+                ("redis", RateLimitBackend::Redis),
+            ],
         )
     }
 }
@@ -405,7 +495,10 @@ impl FromNode for Sp<RateLimit> {
     const EXPECTED: &'static str = "a rate such as `30/min`";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
         let Node::Str(s) = &node.value else {
-            r.wrong_type(node, "a rate such as `30/min`, `5/s` or `1000/day` (optionally `30/min burst 10`)");
+            r.wrong_type(
+                node,
+                "a rate such as `30/min`, `5/s` or `1000/day` (optionally `30/min burst 10`)",
+            );
             return None;
         };
         match crate::rate::parse(s) {
@@ -431,7 +524,10 @@ impl<T: FromNode> FromNode for Vec<T> {
             // `scopes: admin` for `scopes: [admin]`: accept one item, it reads naturally.
             Node::Str(_) => T::from_node(r, node).map(|v| vec![v]),
             _ => {
-                r.wrong_type(node, &format!("a list of {}", T::EXPECTED.trim_start_matches("a ")));
+                r.wrong_type(
+                    node,
+                    &format!("a list of {}", T::EXPECTED.trim_start_matches("a ")),
+                );
                 None
             }
         }
@@ -527,8 +623,12 @@ fn enum_values(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Sp<Vec<EnumValue>>
             Node::Str(s) => Some(Sp::new(s.clone(), n.span)),
             Node::Int(_) | Node::Bool(_) | Node::Float(_) | Node::UInt(_) => {
                 r.push(
-                    Diagnostic::new(Code::WrongType, n.span, format!("enum values are strings, found {}", n.value.kind()))
-                        .with_help(format!("quote it: `\"{}\"`", n.value.to_json())),
+                    Diagnostic::new(
+                        Code::WrongType,
+                        n.span,
+                        format!("enum values are strings, found {}", n.value.kind()),
+                    )
+                    .with_help(format!("quote it: `\"{}\"`", n.value.to_json())),
                 );
                 None
             }
@@ -542,7 +642,10 @@ fn enum_values(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Sp<Vec<EnumValue>>
         Node::Seq(items) => items
             .iter()
             .filter_map(|n| scalar(r, n))
-            .map(|value| EnumValue { value, description: None })
+            .map(|value| EnumValue {
+                value,
+                description: None,
+            })
             .collect(),
         Node::Map(entries) => entries
             .iter()
@@ -555,7 +658,10 @@ fn enum_values(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Sp<Vec<EnumValue>>
             })
             .collect(),
         _ => {
-            r.wrong_type(node, "a list of values, or a mapping of values to descriptions");
+            r.wrong_type(
+                node,
+                "a list of values, or a mapping of values to descriptions",
+            );
             return None;
         }
     };

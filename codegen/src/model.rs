@@ -71,7 +71,11 @@ pub struct EnvString(pub String);
 
 /// One spec: one MCP server.
 #[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
-#[schemars(deny_unknown_fields, title = "mcpgen spec", description = "One MCP server, as mcpgen generates it. See README.md and docs/spec.md.")]
+#[schemars(
+    deny_unknown_fields,
+    title = "mcpgen spec",
+    description = "One MCP server, as mcpgen generates it. See README.md and docs/spec.md."
+)]
 pub struct Spec {
     /// Spec format version. Always `1` for now.
     #[schemars(schema_with = "crate::spec_schema::format_version")]
@@ -167,7 +171,11 @@ pub struct Schema {
     /// Numbers: inclusive maximum.
     pub maximum: Option<Sp<f64>>,
     /// Enums: the closed list of string values, as a list or as a mapping value → description.
-    #[schemars(default, rename = "enum", schema_with = "crate::spec_schema::enum_values")]
+    #[schemars(
+        default,
+        rename = "enum",
+        schema_with = "crate::spec_schema::enum_values"
+    )]
     pub enum_values: Option<Sp<Vec<EnumValue>>>,
     /// Arrays: the item type (a type name, or a full schema).
     #[schemars(default, schema_with = "crate::spec_schema::type_expr")]
@@ -393,19 +401,31 @@ impl Annotations {
 
     /// `readOnlyHint` with the default filled in.
     pub fn read_only(&self) -> bool {
-        self.read_only.as_ref().map_or(Self::DEFAULT_READ_ONLY, |v| v.value)
+        self.read_only
+            .as_ref()
+            .map_or(Self::DEFAULT_READ_ONLY, |v| v.value)
     }
     /// `destructiveHint` with the default filled in (false for read-only tools).
     pub fn destructive(&self) -> bool {
-        !self.read_only() && self.destructive.as_ref().map_or(Self::DEFAULT_DESTRUCTIVE, |v| v.value)
+        !self.read_only()
+            && self
+                .destructive
+                .as_ref()
+                .map_or(Self::DEFAULT_DESTRUCTIVE, |v| v.value)
     }
     /// `idempotentHint` with the default filled in (true for read-only tools).
     pub fn idempotent(&self) -> bool {
-        self.read_only() || self.idempotent.as_ref().map_or(Self::DEFAULT_IDEMPOTENT, |v| v.value)
+        self.read_only()
+            || self
+                .idempotent
+                .as_ref()
+                .map_or(Self::DEFAULT_IDEMPOTENT, |v| v.value)
     }
     /// `openWorldHint` with the default filled in.
     pub fn open_world(&self) -> bool {
-        self.open_world.as_ref().map_or(Self::DEFAULT_OPEN_WORLD, |v| v.value)
+        self.open_world
+            .as_ref()
+            .map_or(Self::DEFAULT_OPEN_WORLD, |v| v.value)
     }
 }
 

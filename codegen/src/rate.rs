@@ -19,7 +19,9 @@ pub fn parse(text: &str) -> Result<RateLimit, String> {
         .parse()
         .map_err(|_| format!("`{}` is not a whole number of calls", count.trim()))?;
     if count == 0 {
-        return Err("a rate of zero admits no call; remove the tool or disable it instead".to_owned());
+        return Err(
+            "a rate of zero admits no call; remove the tool or disable it instead".to_owned(),
+        );
     }
     let period = match period.trim() {
         "s" | "sec" | "secs" | "second" | "seconds" => Period::Second,
@@ -41,7 +43,11 @@ pub fn parse(text: &str) -> Result<RateLimit, String> {
             Some(n)
         }
     };
-    Ok(RateLimit { count, period, burst })
+    Ok(RateLimit {
+        count,
+        period,
+        burst,
+    })
 }
 
 #[cfg(test)]
@@ -53,12 +59,24 @@ mod tests {
         assert_eq!(parse("30/min").unwrap().to_string(), "30/min");
         assert_eq!(parse("5/s").unwrap().period, Period::Second);
         assert_eq!(parse("1000/day").unwrap().period.as_millis(), 86_400_000);
-        assert_eq!(parse("30 / minute burst 10").unwrap().to_string(), "30/min burst 10");
+        assert_eq!(
+            parse("30 / minute burst 10").unwrap().to_string(),
+            "30/min burst 10"
+        );
     }
 
     #[test]
     fn rejects_what_is_unclear() {
-        for bad in ["30", "0/s", "x/min", "30/m", "30/fortnight", "5/s burst 0", "5/s burst many", ""] {
+        for bad in [
+            "30",
+            "0/s",
+            "x/min",
+            "30/m",
+            "30/fortnight",
+            "5/s burst 0",
+            "5/s burst many",
+            "",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -79,7 +79,9 @@ pub(crate) fn rate(_: &mut SchemaGenerator) -> Schema {
 
 /// Removes the `null` alternative schemars adds for `Option<T>`.
 fn drop_null(schema: &mut Schema) {
-    let Some(obj) = schema.as_object_mut() else { return };
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
     if let Some(serde_json::Value::Array(types)) = obj.get_mut("type") {
         types.retain(|t| t != "null");
         if types.len() == 1 {

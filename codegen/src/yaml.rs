@@ -232,7 +232,12 @@ fn empty_diagnostic() -> Diagnostic {
 
 fn syntax_diagnostic(err: &serde_saphyr::Error) -> Diagnostic {
     let span = err.location().map_or(
-        Span { offset: 0, len: 0, line: 1, column: 1 },
+        Span {
+            offset: 0,
+            len: 0,
+            line: 1,
+            column: 1,
+        },
         |loc| Span {
             offset: usize::try_from(loc.span().offset()).unwrap_or(0),
             len: 1,
@@ -275,17 +280,23 @@ mod tests {
     #[test]
     fn keeps_spans_of_keys_and_values() {
         let node = parse("a: 1\nb:\n  - x\n").unwrap();
-        let Node::Map(entries) = &node.value else { panic!("not a map") };
+        let Node::Map(entries) = &node.value else {
+            panic!("not a map")
+        };
         assert_eq!(entries[1].0.value, "b");
         assert_eq!((entries[1].0.span.line, entries[1].0.span.column), (2, 1));
-        let Node::Seq(items) = &entries[1].1.value else { panic!("not a seq") };
+        let Node::Seq(items) = &entries[1].1.value else {
+            panic!("not a seq")
+        };
         assert_eq!((items[0].span.line, items[0].span.column), (3, 5));
     }
 
     #[test]
     fn yes_is_a_string() {
         let node = parse("a: yes\n").unwrap();
-        let Node::Map(entries) = &node.value else { panic!("not a map") };
+        let Node::Map(entries) = &node.value else {
+            panic!("not a map")
+        };
         assert_eq!(entries[0].1.value, Node::Str("yes".into()));
     }
 

@@ -63,7 +63,8 @@ impl<'a> Types<'a> {
 
     /// Whether the schema is (or refers to) an object.
     pub fn is_object(&self, schema: &'a Schema) -> bool {
-        self.resolve(schema).is_some_and(|s| s.kind() == Kind::Object)
+        self.resolve(schema)
+            .is_some_and(|s| s.kind() == Kind::Object)
     }
 
     /// The schema of a value of this type, inlined.
@@ -98,17 +99,48 @@ impl<'a> Types<'a> {
                         Value::Array(values.value.iter().map(|v| json!(v.value.value)).collect()),
                     );
                 }
-                insert_opt(&mut out, "minLength", pick(|s| s.min_length.as_ref().map(|v| json!(v.value))));
-                insert_opt(&mut out, "maxLength", pick(|s| s.max_length.as_ref().map(|v| json!(v.value))));
-                insert_opt(&mut out, "pattern", pick(|s| s.pattern.as_ref().map(|v| json!(v.value))));
-                insert_opt(&mut out, "format", pick(|s| s.format.as_ref().map(|v| json!(v.value.as_str()))));
+                insert_opt(
+                    &mut out,
+                    "minLength",
+                    pick(|s| s.min_length.as_ref().map(|v| json!(v.value))),
+                );
+                insert_opt(
+                    &mut out,
+                    "maxLength",
+                    pick(|s| s.max_length.as_ref().map(|v| json!(v.value))),
+                );
+                insert_opt(
+                    &mut out,
+                    "pattern",
+                    pick(|s| s.pattern.as_ref().map(|v| json!(v.value))),
+                );
+                insert_opt(
+                    &mut out,
+                    "format",
+                    pick(|s| s.format.as_ref().map(|v| json!(v.value.as_str()))),
+                );
             }
             Kind::Integer | Kind::Number => {
                 let integer = body.kind() == Kind::Integer;
-                out.insert("type".into(), json!(if integer { "integer" } else { "number" }));
+                out.insert(
+                    "type".into(),
+                    json!(if integer { "integer" } else { "number" }),
+                );
                 let bound = |v: f64| number(v, integer);
-                insert_opt(&mut out, "minimum", pick(|s| s.minimum.as_ref().map(|v| json!(v.value))).and_then(|v| v.as_f64()).map(bound));
-                insert_opt(&mut out, "maximum", pick(|s| s.maximum.as_ref().map(|v| json!(v.value))).and_then(|v| v.as_f64()).map(bound));
+                insert_opt(
+                    &mut out,
+                    "minimum",
+                    pick(|s| s.minimum.as_ref().map(|v| json!(v.value)))
+                        .and_then(|v| v.as_f64())
+                        .map(bound),
+                );
+                insert_opt(
+                    &mut out,
+                    "maximum",
+                    pick(|s| s.maximum.as_ref().map(|v| json!(v.value)))
+                        .and_then(|v| v.as_f64())
+                        .map(bound),
+                );
             }
             Kind::Boolean => {
                 out.insert("type".into(), json!("boolean"));
@@ -118,15 +150,27 @@ impl<'a> Types<'a> {
                 if let Some(items) = schema.items.as_deref().or(body.items.as_deref()) {
                     out.insert("items".into(), self.value_schema_at(items, depth + 1));
                 }
-                insert_opt(&mut out, "minItems", pick(|s| s.min_items.as_ref().map(|v| json!(v.value))));
-                insert_opt(&mut out, "maxItems", pick(|s| s.max_items.as_ref().map(|v| json!(v.value))));
+                insert_opt(
+                    &mut out,
+                    "minItems",
+                    pick(|s| s.min_items.as_ref().map(|v| json!(v.value))),
+                );
+                insert_opt(
+                    &mut out,
+                    "maxItems",
+                    pick(|s| s.max_items.as_ref().map(|v| json!(v.value))),
+                );
                 if pick(|s| s.unique_items.as_ref().map(|v| json!(v.value))) == Some(json!(true)) {
                     out.insert("uniqueItems".into(), json!(true));
                 }
             }
             Kind::Object => {
                 let fields = body.fields.as_ref().map(|f| &f.0[..]).unwrap_or_default();
-                self.object_into(&mut out, fields.iter().map(|(n, s)| (n.value.as_str(), s)), depth);
+                self.object_into(
+                    &mut out,
+                    fields.iter().map(|(n, s)| (n.value.as_str(), s)),
+                    depth,
+                );
             }
             Kind::Ref(_) | Kind::Missing => {}
         }
@@ -178,7 +222,10 @@ impl<'a> Types<'a> {
     }
 
     /// The closed object schema of a parameter list (a tool's input, a template's variables).
-    pub fn params_schema<'f>(&self, params: impl IntoIterator<Item = (&'f str, &'a Schema)>) -> Value {
+    pub fn params_schema<'f>(
+        &self,
+        params: impl IntoIterator<Item = (&'f str, &'a Schema)>,
+    ) -> Value {
         let mut out = Map::new();
         self.object_into(&mut out, params.into_iter(), 0);
         Value::Object(out)

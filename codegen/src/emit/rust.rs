@@ -13,10 +13,11 @@ use crate::model::{Kind, Resource, Role, Schema, Spec, Tool};
 
 /// Rust keywords that cannot be plain identifiers (they become raw identifiers).
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for", "if",
-    "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait",
-    "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while",
+    "abstract", "become", "box", "do", "final", "gen", "macro", "override", "priv", "try",
+    "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Identifiers that cannot be raw either.
@@ -86,7 +87,10 @@ pub fn handler_methods(spec: &Spec) -> Vec<HandlerMethod> {
     let mut out = Vec::new();
     for (name, _) in spec.tools.iter() {
         out.push(HandlerMethod {
-            name: field_ident(name).to_string().trim_start_matches("r#").to_owned(),
+            name: field_ident(name)
+                .to_string()
+                .trim_start_matches("r#")
+                .to_owned(),
             serves: format!("tool `{name}`"),
         });
     }
@@ -120,7 +124,12 @@ fn is_text_mime(mime: Option<&str>) -> bool {
         || mime.ends_with("+xml")
         || matches!(
             mime,
-            "application/json" | "application/xml" | "application/sql" | "application/yaml" | "application/javascript" | "application/toml"
+            "application/json"
+                | "application/xml"
+                | "application/sql"
+                | "application/yaml"
+                | "application/javascript"
+                | "application/toml"
         )
 }
 
@@ -176,7 +185,11 @@ impl<'a> Emitter<'a> {
     fn enum_item(&mut self, schema: &'a Schema, name: &str) {
         let ident = type_ident(name);
         let docs = doc(self.types.description(schema));
-        let values = schema.enum_values.as_ref().map(|v| &v.value[..]).unwrap_or_default();
+        let values = schema
+            .enum_values
+            .as_ref()
+            .map(|v| &v.value[..])
+            .unwrap_or_default();
         let mut seen = std::collections::BTreeSet::new();
         let variants = values.iter().enumerate().map(|(i, v)| {
             let mut variant = type_ident(&v.value.value);
@@ -184,7 +197,11 @@ impl<'a> Emitter<'a> {
                 variant = format_ident!("{}{}", variant, i);
             }
             let value = &v.value.value;
-            let docs = doc(v.description.as_ref().map(|d| d.value.as_str()).or(Some(&format!("`{value}`"))));
+            let docs = doc(v
+                .description
+                .as_ref()
+                .map(|d| d.value.as_str())
+                .or(Some(&format!("`{value}`"))));
             quote! {
                 #docs
                 #[serde(rename = #value)]
@@ -202,8 +219,17 @@ impl<'a> Emitter<'a> {
     }
 
     /// Struct fields (`public`) or struct-variant fields of `fields`.
-    fn fields(&mut self, parent: &str, fields: &'a [(crate::model::Name, Schema)], public: bool) -> Vec<TokenStream> {
-        let vis = if public { quote! { pub } } else { TokenStream::new() };
+    fn fields(
+        &mut self,
+        parent: &str,
+        fields: &'a [(crate::model::Name, Schema)],
+        public: bool,
+    ) -> Vec<TokenStream> {
+        let vis = if public {
+            quote! { pub }
+        } else {
+            TokenStream::new()
+        };
         fields
             .iter()
             .map(|(name, field)| {
@@ -243,7 +269,12 @@ impl<'a> Emitter<'a> {
         self.struct_from_fields(name, docs, fields);
     }
 
-    fn struct_from_fields(&mut self, name: &str, docs: TokenStream, fields: &'a [(crate::model::Name, Schema)]) {
+    fn struct_from_fields(
+        &mut self,
+        name: &str,
+        docs: TokenStream,
+        fields: &'a [(crate::model::Name, Schema)],
+    ) {
         let ident = type_ident(name);
         let fields = self.fields(name, fields, true);
         self.items.push(quote! {
@@ -260,7 +291,9 @@ impl<'a> Emitter<'a> {
         for (name, def) in self.spec.types.iter() {
             let schema = &def.0;
             match schema.kind() {
-                Kind::Enum | Kind::String if schema.enum_values.is_some() => self.enum_item(schema, &name.value),
+                Kind::Enum | Kind::String if schema.enum_values.is_some() => {
+                    self.enum_item(schema, &name.value)
+                }
                 Kind::Object => self.struct_item(schema, &name.value),
                 _ => {
                     let ident = type_ident(&name.value);
@@ -311,7 +344,10 @@ impl<'a> Emitter<'a> {
                 };
                 (ty, into)
             }
-            None => (quote! { ::mcpgen_runtime::ToolOutput }, quote! { ::core::result::Result::Ok(output) }),
+            None => (
+                quote! { ::mcpgen_runtime::ToolOutput },
+                quote! { ::core::result::Result::Ok(output) },
+            ),
         };
         let error = self.error_enum(name, tool);
         let docs = doc(tool.description.as_ref().map(|d| d.value.as_str()));
@@ -360,9 +396,15 @@ impl<'a> Emitter<'a> {
             let fields = self.fields(&field_hint, &error.fields.0, false);
             if error.fields.is_empty() {
                 variants.push(quote! { #docs #variant });
-                arms.push(quote! { #ident::#variant => ::mcpgen_runtime::ToolError::declared(#code) });
+                arms.push(
+                    quote! { #ident::#variant => ::mcpgen_runtime::ToolError::declared(#code) },
+                );
             } else {
-                let names: Vec<Ident> = error.fields.iter().map(|(n, _)| field_ident(&n.value)).collect();
+                let names: Vec<Ident> = error
+                    .fields
+                    .iter()
+                    .map(|(n, _)| field_ident(&n.value))
+                    .collect();
                 let wires: Vec<&str> = error.fields.iter().map(|(n, _)| n.value.as_str()).collect();
                 variants.push(quote! { #docs #variant { #(#fields,)* } });
                 arms.push(quote! {
@@ -371,7 +413,9 @@ impl<'a> Emitter<'a> {
                 });
             }
         }
-        let docs = doc(Some(&format!("Errors of the tool `{name}`. Declared cases render their message template; `Unexpected` is reported as a server bug.")));
+        let docs = doc(Some(&format!(
+            "Errors of the tool `{name}`. Declared cases render their message template; `Unexpected` is reported as a server bug."
+        )));
         self.items.push(quote! {
             #docs
             #[derive(Debug)]
@@ -406,7 +450,11 @@ impl<'a> Emitter<'a> {
     fn tool_def(&self, name: &str, tool: &'a Tool) -> TokenStream {
         let title = opt_string(tool.title.as_ref().map(|t| t.value.as_str()));
         let description = tool.description.as_ref().map_or("", |d| d.value.as_str());
-        let input_schema = compact(&self.types.params_schema(tool.params.iter().map(|(n, s)| (n.value.as_str(), s))));
+        let input_schema = compact(
+            &self
+                .types
+                .params_schema(tool.params.iter().map(|(n, s)| (n.value.as_str(), s))),
+        );
         let output_schema = match &tool.output {
             Some(output) => {
                 let json = compact(&self.types.output_schema(output));
@@ -415,7 +463,12 @@ impl<'a> Emitter<'a> {
             None => quote! { ::core::option::Option::None },
         };
         let a = &tool.annotations;
-        let (read_only, destructive, idempotent, open_world) = (a.read_only(), a.destructive(), a.idempotent(), a.open_world());
+        let (read_only, destructive, idempotent, open_world) = (
+            a.read_only(),
+            a.destructive(),
+            a.idempotent(),
+            a.open_world(),
+        );
         let errors = tool.errors.iter().map(|(code, e)| {
             let code = &code.value;
             let message = &e.message.value;
@@ -435,7 +488,12 @@ impl<'a> Emitter<'a> {
             }
             None => quote! { ::core::option::Option::None },
         };
-        let max_response = match tool.max_response_bytes.as_ref().or(self.spec.limits.max_response_bytes.as_ref()) {
+        let max_response = match tool.max_response_bytes.as_ref().or(self
+            .spec
+            .limits
+            .max_response_bytes
+            .as_ref())
+        {
             Some(bytes) => {
                 let bytes = proc_macro2::Literal::u64_unsuffixed(bytes.value);
                 quote! { ::core::option::Option::Some(#bytes) }
@@ -485,7 +543,10 @@ impl<'a> Emitter<'a> {
             let params = type_ident(&params_name);
             self.struct_from_fields(
                 &params_name,
-                doc(Some(&format!("Variables of the resource template `{}`.", template.uri_template.value))),
+                doc(Some(&format!(
+                    "Variables of the resource template `{}`.",
+                    template.uri_template.value
+                ))),
                 &template.params.0,
             );
             let method = format_ident!("read_{}", name.value.to_snake_case());
@@ -503,7 +564,11 @@ impl<'a> Emitter<'a> {
             let title = opt_string(template.title.as_ref().map(|t| t.value.as_str()));
             let description = opt_string(template.description.as_ref().map(|t| t.value.as_str()));
             let mime = opt_string(template.mime_type.as_ref().map(|t| t.value.as_str()));
-            let params_schema = compact(&self.types.params_schema(template.params.iter().map(|(n, s)| (n.value.as_str(), s))));
+            let params_schema = compact(
+                &self
+                    .types
+                    .params_schema(template.params.iter().map(|(n, s)| (n.value.as_str(), s))),
+            );
             registrations.push(quote! {
                 let builder = {
                     let handler = ::std::sync::Arc::clone(&handler);
@@ -536,8 +601,12 @@ impl<'a> Emitter<'a> {
 
         let info = server_info(spec);
         let items = &self.items;
-        let default_timeout =
-            proc_macro2::Literal::u64_unsuffixed(spec.limits.default_timeout_ms.as_ref().map_or(30_000, |t| t.value));
+        let default_timeout = proc_macro2::Literal::u64_unsuffixed(
+            spec.limits
+                .default_timeout_ms
+                .as_ref()
+                .map_or(30_000, |t| t.value),
+        );
         let constants = constants(spec, spec_path);
         let handler_doc = format!(
             " What the server does, one method per tool and per dynamic resource.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
@@ -581,7 +650,12 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn resource(&mut self, name: &str, resource: &'a Resource, methods: &mut Vec<TokenStream>) -> TokenStream {
+    fn resource(
+        &mut self,
+        name: &str,
+        resource: &'a Resource,
+        methods: &mut Vec<TokenStream>,
+    ) -> TokenStream {
         let uri = &resource.uri.value;
         let title = opt_string(resource.title.as_ref().map(|t| t.value.as_str()));
         let description = opt_string(resource.description.as_ref().map(|t| t.value.as_str()));
@@ -693,12 +767,25 @@ fn constants(spec: &Spec, spec_path: &str) -> TokenStream {
     let bind = http
         .and_then(|h| h.bind.as_ref())
         .map_or("127.0.0.1:8080", |b| b.value.0.as_str());
-    let path = http.and_then(|h| h.path.as_ref()).map_or("/mcp", |p| p.value.as_str());
+    let path = http
+        .and_then(|h| h.path.as_ref())
+        .map_or("/mcp", |p| p.value.as_str());
     let origins = http
-        .map(|h| h.allowed_origins.iter().map(|o| o.value.0.as_str()).collect::<Vec<_>>())
+        .map(|h| {
+            h.allowed_origins
+                .iter()
+                .map(|o| o.value.0.as_str())
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
-    let hops = http.and_then(|h| h.trusted_proxy_hops.as_ref()).map_or(0, |h| h.value);
-    let max_request = spec.limits.max_request_bytes.as_ref().map_or(1_048_576, |v| v.value);
+    let hops = http
+        .and_then(|h| h.trusted_proxy_hops.as_ref())
+        .map_or(0, |h| h.value);
+    let max_request = spec
+        .limits
+        .max_request_bytes
+        .as_ref()
+        .map_or(1_048_576, |v| v.value);
     let max_request = proc_macro2::Literal::u64_unsuffixed(max_request);
     let hops = proc_macro2::Literal::u32_unsuffixed(hops);
     quote! {
