@@ -16,6 +16,8 @@ pub struct HttpDefaults {
     pub path: &'static str,
     /// Browser origins allowed besides loopback (`transports.http.allowed_origins`).
     pub allowed_origins: &'static [&'static str],
+    /// Proxy hops whose `X-Forwarded-For` entries are trusted (`transports.http.trusted_proxy_hops`).
+    pub trusted_proxy_hops: u32,
     /// Largest request body (`limits.max_request_bytes`).
     pub max_request_bytes: usize,
 }
