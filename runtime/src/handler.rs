@@ -280,7 +280,13 @@ impl McpHandler {
                 }
                 let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-                result.structured_content = Some(value);
+                // `structuredContent` must be an object; without an output schema a
+                // scalar or array is sent as text only.
+                if value.is_object() {
+                    result.structured_content = Some(value);
+                } else if tool.output.is_some() {
+                    return Err("structured output must be a JSON object".to_owned());
+                }
                 Ok(result)
             }
             ToolOutput::Text(_) | ToolOutput::Content(_) if tool.output.is_some() => Err(
