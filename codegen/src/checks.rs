@@ -36,10 +36,19 @@ pub const DEFAULT_MAX_DESCRIPTION_CHARS: u64 = 1024;
 const MAX_DEPTH: usize = 32;
 
 /// Runs every check on the model, collecting all diagnostics.
+///
+/// Without the source text, diagnostics inside multi-line strings point at the whole
+/// string; [`run_with_source`] points at the offending part.
 pub fn run(spec: &Spec, diags: &mut Diagnostics) {
+    run_with_source(spec, "", diags);
+}
+
+/// Runs every check on the model read from `source`, collecting all diagnostics.
+pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     let mut cx = Cx {
         spec,
         diags,
+        source: source.chars().collect(),
         allow: Vec::new(),
         max_description: spec
             .lints
@@ -84,6 +93,8 @@ pub fn apply_lint_levels(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
 struct Cx<'a> {
     spec: &'a Spec,
     diags: &'a mut Diagnostics,
+    /// The spec text as characters (spans count characters), to check sub-spans against.
+    source: Vec<char>,
     allow: Vec<&'a [Sp<String>]>,
     max_description: u64,
 }
@@ -125,52 +136,74 @@ impl<'a> Cx<'a> {
 /// The span of `len` characters starting at character `at` of a string value, when the
 /// value's source text can be mapped character for character; else the whole value.
 ///
-/// This holds for single-line plain scalars, single-line quoted scalars without escapes
-/// or inner quotes, and literal blocks (`|`) with uniform indentation.
-fn sub_span(value: &Sp<String>, at: usize, len: usize) -> Span {
+/// Candidates: a single-line plain scalar, a single-line quoted scalar (no escapes), and a
+/// literal block (`|`) with uniform indentation. When the source text is known, the
+/// candidate is checked against it, so a folded or escaped scalar never gets a wrong
+/// position; without it, only the single-line forms are trusted.
+fn sub_span(source: &[char], value: &Sp<String>, at: usize, len: usize) -> Span {
     let base = value.span;
     if !base.is_known() {
         return base;
     }
-    let text = value.value.as_str();
-    let chars = text.chars().count();
-    let body = text.strip_suffix('\n').unwrap_or(text);
-    let single_line = !body.contains('\n');
-    // Position of character `at`: line within the value, column within that line.
-    let (mut line, mut col) = (0usize, 0usize);
-    for c in text.chars().take(at) {
-        if c == '\n' {
+    let text: Vec<char> = value.value.chars().collect();
+    let Some(wanted) = text.get(at..at + len) else {
+        return base;
+    };
+    let verified = |span: Span| {
+        source.is_empty() || source.get(span.offset..span.offset + len) == Some(wanted)
+    };
+    let body = value.value.strip_suffix('\n').unwrap_or(&value.value);
+    if !body.contains('\n') {
+        let col = at;
+        let plain = Span {
+            offset: base.offset + at,
+            len,
+            line: base.line,
+            column: base.column + col,
+        };
+        if base.len == text.len() && verified(plain) {
+            return plain;
+        }
+        let quoted = Span {
+            offset: base.offset + 1 + at,
+            len,
+            line: base.line,
+            column: base.column + 1 + col,
+        };
+        if base.len == text.len() + 2
+            && !value.value.contains(['\\', '"', '\''])
+            && verified(quoted)
+        {
+            return quoted;
+        }
+        return base;
+    }
+    if source.is_empty() {
+        return base;
+    }
+    // A literal block: the span starts at the first content character, and every
+    // non-empty line after the first is indented by `column - 1` in the source.
+    let indent = base.column.saturating_sub(1);
+    let (mut line, mut col, mut offset) = (0usize, 0usize, base.offset);
+    for (i, c) in text.iter().take(at).enumerate() {
+        offset += 1;
+        if *c == '\n' {
             line += 1;
             col = 0;
+            if text.get(i + 1).is_some_and(|n| *n != '\n') {
+                offset += indent;
+            }
         } else {
             col += 1;
         }
     }
-    let shifted = |line_off: usize, col_base: usize, start_col: usize, offset: usize| Span {
+    let block = Span {
         offset,
         len,
-        line: base.line + line_off,
-        column: col_base + start_col,
+        line: base.line + line,
+        column: base.column + col,
     };
-    if single_line {
-        if base.len == chars {
-            return shifted(0, base.column, col, base.offset + at);
-        }
-        let quotable = !text.contains(['\\', '"', '\'']);
-        if base.len == chars + 2 && quotable {
-            return shifted(0, base.column + 1, col, base.offset + 1 + at);
-        }
-        return base;
-    }
-    // A literal block: the span starts at the first content character and every line
-    // carries the same indentation (column - 1) in the source.
-    let indent = base.column.saturating_sub(1);
-    let nonempty_after_first = body.split('\n').skip(1).filter(|l| !l.is_empty()).count();
-    if base.len == chars + nonempty_after_first * indent {
-        let offset = base.offset + at + line * indent;
-        return shifted(line, base.column, col, offset);
-    }
-    base
+    if verified(block) { block } else { base }
 }
 
 /// `name` in backticks.
@@ -194,6 +227,7 @@ mod tests {
 
     #[test]
     fn sub_span_maps_plain_quoted_and_literal_scalars() {
+        let sub_span = |v: &Sp<String>, at, len| sub_span(&[], v, at, len);
         let base = |offset, len, line, column| Span {
             offset,
             len,
@@ -204,8 +238,19 @@ mod tests {
         assert_eq!(sub_span(&plain, 1, 3), base(11, 3, 2, 6));
         let quoted = Sp::new("a{b}".to_owned(), base(10, 6, 2, 5));
         assert_eq!(sub_span(&quoted, 1, 3), base(12, 3, 2, 7));
-        let block = Sp::new("ab\ncd {{ x }}\n".to_owned(), base(20, 16, 4, 3));
-        assert_eq!(sub_span(&block, 6, 7), base(28, 7, 5, 6));
+        let source = "a: |\n  ab\n\n  cd {{ x }}\nb: 1\n";
+        let root = crate::yaml::parse(source).unwrap();
+        let crate::yaml::Node::Map(entries) = &root.value else {
+            panic!("a map")
+        };
+        let crate::yaml::Node::Str(text) = &entries[0].1.value else {
+            panic!("a string")
+        };
+        let block = Sp::new(text.clone(), entries[0].1.span);
+        let chars: Vec<char> = source.chars().collect();
+        let span = super::sub_span(&chars, &block, 7, 7);
+        assert_eq!((span.line, span.column, span.len), (4, 6, 7));
+        assert_eq!(sub_span(&block, 7, 7), block.span, "not without the source");
         let escaped = Sp::new("a\"b".to_owned(), base(10, 6, 2, 5));
         assert_eq!(sub_span(&escaped, 1, 1), escaped.span);
     }

@@ -54,7 +54,7 @@ pub fn check_source(source: SourceFile) -> Checked {
     let spec = match yaml::parse(&source.text) {
         Ok(root) => {
             let spec = lower::lower(&root, &mut diags);
-            checks::run(&spec, &mut diags);
+            checks::run_with_source(&spec, &source.text, &mut diags);
             Some(spec)
         }
         Err(d) => {

@@ -113,14 +113,28 @@ pub(super) fn check_lengths(cx: &mut Cx<'_>, schema: &Schema) {
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            let w = w.to_lowercase();
-            match w.strip_suffix('s') {
-                Some(stem) if stem.chars().count() >= 3 && !stem.ends_with('s') => stem.to_owned(),
-                _ => w,
-            }
-        })
+        .map(|w| stem(&w.to_lowercase()))
         .collect()
+}
+
+/// A crude English stem: enough to see that "searches" restates `search`.
+fn stem(w: &str) -> String {
+    if let Some(base) = w.strip_suffix("ies")
+        && base.chars().count() >= 2
+    {
+        return format!("{base}y");
+    }
+    if let Some(base) = w.strip_suffix("es")
+        && ["ch", "sh", "x", "ss", "z"]
+            .iter()
+            .any(|e| base.ends_with(e))
+    {
+        return base.to_owned();
+    }
+    match w.strip_suffix('s') {
+        Some(base) if base.chars().count() >= 3 && !base.ends_with('s') => base.to_owned(),
+        _ => w.to_owned(),
+    }
 }
 
 /// Words that carry no information in a description.
@@ -143,10 +157,10 @@ pub(super) fn vacuous(cx: &mut Cx<'_>, name: &Name, description: &Sp<String>, sp
         .iter()
         .filter(|w| !FILLER.contains(&w.as_str()))
         .count();
-    let restates = !name_words.is_empty()
-        && name_words.iter().all(|w| desc_words.contains(w))
-        && desc_words.len() <= name_words.len() + 2
-        || informative == 0;
+    let restates = informative == 0
+        || !name_words.is_empty()
+            && name_words.iter().all(|w| desc_words.contains(w))
+            && informative <= name_words.len() + 2;
     let short = text.chars().count() < MIN_TOOL_DESCRIPTION;
     if !restates && !short {
         return;
@@ -165,7 +179,7 @@ pub(super) fn vacuous(cx: &mut Cx<'_>, name: &Name, description: &Sp<String>, sp
     };
     cx.emit(
         Diagnostic::new(Code::VacuousDescription, span, message)
-            .with_label("says nothing the name does not")
+            .with_label(if restates { "says nothing the name does not" } else { "too short" })
             .with_help(
                 "say what the tool does, what it returns and when to use it (or not), for example: \"Returns the daily forecast for a city for up to 7 days. Use for questions about future weather.\"",
             ),
@@ -181,5 +195,6 @@ mod tests {
         assert_eq!(words("Gets the forecast."), ["get", "the", "forecast"]);
         assert_eq!(words("Lists issues"), ["list", "issue"]);
         assert_eq!(words("class"), ["class"]);
+        assert_eq!(words("searches queries boxes"), ["search", "query", "box"]);
     }
 }

@@ -103,367 +103,47 @@ pub(super) fn tool_name(cx: &mut Cx<'_>, name: &Name) {
 
 /// Verbs a tool name may start with. Wide on purpose: a false warning costs more trust
 /// than a missed one.
+#[rustfmt::skip]
 const VERBS: &[&str] = &[
-    "accept",
-    "acknowledge",
-    "activate",
-    "add",
-    "aggregate",
-    "allocate",
-    "analyse",
-    "analyze",
-    "annotate",
-    "answer",
-    "append",
-    "apply",
-    "approve",
-    "archive",
-    "ask",
-    "assign",
-    "attach",
-    "audit",
-    "authenticate",
-    "authorize",
-    "backup",
-    "ban",
-    "batch",
-    "benchmark",
-    "block",
-    "book",
-    "bookmark",
-    "broadcast",
-    "browse",
-    "build",
-    "bump",
-    "buy",
-    "calculate",
-    "call",
-    "cancel",
-    "capture",
-    "categorize",
-    "change",
-    "charge",
-    "check",
-    "checkout",
-    "choose",
-    "classify",
-    "clean",
-    "cleanup",
-    "clear",
-    "click",
-    "clone",
-    "close",
-    "cluster",
-    "collect",
-    "comment",
-    "commit",
-    "compare",
-    "compile",
-    "complete",
-    "compose",
-    "compress",
-    "compute",
-    "configure",
-    "confirm",
-    "connect",
-    "convert",
-    "copy",
-    "count",
-    "crawl",
-    "create",
-    "crop",
-    "deactivate",
-    "debug",
-    "decline",
-    "decode",
-    "decompress",
-    "decrypt",
-    "dedupe",
-    "delete",
-    "deploy",
-    "describe",
-    "detach",
-    "detect",
-    "diagnose",
-    "diff",
-    "disable",
-    "disconnect",
-    "dismiss",
-    "dispatch",
-    "display",
-    "download",
-    "draft",
-    "draw",
-    "drop",
-    "dump",
-    "duplicate",
-    "echo",
-    "edit",
-    "embed",
-    "emit",
-    "enable",
-    "encode",
-    "encrypt",
-    "enqueue",
-    "enrich",
-    "enroll",
-    "ensure",
-    "escalate",
-    "estimate",
-    "evaluate",
-    "execute",
-    "expand",
-    "explain",
-    "export",
-    "extract",
-    "fetch",
-    "fill",
-    "filter",
-    "find",
-    "finish",
-    "fix",
-    "flag",
-    "flush",
-    "follow",
-    "forecast",
-    "fork",
-    "format",
-    "forward",
-    "geocode",
-    "generate",
-    "get",
-    "give",
-    "grant",
-    "greet",
-    "group",
-    "guess",
-    "handle",
-    "has",
-    "hash",
-    "hide",
-    "highlight",
-    "identify",
-    "ignore",
-    "import",
-    "increment",
-    "decrement",
-    "index",
-    "infer",
-    "ingest",
-    "initialize",
-    "init",
-    "insert",
-    "inspect",
-    "install",
-    "invite",
-    "invoke",
-    "is",
-    "join",
-    "kill",
-    "label",
-    "launch",
-    "leave",
-    "like",
-    "limit",
-    "link",
-    "lint",
-    "list",
-    "load",
-    "locate",
-    "lock",
-    "log",
-    "login",
-    "logout",
-    "look",
-    "lookup",
-    "make",
-    "manage",
-    "map",
-    "mark",
-    "match",
-    "measure",
-    "merge",
-    "migrate",
-    "mint",
-    "modify",
-    "monitor",
-    "mount",
-    "move",
-    "mute",
-    "navigate",
-    "normalize",
-    "notify",
-    "observe",
-    "open",
-    "optimize",
-    "order",
-    "organize",
-    "pack",
-    "parse",
-    "patch",
-    "pause",
-    "pay",
-    "pick",
-    "pin",
-    "ping",
-    "place",
-    "plan",
-    "play",
-    "plot",
-    "poll",
-    "post",
-    "predict",
-    "prepare",
-    "prepend",
-    "preview",
-    "print",
-    "process",
-    "profile",
-    "promote",
-    "propose",
-    "provision",
-    "prune",
-    "publish",
-    "pull",
-    "purchase",
-    "purge",
-    "push",
-    "put",
-    "query",
-    "queue",
-    "rank",
-    "rate",
-    "read",
-    "rebuild",
-    "recall",
-    "receive",
-    "recommend",
-    "reconcile",
-    "record",
-    "redact",
-    "redo",
-    "refresh",
-    "refund",
-    "register",
-    "reindex",
-    "reject",
-    "release",
-    "reload",
-    "remember",
-    "remind",
-    "remove",
-    "rename",
-    "render",
-    "reopen",
-    "reorder",
-    "repair",
-    "replace",
-    "reply",
-    "report",
-    "request",
-    "rerun",
-    "reserve",
-    "reset",
-    "resize",
-    "resolve",
-    "respond",
-    "restart",
-    "restore",
-    "resume",
-    "retrieve",
-    "retry",
-    "return",
-    "revert",
-    "review",
-    "revoke",
-    "rollback",
-    "rotate",
-    "route",
-    "run",
-    "sample",
-    "sanitize",
-    "save",
-    "say",
-    "scale",
-    "scan",
-    "schedule",
-    "scrape",
-    "scroll",
-    "search",
-    "select",
-    "sell",
-    "send",
-    "set",
-    "setup",
-    "share",
-    "show",
-    "shutdown",
-    "sign",
-    "simulate",
-    "skip",
-    "sleep",
-    "snapshot",
-    "snooze",
-    "solve",
-    "sort",
-    "speak",
-    "split",
-    "star",
-    "start",
-    "stop",
-    "store",
-    "stream",
-    "submit",
-    "subscribe",
-    "suggest",
-    "summarise",
-    "summarize",
-    "suspend",
-    "swap",
-    "switch",
-    "sync",
-    "tag",
-    "take",
-    "terminate",
-    "test",
-    "tokenize",
-    "toggle",
-    "track",
-    "train",
-    "transcribe",
-    "transfer",
-    "transform",
-    "translate",
-    "trigger",
-    "trim",
-    "truncate",
-    "type",
-    "undo",
-    "unarchive",
-    "unassign",
-    "unblock",
-    "uninstall",
-    "unlink",
-    "unlock",
-    "unmute",
-    "unpin",
-    "unregister",
-    "unsubscribe",
-    "unwatch",
-    "update",
-    "upgrade",
-    "upload",
-    "upsert",
-    "validate",
-    "verify",
-    "view",
-    "visualize",
-    "vote",
-    "wait",
-    "watch",
-    "withdraw",
-    "write",
-    "zip",
+    "accept", "acknowledge", "activate", "add", "aggregate", "allocate", "analyse", "analyze",
+    "annotate", "answer", "append", "apply", "approve", "archive", "ask", "assign", "attach",
+    "audit", "authenticate", "authorize", "backup", "ban", "batch", "benchmark", "block", "book",
+    "bookmark", "broadcast", "browse", "build", "bump", "buy", "calculate", "call", "cancel",
+    "capture", "categorize", "change", "charge", "check", "checkout", "choose", "classify", "clean",
+    "cleanup", "clear", "click", "clone", "close", "cluster", "collect", "comment", "commit",
+    "compare", "compile", "complete", "compose", "compress", "compute", "configure", "confirm",
+    "connect", "convert", "copy", "count", "crawl", "create", "crop", "deactivate", "debug",
+    "decline", "decode", "decompress", "decrypt", "dedupe", "delete", "deploy", "describe",
+    "detach", "detect", "diagnose", "diff", "disable", "disconnect", "dismiss", "dispatch",
+    "display", "download", "draft", "draw", "drop", "dump", "duplicate", "echo", "edit", "embed",
+    "emit", "enable", "encode", "encrypt", "enqueue", "enrich", "enroll", "ensure", "escalate",
+    "estimate", "evaluate", "execute", "expand", "explain", "export", "extract", "fetch", "fill",
+    "filter", "find", "finish", "fix", "flag", "flush", "follow", "forecast", "fork", "format",
+    "forward", "geocode", "generate", "get", "give", "grant", "greet", "group", "guess", "handle",
+    "has", "hash", "hide", "highlight", "identify", "ignore", "import", "increment", "decrement",
+    "index", "infer", "ingest", "initialize", "init", "insert", "inspect", "install", "invite",
+    "invoke", "is", "join", "kill", "label", "launch", "leave", "like", "limit", "link", "lint",
+    "list", "load", "locate", "lock", "log", "login", "logout", "look", "lookup", "make", "manage",
+    "map", "mark", "match", "measure", "merge", "migrate", "mint", "modify", "monitor", "mount",
+    "move", "mute", "navigate", "normalize", "notify", "observe", "open", "optimize", "order",
+    "organize", "pack", "parse", "patch", "pause", "pay", "pick", "pin", "ping", "place", "plan",
+    "play", "plot", "poll", "post", "predict", "prepare", "prepend", "preview", "print", "process",
+    "profile", "promote", "propose", "provision", "prune", "publish", "pull", "purchase", "purge",
+    "push", "put", "query", "queue", "rank", "rate", "read", "rebuild", "recall", "receive",
+    "recommend", "reconcile", "record", "redact", "redo", "refresh", "refund", "register",
+    "reindex", "reject", "release", "reload", "remember", "remind", "remove", "rename", "render",
+    "reopen", "reorder", "repair", "replace", "reply", "report", "request", "rerun", "reserve",
+    "reset", "resize", "resolve", "respond", "restart", "restore", "resume", "retrieve", "retry",
+    "return", "revert", "review", "revoke", "rollback", "rotate", "route", "run", "sample",
+    "sanitize", "save", "say", "scale", "scan", "schedule", "scrape", "scroll", "search", "select",
+    "sell", "send", "set", "setup", "share", "show", "shutdown", "sign", "simulate", "skip",
+    "sleep", "snapshot", "snooze", "solve", "sort", "speak", "split", "star", "start", "stop",
+    "store", "stream", "submit", "subscribe", "suggest", "summarise", "summarize", "suspend",
+    "swap", "switch", "sync", "tag", "take", "terminate", "test", "tokenize", "toggle", "track",
+    "train", "transcribe", "transfer", "transform", "translate", "trigger", "trim", "truncate",
+    "type", "undo", "unarchive", "unassign", "unblock", "uninstall", "unlink", "unlock", "unmute",
+    "unpin", "unregister", "unsubscribe", "unwatch", "update", "upgrade", "upload", "upsert",
+    "validate", "verify", "view", "visualize", "vote", "wait", "watch", "withdraw", "write", "zip",
     "unzip",
 ];
 
@@ -512,16 +192,13 @@ fn action_name(name: &Name) -> Option<Diagnostic> {
             ),
         );
     }
-    let words: Vec<&str> = n.split('_').filter(|w| !w.is_empty()).collect();
-    let first = words
-        .first()
-        .copied()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if first.is_empty() || VERBS.contains(&first.as_str()) {
+    // Split as snake_case, so `getForecast` (reported as `naming_case`) is not also a noun.
+    let snake = n.to_snake_case();
+    let words: Vec<&str> = snake.split('_').filter(|w| !w.is_empty()).collect();
+    let first = words.first().copied().unwrap_or_default();
+    if first.is_empty() || VERBS.contains(&first) {
         return None;
     }
-    let snake = n.to_snake_case();
     let (message, label) = if words.len() == 1 {
         (
             format!("tool name {} is a single word that is not a verb", tick(n)),
@@ -610,139 +287,29 @@ fn quantity(word: &str) -> Option<&'static Quantity> {
 
 /// Unit words a name may end with (as its last `_` word): any unit fits any quantity here,
 /// the help names the ones that suit the quantity found.
+#[rustfmt::skip]
 const UNIT_WORDS: &[&str] = &[
     // time
-    "ns",
-    "us",
-    "ms",
-    "s",
-    "sec",
-    "secs",
-    "second",
-    "seconds",
-    "min",
-    "mins",
-    "minute",
-    "minutes",
-    "h",
-    "hr",
-    "hrs",
-    "hour",
-    "hours",
-    "d",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "month",
-    "months",
-    "year",
-    "years",
+    "ns", "us", "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes",
+    "h", "hr", "hrs", "hour", "hours", "d", "day", "days", "week", "weeks", "month", "months",
+    "year", "years",
     // size and counts
-    "bytes",
-    "b",
-    "kb",
-    "kib",
-    "mb",
-    "mib",
-    "gb",
-    "gib",
-    "tb",
-    "tib",
-    "bits",
-    "chars",
-    "characters",
-    "tokens",
-    "items",
-    "lines",
-    "rows",
-    "pages",
-    "words",
-    "entries",
-    "records",
-    "count",
-    "px",
-    "pt",
+    "bytes", "b", "kb", "kib", "mb", "mib", "gb", "gib", "tb", "tib", "bits", "chars", "characters",
+    "tokens", "items", "lines", "rows", "pages", "words", "entries", "records", "count", "px", "pt",
     // distance
-    "m",
-    "km",
-    "mi",
-    "ft",
-    "cm",
-    "mm",
-    "nm",
-    "meters",
-    "metres",
-    "kilometers",
-    "miles",
-    "feet",
-    "inches",
-    "deg",
-    "degrees",
+    "m", "km", "mi", "ft", "cm", "mm", "nm", "meters", "metres", "kilometers", "miles", "feet",
+    "inches", "deg", "degrees",
     // money
-    "cents",
-    "usd",
-    "eur",
-    "gbp",
-    "jpy",
-    "chf",
-    "cny",
-    "cad",
-    "aud",
-    "nzd",
-    "inr",
-    "brl",
-    "mxn",
-    "krw",
-    "sek",
-    "nok",
-    "dkk",
-    "pln",
-    "czk",
-    "huf",
-    "sgd",
-    "hkd",
-    "zar",
-    "try",
-    "ils",
-    "aed",
-    "sar",
-    "btc",
-    "eth",
-    "sats",
-    "minor",
+    "cents", "usd", "eur", "gbp", "jpy", "chf", "cny", "cad", "aud", "nzd", "inr", "brl", "mxn",
+    "krw", "sek", "nok", "dkk", "pln", "czk", "huf", "sgd", "hkd", "zar", "try", "ils", "aed",
+    "sar", "btc", "eth", "sats", "minor",
     // temperature
-    "c",
-    "f",
-    "k",
-    "celsius",
-    "fahrenheit",
-    "kelvin",
+    "c", "f", "k", "celsius", "fahrenheit", "kelvin",
     // rates and ratios
-    "hz",
-    "khz",
-    "mhz",
-    "ghz",
-    "rps",
-    "rpm",
-    "qps",
-    "bps",
-    "kbps",
-    "mbps",
-    "gbps",
-    "kmh",
-    "mph",
-    "mps",
-    "pct",
-    "percent",
-    "percentage",
-    "ratio",
-    "fraction",
-    "factor",
-    "multiplier",
+    "hz", "khz", "mhz", "ghz", "rps", "rpm", "qps", "bps", "kbps", "mbps", "gbps", "kmh", "mph",
+    "mps", "pct", "percent", "percentage", "ratio", "fraction", "factor", "multiplier",
     // times since the epoch
-    "unix",
-    "epoch",
+    "unix", "epoch",
 ];
 
 /// Whether a name ends with a unit: its last word is a unit, or it ends `_per_<unit>`.
@@ -752,6 +319,7 @@ fn has_unit(words: &[&str]) -> bool {
 
 /// Words before `size` that make it a count of items, not bytes: `page_size`,
 /// `batch_size`, `chunk_size` (items per page/batch/chunk).
+#[rustfmt::skip]
 const COUNT_SIZES: &[&str] = &[
     "page", "batch", "chunk", "sample", "group", "window", "pool", "queue", "cluster", "team",
 ];
@@ -798,55 +366,33 @@ pub(super) fn unit_suffix(cx: &mut Cx<'_>, what: &str, name: &Name, schema: &Sch
         )
         .with_label(label)
         .with_help(format!(
-            "a model cannot guess the unit of `{word}`; end the name with one: {} for {}",
-            q.suffixes
-                .iter()
-                .map(|s| tick(s))
-                .collect::<Vec<_>>()
-                .join(", "),
-            q.what.trim_start_matches("a ").trim_start_matches("an ")
+            "a model cannot guess the unit of `{word}` (`{base_name}: 30` could be seconds or milliseconds, dollars or cents); end the name with a unit that fits {}: {}",
+            q.what,
+            q.suffixes.iter().map(|s| tick(s)).collect::<Vec<_>>().join(", ")
         )),
     );
 }
 
 /// Last words of a string name that suggest a closed set of values.
+#[rustfmt::skip]
 const CLOSED_SET_WORDS: &[&str] = &[
-    "mode",
-    "format",
-    "sort",
-    "order",
-    "kind",
-    "type",
-    "status",
-    "state",
-    "level",
-    "category",
-    "direction",
-    "priority",
-    "severity",
-    "unit",
-    "units",
-    "method",
-    "strategy",
-    "visibility",
-    "role",
-    "style",
+    "mode", "format", "sort", "order", "kind", "type", "status", "state", "level", "category",
+    "direction", "priority", "severity", "unit", "units", "method", "strategy", "visibility",
+    "role", "style",
 ];
 
 /// Phrases in a description that list allowed values.
+#[rustfmt::skip]
 const CLOSED_SET_PHRASES: &[&str] = &[
-    "one of",
-    "either",
-    "must be",
-    "possible values",
-    "valid values",
-    "allowed values",
+    "one of", "either", "must be", "possible values", "valid values", "allowed values",
     "accepted values",
 ];
 
 /// Two or more quoted words separated by `,`, `/`, `|` or `or`: `` `a`, `b` or `c` ``.
-fn lists_values(text: &str) -> bool {
-    let mut quoted = 0usize;
+/// Returns the words of the longest such list.
+fn listed_values(text: &str) -> Vec<String> {
+    let mut best: Vec<String> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
     let mut chars = text.char_indices().peekable();
     let mut last_end: Option<usize> = None;
     while let Some((i, c)) = chars.next() {
@@ -862,13 +408,16 @@ fn lists_values(text: &str) -> bool {
             let between = text.get(end..i).unwrap_or_default().trim();
             matches!(between, "," | "/" | "|" | "or" | ", or" | "and" | ", and")
         });
+        if !joined {
+            run.clear();
+        }
         if wordy {
-            quoted = if joined { quoted + 1 } else { 1 };
-            if quoted >= 2 {
-                return true;
+            run.push(word.to_owned());
+            if run.len() >= 2 && run.len() > best.len() {
+                best.clone_from(&run);
             }
         } else {
-            quoted = 0;
+            run.clear();
         }
         let end = i + c.len_utf8() + close + c.len_utf8();
         last_end = Some(end);
@@ -876,7 +425,7 @@ fn lists_values(text: &str) -> bool {
             chars.next();
         }
     }
-    false
+    best
 }
 
 /// `enum_suggestion`: a free string that looks like a closed set.
@@ -906,17 +455,28 @@ pub(super) fn enum_suggestion(
     let open_set = ["mime_type", "content_type", "media_type"]
         .iter()
         .any(|s| snake.ends_with(s));
+    let original = schema
+        .description
+        .as_ref()
+        .map(|d| d.value.as_str())
+        .unwrap_or_default();
+    let values = listed_values(original);
     let reason = if CLOSED_SET_WORDS.contains(&last) && !open_set {
         format!("its name ends in `{last}`")
+    } else if !values.is_empty() {
+        "its description lists values".to_owned()
     } else if let Some(phrase) = CLOSED_SET_PHRASES
         .iter()
         .find(|p| contains_phrase(&description, p))
     {
         format!("its description says \"{phrase}\"")
-    } else if lists_values(&description) {
-        "its description lists values".to_owned()
     } else {
         return;
+    };
+    let example = if values.is_empty() {
+        "`enum: [a, b, c]` (or `enum: { a: what a means, b: ... }`)".to_owned()
+    } else {
+        format!("`enum: [{}]`", values.join(", "))
     };
     cx.emit(
         Diagnostic::new(
@@ -925,7 +485,9 @@ pub(super) fn enum_suggestion(
             format!("{what} {} is a free string, but {reason}: it looks like a closed set of values", tick(name)),
         )
         .with_label("consider an enum")
-        .with_help("declare an `enum:` with the allowed values (`enum: [celsius, fahrenheit]`, or a mapping from each value to its meaning), so the model sees them and the server rejects anything else"),
+        .with_help(format!(
+            "declare the allowed values as an enum, {example}, so the model sees them and the server rejects anything else"
+        )),
     );
 }
 
@@ -1024,11 +586,17 @@ mod tests {
 
     #[test]
     fn value_lists_in_descriptions() {
-        assert!(lists_values("`asc`, `desc`"));
-        assert!(lists_values("\"metric\" or \"imperial\""));
-        assert!(lists_values("use 'a' / 'b'"));
-        assert!(!lists_values("the `city` name"));
-        assert!(!lists_values("it's the user's name"));
-        assert!(!lists_values("`a` then later `b`"));
+        assert_eq!(listed_values("`asc`, `desc`"), ["asc", "desc"]);
+        assert_eq!(
+            listed_values("\"metric\" or \"imperial\""),
+            ["metric", "imperial"]
+        );
+        assert_eq!(
+            listed_values("use 'a' / 'b'; or `x`, `y`, `z`"),
+            ["x", "y", "z"]
+        );
+        assert!(listed_values("the `city` name").is_empty());
+        assert!(listed_values("it's the user's name").is_empty());
+        assert!(listed_values("`a` then later `b`").is_empty());
     }
 }

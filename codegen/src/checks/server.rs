@@ -103,7 +103,7 @@ pub(super) fn check_resources(cx: &mut Cx<'_>) {
         let uri = &resource.uri;
         if let Some(brace) = uri.value.chars().position(|c| c == '{') {
             cx.emit(
-                Diagnostic::new(Code::UriTemplate, sub_span(uri, brace, 1), format!("the URI of static resource {} contains `{{`", tick(&name.value)))
+                Diagnostic::new(Code::UriTemplate, sub_span(&cx.source, uri, brace, 1), format!("the URI of static resource {} contains `{{`", tick(&name.value)))
                     .with_label("a template variable?")
                     .with_help("a URI with variables is a resource template: move it under `resource_templates:` with `uri_template:` and `params:`"),
             );

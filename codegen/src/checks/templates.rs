@@ -236,7 +236,7 @@ pub(super) fn check_resource_templates(cx: &mut Cx<'_>) {
             cx.emit(
                 Diagnostic::new(
                     Code::UriTemplate,
-                    sub_span(uri, e.at, e.len),
+                    sub_span(&cx.source, uri, e.at, e.len),
                     format!("the URI template of {}: {}", tick(&name.value), e.message),
                 )
                 .with_label(e.label)
@@ -268,7 +268,7 @@ pub(super) fn check_resource_templates(cx: &mut Cx<'_>) {
             if !declared.contains(&var.name.as_str()) && reported.insert(var.name.as_str()) {
                 let mut d = Diagnostic::new(
                     Code::UriTemplate,
-                    sub_span(uri, var.at, var.len),
+                    sub_span(&cx.source, uri, var.at, var.len),
                     format!(
                         "the URI template of {} uses {}, which is not under its `params`",
                         tick(&name.value),
@@ -651,7 +651,7 @@ pub(super) fn check_prompts(cx: &mut Cx<'_>) {
                 for e in list {
                     let mut d = Diagnostic::new(
                         Code::PromptTemplate,
-                        sub_span(text, e.at, e.len),
+                        sub_span(&cx.source, text, e.at, e.len),
                         format!("a message of prompt {}: {}", tick(&name.value), e.message),
                     )
                     .with_label(e.label.clone())
@@ -673,7 +673,7 @@ pub(super) fn check_prompts(cx: &mut Cx<'_>) {
                 }
                 let mut d = Diagnostic::new(
                     Code::PromptTemplate,
-                    sub_span(text, *at, used.chars().count()),
+                    sub_span(&cx.source, text, *at, used.chars().count()),
                     format!(
                         "a message of prompt {} uses {}, which is not an argument",
                         tick(&name.value),
@@ -684,10 +684,17 @@ pub(super) fn check_prompts(cx: &mut Cx<'_>) {
                     Some(best) => d.with_label(format!("did you mean {}?", tick(best))),
                     None => d.with_label("not an argument"),
                 };
-                cx.emit(d.with_help(format!(
-                    "declare it under the prompt's `arguments:` (with a description), or use one of {}",
-                    tick_list(declared.iter().copied())
-                )));
+                let help = if declared.is_empty() {
+                    format!(
+                        "declare it under the prompt's `arguments:`: `arguments: {{ {used}: {{ description: ..., required: true }} }}`"
+                    )
+                } else {
+                    format!(
+                        "declare it under the prompt's `arguments:` (with a description), or use one of {}",
+                        tick_list(declared.iter().copied())
+                    )
+                };
+                cx.emit(d.with_help(help));
             }
         }
         for (arg, argument) in prompt.arguments.iter() {

@@ -238,7 +238,7 @@ fn check_error_template(cx: &mut Cx<'_>, tool: &Tool, error_name: &Name, case: &
                     cx.emit(
                         Diagnostic::new(
                             Code::ErrorTemplate,
-                            sub_span(message, i, 1),
+                            sub_span(&cx.source, message, i, 1),
                             format!("error {} has a `{{` that is not closed", tick(&error_name.value)),
                         )
                         .with_label("unclosed `{`")
@@ -253,7 +253,7 @@ fn check_error_template(cx: &mut Cx<'_>, tool: &Tool, error_name: &Name, case: &
                 if !known.contains(&placeholder) {
                     let mut d = Diagnostic::new(
                         Code::ErrorTemplate,
-                        sub_span(message, i, len + 2),
+                        sub_span(&cx.source, message, i, len + 2),
                         format!(
                             "error {} uses `{{{inner}}}`, which is neither a parameter of the tool nor a field of the error",
                             tick(&error_name.value)
@@ -275,7 +275,7 @@ fn check_error_template(cx: &mut Cx<'_>, tool: &Tool, error_name: &Name, case: &
                 cx.emit(
                     Diagnostic::new(
                         Code::ErrorTemplate,
-                        sub_span(message, i, 1),
+                        sub_span(&cx.source, message, i, 1),
                         format!(
                             "error {} has a `}}` without an opening `{{`",
                             tick(&error_name.value)

@@ -524,13 +524,14 @@ fn type_span(schema: &Schema) -> crate::source::Span {
 
 fn first_line(s: &str) -> String {
     // The regex crate's errors span several lines with a caret picture; keep the gist.
-    s.lines()
+    let gist = s
+        .lines()
         .rev()
-        .find(|l| l.trim_start().starts_with("error:"))
-        .map_or_else(
-            || s.lines().next().unwrap_or_default().to_owned(),
-            |l| l.trim().to_owned(),
-        )
+        .find(|l| l.trim_start().starts_with("error:"));
+    match gist {
+        Some(line) => line.trim().trim_start_matches("error:").trim().to_owned(),
+        None => s.lines().next().unwrap_or_default().to_owned(),
+    }
 }
 
 /// Compiles a pattern. JSON Schema patterns are ECMA-262 regular expressions; Rust's

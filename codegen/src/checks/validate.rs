@@ -31,6 +31,18 @@ fn show(value: &Value) -> String {
     format!("`{out}`")
 }
 
+fn show_str(s: &str) -> String {
+    show(&Value::String(s.to_owned()))
+}
+
+fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 fn found(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -119,12 +131,20 @@ fn check(
             if let Some(min) = &target.min_items
                 && n < min.value
             {
-                return Err(format!("{n} items, fewer than `min_items` {}", min.value));
+                return Err(format!(
+                    "{} is fewer than `min_items` {}",
+                    count(n, "item"),
+                    min.value
+                ));
             }
             if let Some(max) = &target.max_items
                 && n > max.value
             {
-                return Err(format!("{n} items, more than `max_items` {}", max.value));
+                return Err(format!(
+                    "{} is more than `max_items` {}",
+                    count(n, "item"),
+                    max.value
+                ));
             }
             if target.unique_items.as_ref().is_some_and(|u| u.value) {
                 for (i, item) in items.iter().enumerate() {
@@ -203,7 +223,9 @@ fn string_constraints(schema: &Schema, s: &str) -> Result<(), String> {
         && len < min.value
     {
         return Err(format!(
-            "{len} characters, fewer than `min_length` {}",
+            "{} is {}, shorter than `min_length` {}",
+            show_str(s),
+            count(len, "character"),
             min.value
         ));
     }
@@ -211,7 +233,9 @@ fn string_constraints(schema: &Schema, s: &str) -> Result<(), String> {
         && len > max.value
     {
         return Err(format!(
-            "{len} characters, more than `max_length` {}",
+            "{} is {}, longer than `max_length` {}",
+            show_str(s),
+            count(len, "character"),
             max.value
         ));
     }
@@ -220,14 +244,19 @@ fn string_constraints(schema: &Schema, s: &str) -> Result<(), String> {
         && !re.is_match(s)
     {
         return Err(format!(
-            "`{s}` does not match the pattern `{}`",
+            "{} does not match the pattern `{}`",
+            show_str(s),
             pattern.value
         ));
     }
     if let Some(format) = &schema.format
         && !matches_format(format.value, s)
     {
-        return Err(format!("`{s}` is not a valid `{}`", format.value.as_str()));
+        return Err(format!(
+            "{} is not a valid `{}`",
+            show_str(s),
+            format.value.as_str()
+        ));
     }
     Ok(())
 }
