@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use mcpgen_codegen::diag::{Code, Severity};
 
 mod check;
+mod generate;
+mod scaffold;
 
 /// Turn a YAML spec into a production-ready MCP server crate.
 #[derive(Debug, Parser)]
@@ -18,6 +20,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Scaffold a new server crate that builds and serves at once.
+    New(scaffold::NewArgs),
+    /// Regenerate `src/generated/` from the spec; never touches any other file.
+    Generate(generate::GenerateArgs),
     /// Lint specs and report every problem with `file:line:col`.
     ///
     /// Exit status: 0 when there is no error (warnings allowed), 1 when a spec has errors,
@@ -54,6 +60,8 @@ enum MessageFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::New(args) => scaffold::run(&args),
+        Command::Generate(args) => generate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Schema => {

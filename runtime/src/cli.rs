@@ -49,10 +49,12 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
         ["serve", "--stdio"] => Ok(Command::Stdio),
         ["serve", "--http"] => Ok(Command::Http(None)),
         ["serve", "--http", addr] => Ok(Command::Http(Some((*addr).to_owned()))),
-        ["serve", "--http=", ..] => Err("`--http=` needs an address such as 127.0.0.1:8080".to_owned()),
-        ["serve", flag] if flag.starts_with("--http=") => {
-            Ok(Command::Http(Some(flag.trim_start_matches("--http=").to_owned())))
+        ["serve", "--http=", ..] => {
+            Err("`--http=` needs an address such as 127.0.0.1:8080".to_owned())
         }
+        ["serve", flag] if flag.starts_with("--http=") => Ok(Command::Http(Some(
+            flag.trim_start_matches("--http=").to_owned(),
+        ))),
         ["serve"] => Err("`serve` needs `--stdio` or `--http [ADDR]`".to_owned()),
         ["serve", other, ..] => Err(format!("unknown option `{other}` for `serve`")),
         [other, ..] => Err(format!("unknown command `{other}`")),
@@ -82,7 +84,11 @@ where
     let mut args = std::env::args();
     let program = args
         .next()
-        .and_then(|p| std::path::Path::new(&p).file_name().map(|n| n.to_string_lossy().into_owned()))
+        .and_then(|p| {
+            std::path::Path::new(&p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "server".to_owned());
     let command = match parse_args(args) {
         Ok(command) => command,
@@ -110,7 +116,10 @@ where
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -132,13 +141,19 @@ where
     }
 }
 
-async fn serve_http(server: &Server, addr: Option<String>, defaults: &HttpDefaults) -> anyhow::Result<()> {
+async fn serve_http(
+    server: &Server,
+    addr: Option<String>,
+    defaults: &HttpDefaults,
+) -> anyhow::Result<()> {
     let addr = match addr {
         Some(addr) => addr,
         None => crate::env::expand(defaults.bind)?,
     };
     let addr: std::net::SocketAddr = addr.parse().map_err(|e| {
-        anyhow::anyhow!("`{addr}` is not an address to bind ({e}); write HOST:PORT such as 127.0.0.1:8080")
+        anyhow::anyhow!(
+            "`{addr}` is not an address to bind ({e}); write HOST:PORT such as 127.0.0.1:8080"
+        )
     })?;
     let mut options = HttpOptions::default()
         .with_path(defaults.path)
@@ -172,8 +187,14 @@ mod tests {
     fn parses_the_documented_commands() {
         assert_eq!(parse(&["serve", "--stdio"]), Ok(Command::Stdio));
         assert_eq!(parse(&["serve", "--http"]), Ok(Command::Http(None)));
-        assert_eq!(parse(&["serve", "--http", "127.0.0.1:9"]), Ok(Command::Http(Some("127.0.0.1:9".into()))));
-        assert_eq!(parse(&["serve", "--http=0.0.0.0:1"]), Ok(Command::Http(Some("0.0.0.0:1".into()))));
+        assert_eq!(
+            parse(&["serve", "--http", "127.0.0.1:9"]),
+            Ok(Command::Http(Some("127.0.0.1:9".into())))
+        );
+        assert_eq!(
+            parse(&["serve", "--http=0.0.0.0:1"]),
+            Ok(Command::Http(Some("0.0.0.0:1".into())))
+        );
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
         assert!(parse(&[]).is_err());
         assert!(parse(&["serve"]).unwrap_err().contains("--stdio"));

@@ -19,7 +19,10 @@ impl std::error::Error for EnvError {}
 /// # Errors
 /// An unset variable without a default, or a malformed reference; the message names
 /// the variable and how to set it.
-pub fn expand_with(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, EnvError> {
+pub fn expand_with(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, EnvError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -78,7 +81,10 @@ mod tests {
     #[test]
     fn expands_references() {
         assert_eq!(expand_with("a ${SET} b", env).unwrap(), "a value b");
-        assert_eq!(expand_with("${UNSET:-127.0.0.1:8080}", env).unwrap(), "127.0.0.1:8080");
+        assert_eq!(
+            expand_with("${UNSET:-127.0.0.1:8080}", env).unwrap(),
+            "127.0.0.1:8080"
+        );
         assert_eq!(expand_with("${SET:-x}", env).unwrap(), "value");
         assert_eq!(expand_with("plain", env).unwrap(), "plain");
     }

@@ -120,8 +120,9 @@ impl McpHandler {
         let tool = &self.registry.tools[index];
         let arguments = params.arguments.unwrap_or_default();
         let started = Instant::now();
-        let instance = Value::Object(arguments);
+        let mut instance = Value::Object(arguments);
         let violations = tool.input.violations(&instance);
+        crate::schema::apply_defaults(tool.input.schema(), &mut instance);
         let Value::Object(arguments) = instance else {
             return Err(ErrorData::internal_error(
                 "arguments are not an object",
@@ -335,8 +336,9 @@ impl McpHandler {
                 UriMatch::Vars(vars) => vars,
             };
             coerce_to_schema(&mut vars, entry.params.schema());
-            let instance = Value::Object(vars);
+            let mut instance = Value::Object(vars);
             let violations = entry.params.violations(&instance);
+            crate::schema::apply_defaults(entry.params.schema(), &mut instance);
             if !violations.is_empty() {
                 let lines: Vec<String> = violations
                     .iter()

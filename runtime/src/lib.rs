@@ -59,6 +59,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cli;
+pub mod env;
 mod handler;
 mod http;
 mod resource;
@@ -82,3 +84,12 @@ pub use tool::{
 /// The MCP SDK this crate is built on, for what the runtime does not wrap
 /// (content blocks in [`ToolOutput::Content`], custom transports).
 pub use rmcp;
+
+/// What generated code reaches through a stable private path, so that the user's crate
+/// needs no direct dependency on these crates. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use anyhow;
+    pub use serde;
+    pub use serde_json;
+}

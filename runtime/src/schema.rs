@@ -289,3 +289,61 @@ mod tests {
         assert!(err.contains("not a valid JSON Schema"), "{err}");
     }
 }
+
+/// Fills in the `default` of every property the caller left out, at every level the
+/// schema describes (nested objects, array items), so handlers see the values the schema
+/// advertises. Runs after validation; defaults are checked by `mcpgen check`.
+pub(crate) fn apply_defaults(schema: &Value, instance: &mut Value) {
+    match instance {
+        Value::Object(map) => {
+            let Some(Value::Object(properties)) = schema.get("properties") else {
+                return;
+            };
+            for (name, property) in properties {
+                match map.get_mut(name) {
+                    Some(value) => apply_defaults(property, value),
+                    None => {
+                        if let Some(default) = property.get("default") {
+                            map.insert(name.clone(), default.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for item in items {
+                    apply_defaults(item_schema, item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod default_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fills_missing_properties_at_every_level() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "days": {"type": "integer", "default": 3},
+                "units": {"type": "string", "default": "metric"},
+                "filters": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"op": {"type": "string", "default": "eq"}}
+                }}
+            }
+        });
+        let mut value = json!({"units": "imperial", "filters": [{}, {"op": "ne"}]});
+        apply_defaults(&schema, &mut value);
+        assert_eq!(
+            value,
+            json!({"units": "imperial", "filters": [{"op": "eq"}, {"op": "ne"}], "days": 3})
+        );
+    }
+}

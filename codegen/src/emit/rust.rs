@@ -607,11 +607,15 @@ impl<'a> Emitter<'a> {
                 .as_ref()
                 .map_or(30_000, |t| t.value),
         );
-        let constants = constants(spec, spec_path);
+        let constants = constants(spec);
         let handler_doc = format!(
             " What the server does, one method per tool and per dynamic resource.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
         quote! {
+            // A server uses only part of its declarations (named types a handler never
+            // builds, the `tool_*` declarations): unused ones are not a mistake here.
+            #![allow(dead_code)]
+
             #constants
 
             #(#items)*
@@ -762,7 +766,7 @@ fn server_info(spec: &Spec) -> TokenStream {
 
 /// Deployment settings from the spec, as constants the scaffolded `main.rs` reads.
 /// `${VAR}` references stay as written: they are resolved when the server starts.
-fn constants(spec: &Spec, spec_path: &str) -> TokenStream {
+fn constants(spec: &Spec) -> TokenStream {
     let http = spec.transports.http.as_ref();
     let bind = http
         .and_then(|h| h.bind.as_ref())
@@ -789,18 +793,15 @@ fn constants(spec: &Spec, spec_path: &str) -> TokenStream {
     let max_request = proc_macro2::Literal::u64_unsuffixed(max_request);
     let hops = proc_macro2::Literal::u32_unsuffixed(hops);
     quote! {
-        /// The spec this module was generated from.
-        pub const SPEC_PATH: &str = #spec_path;
-        /// Address the HTTP transport binds by default (may hold `${VAR:-default}`).
-        pub const HTTP_BIND: &str = #bind;
-        /// Path of the MCP endpoint.
-        pub const HTTP_PATH: &str = #path;
-        /// Origins allowed besides loopback (may hold `${VAR}`).
-        pub const HTTP_ALLOWED_ORIGINS: &[&str] = &[#(#origins),*];
-        /// Proxy hops whose `X-Forwarded-For` entries are trusted.
-        pub const TRUSTED_PROXY_HOPS: u32 = #hops;
-        /// Largest HTTP request body, in bytes.
-        pub const MAX_REQUEST_BYTES: usize = #max_request;
+        /// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
+        /// references are resolved when the server starts.
+        pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
+            bind: #bind,
+            path: #path,
+            allowed_origins: &[#(#origins),*],
+            trusted_proxy_hops: #hops,
+            max_request_bytes: #max_request,
+        };
     }
 }
 

@@ -1,0 +1,181 @@
+//! `mcpgen new NAME`: a server crate that builds, tests and serves at once.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::display_path;
+use crate::generate::files_for;
+
+/// `mcpgen new` arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct NewArgs {
+    /// The server's name: lowercase letters, digits, `_` and `-` (also the crate and binary name).
+    name: String,
+    /// Where to create the crate (default: `./NAME`).
+    #[arg(long)]
+    path: Option<PathBuf>,
+    /// Path of the mcpgen-runtime crate the server depends on (default: the runtime of
+    /// this mcpgen's source tree, or `$MCPGEN_RUNTIME_PATH`).
+    #[arg(long, env = "MCPGEN_RUNTIME_PATH")]
+    runtime_path: Option<PathBuf>,
+}
+
+const CARGO_TOML: &str = include_str!("../../templates/new/Cargo.toml.j2");
+const MAIN_RS: &str = include_str!("../../templates/new/main.rs.j2");
+const README: &str = include_str!("../../templates/new/README.md.j2");
+const HANDLERS_RS: &str = include_str!("../../templates/new/handlers.rs");
+const GITIGNORE: &str = include_str!("../../templates/new/gitignore");
+/// The starter spec is the weather example, renamed: one tool with a declared error, a
+/// static resource, a resource template and a prompt.
+const STARTER_SPEC: &str = include_str!("../../specs/weather.yaml");
+
+pub(crate) fn run(args: &NewArgs) -> ExitCode {
+    match scaffold(args) {
+        Ok(dir) => {
+            let shown = display_path(&dir);
+            println!(
+                "created {shown}\n\nnext:\n  cd {shown}\n  cargo run -- serve --stdio      # or: cargo run -- serve --http 127.0.0.1:8080\n  cargo test\n\nEdit specs/{name}.yaml, then run `mcpgen generate`; implement new handler methods in src/handlers.rs.",
+                name = args.name
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && name.len() <= 64
+}
+
+fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
+    let name = &args.name;
+    if !valid_name(name) {
+        return Err(format!(
+            "`{name}` is not a server name; use lowercase letters, digits, `_` and `-`, starting with a letter (it becomes the crate and binary name), such as `weather`"
+        ));
+    }
+    let dir = args.path.clone().unwrap_or_else(|| PathBuf::from(name));
+    if dir.exists() {
+        return Err(format!(
+            "{} already exists; mcpgen new never overwrites anything: pick another name or `--path`",
+            display_path(&dir)
+        ));
+    }
+    let runtime = runtime_dependency(args.runtime_path.as_deref())?;
+    let dir_abs = std::env::current_dir()
+        .map(|cwd| cwd.join(&dir))
+        .unwrap_or_else(|_| dir.clone());
+
+    let mut env = minijinja::Environment::new();
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    let ctx = minijinja::context! {
+        name => name,
+        runtime_dependency => runtime,
+        crate_dir => dir_abs.display().to_string(),
+    };
+    let render = |template: &str| -> Result<String, String> {
+        env.render_str(template, &ctx)
+            .map_err(|e| format!("internal error: a scaffold template does not render: {e}"))
+    };
+    let spec_name = format!("specs/{name}.yaml");
+    let spec = starter_spec(name);
+
+    let files: Vec<(String, String)> = vec![
+        ("Cargo.toml".into(), render(CARGO_TOML)?),
+        ("README.md".into(), render(README)?),
+        (".gitignore".into(), GITIGNORE.to_owned()),
+        (spec_name.clone(), spec),
+        ("src/main.rs".into(), render(MAIN_RS)?),
+        ("src/handlers.rs".into(), HANDLERS_RS.to_owned()),
+    ];
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create {}: {e}", display_path(&dir)))?;
+    let write = |rel: &str, contents: &str| -> Result<(), String> {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", display_path(parent)))?;
+        }
+        std::fs::write(&path, contents)
+            .map_err(|e| format!("cannot write {}: {e}", display_path(&path)))
+    };
+    for (rel, contents) in &files {
+        write(rel, contents)?;
+    }
+    let generated = files_for(&dir.join(&spec_name), &spec_name).map_err(|f| f.message)?;
+    for file in &generated {
+        write(&file.path, &file.contents)?;
+    }
+    Ok(dir)
+}
+
+/// The weather example under the new server's name, with its own environment prefix.
+fn starter_spec(name: &str) -> String {
+    let env_prefix: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    STARTER_SPEC
+        .replacen("  name: weather\n", &format!("  name: {name}\n"), 1)
+        .replace("${WEATHER_BIND", &format!("${{{env_prefix}_BIND"))
+}
+
+fn runtime_dependency(explicit: Option<&Path>) -> Result<String, String> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime"),
+    };
+    let path = path.canonicalize().map_err(|e| {
+        format!(
+            "the mcpgen-runtime crate is not at {} ({e}); pass `--runtime-path` or set MCPGEN_RUNTIME_PATH to the `runtime/` directory of the mcpgen source tree",
+            path.display()
+        )
+    })?;
+    // TOML basic strings: escape backslashes and quotes.
+    let escaped = path
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    Ok(format!("path = \"{escaped}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(valid_name("weather"));
+        assert!(valid_name("my-server_2"));
+        assert!(!valid_name("Weather"));
+        assert!(!valid_name("2fast"));
+        assert!(!valid_name("a/b"));
+        assert!(!valid_name(""));
+    }
+
+    #[test]
+    fn starter_spec_is_renamed() {
+        let spec = starter_spec("my-server");
+        assert!(spec.contains("  name: my-server\n"));
+        assert!(spec.contains("${MY_SERVER_BIND:-"));
+    }
+}
