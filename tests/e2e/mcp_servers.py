@@ -1,0 +1,81 @@
+"""Helpers shared by the end-to-end tests: building, starting and stopping servers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def mcpgen_bin() -> str:
+    """The mcpgen binary: $MCPGEN_BIN (set by tests/run.sh), else built once here."""
+    path = os.environ.get("MCPGEN_BIN")
+    if path:
+        return path
+    subprocess.run(["cargo", "build", "--quiet", "-p", "mcpgen-cli"], cwd=ROOT, check=True, timeout=900)
+    return str(TARGET / "debug" / "mcpgen")
+
+
+def cargo_build(crate_dir: Path) -> None:
+    """Builds a scaffolded crate into the shared target directory (dependencies built once)."""
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    subprocess.run(["cargo", "build", "--quiet"], cwd=crate_dir, check=True, timeout=900, env=env)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def http_server(command: list[str], log_path: Path, startup_s: float = 30) -> Iterator[tuple[str, int]]:
+    """Runs `command + [ADDR]` on a free loopback port until the block ends; yields (host, port).
+
+    The server is always stopped, even when the block fails."""
+    port = free_port()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [*command, f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + startup_s
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{command[0]} exited with {proc.returncode}; see {log_path}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{command[0]} did not listen within {startup_s} s; see {log_path}")
+                    time.sleep(0.05)
+            yield ("127.0.0.1", port)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def closed_objects(schema: object, path: str = "$") -> list[str]:
+    """Paths of object schemas that are NOT closed (`additionalProperties: false`)."""
+    open_paths: list[str] = []
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
+            open_paths.append(path)
+        for key, value in schema.items():
+            open_paths.extend(closed_objects(value, f"{path}.{key}"))
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            open_paths.extend(closed_objects(value, f"{path}[{i}]"))
+    return open_paths

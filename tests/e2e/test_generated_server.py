@@ -1,0 +1,260 @@
+"""A server scaffolded by `mcpgen new`, built with cargo, and driven by the official MCP
+Python SDK over stdio and Streamable HTTP in both protocol revisions; then the spec is
+edited and `mcpgen generate` names the handler method to write."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+
+from mcp_servers import TARGET, cargo_build, closed_objects, http_server, mcpgen_bin
+
+pytestmark = pytest.mark.timeout(900)
+
+REVISIONS = ["2025-11-25", "2026-07-28"]
+
+INPUT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "city": {"description": "City name such as Zurich.", "type": "string", "minLength": 1, "maxLength": 100},
+        "days": {
+            "description": "Days ahead, starting today.",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 14,
+            "default": 3,
+        },
+        "units": {
+            "description": "Measurement system for temperatures and wind speeds. One of `metric`: Degrees "
+            "Celsius and kilometres per hour; `imperial`: Degrees Fahrenheit and miles per hour.",
+            "type": "string",
+            "enum": ["metric", "imperial"],
+            "default": "metric",
+        },
+    },
+    "required": ["city"],
+    "additionalProperties": False,
+}
+
+ATLANTIS = "No city named Atlantis. Check the spelling, or pass a larger city nearby."
+
+
+def forecast(city: str, days: int = 3, units: str = "metric") -> dict:
+    """What the scaffold's example handler returns (templates/new/handlers.rs)."""
+    seed = sum(city.encode()) % 15
+    out = []
+    for day in range(days):
+        celsius = 10.0 + seed + day % 3
+        high, low = (celsius, celsius - 8.0) if units == "metric" else (celsius * 1.8 + 32, (celsius - 8) * 1.8 + 32)
+        out.append(
+            {
+                "date": f"2026-07-{day + 1:02}",
+                "high": high,
+                "low": low,
+                "sky": "clear" if day % 2 == 0 else "cloudy",
+                "precipitation_mm": 0.0,
+            }
+        )
+    return {"city": city, "units": units, "days": out}
+
+
+@pytest.fixture(scope="session")
+def scaffold(tmp_path_factory) -> Path:
+    """`mcpgen new weather`, built once."""
+    parent = tmp_path_factory.mktemp("scaffold")
+    subprocess.run([mcpgen_bin(), "new", "weather"], cwd=parent, check=True, timeout=60)
+    crate = parent / "weather"
+    cargo_build(crate)
+    return crate
+
+
+@pytest.fixture(scope="session")
+def weather_bin(scaffold) -> str:
+    path = TARGET / "debug" / "weather"
+    assert path.exists()
+    return str(path)
+
+
+async def start(session: ClientSession, revision: str) -> None:
+    if revision == "2025-11-25":
+        result = await session.initialize()
+        assert result.protocol_version == "2025-11-25"
+    else:
+        result = await session.discover()
+        assert "2026-07-28" in result.supported_versions
+        assert session.protocol_version == "2026-07-28"
+    assert session.server_info.name == "weather"
+    assert session.instructions.startswith("Forecasts for cities.")
+
+
+async def scenario(session: ClientSession) -> None:
+    tools = (await session.list_tools()).tools
+    assert [t.name for t in tools] == ["get_forecast"]
+    tool = tools[0].model_dump(by_alias=True, exclude_none=True, mode="json")
+    assert tool["inputSchema"] == INPUT_SCHEMA
+    assert closed_objects(tool["inputSchema"]) == []
+    assert closed_objects(tool["outputSchema"]) == []
+    assert tool["outputSchema"]["required"] == ["city", "units", "days"]
+    assert tool["annotations"] == {
+        "title": "Get forecast",
+        "readOnlyHint": True,
+        "destructiveHint": False,
+        "idempotentHint": True,
+        "openWorldHint": True,
+    }
+
+    # Success, with defaults filled in; the SDK validates structuredContent against outputSchema.
+    result = await session.call_tool("get_forecast", {"city": "Zurich"})
+    assert result.is_error is False
+    assert result.structured_content == forecast("Zurich")
+    assert json.loads(result.content[0].text) == forecast("Zurich")
+    result = await session.call_tool("get_forecast", {"city": "Oslo", "days": 2, "units": "imperial"})
+    assert result.structured_content == forecast("Oslo", 2, "imperial")
+
+    # A declared error, rendered from the spec's template.
+    result = await session.call_tool("get_forecast", {"city": "Atlantis"})
+    assert result.is_error is True
+    assert result.content[0].text == ATLANTIS
+    assert result.structured_content == {
+        "status": "error",
+        "code": "city_not_found",
+        "message": ATLANTIS,
+        "retryable": False,
+    }
+
+    # Invalid arguments come back as a tool error naming each field.
+    result = await session.call_tool("get_forecast", {"city": "", "days": 15, "units": "kelvin", "when": "now"})
+    assert result.is_error is True
+    paths = [e["path"] for e in result.structured_content["errors"]]
+    assert paths == ["/city", "/days", "/units", "/when"]
+    assert result.structured_content["code"] == "invalid_arguments"
+    assert "call `get_forecast` again" in result.content[0].text
+
+    # An unknown tool is a JSON-RPC error.
+    with pytest.raises(MCPError) as error:
+        await session.call_tool("get_weather", {})
+    assert error.value.code == -32602
+    assert "get_forecast" in error.value.message
+
+    # Static resource, template, prompt.
+    resources = (await session.list_resources()).resources
+    assert [(r.uri, r.name, r.mime_type) for r in resources] == [
+        ("weather://stations", "stations", "application/json")
+    ]
+    stations = json.loads((await session.read_resource("weather://stations")).contents[0].text)
+    assert [s["id"] for s in stations] == ["zrh", "gva"]
+    templates = (await session.list_resource_templates()).resource_templates
+    assert [t.uri_template for t in templates] == ["weather://city/{city}/now"]
+    now = (await session.read_resource("weather://city/Bern/now")).contents[0]
+    assert json.loads(now.text) == {"city": "Bern", "temperature": 21.5, "sky": "clear"}
+    with pytest.raises(MCPError) as error:
+        await session.read_resource("weather://city/Atlantis/now")
+    assert error.value.code == -32602
+
+    prompts = (await session.list_prompts()).prompts
+    assert [(p.name, [(a.name, a.required) for a in p.arguments]) for p in prompts] == [
+        ("daily_briefing", [("city", True), ("tone", False)])
+    ]
+    prompt = await session.get_prompt("daily_briefing", {"city": "Bern", "tone": "formal"})
+    assert [(m.role, m.content.text) for m in prompt.messages] == [
+        ("user", "Brief me on today's weather in Bern, in a formal tone. Say what to wear.")
+    ]
+    prompt = await session.get_prompt("daily_briefing", {"city": "Bern"})
+    assert prompt.messages[0].content.text == "Brief me on today's weather in Bern. Say what to wear."
+    with pytest.raises(MCPError) as error:
+        await session.get_prompt("daily_briefing", {})
+    assert error.value.code == -32602
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_stdio(weather_bin, tmp_path, revision):
+    async def main():
+        params = StdioServerParameters(command=weather_bin, args=["serve", "--stdio"])
+        with (tmp_path / "stderr.log").open("w") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await start(session, revision)
+                    await scenario(session)
+
+    anyio.run(main)
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_http(weather_bin, tmp_path, revision):
+    async def main(host, port):
+        async with streamable_http_client(f"http://{host}:{port}/mcp") as (read, write):
+            async with ClientSession(read, write) as session:
+                await start(session, revision)
+                await scenario(session)
+
+    with http_server([weather_bin, "serve", "--http"], tmp_path / "stderr.log") as (host, port):
+        anyio.run(main, host, port)
+
+
+def test_help_and_bad_arguments(weather_bin):
+    out = subprocess.run([weather_bin, "--help"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0
+    assert "serve --stdio" in out.stdout and "serve --http" in out.stdout
+    out = subprocess.run([weather_bin, "serve", "--tcp"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2
+    assert "unknown option `--tcp`" in out.stderr
+
+
+def test_scaffold_tests_pass_and_regenerate_is_a_no_op(scaffold):
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    tests = subprocess.run(["cargo", "test", "--quiet"], cwd=scaffold, capture_output=True, text=True, env=env, timeout=900)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "3 passed" in tests.stdout
+    before = (scaffold / "src/generated/mod.rs").stat().st_mtime_ns
+    check = subprocess.run([mcpgen_bin(), "generate", "--check"], cwd=scaffold, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    regen = subprocess.run([mcpgen_bin(), "generate"], cwd=scaffold, capture_output=True, text=True)
+    assert regen.returncode == 0, regen.stderr
+    assert (scaffold / "src/generated/mod.rs").stat().st_mtime_ns == before, "unchanged files are not rewritten"
+    fmt = subprocess.run(["cargo", "fmt", "--check"], cwd=scaffold, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout
+    again = subprocess.run([mcpgen_bin(), "new", "weather"], cwd=scaffold.parent, capture_output=True, text=True)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_spec_edit_names_the_handler_to_write(scaffold, tmp_path):
+    """Add a tool to a copy of the scaffold: `generate` names the new method, the compiler asks for it."""
+    crate = tmp_path / "weather"
+    shutil.copytree(scaffold, crate, ignore=shutil.ignore_patterns("target"))
+    spec = crate / "specs/weather.yaml"
+    text = spec.read_text()
+    text = text.replace(
+        "\nresources:\n",
+        "\n  list_cities:\n"
+        "    title: List cities\n"
+        "    description: List the cities with forecasts, in alphabetical order.\n"
+        "    annotations: { read_only: true, open_world: false }\n"
+        "\nresources:\n",
+        1,
+    )
+    spec.write_text(text)
+    out = subprocess.run([mcpgen_bin(), "generate"], cwd=crate, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "new handler methods to implement in src/handlers.rs: `list_cities`" in out.stderr
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    check = subprocess.run(["cargo", "check", "--quiet"], cwd=crate, capture_output=True, text=True, env=env, timeout=900)
+    assert check.returncode != 0
+    assert "missing: `list_cities`" in check.stderr, check.stderr
+
+    # A user file is never overwritten.
+    generated = crate / "src/generated/mod.rs"
+    generated.write_text("// my own code\n")
+    out = subprocess.run([mcpgen_bin(), "generate"], cwd=crate, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert "was not generated by mcpgen" in out.stderr
+    assert generated.read_text() == "// my own code\n"
