@@ -81,7 +81,8 @@ pub(super) fn require_entry(cx: &mut Cx<'_>, what: &str, name: &Name, schema: &S
 pub(super) fn too_long(cx: &mut Cx<'_>, description: &Sp<String>) {
     let count = description.value.chars().count() as u64;
     let cap = cx.max_description;
-    if count <= cap {
+    // A cap of 0 is reported once as `limit`, not on every description.
+    if count <= cap || cap == 0 {
         return;
     }
     cx.emit(

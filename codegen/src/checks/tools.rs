@@ -306,7 +306,7 @@ fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
         let mut d = Diagnostic::new(
             Code::RateLimit,
             rate.span,
-            format!("{what} is very high: {} calls per {}", rate.value.count, rate.value.period.unit()),
+            format!("{what} is very high: {} calls per {}", rate.value.count, period_name(rate.value.period)),
         )
         .with_label("limits nothing in practice")
         .with_help("write a rate the server can sustain, such as `100/s` or `1000/min`, or remove the limit");
@@ -458,7 +458,7 @@ pub(super) fn check_server_limits(cx: &mut Cx<'_>) {
             format!(
                 "`rate_limits.per_agent` is very high: {} calls per {}",
                 rate.value.count,
-                rate.value.period.unit()
+                period_name(rate.value.period)
             ),
         )
         .with_label("limits nothing in practice")
@@ -492,5 +492,15 @@ pub(super) fn check_server_limits(cx: &mut Cx<'_>) {
             cx.emit(d);
         }
         _ => {}
+    }
+}
+
+/// The period in words, for messages ("per second").
+fn period_name(period: crate::model::Period) -> &'static str {
+    match period {
+        crate::model::Period::Second => "second",
+        crate::model::Period::Minute => "minute",
+        crate::model::Period::Hour => "hour",
+        crate::model::Period::Day => "day",
     }
 }
