@@ -89,6 +89,7 @@ pub use rmcp;
 /// needs no direct dependency on these crates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::schema::apply_defaults as prepare_arguments;
     pub use anyhow;
     pub use serde;
     pub use serde_json;

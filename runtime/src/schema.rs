@@ -291,9 +291,24 @@ mod tests {
 }
 
 /// Fills in the `default` of every property the caller left out, at every level the
-/// schema describes (nested objects, array items), so handlers see the values the schema
-/// advertises. Runs after validation; defaults are checked by `mcpgen check`.
-pub(crate) fn apply_defaults(schema: &Value, instance: &mut Value) {
+/// schema describes (nested objects, array items), and writes whole numbers such as
+/// `3.0` at `integer` positions as integers, so handlers see the values the schema
+/// advertises in the form their types expect. Runs after validation; defaults are
+/// checked by `mcpgen check`.
+pub fn apply_defaults(schema: &Value, instance: &mut Value) {
+    if schema.get("type").is_some_and(|t| t == "integer") {
+        // JSON Schema counts `3.0` as an integer; typed handlers want `3`.
+        if instance.is_f64()
+            && let Some(whole) = instance
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+        {
+            #[allow(clippy::cast_possible_truncation)]
+            let whole = whole as i64;
+            *instance = Value::from(whole);
+        }
+        return;
+    }
     match instance {
         Value::Object(map) => {
             let Some(Value::Object(properties)) = schema.get("properties") else {
@@ -340,6 +355,9 @@ mod default_tests {
             }
         });
         let mut value = json!({"units": "imperial", "filters": [{}, {"op": "ne"}]});
+        let mut whole = json!(3.0);
+        apply_defaults(&json!({"type": "integer"}), &mut whole);
+        assert!(whole.is_i64());
         apply_defaults(&schema, &mut value);
         assert_eq!(
             value,

@@ -141,6 +141,12 @@ impl<'a> Types<'a> {
                         .and_then(|v| v.as_f64())
                         .map(bound),
                 );
+                if integer {
+                    // Generated handlers take `i64`: advertise its range so that what the
+                    // schema accepts is what the server accepts.
+                    out.entry("minimum").or_insert(json!(i64::MIN));
+                    out.entry("maximum").or_insert(json!(i64::MAX));
+                }
             }
             Kind::Boolean => {
                 out.insert("type".into(), json!("boolean"));

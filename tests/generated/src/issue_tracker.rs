@@ -511,7 +511,8 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
           "id": {
             "description": "The issue number.",
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 9223372036854775807
           },
           "title": {
             "description": "One-line summary.",
@@ -567,7 +568,8 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
     "total": {
       "description": "How many issues match in all.",
       "type": "integer",
-      "minimum": 0
+      "minimum": 0,
+      "maximum": 9223372036854775807
     }
   },
   "required": [
@@ -652,7 +654,8 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
     "id": {
       "description": "The issue number.",
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 9223372036854775807
     },
     "title": {
       "description": "One-line summary.",
@@ -738,7 +741,8 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
     "issue_id": {
       "description": "Number of the issue to close.",
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 9223372036854775807
     },
     "resolution": {
       "description": "Why it is closed.",
@@ -771,7 +775,8 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
     "id": {
       "description": "The issue number.",
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 9223372036854775807
     },
     "title": {
       "description": "One-line summary.",
@@ -857,7 +862,8 @@ pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
     "issue_id": {
       "description": "Number of the issue to delete.",
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 9223372036854775807
     },
     "confirm_title": {
       "description": "The exact title of the issue, to confirm which issue is meant.",
@@ -1072,7 +1078,8 @@ pub fn server<H: Handler>(
     "issue_id": {
       "description": "The issue number.",
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 9223372036854775807
     }
   },
   "required": [
