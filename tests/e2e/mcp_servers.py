@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+
+import anyio
 import os
 import socket
 import subprocess
@@ -79,3 +81,34 @@ def closed_objects(schema: object, path: str = "$") -> list[str]:
         for i, value in enumerate(schema):
             open_paths.extend(closed_objects(value, f"{path}[{i}]"))
     return open_paths
+
+
+def drive_stdio(command: list[str], log_path: Path, steps: list) -> None:
+    """Starts `command` as a stdio MCP server and runs each `async step(session)` in order
+    with the official Python SDK client; the server is stopped when the client closes."""
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    async def main() -> None:
+        params = StdioServerParameters(command=command[0], args=command[1:])
+        with log_path.open("w") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    for step in steps:
+                        await step(session)
+
+    anyio.run(main)
+
+
+def drive_http(url: str, steps: list) -> None:
+    """Runs each `async step(session)` against a Streamable HTTP MCP endpoint."""
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def main() -> None:
+        async with streamable_http_client(url) as (read, write):
+            async with ClientSession(read, write) as session:
+                for step in steps:
+                    await step(session)
+
+    anyio.run(main)

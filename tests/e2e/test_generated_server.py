@@ -10,14 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import anyio
 import pytest
 from mcp.client.session import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import TARGET, cargo_build, closed_objects, http_server, mcpgen_bin
+from mcp_servers import TARGET, cargo_build, closed_objects, drive_http, drive_stdio, http_server, mcpgen_bin
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -178,27 +175,13 @@ async def scenario(session: ClientSession) -> None:
 
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_stdio(weather_bin, tmp_path, revision):
-    async def main():
-        params = StdioServerParameters(command=weather_bin, args=["serve", "--stdio"])
-        with (tmp_path / "stderr.log").open("w") as errlog:
-            async with stdio_client(params, errlog=errlog) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await start(session, revision)
-                    await scenario(session)
-
-    anyio.run(main)
+    drive_stdio([weather_bin, "serve", "--stdio"], tmp_path / "stderr.log", [lambda s: start(s, revision), scenario])
 
 
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_http(weather_bin, tmp_path, revision):
-    async def main(host, port):
-        async with streamable_http_client(f"http://{host}:{port}/mcp") as (read, write):
-            async with ClientSession(read, write) as session:
-                await start(session, revision)
-                await scenario(session)
-
     with http_server([weather_bin, "serve", "--http"], tmp_path / "stderr.log") as (host, port):
-        anyio.run(main, host, port)
+        drive_http(f"http://{host}:{port}/mcp", [lambda s: start(s, revision), scenario])
 
 
 def test_help_and_bad_arguments(weather_bin):

@@ -10,17 +10,15 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-import anyio
 import pytest
 from mcp.client.session import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+
+from mcp_servers import drive_http, drive_stdio
+from mcp_servers import http_server as running_http_server
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -85,44 +83,12 @@ def hand_server_bin() -> str:
     return str(path)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def http_server(hand_server_bin, tmp_path_factory):
     """The example serving HTTP on a free loopback port; yields (host, port)."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("hand_server") / "stderr.log").open("w")
-    proc = subprocess.Popen(
-        [hand_server_bin, "serve", "--http", f"127.0.0.1:{port}"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"hand_server exited with {proc.returncode}; see {log.name}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("hand_server did not start listening within 30 s")
-                time.sleep(0.05)
-        yield ("127.0.0.1", port)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+    log = tmp_path_factory.mktemp("hand_server") / "stderr.log"
+    with running_http_server([hand_server_bin, "serve", "--http"], log) as address:
+        yield address
 
 
 # ---------------------------------------------------------------- SDK scenarios
@@ -240,28 +206,13 @@ REVISIONS = ["2025-11-25", "2026-07-28"]
 
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_stdio(hand_server_bin, tmp_path, revision):
-    async def main():
-        params = StdioServerParameters(command=hand_server_bin, args=["serve", "--stdio"])
-        with (tmp_path / "stderr.log").open("w") as errlog:
-            async with stdio_client(params, errlog=errlog) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await start(session, revision)
-                    await scenario(session)
-
-    anyio.run(main)
+    drive_stdio([hand_server_bin, "serve", "--stdio"], tmp_path / "stderr.log", [lambda s: start(s, revision), scenario])
 
 
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_http(http_server, revision):
     host, port = http_server
-
-    async def main():
-        async with streamable_http_client(f"http://{host}:{port}/mcp") as (read, write):
-            async with ClientSession(read, write) as session:
-                await start(session, revision)
-                await scenario(session)
-
-    anyio.run(main)
+    drive_http(f"http://{host}:{port}/mcp", [lambda s: start(s, revision), scenario])
 
 
 # ---------------------------------------------------------------- raw HTTP
