@@ -17,6 +17,16 @@ fn mcpgen(dir: &Path, args: &[&str]) -> Output {
         .expect("run mcpgen")
 }
 
+/// Asserts the exit status, showing what mcpgen printed when it differs.
+fn assert_status(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn write_spec(dir: &Path, text: &str) {
     std::fs::create_dir_all(dir.join("specs")).unwrap();
     std::fs::write(dir.join("specs/server.yaml"), text).unwrap();
@@ -50,12 +60,7 @@ fn clean_spec_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     write_spec(dir.path(), CLEAN);
     let out = mcpgen(dir.path(), &["check"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_status(&out, 0);
 }
 
 #[test]
@@ -148,12 +153,7 @@ fn allow_list_silences_a_check() {
         + "    params:\n      timeout: { type: integer, description: How long to wait. }\nlints:\n  allow: [unit_suffix]\n";
     write_spec(dir.path(), &spec);
     let out = mcpgen(dir.path(), &["check"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_status(&out, 0);
 }
 
 #[test]

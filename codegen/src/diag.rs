@@ -277,18 +277,6 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
-    /// Records a diagnostic built from its parts.
-    pub fn report(
-        &mut self,
-        code: Code,
-        span: Span,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
-        self.items.push(Diagnostic::new(code, span, message));
-        let last = self.items.len() - 1;
-        &mut self.items[last]
-    }
-
     /// Everything collected, in source order (then by code), for stable output.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| {

@@ -112,3 +112,15 @@ def drive_http(url: str, steps: list) -> None:
                     await step(session)
 
     anyio.run(main)
+
+
+def assert_declared_error(result, code: str, message: str, retryable: bool = False) -> None:
+    """A tool result carrying one of the tool's declared errors, rendered from its template."""
+    assert result.is_error is True
+    assert result.content[0].text == message
+    assert result.structured_content == {
+        "status": "error",
+        "code": code,
+        "message": message,
+        "retryable": retryable,
+    }

@@ -17,7 +17,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import drive_http, drive_stdio
+from mcp_servers import assert_declared_error, drive_http, drive_stdio
 from mcp_servers import http_server as running_http_server
 
 pytestmark = pytest.mark.timeout(300)
@@ -120,14 +120,7 @@ async def scenario(session: ClientSession) -> None:
 
     # Declared error: the rendered template.
     result = await session.call_tool("get_forecast", {"city": "Atlantis"})
-    assert result.is_error is True
-    assert result.content[0].text == ATLANTIS
-    assert result.structured_content == {
-        "status": "error",
-        "code": "city_not_found",
-        "message": ATLANTIS,
-        "retryable": False,
-    }
+    assert_declared_error(result, "city_not_found", ATLANTIS)
 
     # Invalid arguments: a result the model can read, naming each field.
     result = await session.call_tool(

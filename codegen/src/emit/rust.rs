@@ -72,49 +72,6 @@ fn opt_string(value: Option<&str>) -> TokenStream {
     }
 }
 
-/// The name of a tool's handler method, and what it receives and returns; used by
-/// `mcpgen generate` to say which methods are new or gone.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HandlerMethod {
-    /// The method name in the `Handler` trait.
-    pub name: String,
-    /// What it serves (`tool get_forecast`, `resource template city_now`).
-    pub serves: String,
-}
-
-/// Every method the generated `Handler` trait has, in trait order.
-pub fn handler_methods(spec: &Spec) -> Vec<HandlerMethod> {
-    let mut out = Vec::new();
-    for (name, _) in spec.tools.iter() {
-        out.push(HandlerMethod {
-            name: field_ident(name)
-                .to_string()
-                .trim_start_matches("r#")
-                .to_owned(),
-            serves: format!("tool `{name}`"),
-        });
-    }
-    for (name, resource) in spec.resources.iter() {
-        if needs_handler(resource) {
-            out.push(HandlerMethod {
-                name: format!("read_{}", name.to_snake_case()),
-                serves: format!("resource `{}`", resource.uri.value),
-            });
-        }
-    }
-    for (name, template) in spec.resource_templates.iter() {
-        out.push(HandlerMethod {
-            name: format!("read_{}", name.to_snake_case()),
-            serves: format!("resource template `{}`", template.uri_template.value),
-        });
-    }
-    out
-}
-
-fn needs_handler(resource: &Resource) -> bool {
-    resource.text.is_none() && resource.file.is_none()
-}
-
 /// Whether a MIME type is text, so a `file:` resource is embedded as a string.
 fn is_text_mime(mime: Option<&str>) -> bool {
     let Some(mime) = mime else { return true };
