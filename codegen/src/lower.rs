@@ -64,6 +64,7 @@ pub mod keys {
         "description",
         "annotations",
         "scopes",
+        "client_capabilities",
         "rate_limit",
         "timeout_ms",
         "max_response_bytes",
@@ -460,6 +461,13 @@ impl FromNode for Sp<Role> {
     }
 }
 
+impl FromNode for Sp<ClientCapability> {
+    const EXPECTED: &'static str = "`sampling`, `elicitation` or `roots`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        keyword(r, node, "client capability", ClientCapability::ALL)
+    }
+}
+
 impl FromNode for Sp<AuthMode> {
     const EXPECTED: &'static str = "`none`, `bearer` or `oauth`";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
@@ -678,6 +686,7 @@ impl FromNode for Tool {
             description: r.opt(&f, "description"),
             annotations: r.opt(&f, "annotations").unwrap_or_default(),
             scopes: r.list_or_default(&f, "scopes"),
+            client_capabilities: r.list_or_default(&f, "client_capabilities"),
             rate_limit: r.opt(&f, "rate_limit"),
             timeout_ms: r.opt(&f, "timeout_ms"),
             max_response_bytes: r.opt(&f, "max_response_bytes"),

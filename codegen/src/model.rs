@@ -352,6 +352,10 @@ pub struct Tool {
     /// Scopes the caller's credentials must carry (declared under `auth.scopes`).
     #[schemars(default)]
     pub scopes: Vec<Sp<String>>,
+    /// Client capabilities the tool needs (`sampling`, `elicitation`, `roots`): a client
+    /// that did not declare one gets error -32021 before the handler runs.
+    #[schemars(default)]
+    pub client_capabilities: Vec<Sp<ClientCapability>>,
     /// Rate limit for this tool, such as `30/min`.
     pub rate_limit: Option<Sp<RateLimit>>,
     /// Time limit for one call, in milliseconds.
@@ -370,6 +374,27 @@ pub struct Tool {
     /// Checks that do not apply to this tool.
     #[schemars(default)]
     pub allow: Vec<Sp<String>>,
+}
+
+/// A capability a client declares, which a tool may need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+pub enum ClientCapability {
+    /// The client answers `sampling/createMessage` (LLM completions).
+    Sampling,
+    /// The client answers `elicitation/create` (asks its user).
+    Elicitation,
+    /// The client answers `roots/list`.
+    Roots,
+}
+
+impl ClientCapability {
+    /// Every capability with its spelling in the spec and on the wire.
+    pub const ALL: &'static [(&'static str, ClientCapability)] = &[
+        ("sampling", ClientCapability::Sampling),
+        ("elicitation", ClientCapability::Elicitation),
+        ("roots", ClientCapability::Roots),
+    ];
 }
 
 /// MCP tool annotations. Left out means the MCP default.

@@ -24,7 +24,9 @@ use crate::{
     resource::{ResourceContent, ResourceError, ResourceOutput, Role},
     server::{Registry, ToolEntry, prompt_template_key},
     template::{UriMatch, coerce_to_schema},
-    tool::{Identity, LogLevel, ToolContext, ToolError, ToolOutput, from_rmcp_level},
+    tool::{
+        ClientCapability, Identity, LogLevel, ToolContext, ToolError, ToolOutput, from_rmcp_level,
+    },
 };
 
 /// Which transport a handler instance serves; decides the default [`Identity`].
@@ -105,19 +107,43 @@ impl McpHandler {
             progress_token: context.meta.get_progress_token(),
             log_level,
             protocol_version,
+            client_capabilities: context.client_capabilities().map(Arc::new),
+            input_responses: Arc::default(),
+            request_state: None,
         }
+    }
+
+    /// The `requestState` a client sent back, verified: only a state this server
+    /// signed for this tool gets through.
+    fn open_request_state(&self, tool: &str, sealed: &str) -> Result<Arc<str>, ErrorData> {
+        self.registry
+            .request_state
+            .open_with(sealed, tool.as_bytes())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(Arc::from)
+            .ok_or_else(|| {
+                ErrorData::invalid_params(
+                    format!(
+                        "the requestState sent to `{tool}` was not issued by this server for this tool, or was modified; \
+                         send it back exactly as received, or call `{tool}` again without requestState and inputResponses to start over"
+                    ),
+                    Some(json!({"name": tool})),
+                )
+            })
     }
 
     async fn call(
         &self,
-        params: CallToolRequestParams,
+        mut params: CallToolRequestParams,
         context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, ErrorData> {
+    ) -> Result<CallToolResponse, ErrorData> {
         let name = params.name.as_ref();
         let Some(&index) = self.registry.tool_index.get(name) else {
             return Err(unknown_tool(&self.registry, name));
         };
         let tool = &self.registry.tools[index];
+        missing_client_capabilities(name, &tool.def.client_capabilities, &context)?;
         let arguments = params.arguments.unwrap_or_default();
         let started = Instant::now();
         let mut instance = Value::Object(arguments);
@@ -139,7 +165,22 @@ impl McpHandler {
             return Ok(invalid_arguments(name, &violations));
         }
 
-        let ctx = self.context(name, &context);
+        let mut ctx = self.context(name, &context);
+        if let Some(sealed) = &params.request_state {
+            ctx.request_state = Some(self.open_request_state(name, sealed)?);
+        }
+        let input_responses = params.input_responses.take().unwrap_or_default();
+        if let Some((key, value)) = input_responses.iter().find(|(_, v)| !v.is_object()) {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "inputResponses.{key} is {}, but each answer must be an object: the client's result for the input request `{key}` \
+                     (an elicitation, sampling or roots/list result)",
+                    crate::schema::json_type(value)
+                ),
+                Some(json!({"name": name, "inputResponse": key})),
+            ));
+        }
+        ctx.input_responses = Arc::new(input_responses);
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
         let mut task = tokio::spawn((tool.handler)(ctx, arguments.clone()));
@@ -196,6 +237,21 @@ impl McpHandler {
             Some(Ok(result)) => result,
         };
         let call_result = match result {
+            Ok(ToolOutput::InputRequired(mut input)) => {
+                if let Some(state) = input.request_state.take() {
+                    input.request_state = Some(self.registry.request_state.seal_with(
+                        state.as_bytes(),
+                        &rmcp::model::SealOptions::new().associated_data(name.as_bytes()),
+                    ));
+                }
+                tracing::info!(
+                    tool = name,
+                    outcome = "input_required",
+                    duration_ms,
+                    "tool call needs client input"
+                );
+                return Ok(CallToolResponse::InputRequired(input));
+            }
             Ok(output) => match self.render_output(tool, output) {
                 Ok(result) => result,
                 Err(problem) => {
@@ -256,7 +312,7 @@ impl McpHandler {
             duration_ms,
             "tool call succeeded"
         );
-        Ok(call_result)
+        Ok(call_result.into())
     }
 
     fn render_output(
@@ -289,6 +345,9 @@ impl McpHandler {
                     return Err("structured output must be a JSON object".to_owned());
                 }
                 Ok(result)
+            }
+            ToolOutput::InputRequired(_) => {
+                Err("an input-required result cannot be rendered as a tool result".to_owned())
             }
             ToolOutput::Text(_) | ToolOutput::Content(_) if tool.output.is_some() => Err(
                 "the tool declares an output schema but returned unstructured output".to_owned(),
@@ -504,13 +563,15 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-fn error_result(text: String, structured: Value) -> CallToolResult {
+// Generic over the result type, so that they serve wherever a `CallToolResult` or a
+// `CallToolResponse` (which may also be an input-required result) is returned.
+fn error_result<R: From<CallToolResult>>(text: String, structured: Value) -> R {
     let mut result = CallToolResult::error(vec![ContentBlock::text(text)]);
     result.structured_content = Some(structured);
-    result
+    result.into()
 }
 
-fn unexpected_result(name: &str) -> CallToolResult {
+fn unexpected_result<R: From<CallToolResult>>(name: &str) -> R {
     let message = format!("unexpected error in tool `{name}`: {TEXT_BUG}");
     error_result(
         message.clone(),
@@ -518,7 +579,10 @@ fn unexpected_result(name: &str) -> CallToolResult {
     )
 }
 
-fn invalid_arguments(name: &str, violations: &[crate::schema::Violation]) -> CallToolResult {
+fn invalid_arguments<R: From<CallToolResult>>(
+    name: &str,
+    violations: &[crate::schema::Violation],
+) -> R {
     let mut text = format!("Invalid arguments for tool `{name}`:\n");
     for v in violations {
         text.push_str(&format!("- {}: {}\n", v.path, v.message));
@@ -530,6 +594,41 @@ fn invalid_arguments(name: &str, violations: &[crate::schema::Violation]) -> Cal
         text,
         json!({"status": "error", "code": "invalid_arguments", "errors": violations}),
     )
+}
+
+/// -32021 naming the capabilities `tool` needs that the client did not declare.
+fn missing_client_capabilities(
+    tool: &str,
+    needed: &[ClientCapability],
+    context: &RequestContext<RoleServer>,
+) -> Result<(), ErrorData> {
+    if needed.is_empty() {
+        return Ok(());
+    }
+    let declared = context.client_capabilities().unwrap_or_default();
+    let missing: Vec<&str> = needed
+        .iter()
+        .filter(|c| !c.declared_in(&declared))
+        .map(|c| c.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let required: serde_json::Map<String, Value> = missing
+        .iter()
+        .map(|c| ((*c).to_owned(), json!({})))
+        .collect();
+    let mut error = ErrorData::missing_required_client_capability(
+        serde_json::from_value(Value::Object(required)).unwrap_or_default(),
+    );
+    error.message = format!(
+        "the tool `{tool}` needs the client capabilities {}, which this client did not declare; \
+         use a client that supports them, or declare them in the request's clientCapabilities",
+        quote_list(&missing)
+    )
+    .into();
+    tracing::info!(tool, missing = ?missing, outcome = "missing_client_capability", "tool call rejected");
+    Err(error)
 }
 
 fn unknown_tool(registry: &Registry, name: &str) -> ErrorData {
@@ -633,9 +732,7 @@ impl ServerHandler for McpHandler {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(request, context)
-            .await
-            .map(CallToolResponse::from)
+        self.call(request, context).await
     }
 
     async fn list_resources(

@@ -77,8 +77,8 @@ pub use resource::{
 };
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
 pub use tool::{
-    Annotations, BoxFuture, ErrorDef, Identity, LogLevel, ToolContext, ToolDef, ToolError,
-    ToolOutput,
+    Annotations, BoxFuture, ClientCapability, ErrorDef, Identity, LogLevel, ToolContext, ToolDef,
+    ToolError, ToolOutput,
 };
 
 /// The MCP SDK this crate is built on, for what the runtime does not wrap

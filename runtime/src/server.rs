@@ -119,6 +119,8 @@ pub(crate) struct Registry {
     pub(crate) prompt_env: minijinja::Environment<'static>,
     pub(crate) page_size: usize,
     pub(crate) default_timeout: Option<Duration>,
+    /// Signs the `requestState` of input-required results and verifies it on return.
+    pub(crate) request_state: rmcp::model::RequestStateCodec,
 }
 
 /// Collects tools, resources, templates and prompts, in declaration order.
@@ -149,6 +151,7 @@ pub struct ServerBuilder {
     prompts: Vec<PromptDef>,
     page_size: usize,
     default_timeout: Option<Duration>,
+    request_state_key: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -239,6 +242,16 @@ impl ServerBuilder {
     #[must_use]
     pub fn default_tool_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// The key that signs the `requestState` of [`ToolOutput::InputRequired`] results
+    /// (at least 32 bytes). Default: a random key per process, so a state survives
+    /// only while the process runs; several instances behind one load balancer need
+    /// the same key.
+    #[must_use]
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.request_state_key = Some(key.into());
         self
     }
 
@@ -443,9 +456,25 @@ impl ServerBuilder {
             prompts.push(PromptEntry { def, wire });
         }
 
+        let key = match self.request_state_key {
+            Some(key) => Ok(key),
+            None => random_key().map_err(|e| {
+                format!("cannot draw a random key to sign requestState ({e}); pass one with ServerBuilder::request_state_key")
+            }),
+        };
+        let request_state = key
+            .and_then(|key| {
+                rmcp::model::RequestStateCodec::try_new(key)
+                    .map_err(|e| format!("request_state_key: {e}; pass at least 32 random bytes"))
+            })
+            .map_err(|problem| problems.push(problem));
+
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
+        let Ok(request_state) = request_state else {
+            return Err(BuildError { problems });
+        };
 
         let mut implementation = Implementation::new(self.info.name, self.info.version);
         implementation.title = self.info.title;
@@ -486,9 +515,16 @@ impl ServerBuilder {
                 prompt_env,
                 page_size: self.page_size,
                 default_timeout: self.default_timeout,
+                request_state,
             }),
         })
     }
+}
+
+fn random_key() -> Result<Vec<u8>, getrandom::Error> {
+    let mut key = vec![0; 32];
+    getrandom::fill(&mut key)?;
+    Ok(key)
 }
 
 pub(crate) fn prompt_template_key(prompt: &str, index: usize) -> String {
@@ -556,6 +592,7 @@ impl Server {
             prompts: Vec::new(),
             page_size: 100,
             default_timeout: None,
+            request_state_key: None,
         }
     }
 

@@ -5,7 +5,10 @@ use std::{fmt, future::Future, net::IpAddr, pin::Pin, sync::Arc, time::Duration}
 
 use rmcp::{
     Peer, RoleServer,
-    model::{ProgressNotificationParam, ProgressToken},
+    model::{
+        ClientCapabilities, InputRequests, InputRequiredResult, InputResponses,
+        ProgressNotificationParam, ProgressToken,
+    },
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -50,6 +53,42 @@ pub struct ToolDef {
     pub max_response_bytes: Option<usize>,
     /// OAuth scopes the tool needs (kept for the guardrails; not enforced yet).
     pub scopes: Vec<String>,
+    /// Client capabilities the tool needs: a client that did not declare one of them
+    /// gets JSON-RPC error -32021 (HTTP 400) naming it, and the handler does not run.
+    pub client_capabilities: Vec<ClientCapability>,
+}
+
+/// A capability a client declares (in `initialize`, or per request on 2026-07-28)
+/// that a tool may need ([`ToolDef::client_capabilities`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientCapability {
+    /// The client answers `sampling/createMessage`.
+    Sampling,
+    /// The client answers `elicitation/create`.
+    Elicitation,
+    /// The client answers `roots/list`.
+    Roots,
+}
+
+impl ClientCapability {
+    /// The capability's key in `ClientCapabilities` (`sampling`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sampling => "sampling",
+            Self::Elicitation => "elicitation",
+            Self::Roots => "roots",
+        }
+    }
+
+    /// Whether `declared` includes this capability.
+    #[allow(deprecated)]
+    pub(crate) fn declared_in(self, declared: &ClientCapabilities) -> bool {
+        match self {
+            Self::Sampling => declared.sampling.is_some(),
+            Self::Elicitation => declared.elicitation.is_some(),
+            Self::Roots => declared.roots.is_some(),
+        }
+    }
 }
 
 /// Tool behaviour hints (MCP `ToolAnnotations`). All four are sent explicitly.
@@ -103,6 +142,12 @@ pub enum ToolOutput {
     Text(String),
     /// A list of content blocks (text, images, audio, resources).
     Content(Vec<rmcp::model::ContentBlock>),
+    /// The call needs input from the client first (2026-07-28 `InputRequiredResult`,
+    /// SEP-2322): the client answers each request (elicitation, sampling, roots) and
+    /// calls again with the answers, which the handler reads with
+    /// [`ToolContext::input_response`]. Build it with [`ToolOutput::input_required`].
+    /// Older clients cannot answer it: check [`ToolContext::protocol_version`] first.
+    InputRequired(InputRequiredResult),
 }
 
 impl ToolOutput {
@@ -119,6 +164,28 @@ impl ToolOutput {
     /// Plain text output.
     pub fn text(text: impl Into<String>) -> Self {
         Self::Text(text.into())
+    }
+
+    /// Ask the client for input before the call can complete ([`ToolOutput::InputRequired`]).
+    ///
+    /// `requests` maps a key of the handler's choice to a request, as JSON:
+    /// `{"user_name": {"method": "elicitation/create", "params": {...}}}` (methods
+    /// `elicitation/create`, `sampling/createMessage`, `roots/list`). `state` comes back
+    /// on the next call as [`ToolContext::request_state`]; the runtime signs it, so the
+    /// handler only ever sees state it issued itself.
+    ///
+    /// # Errors
+    /// When a request is not one of those three methods or its params do not fit the
+    /// method (`?` in a handler turns it into the tool's `Unexpected` error).
+    pub fn input_required(
+        requests: Value,
+        state: Option<String>,
+    ) -> Result<Self, serde_json::Error> {
+        let requests: InputRequests = serde_json::from_value(requests)?;
+        let requests = (!requests.is_empty()).then_some(requests);
+        Ok(Self::InputRequired(InputRequiredResult::new(
+            requests, state,
+        )))
     }
 }
 
@@ -250,6 +317,9 @@ pub struct ToolContext {
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) protocol_version: Option<String>,
+    pub(crate) client_capabilities: Option<Arc<ClientCapabilities>>,
+    pub(crate) input_responses: Arc<InputResponses>,
+    pub(crate) request_state: Option<Arc<str>>,
 }
 
 impl ToolContext {
@@ -264,7 +334,33 @@ impl ToolContext {
             progress_token: None,
             log_level: None,
             protocol_version: None,
+            client_capabilities: None,
+            input_responses: Arc::default(),
+            request_state: None,
         }
+    }
+
+    /// The capabilities the client declared (per request on 2026-07-28, from
+    /// `initialize` before), if known.
+    pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
+        self.client_capabilities.as_deref()
+    }
+
+    /// The client's answer to the input request `key` of a previous
+    /// [`ToolOutput::InputRequired`] (an elicitation, sampling or roots result, as JSON).
+    pub fn input_response(&self, key: &str) -> Option<&Value> {
+        self.input_responses.get(key)
+    }
+
+    /// Every answer the client sent with this call (see [`ToolContext::input_response`]).
+    pub fn input_responses(&self) -> &InputResponses {
+        &self.input_responses
+    }
+
+    /// The `state` of the [`ToolOutput::input_required`] this call answers, verified:
+    /// the runtime rejects a state it did not sign before the handler runs.
+    pub fn request_state(&self) -> Option<&str> {
+        self.request_state.as_deref()
     }
 
     /// The name of the tool, prompt or resource (template) being served.

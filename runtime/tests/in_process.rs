@@ -568,3 +568,41 @@ fn build_reports_every_problem() {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn a_tool_needing_a_client_capability_the_client_lacks_is_refused_with_32021() {
+    let mut needy = tool("needs_sampling", strict(json!({}), &[]));
+    needy.client_capabilities = vec![mcpgen_runtime::ClientCapability::Sampling];
+    let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&ran);
+    let server = Server::builder(ServerInfo {
+        name: "needy".into(),
+        version: "1.0.0".into(),
+        ..Default::default()
+    })
+    .tool(needy, move |_ctx, _args| {
+        let flag = std::sync::Arc::clone(&flag);
+        async move {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(ToolOutput::text("ran"))
+        }
+    })
+    .build()
+    .expect("builds");
+    // rmcp's `()` client declares no sampling capability.
+    let client = connect(&server).await;
+    let error = client
+        .call_tool(CallToolRequestParams::new("needs_sampling"))
+        .await
+        .expect_err("refused");
+    let text = format!("{error:?}");
+    assert!(text.contains("-32021"), "{text}");
+    assert!(
+        text.contains("needs the client capabilities `sampling`"),
+        "{text}"
+    );
+    assert!(
+        !ran.load(std::sync::atomic::Ordering::SeqCst),
+        "the handler must not run"
+    );
+}

@@ -9,7 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use super::json_schema::{OUTPUT_WRAPPER_FIELD, Types};
-use crate::model::{Kind, Resource, Role, Schema, Spec, Tool};
+use crate::model::{ClientCapability, Kind, Resource, Role, Schema, Spec, Tool};
 
 /// Rust keywords that cannot be plain identifiers (they become raw identifiers).
 const KEYWORDS: &[&str] = &[
@@ -458,6 +458,13 @@ impl<'a> Emitter<'a> {
             None => quote! { ::core::option::Option::None },
         };
         let scopes = tool.scopes.iter().map(|s| s.value.as_str());
+        let client_capabilities = tool.client_capabilities.iter().map(|c| match c.value {
+            ClientCapability::Sampling => quote! { ::mcpgen_runtime::ClientCapability::Sampling },
+            ClientCapability::Elicitation => {
+                quote! { ::mcpgen_runtime::ClientCapability::Elicitation }
+            }
+            ClientCapability::Roots => quote! { ::mcpgen_runtime::ClientCapability::Roots },
+        });
         quote! {
             ::mcpgen_runtime::ToolDef {
                 name: ::std::string::String::from(#name),
@@ -475,6 +482,7 @@ impl<'a> Emitter<'a> {
                 timeout: #timeout,
                 max_response_bytes: #max_response,
                 scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
+                client_capabilities: ::std::vec::Vec::from([#(#client_capabilities),*]),
             }
         }
     }

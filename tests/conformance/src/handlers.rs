@@ -66,6 +66,60 @@ async fn elicit(ctx: &ToolContext, params: Value, lead: &str) -> ToolOutput {
     })
 }
 
+/// An `elicitation/create` input request for one required field of type `ty`.
+fn elicitation(message: &str, field: &str, ty: &str) -> Value {
+    json!({
+        "method": "elicitation/create",
+        "params": {
+            "message": message,
+            "requestedSchema": {"type": "object", "properties": {field: {"type": ty}}, "required": [field]}
+        }
+    })
+}
+
+/// A `sampling/createMessage` input request with one user message.
+fn sampling(text: &str, max_tokens: u32) -> Value {
+    json!({
+        "method": "sampling/createMessage",
+        "params": {"messages": [{"role": "user", "content": {"type": "text", "text": text}}], "maxTokens": max_tokens}
+    })
+}
+
+fn roots() -> Value {
+    json!({"method": "roots/list", "params": {}})
+}
+
+/// The string `field` of an elicitation answer's content, or `unknown`.
+fn answered(ctx: &ToolContext, key: &str, field: &str) -> String {
+    ctx.input_response(key)
+        .and_then(|r| r["content"][field].as_str())
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+/// How many roots a `roots/list` answer holds.
+fn root_count(ctx: &ToolContext, key: &str) -> usize {
+    ctx.input_response(key)
+        .and_then(|r| r["roots"].as_array())
+        .map_or(0, Vec::len)
+}
+
+/// The parsed `requestState` (JSON this server issued; the runtime verified it).
+fn state(ctx: &ToolContext) -> Value {
+    ctx.request_state()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
+
+/// A fresh state: `fields` plus a nonce, so that no two states are alike.
+fn new_state(mut fields: Value) -> Option<String> {
+    static NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    fields["nonce"] = NONCE
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .into();
+    Some(fields.to_string())
+}
+
 impl Handler for Handlers {
     async fn test_simple_text(
         &self,
@@ -306,6 +360,203 @@ impl Handler for Handlers {
         Ok(ToolOutput::text(
             "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.",
         ))
+    }
+
+    async fn test_input_required_result_elicitation(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultElicitationInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultElicitationError> {
+        if ctx.input_response("user_name").is_some() {
+            let name = answered(&ctx, "user_name", "name");
+            return Ok(ToolOutput::text(format!("Hello, {name}!")));
+        }
+        let requests = json!({"user_name": elicitation("What is your name?", "name", "string")});
+        Ok(ToolOutput::input_required(requests, None)?)
+    }
+
+    async fn test_input_required_result_sampling(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultSamplingInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultSamplingError> {
+        if let Some(sample) = ctx.input_response("sample_request") {
+            let text = sample["content"]["text"].as_str().unwrap_or("no response");
+            return Ok(ToolOutput::text(format!("Sampling result: {text}")));
+        }
+        let requests = json!({"sample_request": sampling("What is the capital of France?", 100)});
+        Ok(ToolOutput::input_required(requests, None)?)
+    }
+
+    async fn test_input_required_result_list_roots(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultListRootsInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultListRootsError> {
+        if ctx.input_response("roots_request").is_some() {
+            let count = root_count(&ctx, "roots_request");
+            return Ok(ToolOutput::text(format!("Found {count} root(s)")));
+        }
+        Ok(ToolOutput::input_required(
+            json!({"roots_request": roots()}),
+            None,
+        )?)
+    }
+
+    async fn test_input_required_result_request_state(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultRequestStateInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultRequestStateError> {
+        let confirmed = ctx
+            .input_response("confirm")
+            .is_some_and(|r| r["content"]["ok"] == true);
+        if state(&ctx)["kind"] == "request-state" && confirmed {
+            return Ok(ToolOutput::text("state-ok: requestState validated"));
+        }
+        let requests = json!({"confirm": elicitation("Please confirm", "ok", "boolean")});
+        Ok(ToolOutput::input_required(
+            requests,
+            new_state(json!({"kind": "request-state"})),
+        )?)
+    }
+
+    async fn test_input_required_result_multiple_inputs(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultMultipleInputsInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultMultipleInputsError> {
+        let answered_all = ["user_name", "greeting", "client_roots"]
+            .iter()
+            .all(|k| ctx.input_response(k).is_some());
+        if answered_all && state(&ctx)["kind"] == "multiple-inputs" {
+            let name = answered(&ctx, "user_name", "name");
+            let greeting = ctx
+                .input_response("greeting")
+                .and_then(|r| r["content"]["text"].as_str())
+                .unwrap_or("Hello there!");
+            let roots = root_count(&ctx, "client_roots");
+            return Ok(ToolOutput::text(format!(
+                "Name: {name}; Greeting: {greeting}; Roots: {roots}"
+            )));
+        }
+        let requests = json!({
+            "user_name": elicitation("What is your name?", "name", "string"),
+            "greeting": sampling("Generate a greeting", 50),
+            "client_roots": roots(),
+        });
+        Ok(ToolOutput::input_required(
+            requests,
+            new_state(json!({"kind": "multiple-inputs"})),
+        )?)
+    }
+
+    async fn test_input_required_result_multi_round(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultMultiRoundInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultMultiRoundError> {
+        let state = state(&ctx);
+        if state["round"] == 1 && ctx.input_response("step1").is_some() {
+            let name = answered(&ctx, "step1", "name");
+            let requests = json!({"step2": elicitation("Step 2: What is your favorite color?", "color", "string")});
+            return Ok(ToolOutput::input_required(
+                requests,
+                new_state(json!({"round": 2, "name": name})),
+            )?);
+        }
+        if state["round"] == 2 && ctx.input_response("step2").is_some() {
+            let name = state["name"].as_str().unwrap_or("friend");
+            let color = answered(&ctx, "step2", "color");
+            return Ok(ToolOutput::text(format!(
+                "Multi-round complete for {name} who likes {color}"
+            )));
+        }
+        let requests =
+            json!({"step1": elicitation("Step 1: What is your name?", "name", "string")});
+        Ok(ToolOutput::input_required(
+            requests,
+            new_state(json!({"round": 1})),
+        )?)
+    }
+
+    async fn test_input_required_result_tampered_state(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultTamperedStateInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultTamperedStateError> {
+        // A modified requestState never reaches this handler: the runtime signs the
+        // state it issues and rejects any other with -32602.
+        if state(&ctx)["kind"] == "tamper-test" && ctx.input_response("confirm").is_some() {
+            return Ok(ToolOutput::text("integrity-ok: state verified"));
+        }
+        let requests = json!({"confirm": elicitation("Please confirm", "ok", "boolean")});
+        Ok(ToolOutput::input_required(
+            requests,
+            new_state(json!({"kind": "tamper-test"})),
+        )?)
+    }
+
+    async fn test_input_required_result_capabilities(
+        &self,
+        ctx: ToolContext,
+        _input: TestInputRequiredResultCapabilitiesInput,
+    ) -> Result<ToolOutput, TestInputRequiredResultCapabilitiesError> {
+        if !ctx.input_responses().is_empty() {
+            let keys: Vec<&str> = ctx.input_responses().keys().map(String::as_str).collect();
+            return Ok(ToolOutput::text(format!(
+                "capabilities-ok: received {}",
+                keys.join(",")
+            )));
+        }
+        let capabilities = ctx.client_capabilities();
+        let mut requests = serde_json::Map::new();
+        if capabilities.is_some_and(|c| c.elicitation.is_some()) {
+            requests.insert(
+                "elicit_input".into(),
+                elicitation("Elicitation input", "value", "string"),
+            );
+        }
+        #[allow(deprecated)]
+        if capabilities.is_some_and(|c| c.sampling.is_some()) {
+            requests.insert("sample_input".into(), sampling("Sample request", 50));
+        }
+        if requests.is_empty() {
+            return Ok(ToolOutput::text("No supported capabilities declared"));
+        }
+        Ok(ToolOutput::input_required(
+            Value::Object(requests),
+            new_state(json!({"kind": "capabilities-test"})),
+        )?)
+    }
+
+    async fn test_missing_capability(
+        &self,
+        _ctx: ToolContext,
+        _input: TestMissingCapabilityInput,
+    ) -> Result<ToolOutput, TestMissingCapabilityError> {
+        // Runs only for clients that declared sampling (`client_capabilities` in the spec).
+        Ok(ToolOutput::text("Success"))
+    }
+
+    async fn test_streaming_elicitation(
+        &self,
+        ctx: ToolContext,
+        _input: TestStreamingElicitationInput,
+    ) -> Result<ToolOutput, TestStreamingElicitationError> {
+        ctx.progress(50.0, Some(100.0), None).await;
+        Ok(ToolOutput::text("Streaming complete"))
+    }
+
+    async fn test_logging_tool(
+        &self,
+        ctx: ToolContext,
+        _input: TestLoggingToolInput,
+    ) -> Result<ToolOutput, TestLoggingToolError> {
+        // Sent only when the request asked for logs (`_meta` logLevel on 2026-07-28).
+        ctx.log(LogLevel::Info, "Diagnostic trace logging activated")
+            .await;
+        Ok(ToolOutput::text("Logging evaluated"))
     }
 
     async fn read_template(

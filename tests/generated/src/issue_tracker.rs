@@ -589,6 +589,7 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "create_issue", "`.")]
@@ -724,6 +725,7 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(5000)),
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "close_issue", "`.")]
@@ -845,6 +847,7 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "delete_issue", "`.")]
@@ -903,6 +906,7 @@ pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_admin")]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "list_labels", "`.")]
@@ -964,6 +968,7 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 /// Who the server is, from the spec's `server:` section.

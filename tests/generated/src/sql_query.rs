@@ -270,6 +270,7 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(20000)),
         max_response_bytes: ::core::option::Option::Some(524288),
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "explain_query", "`.")]
@@ -323,6 +324,7 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 /// Who the server is, from the spec's `server:` section.

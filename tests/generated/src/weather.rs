@@ -336,6 +336,7 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(10000)),
         max_response_bytes: ::core::option::Option::Some(262144),
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 /// Who the server is, from the spec's `server:` section.

@@ -463,6 +463,390 @@ impl ::core::convert::From<TestReconnectionError> for ::mcpgen_runtime::ToolErro
         }
     }
 }
+/// Arguments of the tool `test_input_required_result_elicitation`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultElicitationInput {}
+/// Errors of the tool `test_input_required_result_elicitation`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultElicitationError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultElicitationError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultElicitationError>
+    for ::mcpgen_runtime::ToolError
+{
+    fn from(error: TestInputRequiredResultElicitationError) -> Self {
+        match error {
+            TestInputRequiredResultElicitationError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_input_required_result_sampling`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultSamplingInput {}
+/// Errors of the tool `test_input_required_result_sampling`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultSamplingError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultSamplingError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultSamplingError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestInputRequiredResultSamplingError) -> Self {
+        match error {
+            TestInputRequiredResultSamplingError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_input_required_result_list_roots`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultListRootsInput {}
+/// Errors of the tool `test_input_required_result_list_roots`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultListRootsError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultListRootsError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultListRootsError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestInputRequiredResultListRootsError) -> Self {
+        match error {
+            TestInputRequiredResultListRootsError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_input_required_result_request_state`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultRequestStateInput {}
+/// Errors of the tool `test_input_required_result_request_state`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultRequestStateError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultRequestStateError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultRequestStateError>
+    for ::mcpgen_runtime::ToolError
+{
+    fn from(error: TestInputRequiredResultRequestStateError) -> Self {
+        match error {
+            TestInputRequiredResultRequestStateError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_input_required_result_multiple_inputs`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultMultipleInputsInput {}
+/// Errors of the tool `test_input_required_result_multiple_inputs`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultMultipleInputsError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultMultipleInputsError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultMultipleInputsError>
+    for ::mcpgen_runtime::ToolError
+{
+    fn from(error: TestInputRequiredResultMultipleInputsError) -> Self {
+        match error {
+            TestInputRequiredResultMultipleInputsError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_input_required_result_multi_round`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultMultiRoundInput {}
+/// Errors of the tool `test_input_required_result_multi_round`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultMultiRoundError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultMultiRoundError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultMultiRoundError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestInputRequiredResultMultiRoundError) -> Self {
+        match error {
+            TestInputRequiredResultMultiRoundError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_input_required_result_tampered_state`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultTamperedStateInput {}
+/// Errors of the tool `test_input_required_result_tampered_state`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultTamperedStateError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultTamperedStateError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultTamperedStateError>
+    for ::mcpgen_runtime::ToolError
+{
+    fn from(error: TestInputRequiredResultTamperedStateError) -> Self {
+        match error {
+            TestInputRequiredResultTamperedStateError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_input_required_result_capabilities`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultCapabilitiesInput {}
+/// Errors of the tool `test_input_required_result_capabilities`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestInputRequiredResultCapabilitiesError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestInputRequiredResultCapabilitiesError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestInputRequiredResultCapabilitiesError>
+    for ::mcpgen_runtime::ToolError
+{
+    fn from(error: TestInputRequiredResultCapabilitiesError) -> Self {
+        match error {
+            TestInputRequiredResultCapabilitiesError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_missing_capability`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestMissingCapabilityInput {}
+/// Errors of the tool `test_missing_capability`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestMissingCapabilityError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestMissingCapabilityError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestMissingCapabilityError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestMissingCapabilityError) -> Self {
+        match error {
+            TestMissingCapabilityError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_streaming_elicitation`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestStreamingElicitationInput {}
+/// Errors of the tool `test_streaming_elicitation`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestStreamingElicitationError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestStreamingElicitationError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestStreamingElicitationError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestStreamingElicitationError) -> Self {
+        match error {
+            TestStreamingElicitationError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `test_logging_tool`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestLoggingToolInput {}
+/// Errors of the tool `test_logging_tool`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestLoggingToolError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestLoggingToolError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestLoggingToolError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestLoggingToolError) -> Self {
+        match error {
+            TestLoggingToolError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
 /// Variables of the resource template `test://template/{id}/data`.
 #[derive(
     Debug,
@@ -594,6 +978,121 @@ pub trait Handler: Send + Sync + 'static {
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestReconnectionError>,
     > + Send;
+    /// Asks the client to elicit the user's name, then greets the user by that name.
+    fn test_input_required_result_elicitation(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultElicitationInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultElicitationError,
+        >,
+    > + Send;
+    /// Asks the client for a sampling completion (the capital of France), then returns the model's answer.
+    fn test_input_required_result_sampling(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultSamplingInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultSamplingError,
+        >,
+    > + Send;
+    /// Asks the client for its roots, then returns how many it has.
+    fn test_input_required_result_list_roots(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultListRootsInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultListRootsError,
+        >,
+    > + Send;
+    /// Asks for a confirmation with a requestState, then returns whether that state came back intact.
+    fn test_input_required_result_request_state(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultRequestStateInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultRequestStateError,
+        >,
+    > + Send;
+    /// Asks for a name (elicitation), a greeting (sampling) and the roots at once, then combines the answers.
+    fn test_input_required_result_multiple_inputs(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultMultipleInputsInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultMultipleInputsError,
+        >,
+    > + Send;
+    /// Asks for a name, then a favourite colour in a second round, then combines both.
+    fn test_input_required_result_multi_round(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultMultiRoundInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultMultiRoundError,
+        >,
+    > + Send;
+    /// Asks for a confirmation with a signed requestState; a modified state is rejected.
+    fn test_input_required_result_tampered_state(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultTamperedStateInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultTamperedStateError,
+        >,
+    > + Send;
+    /// Asks only for the kinds of input the client declared capabilities for.
+    fn test_input_required_result_capabilities(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestInputRequiredResultCapabilitiesInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestInputRequiredResultCapabilitiesError,
+        >,
+    > + Send;
+    /// Needs the client's sampling capability; a client without it gets error -32021 and the tool does not run.
+    fn test_missing_capability(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestMissingCapabilityInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestMissingCapabilityError>,
+    > + Send;
+    /// Returns one text block after a progress notification, to check a response stream carries no independent request.
+    fn test_streaming_elicitation(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestStreamingElicitationInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestStreamingElicitationError,
+        >,
+    > + Send;
+    /// Logs one message (only when the request asked for logs) and returns a fixed text.
+    fn test_logging_tool(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestLoggingToolInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestLoggingToolError>,
+    > + Send;
     /// A resource template with parameter substitution, as JSON.
     fn read_template(
         &self,
@@ -631,6 +1130,7 @@ pub fn tool_test_simple_text() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_image_content", "`.")]
@@ -658,6 +1158,7 @@ pub fn tool_test_image_content() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_audio_content", "`.")]
@@ -685,6 +1186,7 @@ pub fn tool_test_audio_content() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_embedded_resource", "`.")]
@@ -712,6 +1214,7 @@ pub fn tool_test_embedded_resource() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_multiple_content_types", "`.")]
@@ -739,6 +1242,7 @@ pub fn tool_test_multiple_content_types() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_tool_with_logging", "`.")]
@@ -766,6 +1270,7 @@ pub fn tool_test_tool_with_logging() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_tool_with_progress", "`.")]
@@ -791,6 +1296,7 @@ pub fn tool_test_tool_with_progress() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_error_handling", "`.")]
@@ -824,6 +1330,7 @@ pub fn tool_test_error_handling() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_sampling", "`.")]
@@ -860,6 +1367,7 @@ pub fn tool_test_sampling() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_elicitation", "`.")]
@@ -896,6 +1404,7 @@ pub fn tool_test_elicitation() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!(
@@ -925,6 +1434,7 @@ pub fn tool_test_elicitation_sep1034_defaults() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_elicitation_sep1330_enums", "`.")]
@@ -952,6 +1462,7 @@ pub fn tool_test_elicitation_sep1330_enums() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_reconnection", "`.")]
@@ -979,6 +1490,331 @@ pub fn tool_test_reconnection() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_elicitation", "`."
+)]
+pub fn tool_test_input_required_result_elicitation() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_elicitation"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks the client to elicit the user's name, then greets the user by that name.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_sampling", "`."
+)]
+pub fn tool_test_input_required_result_sampling() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_sampling"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks the client for a sampling completion (the capital of France), then returns the model's answer.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_list_roots", "`."
+)]
+pub fn tool_test_input_required_result_list_roots() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_list_roots"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks the client for its roots, then returns how many it has.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_request_state", "`."
+)]
+pub fn tool_test_input_required_result_request_state() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_request_state"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks for a confirmation with a requestState, then returns whether that state came back intact.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_multiple_inputs", "`."
+)]
+pub fn tool_test_input_required_result_multiple_inputs() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_multiple_inputs"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks for a name (elicitation), a greeting (sampling) and the roots at once, then combines the answers.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_multi_round", "`."
+)]
+pub fn tool_test_input_required_result_multi_round() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_multi_round"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks for a name, then a favourite colour in a second round, then combines both.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_tampered_state", "`."
+)]
+pub fn tool_test_input_required_result_tampered_state() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_tampered_state"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks for a confirmation with a signed requestState; a modified state is rejected.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!(
+    "The declaration of the tool `", "test_input_required_result_capabilities", "`."
+)]
+pub fn tool_test_input_required_result_capabilities() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_input_required_result_capabilities"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks only for the kinds of input the client declared capabilities for.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!("The declaration of the tool `", "test_missing_capability", "`.")]
+pub fn tool_test_missing_capability() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_missing_capability"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Needs the client's sampling capability; a client without it gets error -32021 and the tool does not run.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([::mcpgen_runtime::ClientCapability::Sampling]),
+    }
+}
+#[doc = concat!("The declaration of the tool `", "test_streaming_elicitation", "`.")]
+pub fn tool_test_streaming_elicitation() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_streaming_elicitation"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Returns one text block after a progress notification, to check a response stream carries no independent request.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+    }
+}
+#[doc = concat!("The declaration of the tool `", "test_logging_tool", "`.")]
+pub fn tool_test_logging_tool() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_logging_tool"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Logs one message (only when the request asked for logs) and returns a fixed text.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
     }
 }
 /// Who the server is, from the spec's `server:` section.
@@ -1206,6 +2042,182 @@ pub fn server<H: Handler>(
                 async move {
                     let output = handler
                         .test_reconnection(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultElicitationInput, _, _>(
+            tool_test_input_required_result_elicitation(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_elicitation(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultSamplingInput, _, _>(
+            tool_test_input_required_result_sampling(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_sampling(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultListRootsInput, _, _>(
+            tool_test_input_required_result_list_roots(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_list_roots(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultRequestStateInput, _, _>(
+            tool_test_input_required_result_request_state(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_request_state(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultMultipleInputsInput, _, _>(
+            tool_test_input_required_result_multiple_inputs(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_multiple_inputs(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultMultiRoundInput, _, _>(
+            tool_test_input_required_result_multi_round(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_multi_round(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultTamperedStateInput, _, _>(
+            tool_test_input_required_result_tampered_state(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_tampered_state(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestInputRequiredResultCapabilitiesInput, _, _>(
+            tool_test_input_required_result_capabilities(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_input_required_result_capabilities(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestMissingCapabilityInput, _, _>(
+            tool_test_missing_capability(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_missing_capability(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestStreamingElicitationInput, _, _>(
+            tool_test_streaming_elicitation(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_streaming_elicitation(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestLoggingToolInput, _, _>(
+            tool_test_logging_tool(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_logging_tool(ctx, input)
                         .await
                         .map_err(::mcpgen_runtime::ToolError::from)?;
                     ::core::result::Result::Ok(output)
