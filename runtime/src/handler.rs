@@ -113,6 +113,25 @@ impl McpHandler {
         }
     }
 
+    /// Whether `uri` is a resource of this server (a fixed URI or one a template matches).
+    fn known_resource(&self, uri: &str) -> Result<(), ErrorData> {
+        let known = self.registry.resource_index.contains_key(uri)
+            || self
+                .registry
+                .templates
+                .iter()
+                .any(|t| matches!(t.template.matches(uri), UriMatch::Vars(_)));
+        if known {
+            return Ok(());
+        }
+        Err(ErrorData::invalid_params(
+            format!(
+                "no resource at `{uri}` to subscribe to; list the resources with resources/list and the URI templates with resources/templates/list"
+            ),
+            Some(json!({"uri": uri})),
+        ))
+    }
+
     /// The `requestState` a client sent back, verified: only a state this server
     /// signed for this tool gets through.
     fn open_request_state(&self, tool: &str, sealed: &str) -> Result<Arc<str>, ErrorData> {
@@ -801,6 +820,40 @@ impl ServerHandler for McpHandler {
         if let Ok(mut level) = self.log_level.lock() {
             *level = Some(from_rmcp_level(request.level));
         }
+        Ok(())
+    }
+
+    // Subscriptions are accepted for every resource the server serves. The runtime
+    // sends no `notifications/resources/updated` of its own: static content never
+    // changes; a handler whose content does change notifies through
+    // `ToolContext::peer()` (`notify_resource_updated`).
+    async fn subscribe(
+        &self,
+        request: rmcp::model::SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.known_resource(&request.uri)?;
+        tracing::debug!(uri = %request.uri, "resource subscribed");
+        Ok(())
+    }
+
+    // 2026-07-28 `subscriptions/listen`: every requested category the capabilities
+    // advertise is acknowledged (rmcp intersects the filter with them); the stream
+    // stays open until the client cancels it, for updates a handler sends.
+    fn accepted_subscription_filter(
+        &self,
+        requested: &rmcp::model::SubscriptionFilter,
+    ) -> Option<rmcp::model::SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: rmcp::model::UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.known_resource(&request.uri)?;
+        tracing::debug!(uri = %request.uri, "resource unsubscribed");
         Ok(())
     }
 

@@ -487,7 +487,7 @@ impl ServerBuilder {
         if !resources.is_empty() || !templates.is_empty() {
             let mut cap = ResourcesCapability::default();
             cap.list_changed = Some(false);
-            cap.subscribe = Some(false);
+            cap.subscribe = Some(true);
             capabilities.resources = Some(cap);
         }
         if !prompts.is_empty() {

@@ -206,5 +206,14 @@ def test_fixture_content(server_bin: list[str], revision: str, tmp_path: Path) -
         args = await session.get_prompt("test_prompt_with_arguments", {"arg1": "hello", "arg2": "world"})
         assert args.messages[0].content.text == "Prompt with arguments: arg1='hello', arg2='world'"
 
+    async def subscriptions(session: ClientSession) -> None:
+        if revision != "2025-11-25":
+            return  # resources/subscribe is legacy-only
+        await session.subscribe_resource("test://watched-resource")
+        await session.unsubscribe_resource("test://watched-resource")
+        with pytest.raises(MCPError) as unknown:
+            await session.subscribe_resource("test://no-such-resource")
+        assert unknown.value.error.code == -32602
+
     with http_server(server_bin, tmp_path / "server.log") as (host, port):
-        drive_http(f"http://{host}:{port}/mcp", [lambda s: start(s, revision), tools, resources, prompts])
+        drive_http(f"http://{host}:{port}/mcp", [lambda s: start(s, revision), tools, resources, prompts, subscriptions])
