@@ -182,3 +182,48 @@ fn schema_file_is_in_sync_with_the_model() {
         "specs/mcpgen.schema.json is stale: run `cargo run -p mcpgen-cli -- schema > specs/mcpgen.schema.json`"
     );
 }
+
+#[test]
+fn prompt_messages_hold_exactly_one_content_and_images_stay_in_the_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompt = |message: &str| {
+        format!(
+            "{CLEAN}prompts:\n  show_chart:\n    description: Shows the chart of the day to the user.\n    messages:\n      - {message}\n"
+        )
+    };
+    write_spec(
+        dir.path(),
+        &prompt("{ role: user, text: Look., image: { file: chart.png, mime_type: image/png } }"),
+    );
+    let out = mcpgen(dir.path(), &["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a prompt message has one content: `text`, `image` or `resource`; this one has text and image"),
+        "{stderr}"
+    );
+
+    write_spec(
+        dir.path(),
+        &prompt("{ role: user, image: { file: ../chart.png, mime_type: image/png } }"),
+    );
+    let out = mcpgen(dir.path(), &["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the file of prompt `show_chart` leaves the crate with `..`"),
+        "{stderr}"
+    );
+
+    write_spec(
+        dir.path(),
+        &prompt("{ role: user, resource: { uri: \"docs://{{ topc }}\", text: Read it. } }"),
+    );
+    let out = mcpgen(dir.path(), &["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("uses `topc`, which is not an argument"),
+        "{stderr}"
+    );
+}

@@ -599,15 +599,58 @@ pub struct PromptArgument {
     pub description: Option<Sp<String>>,
     /// Whether it must be given (default false, as in MCP).
     pub required: Option<Sp<bool>>,
+    /// Checks that do not apply to this argument.
+    #[schemars(default)]
+    pub allow: Vec<Sp<String>>,
 }
 
-/// One message of a prompt.
+/// One message of a prompt: `text`, `image` or `resource` (exactly one).
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct PromptMessage {
+    /// Where the message starts.
+    #[schemars(skip)]
+    pub span: crate::source::Span,
     /// Who speaks.
     pub role: Sp<Role>,
     /// The text, a minijinja template: `{{ city }}`.
+    pub text: Option<Sp<String>>,
+    /// An image, embedded at build time.
+    pub image: Option<PromptImage>,
+    /// An embedded text resource.
+    pub resource: Option<PromptResource>,
+}
+
+impl PromptMessage {
+    /// The minijinja templates of the message: its text, or its resource's text and URI.
+    pub fn templates(&self) -> Vec<&Sp<String>> {
+        let mut templates: Vec<&Sp<String>> = self.text.iter().collect();
+        if let Some(resource) = &self.resource {
+            templates.extend([&resource.text, &resource.uri]);
+        }
+        templates
+    }
+}
+
+/// An image in a prompt message.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PromptImage {
+    /// The image file, relative to the crate root, embedded at build time.
+    pub file: Sp<String>,
+    /// Its MIME type, such as `image/png`.
+    pub mime_type: Sp<String>,
+}
+
+/// An embedded text resource in a prompt message.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PromptResource {
+    /// The resource's URI, a minijinja template: `docs://{{ topic }}`.
+    pub uri: Sp<String>,
+    /// Its MIME type.
+    pub mime_type: Option<Sp<String>>,
+    /// Its text, a minijinja template.
     pub text: Sp<String>,
 }
 

@@ -65,6 +65,8 @@ fn reader_keys_equal_schema_properties() {
         (Some("Prompt"), keys::PROMPT),
         (Some("PromptArgument"), keys::PROMPT_ARGUMENT),
         (Some("PromptMessage"), keys::PROMPT_MESSAGE),
+        (Some("PromptImage"), keys::PROMPT_IMAGE),
+        (Some("PromptResource"), keys::PROMPT_RESOURCE),
         (Some("Transports"), keys::TRANSPORTS),
         (Some("HttpTransport"), keys::HTTP),
         (Some("Limits"), keys::LIMITS),

@@ -21,7 +21,7 @@ use rmcp::{
 use serde_json::{Value, json};
 
 use crate::{
-    resource::{ResourceContent, ResourceError, ResourceOutput, Role},
+    resource::{PromptContent, ResourceContent, ResourceError, ResourceOutput, Role},
     server::{Registry, ToolEntry, prompt_template_key},
     template::{UriMatch, coerce_to_schema},
     tool::{
@@ -499,25 +499,41 @@ impl McpHandler {
             ));
         }
         let ctx = minijinja::Value::from(minijinja::value::Serde(&arguments));
-        let mut messages = Vec::new();
-        for (i, (role, _)) in prompt.messages.iter().enumerate() {
+        let render = |i: usize, suffix: &str| {
             let rendered = self
                 .registry
                 .prompt_env
-                .get_template(&prompt_template_key(name, i))
+                .get_template(&(prompt_template_key(name, i) + suffix))
                 .and_then(|t| t.render(&ctx));
-            let text = rendered.map_err(|e| {
+            rendered.map_err(|e| {
                 tracing::error!(prompt = name, message = i + 1, error = %e, "prompt template failed to render");
                 ErrorData::internal_error(
                     format!("prompt `{name}` failed to render; {TEXT_BUG}"),
                     None,
                 )
-            })?;
+            })
+        };
+        let mut messages = Vec::new();
+        for (i, (role, content)) in prompt.messages.iter().enumerate() {
             let role = match role {
                 Role::User => rmcp::model::Role::User,
                 Role::Assistant => rmcp::model::Role::Assistant,
             };
-            messages.push(PromptMessage::new_text(role, text));
+            messages.push(match content {
+                PromptContent::Text(_) => PromptMessage::new_text(role, render(i, "")?),
+                PromptContent::Image { data, mime_type } => {
+                    PromptMessage::new_image(role, data, mime_type, None, None)
+                }
+                PromptContent::Resource { mime_type, .. } => PromptMessage::new_resource(
+                    role,
+                    render(i, ".uri")?,
+                    mime_type.clone(),
+                    Some(render(i, "")?),
+                    None,
+                    None,
+                    None,
+                ),
+            });
         }
         let mut result = GetPromptResult::new(messages);
         result.description = prompt.description.clone();

@@ -140,9 +140,79 @@ pub struct PromptDef {
     pub description: Option<String>,
     /// The arguments, in order.
     pub arguments: Vec<PromptArg>,
-    /// The messages, each a minijinja template (`"Brief me on {{ city }}"`) that may
-    /// use only the declared arguments.
-    pub messages: Vec<(Role, String)>,
+    /// The messages. Texts are minijinja templates (`"Brief me on {{ city }}"`) that
+    /// may use only the declared arguments; `"...".into()` makes a text message.
+    pub messages: Vec<(Role, PromptContent)>,
+}
+
+/// The content of one prompt message.
+#[derive(Clone)]
+pub enum PromptContent {
+    /// Text, a minijinja template over the arguments.
+    Text(String),
+    /// An image, sent base64-encoded.
+    Image {
+        /// The image bytes.
+        data: Cow<'static, [u8]>,
+        /// Its MIME type (`image/png`).
+        mime_type: String,
+    },
+    /// An embedded text resource; `uri` and `text` are minijinja templates over the
+    /// arguments.
+    Resource {
+        /// The resource's URI (`docs://{{ topic }}`).
+        uri: String,
+        /// Its MIME type.
+        mime_type: Option<String>,
+        /// Its text.
+        text: String,
+    },
+}
+
+impl PromptContent {
+    /// The templates of this content, each with the suffix of its template key.
+    pub(crate) fn templates(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Self::Text(text) => vec![("", text)],
+            Self::Image { .. } => Vec::new(),
+            Self::Resource { uri, text, .. } => vec![("", text), (".uri", uri)],
+        }
+    }
+}
+
+impl From<String> for PromptContent {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&str> for PromptContent {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl fmt::Debug for PromptContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Self::Image { data, mime_type } => f
+                .debug_struct("Image")
+                .field("bytes", &data.len())
+                .field("mime_type", mime_type)
+                .finish(),
+            Self::Resource {
+                uri,
+                mime_type,
+                text,
+            } => f
+                .debug_struct("Resource")
+                .field("uri", uri)
+                .field("mime_type", mime_type)
+                .field("text", text)
+                .finish(),
+        }
+    }
 }
 
 /// One argument of a prompt.

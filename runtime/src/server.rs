@@ -408,9 +408,19 @@ impl ServerBuilder {
             {
                 problems.push(format!("{what} is registered twice; rename one of them"));
             }
-            for (i, (_, source)) in def.messages.iter().enumerate() {
-                let key = prompt_template_key(&def.name, i);
-                if let Err(e) = prompt_env.add_template_owned(key.clone(), source.clone()) {
+            let sources = def
+                .messages
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (_, content))| {
+                    content
+                        .templates()
+                        .into_iter()
+                        .map(move |(suffix, source)| (i, suffix, source))
+                });
+            for (i, suffix, source) in sources {
+                let key = prompt_template_key(&def.name, i) + suffix;
+                if let Err(e) = prompt_env.add_template_owned(key.clone(), source.to_owned()) {
                     problems.push(format!(
                         "{what}: message {} is not a valid template: {e}",
                         i + 1

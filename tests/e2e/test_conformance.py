@@ -205,6 +205,14 @@ def test_fixture_content(server_bin: list[str], revision: str, tmp_path: Path) -
         assert [(m.role, m.content.text) for m in simple.messages] == [("user", "This is a simple prompt for testing.")]
         args = await session.get_prompt("test_prompt_with_arguments", {"arg1": "hello", "arg2": "world"})
         assert args.messages[0].content.text == "Prompt with arguments: arg1='hello', arg2='world'"
+        embedded = await session.get_prompt("test_prompt_with_embedded_resource", {"resourceUri": "test://doc/7"})
+        [resource, text] = embedded.messages
+        assert (str(resource.content.resource.uri), resource.content.resource.mime_type) == ("test://doc/7", "text/plain")
+        assert resource.content.resource.text == "Embedded resource content for testing."
+        assert text.content.text == "Please process the embedded resource above."
+        image = await session.get_prompt("test_prompt_with_image")
+        assert (image.messages[0].content.type, image.messages[0].content.mime_type) == ("image", "image/png")
+        assert base64.b64decode(image.messages[0].content.data) == PIXEL
 
     async def subscriptions(session: ClientSession) -> None:
         if revision != "2025-11-25":

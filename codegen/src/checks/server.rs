@@ -140,13 +140,13 @@ pub(super) fn check_resources(cx: &mut Cx<'_>) {
             );
         }
         if let Some(file) = &resource.file {
-            check_file(cx, name, file);
+            check_file(cx, "resource", name, file);
         }
     }
 }
 
 /// `resource_file`: a relative path that stays inside the crate.
-fn check_file(cx: &mut Cx<'_>, name: &Name, file: &Sp<String>) {
+pub(crate) fn check_file(cx: &mut Cx<'_>, owner: &str, name: &Name, file: &Sp<String>) {
     let path = file.value.as_str();
     let absolute = path.starts_with('/')
         || path.starts_with('\\')
@@ -174,7 +174,7 @@ fn check_file(cx: &mut Cx<'_>, name: &Name, file: &Sp<String>) {
             Diagnostic::new(
                 Code::ResourceFile,
                 file.span,
-                format!("the file of resource {} {what}", tick(&name.value)),
+                format!("the file of {owner} {} {what}", tick(&name.value)),
             )
             .with_label("must be relative, inside the crate")
             .with_help(help),

@@ -619,8 +619,11 @@ pub(super) fn check_prompts(cx: &mut Cx<'_>) {
             descriptions::too_long(cx, d);
         }
         for (arg, argument) in prompt.arguments.iter() {
-            names::snake_name(cx, "argument", arg);
-            descriptions::require(cx, "argument", arg, argument.description.as_ref());
+            super::server::unknown_lints(cx, &argument.allow);
+            cx.with_allow(&argument.allow, |cx| {
+                names::snake_name(cx, "argument", arg);
+                descriptions::require(cx, "argument", arg, argument.description.as_ref());
+            });
             if let Some(d) = &argument.description {
                 descriptions::too_long(cx, d);
             }
@@ -644,8 +647,10 @@ pub(super) fn check_prompts(cx: &mut Cx<'_>) {
             .map(|(n, _)| n.value.as_str())
             .collect();
         let mut used_anywhere = BTreeSet::new();
-        for message in &prompt.messages {
-            let text = &message.text;
+        for image in prompt.messages.iter().filter_map(|m| m.image.as_ref()) {
+            super::server::check_file(cx, "prompt", name, &image.file);
+        }
+        for text in prompt.messages.iter().flat_map(|m| m.templates()) {
             let scan = scan_jinja(&text.value);
             for (list, warning) in [(&scan.errors, false), (&scan.warnings, true)] {
                 for e in list {

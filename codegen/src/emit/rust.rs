@@ -695,8 +695,31 @@ fn prompt_registration(name: &str, prompt: &crate::model::Prompt) -> TokenStream
             Role::User => quote! { ::mcpgen_runtime::Role::User },
             Role::Assistant => quote! { ::mcpgen_runtime::Role::Assistant },
         };
-        let text = &m.text.value;
-        quote! { (#role, ::std::string::String::from(#text)) }
+        let content = if let Some(image) = &m.image {
+            let file = format!("/{}", image.file.value.trim_start_matches("./"));
+            let mime = &image.mime_type.value;
+            quote! {
+                ::mcpgen_runtime::PromptContent::Image {
+                    data: ::std::borrow::Cow::Borrowed(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), #file))),
+                    mime_type: ::std::string::String::from(#mime),
+                }
+            }
+        } else if let Some(resource) = &m.resource {
+            let uri = &resource.uri.value;
+            let mime = opt_string(resource.mime_type.as_ref().map(|t| t.value.as_str()));
+            let text = &resource.text.value;
+            quote! {
+                ::mcpgen_runtime::PromptContent::Resource {
+                    uri: ::std::string::String::from(#uri),
+                    mime_type: #mime,
+                    text: ::std::string::String::from(#text),
+                }
+            }
+        } else {
+            let text = m.text.as_ref().map_or("", |t| t.value.as_str());
+            quote! { ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(#text)) }
+        };
+        quote! { (#role, #content) }
     });
     quote! {
         let builder = builder.prompt(::mcpgen_runtime::PromptDef {

@@ -1130,8 +1130,10 @@ pub fn server<H: Handler>(
             messages: ::std::vec::Vec::from([
                 (
                     ::mcpgen_runtime::Role::User,
-                    ::std::string::String::from(
-                        "Read tracker://issues/{{ issue_id }} and propose labels, a priority and the next step.",
+                    ::mcpgen_runtime::PromptContent::Text(
+                        ::std::string::String::from(
+                            "Read tracker://issues/{{ issue_id }} and propose labels, a priority and the next step.",
+                        ),
                     ),
                 ),
             ]),

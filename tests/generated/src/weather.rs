@@ -480,8 +480,10 @@ pub fn server<H: Handler>(
             messages: ::std::vec::Vec::from([
                 (
                     ::mcpgen_runtime::Role::User,
-                    ::std::string::String::from(
-                        "Brief me on today's weather in {{ city }}{% if tone %}, in a {{ tone }} tone{% endif %}. Say what to wear.",
+                    ::mcpgen_runtime::PromptContent::Text(
+                        ::std::string::String::from(
+                            "Brief me on today's weather in {{ city }}{% if tone %}, in a {{ tone }} tone{% endif %}. Say what to wear.",
+                        ),
                     ),
                 ),
             ]),

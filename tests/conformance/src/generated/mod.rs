@@ -2314,7 +2314,9 @@ pub fn server<H: Handler>(
         arguments: ::std::vec::Vec::from([]),
         messages: ::std::vec::Vec::from([(
             ::mcpgen_runtime::Role::User,
-            ::std::string::String::from("This is a simple prompt for testing."),
+            ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
+                "This is a simple prompt for testing.",
+            )),
         )]),
     });
     let builder = builder.prompt(::mcpgen_runtime::PromptDef {
@@ -2343,10 +2345,71 @@ pub fn server<H: Handler>(
         ]),
         messages: ::std::vec::Vec::from([(
             ::mcpgen_runtime::Role::User,
-            ::std::string::String::from(
+            ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
                 "Prompt with arguments: arg1='{{ arg1 }}', arg2='{{ arg2 }}'",
-            ),
+            )),
         )]),
+    });
+    let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+        name: ::std::string::String::from("test_prompt_with_embedded_resource"),
+        title: ::core::option::Option::Some(::std::string::String::from(
+            "Prompt With Embedded Resource",
+        )),
+        description: ::core::option::Option::Some(::std::string::String::from(
+            "A prompt that embeds a text resource at the URI it is given.",
+        )),
+        arguments: ::std::vec::Vec::from([::mcpgen_runtime::PromptArg {
+            name: ::std::string::String::from("resourceUri"),
+            title: ::core::option::Option::None,
+            description: ::core::option::Option::Some(::std::string::String::from(
+                "URI of the resource to embed.",
+            )),
+            required: true,
+        }]),
+        messages: ::std::vec::Vec::from([
+            (
+                ::mcpgen_runtime::Role::User,
+                ::mcpgen_runtime::PromptContent::Resource {
+                    uri: ::std::string::String::from("{{ resourceUri }}"),
+                    mime_type: ::core::option::Option::Some(::std::string::String::from(
+                        "text/plain",
+                    )),
+                    text: ::std::string::String::from("Embedded resource content for testing."),
+                },
+            ),
+            (
+                ::mcpgen_runtime::Role::User,
+                ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
+                    "Please process the embedded resource above.",
+                )),
+            ),
+        ]),
+    });
+    let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+        name: ::std::string::String::from("test_prompt_with_image"),
+        title: ::core::option::Option::Some(::std::string::String::from("Prompt With Image")),
+        description: ::core::option::Option::Some(::std::string::String::from(
+            "A prompt that includes an image (a 1x1 red PNG).",
+        )),
+        arguments: ::std::vec::Vec::from([]),
+        messages: ::std::vec::Vec::from([
+            (
+                ::mcpgen_runtime::Role::User,
+                ::mcpgen_runtime::PromptContent::Image {
+                    data: ::std::borrow::Cow::Borrowed(include_bytes!(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/data/red-pixel.png"
+                    ))),
+                    mime_type: ::std::string::String::from("image/png"),
+                },
+            ),
+            (
+                ::mcpgen_runtime::Role::User,
+                ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
+                    "Please analyze the image above.",
+                )),
+            ),
+        ]),
     });
     let _ = &handler;
     builder.build()
