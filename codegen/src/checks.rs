@@ -65,6 +65,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     server::check_resources(&mut cx);
     templates::check_resource_templates(&mut cx);
     templates::check_prompts(&mut cx);
+    names::check_prompt_handler_collisions(&mut cx);
     tools::check_server_limits(&mut cx);
     server::check_auth(&mut cx);
     server::check_lints(&mut cx);

@@ -96,7 +96,7 @@ pub mod keys {
         "params",
     ];
     /// A prompt.
-    pub const PROMPT: &[&str] = &["title", "description", "arguments", "messages"];
+    pub const PROMPT: &[&str] = &["title", "description", "arguments", "messages", "handler"];
     /// A prompt argument.
     pub const PROMPT_ARGUMENT: &[&str] = &["title", "description", "required", "allow"];
     /// A prompt message.
@@ -776,6 +776,7 @@ impl FromNode for Prompt {
             description: r.opt(&f, "description"),
             arguments: r.opt(&f, "arguments").unwrap_or_default(),
             messages: r.list_or_default(&f, "messages"),
+            handler: r.opt(&f, "handler"),
         })
     }
 }

@@ -581,9 +581,19 @@ pub struct Prompt {
     /// The arguments the user fills in.
     #[schemars(default)]
     pub arguments: NamedMap<PromptArgument>,
-    /// The messages, as minijinja templates over the arguments.
+    /// The messages, as minijinja templates over the arguments (left out with `handler: true`).
     #[schemars(default)]
     pub messages: Vec<PromptMessage>,
+    /// `true`: a handler method builds the messages in code (`prompt_NAME` on the
+    /// generated `Handler` trait, with the arguments typed), instead of `messages`.
+    pub handler: Option<Sp<bool>>,
+}
+
+impl Prompt {
+    /// Whether a handler method builds the messages (`handler: true`).
+    pub fn has_handler(&self) -> bool {
+        self.handler.as_ref().is_some_and(|h| h.value)
+    }
 }
 
 /// An argument of a prompt (prompt arguments are strings in MCP).

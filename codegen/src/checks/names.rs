@@ -548,6 +548,41 @@ pub(super) fn check_tool_collisions(cx: &mut Cx<'_>) {
     });
 }
 
+/// Handler prompts become `prompt_NAME` methods and `NameArgs` types of the generated
+/// module, next to the tools' methods: names must stay distinct once converted.
+pub(super) fn check_prompt_handler_collisions(cx: &mut Cx<'_>) {
+    let spec = cx.spec;
+    let handlers = || spec.prompts.0.iter().filter(|(_, p)| p.has_handler());
+    collisions(cx, "handler prompt", handlers().map(|(n, _)| n), |n| {
+        n.to_snake_case()
+    });
+    for (name, _) in handlers() {
+        let method = format!("prompt_{}", name.value.to_snake_case());
+        let Some((tool, _)) = spec.tools.iter().find(|(t, _)| t.value.to_snake_case() == method)
+        else {
+            continue;
+        };
+        cx.emit(
+            Diagnostic::new(
+                Code::Duplicate,
+                name.span,
+                format!(
+                    "the handler method of prompt {} is {}, which is also the method of tool {}",
+                    tick(&name.value),
+                    tick(&method),
+                    tick(&tool.value)
+                ),
+            )
+            .with_label(if tool.span.is_known() {
+                format!("same method as tool {} on line {}", tick(&tool.value), tool.span.line)
+            } else {
+                format!("same method as tool {}", tick(&tool.value))
+            })
+            .with_help("rename the prompt or the tool: the generated `Handler` trait cannot have two methods of one name"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

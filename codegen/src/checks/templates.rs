@@ -634,12 +634,25 @@ pub(super) fn check_prompts(cx: &mut Cx<'_>) {
             prompt.arguments.0.iter().map(|(n, _)| n),
             heck::ToSnakeCase::to_snake_case,
         );
-        if prompt.messages.is_empty() {
-            cx.emit(
+        match (&prompt.handler, prompt.messages.first()) {
+            (Some(handler), Some(_)) if handler.value => cx.emit(
+                Diagnostic::new(
+                    Code::PromptTemplate,
+                    handler.span,
+                    format!(
+                        "prompt {} has both `handler: true` and `messages`; the handler builds the messages, so these would never be sent",
+                        tick(&name.value)
+                    ),
+                )
+                .with_label("the handler builds the messages")
+                .with_help("remove `messages:` and build them in the handler method, or remove `handler: true` to send these templates without code"),
+            ),
+            (_, None) if !prompt.has_handler() => cx.emit(
                 Diagnostic::new(Code::PromptTemplate, name.span, format!("prompt {} has no messages", tick(&name.value)))
                     .with_label("no `messages:`")
-                    .with_help("add `messages: [{ role: user, text: \"...\" }]`; the text may use the arguments as `{{ name }}`"),
-            );
+                    .with_help("add `messages: [{ role: user, text: \"...\" }]` (the text may use the arguments as `{{ name }}`), or `handler: true` to build the messages in code"),
+            ),
+            _ => {}
         }
         let declared: Vec<&str> = prompt
             .arguments
