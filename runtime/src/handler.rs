@@ -11,18 +11,21 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-        GetPromptRequestParams, GetPromptResponse, GetPromptResult, ListPromptsResult,
-        ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-        PromptMessage, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-        ResourceContents, ServerConfig, Tool,
+        GetPromptRequestParams, GetPromptResponse, GetPromptResult, InputRequiredResult,
+        InputResponses, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+        ListToolsResult, PaginatedRequestParams, PromptMessage, ReadResourceRequestParams,
+        ReadResourceResponse, ReadResourceResult, ResourceContents, ServerConfig, Tool,
     },
     service::RequestContext,
 };
 use serde_json::{Value, json};
 
 use crate::{
-    resource::{PromptContent, ResourceContent, ResourceError, ResourceOutput, Role},
-    server::{Registry, ToolEntry, prompt_template_key},
+    resource::{
+        PromptContent, PromptError, PromptHandler, PromptOutput, ResourceContent, ResourceError,
+        ResourceOutput, Role,
+    },
+    server::{PromptEntry, Registry, ToolEntry, prompt_template_key},
     template::{UriMatch, coerce_to_schema},
     tool::{
         ClientCapability, Identity, LogLevel, ToolContext, ToolError, ToolOutput, from_rmcp_level,
@@ -133,23 +136,38 @@ impl McpHandler {
     }
 
     /// The `requestState` a client sent back, verified: only a state this server
-    /// signed for this tool gets through.
-    fn open_request_state(&self, tool: &str, sealed: &str) -> Result<Arc<str>, ErrorData> {
+    /// signed for this tool or prompt gets through.
+    fn open_request_state(
+        &self,
+        scope: StateScope<'_>,
+        sealed: &str,
+    ) -> Result<Arc<str>, ErrorData> {
         self.registry
             .request_state
-            .open_with(sealed, tool.as_bytes())
+            .open_with(sealed, &scope.associated_data())
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .map(Arc::from)
             .ok_or_else(|| {
+                let (sent_to, kind, again) = scope.wording();
                 ErrorData::invalid_params(
                     format!(
-                        "the requestState sent to `{tool}` was not issued by this server for this tool, or was modified; \
-                         send it back exactly as received, or call `{tool}` again without requestState and inputResponses to start over"
+                        "the requestState sent to {sent_to} was not issued by this server for this {kind}, or was modified; \
+                         send it back exactly as received, or {again} without requestState and inputResponses to start over"
                     ),
-                    Some(json!({"name": tool})),
+                    Some(json!({"name": scope.name()})),
                 )
             })
+    }
+
+    /// Signs the `requestState` of an input-required result for `scope`.
+    fn seal_request_state(&self, scope: StateScope<'_>, input: &mut InputRequiredResult) {
+        if let Some(state) = input.request_state.take() {
+            input.request_state = Some(self.registry.request_state.seal_with(
+                state.as_bytes(),
+                &rmcp::model::SealOptions::new().associated_data(&scope.associated_data()),
+            ));
+        }
     }
 
     async fn call(
@@ -186,20 +204,12 @@ impl McpHandler {
 
         let mut ctx = self.context(name, &context);
         if let Some(sealed) = &params.request_state {
-            ctx.request_state = Some(self.open_request_state(name, sealed)?);
+            ctx.request_state = Some(self.open_request_state(StateScope::Tool(name), sealed)?);
         }
-        let input_responses = params.input_responses.take().unwrap_or_default();
-        if let Some((key, value)) = input_responses.iter().find(|(_, v)| !v.is_object()) {
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "inputResponses.{key} is {}, but each answer must be an object: the client's result for the input request `{key}` \
-                     (an elicitation, sampling or roots/list result)",
-                    crate::schema::json_type(value)
-                ),
-                Some(json!({"name": name, "inputResponse": key})),
-            ));
-        }
-        ctx.input_responses = Arc::new(input_responses);
+        ctx.input_responses = Arc::new(checked_input_responses(
+            name,
+            params.input_responses.take(),
+        )?);
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
         let mut task = tokio::spawn((tool.handler)(ctx, arguments.clone()));
@@ -257,12 +267,7 @@ impl McpHandler {
         };
         let call_result = match result {
             Ok(ToolOutput::InputRequired(mut input)) => {
-                if let Some(state) = input.request_state.take() {
-                    input.request_state = Some(self.registry.request_state.seal_with(
-                        state.as_bytes(),
-                        &rmcp::model::SealOptions::new().associated_data(name.as_bytes()),
-                    ));
-                }
+                self.seal_request_state(StateScope::Tool(name), &mut input);
                 tracing::info!(
                     tool = name,
                     outcome = "input_required",
@@ -447,7 +452,11 @@ impl McpHandler {
         ))
     }
 
-    fn prompt(&self, params: GetPromptRequestParams) -> Result<GetPromptResult, ErrorData> {
+    async fn prompt(
+        &self,
+        mut params: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
         let name = params.name.as_str();
         let Some(&index) = self.registry.prompt_index.get(name) else {
             let known: Vec<&str> = self
@@ -465,8 +474,9 @@ impl McpHandler {
                 Some(json!({"name": name})),
             ));
         };
-        let prompt = &self.registry.prompts[index].def;
-        let arguments = params.arguments.unwrap_or_default();
+        let entry = &self.registry.prompts[index];
+        let prompt = &entry.def;
+        let arguments = params.arguments.take().unwrap_or_default();
         let declared: Vec<&str> = prompt.arguments.iter().map(|a| a.name.as_str()).collect();
         let unknown: Vec<&str> = arguments
             .keys()
@@ -498,6 +508,25 @@ impl McpHandler {
                 Some(json!({"missing": missing})),
             ));
         }
+        let not_strings: Vec<&str> = arguments
+            .iter()
+            .filter(|(_, v)| !v.is_string())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if !not_strings.is_empty() {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "the argument(s) {} of prompt `{name}` are not strings; prompt arguments are always strings: pass `\"3\"`, not `3`",
+                    quote_list(&not_strings)
+                ),
+                Some(json!({"notStrings": not_strings})),
+            ));
+        }
+        if let Some(handler) = &entry.handler {
+            return self
+                .run_prompt(entry, handler, params, arguments, &context)
+                .await;
+        }
         let ctx = minijinja::Value::from(minijinja::value::Serde(&arguments));
         let render = |i: usize, suffix: &str| {
             let rendered = self
@@ -515,30 +544,201 @@ impl McpHandler {
         };
         let mut messages = Vec::new();
         for (i, (role, content)) in prompt.messages.iter().enumerate() {
-            let role = match role {
-                Role::User => rmcp::model::Role::User,
-                Role::Assistant => rmcp::model::Role::Assistant,
+            let rendered = match content {
+                PromptContent::Text(_) => PromptContent::Text(render(i, "")?),
+                PromptContent::Image { .. } => content.clone(),
+                PromptContent::Resource { mime_type, .. } => PromptContent::Resource {
+                    uri: render(i, ".uri")?,
+                    mime_type: mime_type.clone(),
+                    text: render(i, "")?,
+                },
             };
-            messages.push(match content {
-                PromptContent::Text(_) => PromptMessage::new_text(role, render(i, "")?),
-                PromptContent::Image { data, mime_type } => {
-                    PromptMessage::new_image(role, data, mime_type, None, None)
-                }
-                PromptContent::Resource { mime_type, .. } => PromptMessage::new_resource(
-                    role,
-                    render(i, ".uri")?,
-                    mime_type.clone(),
-                    Some(render(i, "")?),
-                    None,
-                    None,
-                    None,
-                ),
-            });
+            messages.push(wire_message(*role, rendered));
         }
         let mut result = GetPromptResult::new(messages);
         result.description = prompt.description.clone();
         tracing::info!(prompt = name, "prompt rendered");
-        Ok(result)
+        Ok(result.into())
+    }
+
+    /// Runs the handler of a prompt, with the request's verified `requestState` and
+    /// answers, under the server's default timeout.
+    async fn run_prompt(
+        &self,
+        entry: &PromptEntry,
+        handler: &PromptHandler,
+        mut params: GetPromptRequestParams,
+        arguments: serde_json::Map<String, Value>,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let name = entry.def.name.as_str();
+        let scope = StateScope::Prompt(name);
+        let mut ctx = self.context(name, context);
+        if let Some(sealed) = &params.request_state {
+            ctx.request_state = Some(self.open_request_state(scope, sealed)?);
+        }
+        ctx.input_responses = Arc::new(checked_input_responses(
+            name,
+            params.input_responses.take(),
+        )?);
+        let started = Instant::now();
+        let cancellation = ctx.cancellation.clone();
+        let timeout = self.registry.default_timeout;
+        let mut task = tokio::spawn(handler(ctx, arguments));
+        let joined = tokio::select! {
+            joined = &mut task => Some(joined),
+            () = sleep_or_forever(timeout) => None,
+        };
+        let duration_ms = elapsed_ms(started);
+        let bug = || {
+            ErrorData::internal_error(
+                format!("unexpected error in prompt `{name}`: {TEXT_BUG}"),
+                None,
+            )
+        };
+        let output = match joined {
+            None => {
+                cancellation.cancel();
+                task.abort();
+                let limit_ms = timeout.map_or(0, |t| t.as_millis());
+                tracing::warn!(
+                    prompt = name,
+                    outcome = "timeout",
+                    duration_ms,
+                    "prompt handler timed out"
+                );
+                return Err(ErrorData::internal_error(
+                    format!(
+                        "the prompt `{name}` did not finish within the server's time limit of {limit_ms} ms and was stopped; try again later"
+                    ),
+                    None,
+                ));
+            }
+            Some(Err(join_error)) => {
+                tracing::error!(prompt = name, outcome = "panic", duration_ms, error = %join_error, "prompt handler failed");
+                return Err(bug());
+            }
+            Some(Ok(Err(PromptError::InvalidArguments(message)))) => {
+                tracing::info!(
+                    prompt = name,
+                    outcome = "invalid_arguments",
+                    duration_ms,
+                    "prompt refused its arguments"
+                );
+                return Err(ErrorData::invalid_params(
+                    message,
+                    Some(json!({"name": name})),
+                ));
+            }
+            Some(Ok(Err(PromptError::Unexpected(error)))) => {
+                tracing::error!(
+                    prompt = name,
+                    outcome = "unexpected_error",
+                    duration_ms,
+                    error = format!("{error:#}"),
+                    "prompt handler failed"
+                );
+                return Err(bug());
+            }
+            Some(Ok(Ok(output))) => output,
+        };
+        match output {
+            PromptOutput::InputRequired(mut input) => {
+                self.seal_request_state(scope, &mut input);
+                tracing::info!(
+                    prompt = name,
+                    outcome = "input_required",
+                    duration_ms,
+                    "prompt needs client input"
+                );
+                Ok(GetPromptResponse::InputRequired(input))
+            }
+            PromptOutput::Messages(messages) => {
+                let messages = messages
+                    .into_iter()
+                    .map(|(role, content)| wire_message(role, content))
+                    .collect();
+                let mut result = GetPromptResult::new(messages);
+                result.description = entry.def.description.clone();
+                tracing::info!(prompt = name, outcome = "ok", duration_ms, "prompt built");
+                Ok(result.into())
+            }
+        }
+    }
+}
+
+/// What a `requestState` is bound to: a state issued for one tool or prompt is refused
+/// by every other.
+#[derive(Clone, Copy)]
+enum StateScope<'a> {
+    Tool(&'a str),
+    Prompt(&'a str),
+}
+
+impl<'a> StateScope<'a> {
+    fn name(self) -> &'a str {
+        match self {
+            Self::Tool(name) | Self::Prompt(name) => name,
+        }
+    }
+
+    /// Signed with the state: a tool's bare name (as before prompts had states), or
+    /// `prompts/get`, NUL and a prompt's name.
+    fn associated_data(self) -> Vec<u8> {
+        match self {
+            Self::Tool(name) => name.as_bytes().to_vec(),
+            Self::Prompt(name) => [b"prompts/get\0".as_slice(), name.as_bytes()].concat(),
+        }
+    }
+
+    /// Where the state was sent, what kind of thing that is, and how to start over.
+    fn wording(self) -> (String, &'static str, String) {
+        match self {
+            Self::Tool(name) => (format!("`{name}`"), "tool", format!("call `{name}` again")),
+            Self::Prompt(name) => (
+                format!("the prompt `{name}`"),
+                "prompt",
+                format!("get the prompt `{name}` again"),
+            ),
+        }
+    }
+}
+
+/// The answers a client sent with `inputResponses`: each must be an object (an
+/// elicitation, sampling or roots/list result).
+fn checked_input_responses(
+    name: &str,
+    responses: Option<InputResponses>,
+) -> Result<InputResponses, ErrorData> {
+    let responses = responses.unwrap_or_default();
+    if let Some((key, value)) = responses.iter().find(|(_, v)| !v.is_object()) {
+        return Err(ErrorData::invalid_params(
+            format!(
+                "inputResponses.{key} is {}, but each answer must be an object: the client's result for the input request `{key}` \
+                 (an elicitation, sampling or roots/list result)",
+                crate::schema::json_type(value)
+            ),
+            Some(json!({"name": name, "inputResponse": key})),
+        ));
+    }
+    Ok(responses)
+}
+
+fn wire_message(role: Role, content: PromptContent) -> PromptMessage {
+    let role = match role {
+        Role::User => rmcp::model::Role::User,
+        Role::Assistant => rmcp::model::Role::Assistant,
+    };
+    match content {
+        PromptContent::Text(text) => PromptMessage::new_text(role, text),
+        PromptContent::Image { data, mime_type } => {
+            PromptMessage::new_image(role, &data, &mime_type, None, None)
+        }
+        PromptContent::Resource {
+            uri,
+            mime_type,
+            text,
+        } => PromptMessage::new_resource(role, uri, mime_type, Some(text), None, None, None),
     }
 }
 
@@ -823,9 +1023,9 @@ impl ServerHandler for McpHandler {
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        self.prompt(request).map(GetPromptResponse::from)
+        self.prompt(request, context).await
     }
 
     async fn set_level(

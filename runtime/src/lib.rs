@@ -72,8 +72,8 @@ mod tool;
 pub use handler::McpHandler;
 pub use http::HttpOptions;
 pub use resource::{
-    PromptArg, PromptContent, PromptDef, ResourceContent, ResourceDef, ResourceError,
-    ResourceHandlerFn, ResourceOutput, ResourceTemplateDef, Role,
+    PromptArg, PromptContent, PromptDef, PromptError, PromptOutput, ResourceContent, ResourceDef,
+    ResourceError, ResourceHandlerFn, ResourceOutput, ResourceTemplateDef, Role,
 };
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
 pub use tool::{

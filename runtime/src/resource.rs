@@ -2,12 +2,19 @@
 
 use std::{borrow::Cow, fmt, future::Future, sync::Arc};
 
+use rmcp::model::InputRequiredResult;
 use serde_json::{Map, Value};
 
 use crate::tool::{BoxFuture, ToolContext};
 
 pub(crate) type ResourceHandler =
     Arc<dyn Fn(ToolContext) -> BoxFuture<Result<ResourceOutput, ResourceError>> + Send + Sync>;
+
+pub(crate) type PromptHandler = Arc<
+    dyn Fn(ToolContext, Map<String, Value>) -> BoxFuture<Result<PromptOutput, PromptError>>
+        + Send
+        + Sync,
+>;
 
 pub(crate) type TemplateHandler = Arc<
     dyn Fn(ToolContext, Map<String, Value>) -> BoxFuture<Result<ResourceOutput, ResourceError>>
@@ -129,7 +136,8 @@ impl fmt::Debug for ResourceError {
     }
 }
 
-/// A prompt: messages rendered with minijinja from the arguments.
+/// A prompt: messages rendered with minijinja from the arguments, or built by a
+/// handler ([`crate::ServerBuilder::prompt_handler`]).
 #[derive(Debug, Clone, Default)]
 pub struct PromptDef {
     /// Programmatic name, unique in the server.
@@ -142,13 +150,93 @@ pub struct PromptDef {
     pub arguments: Vec<PromptArg>,
     /// The messages. Texts are minijinja templates (`"Brief me on {{ city }}"`) that
     /// may use only the declared arguments; `"...".into()` makes a text message.
+    /// Empty for a prompt with a handler.
     pub messages: Vec<(Role, PromptContent)>,
+}
+
+/// What a prompt handler returns on success.
+#[derive(Debug, Clone)]
+pub enum PromptOutput {
+    /// The messages, sent as they are: in a handler's output, texts and resource URIs
+    /// are not templates.
+    Messages(Vec<(Role, PromptContent)>),
+    /// The prompt needs input from the client first (2026-07-28 `InputRequiredResult`,
+    /// SEP-2322), as a tool's [`crate::ToolOutput::InputRequired`]: the client answers
+    /// and asks again, and the handler reads the answers with
+    /// [`ToolContext::input_response`]. Build it with [`PromptOutput::input_required`].
+    /// Older clients cannot answer it: check [`ToolContext::protocol_version`] first.
+    InputRequired(InputRequiredResult),
+}
+
+impl PromptOutput {
+    /// One user message with `text`.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::Messages(vec![(Role::User, PromptContent::Text(text.into()))])
+    }
+
+    /// Ask the client for input before the prompt can be returned
+    /// ([`PromptOutput::InputRequired`]); `requests` and `state` as in
+    /// [`crate::ToolOutput::input_required`]. The runtime signs `state` for this prompt.
+    ///
+    /// # Errors
+    /// When a request is not `elicitation/create`, `sampling/createMessage` or
+    /// `roots/list`, or its params do not fit the method (`?` in a handler turns it into
+    /// [`PromptError::Unexpected`]).
+    pub fn input_required(
+        requests: Value,
+        state: Option<String>,
+    ) -> Result<Self, serde_json::Error> {
+        crate::tool::input_required_result(requests, state).map(Self::InputRequired)
+    }
+}
+
+impl From<Vec<(Role, PromptContent)>> for PromptOutput {
+    fn from(messages: Vec<(Role, PromptContent)>) -> Self {
+        Self::Messages(messages)
+    }
+}
+
+/// Why a prompt handler produced no messages.
+///
+/// Any `std::error::Error` converts into [`PromptError::Unexpected`] with `?`.
+pub enum PromptError {
+    /// The arguments are well-formed but unusable (a city that does not exist): the
+    /// client gets JSON-RPC -32602 with this message, which should say what to pass
+    /// instead.
+    InvalidArguments(String),
+    /// A bug or an outage: the client gets a generic -32603; the detail is logged.
+    Unexpected(anyhow::Error),
+}
+
+impl PromptError {
+    /// An unexpected error from anything `anyhow` accepts.
+    pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for PromptError {
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl fmt::Debug for PromptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidArguments(message) => {
+                f.debug_tuple("InvalidArguments").field(message).finish()
+            }
+            Self::Unexpected(error) => f.debug_tuple("Unexpected").field(error).finish(),
+        }
+    }
 }
 
 /// The content of one prompt message.
 #[derive(Clone)]
 pub enum PromptContent {
-    /// Text, a minijinja template over the arguments.
+    /// Text: in a [`PromptDef`], a minijinja template over the arguments; in a
+    /// [`PromptOutput`], sent as it is.
     Text(String),
     /// An image, sent base64-encoded.
     Image {
@@ -157,8 +245,8 @@ pub enum PromptContent {
         /// Its MIME type (`image/png`).
         mime_type: String,
     },
-    /// An embedded text resource; `uri` and `text` are minijinja templates over the
-    /// arguments.
+    /// An embedded text resource; in a [`PromptDef`], `uri` and `text` are minijinja
+    /// templates over the arguments.
     Resource {
         /// The resource's URI (`docs://{{ topic }}`).
         uri: String,

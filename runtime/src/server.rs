@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 
 use crate::{
     resource::{
-        PromptDef, ResourceContent, ResourceDef, ResourceError, ResourceOutput,
-        ResourceTemplateDef, TemplateHandler,
+        PromptDef, PromptError, PromptHandler, PromptOutput, ResourceContent, ResourceDef,
+        ResourceError, ResourceOutput, ResourceTemplateDef, TemplateHandler,
     },
     schema::CompiledSchema,
     template::{MessageTemplate, UriTemplate},
@@ -104,6 +104,8 @@ pub(crate) struct TemplateEntry {
 pub(crate) struct PromptEntry {
     pub(crate) def: PromptDef,
     pub(crate) wire: rmcp::model::Prompt,
+    /// Builds the messages instead of the templates of `def`.
+    pub(crate) handler: Option<PromptHandler>,
 }
 
 /// Everything registered, immutable after [`ServerBuilder::build`].
@@ -148,7 +150,7 @@ pub struct ServerBuilder {
     tools: Vec<(ToolDef, ToolHandler)>,
     resources: Vec<ResourceDef>,
     templates: Vec<(ResourceTemplateDef, TemplateHandler)>,
-    prompts: Vec<PromptDef>,
+    prompts: Vec<(PromptDef, Option<PromptHandler>)>,
     page_size: usize,
     default_timeout: Option<Duration>,
     request_state_key: Option<Vec<u8>>,
@@ -227,8 +229,49 @@ impl ServerBuilder {
     /// Register a prompt.
     #[must_use]
     pub fn prompt(mut self, def: PromptDef) -> Self {
-        self.prompts.push(def);
+        self.prompts.push((def, None));
         self
+    }
+
+    /// Register a prompt whose messages `handler` builds (`def.messages` stays empty).
+    /// The handler gets the arguments once they are checked: no unknown argument, every
+    /// required one present, every value a string.
+    #[must_use]
+    pub fn prompt_handler<F, Fut>(mut self, def: PromptDef, handler: F) -> Self
+    where
+        F: Fn(ToolContext, Map<String, Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<PromptOutput, PromptError>> + Send + 'static,
+    {
+        self.prompts.push((
+            def,
+            Some(Arc::new(move |ctx, args| Box::pin(handler(ctx, args)))),
+        ));
+        self
+    }
+
+    /// Register a prompt whose handler takes typed arguments `A` (a struct of `String`
+    /// and `Option<String>` fields), deserialized from the checked arguments (a failure
+    /// to deserialize is reported as an unexpected error: the declared arguments and
+    /// `A` disagree, which is a bug).
+    #[must_use]
+    pub fn typed_prompt<A, F, Fut>(self, def: PromptDef, handler: F) -> Self
+    where
+        A: DeserializeOwned + Send + 'static,
+        F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<PromptOutput, PromptError>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.prompt_handler(def, move |ctx, args| {
+            let handler = Arc::clone(&handler);
+            async move {
+                let args: A = serde_json::from_value(Value::Object(args)).map_err(|e| {
+                    PromptError::unexpected(anyhow::anyhow!(
+                        "arguments passed the prompt's checks but do not fit the argument type: {e}"
+                    ))
+                })?;
+                handler(ctx, args).await
+            }
+        })
     }
 
     /// Items per page of `tools/list` and the other lists (default 100).
@@ -238,7 +281,7 @@ impl ServerBuilder {
         self
     }
 
-    /// Timeout for tools that set none (default: none).
+    /// Timeout for tools that set none, and for prompt handlers (default: none).
     #[must_use]
     pub fn default_tool_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
@@ -400,8 +443,13 @@ impl ServerBuilder {
         let mut prompts = Vec::new();
         let mut prompt_index = HashMap::new();
         let mut prompt_env = minijinja::Environment::new();
-        for def in self.prompts {
+        for (def, handler) in self.prompts {
             let what = format!("prompt `{}`", def.name);
+            if handler.is_some() && !def.messages.is_empty() {
+                problems.push(format!(
+                    "{what} has both a handler and messages, and the messages would never be sent; register it with `prompt` (templates) or `prompt_handler` (code), not both"
+                ));
+            }
             if prompt_index
                 .insert(def.name.clone(), prompts.len())
                 .is_some()
@@ -463,7 +511,7 @@ impl ServerBuilder {
                 (!arguments.is_empty()).then_some(arguments),
             );
             wire.title = def.title.clone();
-            prompts.push(PromptEntry { def, wire });
+            prompts.push(PromptEntry { def, wire, handler });
         }
 
         let key = match self.request_state_key {

@@ -181,12 +181,19 @@ impl ToolOutput {
         requests: Value,
         state: Option<String>,
     ) -> Result<Self, serde_json::Error> {
-        let requests: InputRequests = serde_json::from_value(requests)?;
-        let requests = (!requests.is_empty()).then_some(requests);
-        Ok(Self::InputRequired(InputRequiredResult::new(
-            requests, state,
-        )))
+        input_required_result(requests, state).map(Self::InputRequired)
     }
+}
+
+/// An `InputRequiredResult` from requests written as JSON (see
+/// [`ToolOutput::input_required`]); prompts build theirs the same way.
+pub(crate) fn input_required_result(
+    requests: Value,
+    state: Option<String>,
+) -> Result<InputRequiredResult, serde_json::Error> {
+    let requests: InputRequests = serde_json::from_value(requests)?;
+    let requests = (!requests.is_empty()).then_some(requests);
+    Ok(InputRequiredResult::new(requests, state))
 }
 
 impl From<String> for ToolOutput {
@@ -347,7 +354,8 @@ impl ToolContext {
     }
 
     /// The client's answer to the input request `key` of a previous
-    /// [`ToolOutput::InputRequired`] (an elicitation, sampling or roots result, as JSON).
+    /// [`ToolOutput::InputRequired`] or [`crate::PromptOutput::InputRequired`] (an
+    /// elicitation, sampling or roots result, as JSON).
     pub fn input_response(&self, key: &str) -> Option<&Value> {
         self.input_responses.get(key)
     }
@@ -357,8 +365,10 @@ impl ToolContext {
         &self.input_responses
     }
 
-    /// The `state` of the [`ToolOutput::input_required`] this call answers, verified:
-    /// the runtime rejects a state it did not sign before the handler runs.
+    /// The `state` of the [`ToolOutput::input_required`] (or
+    /// [`crate::PromptOutput::input_required`]) this request answers, verified: the
+    /// runtime rejects a state it did not sign for this tool or prompt before the
+    /// handler runs.
     pub fn request_state(&self) -> Option<&str> {
         self.request_state.as_deref()
     }

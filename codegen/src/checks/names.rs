@@ -558,7 +558,10 @@ pub(super) fn check_prompt_handler_collisions(cx: &mut Cx<'_>) {
     });
     for (name, _) in handlers() {
         let method = format!("prompt_{}", name.value.to_snake_case());
-        let Some((tool, _)) = spec.tools.iter().find(|(t, _)| t.value.to_snake_case() == method)
+        let Some((tool, _)) = spec
+            .tools
+            .iter()
+            .find(|(t, _)| t.value.to_snake_case() == method)
         else {
             continue;
         };
