@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from mcp import types
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
@@ -215,6 +216,26 @@ def test_fixture_content(server_bin: list[str], revision: str, tmp_path: Path) -
         image = await session.get_prompt("test_prompt_with_image")
         assert (image.messages[0].content.type, image.messages[0].content.mime_type) == ("image", "image/png")
         assert base64.b64decode(image.messages[0].content.data) == PIXEL
+        # A prompt built by a handler (`handler: true`): input required first, then messages.
+        name = "test_input_required_result_prompt"
+        if revision == "2025-11-25":
+            # rmcp lets an InputRequiredResult reach only 2026-07-28 clients.
+            with pytest.raises(MCPError):
+                await session.get_prompt(name)
+            return
+        asked = await session.get_prompt(name, allow_input_required=True)
+        assert isinstance(asked, types.InputRequiredResult), asked
+        [(key, request)] = asked.input_requests.items()
+        assert (key, request.method, request.params.message) == (
+            "user_context", "elicitation/create", "What context should the prompt use?"
+        )  # fmt: skip
+        answer = types.ElicitResult(action="accept", content={"context": "test context"})
+        done = await session.get_prompt(name, input_responses={key: answer}, request_state=asked.request_state)
+        assert [(m.role, m.content.text) for m in done.messages] == [("user", "Prompt with context: test context")]
+        with pytest.raises(MCPError) as unknown_argument:
+            await session.get_prompt(name, {"context": "x"})
+        assert unknown_argument.value.error.code == -32602
+        assert f"prompt `{name}` has no argument(s) `context`" in unknown_argument.value.error.message
 
     async def subscriptions(session: ClientSession) -> None:
         if revision != "2025-11-25":

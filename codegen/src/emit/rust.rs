@@ -9,7 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use super::json_schema::{OUTPUT_WRAPPER_FIELD, Types};
-use crate::model::{ClientCapability, Kind, Resource, Role, Schema, Spec, Tool};
+use crate::model::{ClientCapability, Kind, Prompt, Resource, Role, Schema, Spec, Tool};
 
 /// Rust keywords that cannot be plain identifiers (they become raw identifiers).
 const KEYWORDS: &[&str] = &[
@@ -561,7 +561,12 @@ impl<'a> Emitter<'a> {
             });
         }
         for (name, prompt) in spec.prompts.iter() {
-            registrations.push(prompt_registration(&name.value, prompt));
+            registrations.push(if prompt.has_handler() {
+                self.handler_prompt(&name.value, prompt, &mut methods)
+            } else {
+                let def = prompt_def(&name.value, prompt);
+                quote! { let builder = builder.prompt(#def); }
+            });
         }
 
         let info = server_info(spec);
@@ -574,7 +579,7 @@ impl<'a> Emitter<'a> {
         );
         let constants = constants(spec);
         let handler_doc = format!(
-            " What the server does, one method per tool and per dynamic resource.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
+            " What the server does, one method per tool, per dynamic resource and per handler prompt.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
         quote! {
             // A server uses only part of its declarations (named types a handler never
@@ -616,6 +621,69 @@ impl<'a> Emitter<'a> {
             fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {
                 ::mcpgen_runtime::__private::serde_json::from_str(json).unwrap_or_default()
             }
+        }
+    }
+
+    /// The typed arguments and the trait method of a `handler: true` prompt; returns
+    /// its registration.
+    fn handler_prompt(
+        &mut self,
+        name: &str,
+        prompt: &'a Prompt,
+        methods: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let args_name = format!("{}Args", name.to_upper_camel_case());
+        let args = type_ident(&args_name);
+        let fields = prompt.arguments.iter().map(|(arg, a)| {
+            let ident = field_ident(&arg.value);
+            let wire = &arg.value;
+            let rename = if ident.to_string().trim_start_matches("r#") == wire.as_str() {
+                TokenStream::new()
+            } else {
+                quote! { #[serde(rename = #wire)] }
+            };
+            let docs = doc(a.description.as_ref().map(|d| d.value.as_str()));
+            if a.required.as_ref().is_some_and(|r| r.value) {
+                quote! { #docs #rename pub #ident: ::std::string::String }
+            } else {
+                quote! {
+                    #docs
+                    #rename
+                    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+                    pub #ident: ::core::option::Option<::std::string::String>
+                }
+            }
+        });
+        let args_doc = doc(Some(&format!(
+            "Arguments of the prompt `{name}` (prompt arguments are strings; optional ones may be left out)."
+        )));
+        self.items.push(quote! {
+            #args_doc
+            #[derive(Debug, Clone, PartialEq, ::mcpgen_runtime::__private::serde::Serialize, ::mcpgen_runtime::__private::serde::Deserialize)]
+            #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+            pub struct #args {
+                #(#fields,)*
+            }
+        });
+        let method = format_ident!("prompt_{}", name.to_snake_case());
+        let docs = doc(prompt.description.as_ref().map(|d| d.value.as_str()));
+        methods.push(quote! {
+            #docs
+            fn #method(
+                &self,
+                ctx: ::mcpgen_runtime::ToolContext,
+                args: #args,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<::mcpgen_runtime::PromptOutput, ::mcpgen_runtime::PromptError>> + Send;
+        });
+        let def = prompt_def(name, prompt);
+        quote! {
+            let builder = {
+                let handler = ::std::sync::Arc::clone(&handler);
+                builder.typed_prompt::<#args, _, _>(#def, move |ctx, args| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move { handler.#method(ctx, args).await }
+                })
+            };
         }
     }
 
@@ -673,7 +741,8 @@ impl<'a> Emitter<'a> {
     }
 }
 
-fn prompt_registration(name: &str, prompt: &crate::model::Prompt) -> TokenStream {
+/// The `PromptDef` of a prompt (with no messages for a handler prompt).
+fn prompt_def(name: &str, prompt: &crate::model::Prompt) -> TokenStream {
     let title = opt_string(prompt.title.as_ref().map(|t| t.value.as_str()));
     let description = opt_string(prompt.description.as_ref().map(|t| t.value.as_str()));
     let arguments = prompt.arguments.iter().map(|(arg, a)| {
@@ -722,13 +791,13 @@ fn prompt_registration(name: &str, prompt: &crate::model::Prompt) -> TokenStream
         quote! { (#role, #content) }
     });
     quote! {
-        let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+        ::mcpgen_runtime::PromptDef {
             name: ::std::string::String::from(#name),
             title: #title,
             description: #description,
             arguments: ::std::vec::Vec::from([#(#arguments),*]),
             messages: ::std::vec::Vec::from([#(#messages),*]),
-        });
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 use mcpgen_runtime::rmcp::model::{
     ClientResult, ContentBlock, ElicitRequest, ElicitRequestParams, ResourceContents, ServerRequest,
 };
-use mcpgen_runtime::{LogLevel, ResourceError, ResourceOutput, ToolContext, ToolOutput};
+use mcpgen_runtime::{
+    LogLevel, PromptError, PromptOutput, ResourceError, ResourceOutput, ToolContext, ToolOutput,
+};
 use serde_json::{Value, json};
 
 use crate::generated::*;
@@ -557,6 +559,21 @@ impl Handler for Handlers {
         ctx.log(LogLevel::Info, "Diagnostic trace logging activated")
             .await;
         Ok(ToolOutput::text("Logging evaluated"))
+    }
+
+    async fn prompt_test_input_required_result_prompt(
+        &self,
+        ctx: ToolContext,
+        _args: TestInputRequiredResultPromptArgs,
+    ) -> Result<PromptOutput, PromptError> {
+        if ctx.input_response("user_context").is_some() {
+            let context = answered(&ctx, "user_context", "context");
+            return Ok(PromptOutput::text(format!(
+                "Prompt with context: {context}"
+            )));
+        }
+        let requests = json!({"user_context": elicitation("What context should the prompt use?", "context", "string")});
+        Ok(PromptOutput::input_required(requests, None)?)
     }
 
     async fn read_template(

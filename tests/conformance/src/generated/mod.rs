@@ -860,7 +860,17 @@ pub struct TemplateParams {
     /// The identifier substituted into the data.
     pub id: ::std::string::String,
 }
-/** What the server does, one method per tool and per dynamic resource.
+/// Arguments of the prompt `test_input_required_result_prompt` (prompt arguments are strings; optional ones may be left out).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestInputRequiredResultPromptArgs {}
+/** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
 Implement it in your own file; `mcpgen generate` never touches that file. When
 specs/conformance.yaml gains a tool, this trait gains a method and the compiler names it.*/
@@ -1102,6 +1112,17 @@ pub trait Handler: Send + Sync + 'static {
         Output = ::core::result::Result<
             ::mcpgen_runtime::ResourceOutput,
             ::mcpgen_runtime::ResourceError,
+        >,
+    > + Send;
+    /// MRTR: a prompt that asks the user for context (elicitation) before it returns its message.
+    fn prompt_test_input_required_result_prompt(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        args: TestInputRequiredResultPromptArgs,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::PromptOutput,
+            ::mcpgen_runtime::PromptError,
         >,
     > + Send;
 }
@@ -2411,6 +2432,35 @@ pub fn server<H: Handler>(
             ),
         ]),
     });
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder
+            .typed_prompt::<
+                TestInputRequiredResultPromptArgs,
+                _,
+                _,
+            >(
+                ::mcpgen_runtime::PromptDef {
+                    name: ::std::string::String::from(
+                        "test_input_required_result_prompt",
+                    ),
+                    title: ::core::option::Option::None,
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from(
+                            "MRTR: a prompt that asks the user for context (elicitation) before it returns its message.",
+                        ),
+                    ),
+                    arguments: ::std::vec::Vec::from([]),
+                    messages: ::std::vec::Vec::from([]),
+                },
+                move |ctx, args| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        handler.prompt_test_input_required_result_prompt(ctx, args).await
+                    }
+                },
+            )
+    };
     let _ = &handler;
     builder.build()
 }
