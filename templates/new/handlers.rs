@@ -4,11 +4,11 @@
 //! When the spec gains a tool, `generated::Handler` gains a method and the compiler
 //! tells you which one to write here.
 
-use mcpgen_runtime::{ResourceError, ResourceOutput, ToolContext};
+use mcpgen_runtime::{PromptError, PromptOutput, ResourceError, ResourceOutput, ToolContext};
 
 use crate::generated::{
     CityNowParams, DayForecast, GetForecastError, GetForecastInput, GetForecastOutput, Handler,
-    Sky, Units,
+    PackingListArgs, Sky, Units,
 };
 
 /// The server's state: connection pools, API clients, caches.
@@ -68,6 +68,52 @@ impl Handler for Handlers {
         let now = serde_json_like(&params.city);
         Ok(ResourceOutput::Text(now))
     }
+
+    async fn prompt_packing_list(
+        &self,
+        ctx: ToolContext,
+        args: PackingListArgs,
+    ) -> Result<PromptOutput, PromptError> {
+        // Prompt arguments are strings: parse them, and say what to pass when one is unusable.
+        let days = match args.days.as_deref().map(str::parse::<i64>) {
+            None => 3,
+            Some(Ok(days)) if (1..=14).contains(&days) => days,
+            Some(_) => {
+                return Err(PromptError::InvalidArguments(format!(
+                    "`days` must be a whole number from 1 to 14, such as 3; got `{}`",
+                    args.days.unwrap_or_default()
+                )));
+            }
+        };
+        let input = GetForecastInput {
+            city: args.city,
+            days,
+            units: Units::Metric,
+        };
+        let forecast = match self.get_forecast(ctx, input).await {
+            Ok(forecast) => forecast,
+            Err(GetForecastError::CityNotFound) => {
+                return Err(PromptError::InvalidArguments(
+                    "no city by that name; check the spelling, or pass a larger city nearby".into(),
+                ));
+            }
+            // Logged on the server; the client gets a generic error.
+            Err(other) => {
+                return Err(std::io::Error::other(format!("forecast failed: {other:?}")).into());
+            }
+        };
+        let high = forecast
+            .days
+            .iter()
+            .map(|d| d.high)
+            .fold(f64::MIN, f64::max);
+        let low = forecast.days.iter().map(|d| d.low).fold(f64::MAX, f64::min);
+        Ok(PromptOutput::text(format!(
+            "I am travelling to {} for {days} days: lows of {low:.0} °C, highs of {high:.0} °C. \
+             Write me a short packing list for that weather.",
+            forecast.city
+        )))
+    }
 }
 
 /// Current conditions as JSON text.
@@ -99,6 +145,31 @@ mod tests {
         assert_eq!(output.city, "Zurich");
         assert_eq!(output.days.len(), 3);
         assert!(output.days.iter().all(|d| d.high > d.low));
+    }
+
+    #[tokio::test]
+    async fn packing_list_uses_the_forecast_and_refuses_bad_days() {
+        let ctx = || ToolContext::detached("packing_list", Identity::Anonymous);
+        let args = |days: Option<&str>| PackingListArgs {
+            city: "Zurich".to_owned(),
+            days: days.map(str::to_owned),
+        };
+        let output = Handlers::default()
+            .prompt_packing_list(ctx(), args(Some("2")))
+            .await
+            .unwrap();
+        let PromptOutput::Messages(messages) = output else {
+            panic!("expected messages");
+        };
+        let text = format!("{:?}", messages[0].1);
+        assert!(text.contains("travelling to Zurich for 2 days"), "{text}");
+        let refused = Handlers::default()
+            .prompt_packing_list(ctx(), args(Some("many")))
+            .await;
+        assert!(
+            matches!(refused, Err(PromptError::InvalidArguments(ref m)) if m.contains("got `many`")),
+            "{refused:?}"
+        );
     }
 
     #[tokio::test]

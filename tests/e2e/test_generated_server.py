@@ -153,7 +153,8 @@ async def scenario(session: ClientSession) -> None:
 
     prompts = (await session.list_prompts()).prompts
     assert [(p.name, [(a.name, a.required) for a in p.arguments]) for p in prompts] == [
-        ("daily_briefing", [("city", True), ("tone", False)])
+        ("daily_briefing", [("city", True), ("tone", False)]),
+        ("packing_list", [("city", True), ("days", False)]),
     ]
     prompt = await session.get_prompt("daily_briefing", {"city": "Bern", "tone": "formal"})
     assert [(m.role, m.content.text) for m in prompt.messages] == [
@@ -164,6 +165,21 @@ async def scenario(session: ClientSession) -> None:
     with pytest.raises(MCPError) as error:
         await session.get_prompt("daily_briefing", {})
     assert error.value.code == -32602
+
+    # A prompt built by a handler (`handler: true`) from the example forecast.
+    packing = await session.get_prompt("packing_list", {"city": "Bern", "days": "2"})
+    [(role, text)] = [(m.role, m.content.text) for m in packing.messages]
+    assert role == "user"
+    assert text.startswith("I am travelling to Bern for 2 days: lows of "), text
+    assert text.endswith("Write me a short packing list for that weather."), text
+    for args, message in [
+        ({"days": "2"}, "prompt `packing_list` needs the argument(s) `city`"),
+        ({"city": "Bern", "days": "many"}, "`days` must be a whole number from 1 to 14, such as 3; got `many`"),
+        ({"city": "Atlantis"}, "no city by that name; check the spelling"),
+    ]:
+        with pytest.raises(MCPError) as error:
+            await session.get_prompt("packing_list", args)
+        assert (error.value.code, message in error.value.message) == (-32602, True), error.value.message
 
 
 @pytest.mark.parametrize("revision", REVISIONS)
@@ -190,7 +206,7 @@ def test_scaffold_tests_pass_and_regenerate_is_a_no_op(scaffold):
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
     tests = subprocess.run(["cargo", "test", "--quiet"], cwd=scaffold, capture_output=True, text=True, env=env, timeout=900)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "3 passed" in tests.stdout
+    assert "4 passed" in tests.stdout
     before = (scaffold / "src/generated/mod.rs").stat().st_mtime_ns
     check = subprocess.run([mcpgen_bin(), "generate", "--check"], cwd=scaffold, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr

@@ -399,7 +399,7 @@ pub struct IssueParams {
     /// The issue number.
     pub issue_id: i64,
 }
-/** What the server does, one method per tool and per dynamic resource.
+/** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
 Implement it in your own file; `mcpgen generate` never touches that file. When
 specs/issue_tracker.yaml gains a tool, this trait gains a method and the compiler names it.*/

@@ -141,7 +141,7 @@ impl ::core::convert::From<ExplainQueryError> for ::mcpgen_runtime::ToolError {
         }
     }
 }
-/** What the server does, one method per tool and per dynamic resource.
+/** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
 Implement it in your own file; `mcpgen generate` never touches that file. When
 specs/sql_query.yaml gains a tool, this trait gains a method and the compiler names it.*/

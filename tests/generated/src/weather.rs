@@ -172,7 +172,23 @@ pub struct CityNowParams {
     /// City name such as Zurich.
     pub city: ::std::string::String,
 }
-/** What the server does, one method per tool and per dynamic resource.
+/// Arguments of the prompt `packing_list` (prompt arguments are strings; optional ones may be left out).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct PackingListArgs {
+    /// City to travel to.
+    pub city: ::std::string::String,
+    /// Length of the trip in days, from 1 to 14 (default 3).
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub days: ::core::option::Option<::std::string::String>,
+}
+/** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
 Implement it in your own file; `mcpgen generate` never touches that file. When
 specs/weather.yaml gains a tool, this trait gains a method and the compiler names it.*/
@@ -194,6 +210,17 @@ pub trait Handler: Send + Sync + 'static {
         Output = ::core::result::Result<
             ::mcpgen_runtime::ResourceOutput,
             ::mcpgen_runtime::ResourceError,
+        >,
+    > + Send;
+    /// A request for a packing list for a trip to one city, with the forecast of the trip's days filled in by the server.
+    fn prompt_packing_list(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        args: PackingListArgs,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::PromptOutput,
+            ::mcpgen_runtime::PromptError,
         >,
     > + Send;
 }
@@ -488,6 +515,52 @@ pub fn server<H: Handler>(
                 ),
             ]),
         });
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder
+            .typed_prompt::<
+                PackingListArgs,
+                _,
+                _,
+            >(
+                ::mcpgen_runtime::PromptDef {
+                    name: ::std::string::String::from("packing_list"),
+                    title: ::core::option::Option::Some(
+                        ::std::string::String::from("Packing list"),
+                    ),
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from(
+                            "A request for a packing list for a trip to one city, with the forecast of the trip's days filled in by the server.",
+                        ),
+                    ),
+                    arguments: ::std::vec::Vec::from([
+                        ::mcpgen_runtime::PromptArg {
+                            name: ::std::string::String::from("city"),
+                            title: ::core::option::Option::None,
+                            description: ::core::option::Option::Some(
+                                ::std::string::String::from("City to travel to."),
+                            ),
+                            required: true,
+                        },
+                        ::mcpgen_runtime::PromptArg {
+                            name: ::std::string::String::from("days"),
+                            title: ::core::option::Option::None,
+                            description: ::core::option::Option::Some(
+                                ::std::string::String::from(
+                                    "Length of the trip in days, from 1 to 14 (default 3).",
+                                ),
+                            ),
+                            required: false,
+                        },
+                    ]),
+                    messages: ::std::vec::Vec::from([]),
+                },
+                move |ctx, args| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move { handler.prompt_packing_list(ctx, args).await }
+                },
+            )
+    };
     let _ = &handler;
     builder.build()
 }

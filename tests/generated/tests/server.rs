@@ -4,7 +4,9 @@
 #![cfg(feature = "compile")]
 
 use mcpgen_generated_snapshots::{issue_tracker, sql_query, weather};
-use mcpgen_runtime::{ResourceError, ResourceOutput, ToolContext, ToolOutput};
+use mcpgen_runtime::{
+    PromptError, PromptOutput, ResourceError, ResourceOutput, ToolContext, ToolOutput,
+};
 
 fn not_found(what: &str) -> ResourceError {
     ResourceError::NotFound(format!("no {what} in this test"))
@@ -37,6 +39,18 @@ impl weather::Handler for Weather {
         Ok(ResourceOutput::Text(format!(
             "{{\"city\": {:?}}}",
             params.city
+        )))
+    }
+
+    async fn prompt_packing_list(
+        &self,
+        _ctx: ToolContext,
+        args: weather::PackingListArgs,
+    ) -> Result<PromptOutput, PromptError> {
+        let days = args.days.unwrap_or_else(|| "3".to_owned());
+        Ok(PromptOutput::text(format!(
+            "Pack for {days} days in {}.",
+            args.city
         )))
     }
 }
