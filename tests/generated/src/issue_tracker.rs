@@ -457,6 +457,7 @@ pub trait Handler: Send + Sync + 'static {
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "search_issues", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("search_issues"),
@@ -589,9 +590,11 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "create_issue", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("create_issue"),
@@ -724,9 +727,11 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(5000)),
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "close_issue", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("close_issue"),
@@ -845,9 +850,11 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "delete_issue", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("delete_issue"),
@@ -903,9 +910,11 @@ pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_admin")]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "list_labels", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("list_labels"),
@@ -964,6 +973,7 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
+        ..::core::default::Default::default()
     }
 }
 /// Who the server is, from the spec's `server:` section.

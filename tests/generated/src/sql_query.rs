@@ -162,6 +162,7 @@ pub trait Handler: Send + Sync + 'static {
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "run_query", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("run_query"),
@@ -270,9 +271,11 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(20000)),
         max_response_bytes: ::core::option::Option::Some(524288),
         scopes: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "explain_query", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("explain_query"),
@@ -323,6 +326,7 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 /// Who the server is, from the spec's `server:` section.

@@ -198,6 +198,7 @@ pub trait Handler: Send + Sync + 'static {
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "get_forecast", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("get_forecast"),
@@ -336,6 +337,7 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(10000)),
         max_response_bytes: ::core::option::Option::Some(262144),
         scopes: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 /// Who the server is, from the spec's `server:` section.
