@@ -353,6 +353,11 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
 pub fn server<H: Handler>(
     handler: H,
 ) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
+    builder(handler).build()
+}
+/// The builder of [`server`], before `build()`: add code-first tools
+/// (`#[mcp_tool]`) to it to serve them next to the spec's.
+pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(20000));
@@ -395,7 +400,7 @@ pub fn server<H: Handler>(
         )),
     });
     let _ = &handler;
-    builder.build()
+    builder
 }
 /// A JSON Schema literal of this file (checked when the server is built).
 fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {
