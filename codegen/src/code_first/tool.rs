@@ -368,7 +368,7 @@ impl LoweredTool {
         quote_spanned! {ty.span()=>
             const _: () = ::core::assert!(
                 <#ty as #krate::ToolSchema>::IS_OBJECT,
-                "the output of a tool must be a JSON object (MCP requires an object `structuredContent`): return a struct with `#[derive(ToolSchema)]`, or a builtin type, which is wrapped as {\"result\": ...}",
+                "the output of a tool must be a JSON object (MCP requires an object `structuredContent`): return a struct with `#[derive(ToolSchema)]`, or a builtin type, which is wrapped as {{\"result\": ...}}",
             );
         }
     }
