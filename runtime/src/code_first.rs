@@ -98,26 +98,27 @@ pub fn splice_types(schema: Value, types: &[TypeEntry]) -> Value {
                     .collect(),
             )
         }
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|v| splice_types(v, types))
-                .collect(),
-        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| splice_types(v, types)).collect())
+        }
         other => other,
     }
 }
 
+/// `shift_remove` keeps the order of the other keys (the order clients see).
 fn merge_use_site(mut site: Map<String, Value>, ty: Value, note: Option<&str>) -> Value {
     let Value::Object(mut ty) = ty else {
         return ty;
     };
     let mut out = Map::new();
-    if let Some(title) = site.remove("title").or_else(|| ty.remove("title")) {
+    if let Some(title) = site
+        .shift_remove("title")
+        .or_else(|| ty.shift_remove("title"))
+    {
         out.insert("title".into(), title);
     }
-    let own = site.remove("description");
-    let type_description = ty.remove("description");
+    let own = site.shift_remove("description");
+    let type_description = ty.shift_remove("description");
     let description = match (own, note) {
         (Some(Value::String(mut text)), Some(note)) => {
             if !text.is_empty() && !text.ends_with(' ') {
@@ -134,7 +135,7 @@ fn merge_use_site(mut site: Map<String, Value>, ty: Value, note: Option<&str>) -
     }
     out.extend(ty);
     for key in ["default", "examples"] {
-        if let Some(value) = site.remove(key) {
+        if let Some(value) = site.shift_remove(key) {
             out.insert(key.into(), value);
         }
     }
@@ -185,6 +186,13 @@ mod tests {
             r#"{"title":"B","description":"Own. One of `metric`: SI.","type":"string","enum":["metric","imperial"]}"#
         );
         assert_eq!(out["properties"]["c"]["items"], units());
+        let object =
+            || json!({"description": "D.", "type": "object", "additionalProperties": false});
+        let out = splice_types(json!({"$mcpgen_type": "O"}), &[("O", object, None)]);
+        assert_eq!(
+            serde_json::to_string(&out).unwrap(),
+            r#"{"description":"D.","type":"object","additionalProperties":false}"#
+        );
     }
 
     #[test]

@@ -149,13 +149,21 @@ impl Arg {
     }
 
     /// `("a", "b")`: string literals with their spans.
-    pub(crate) fn strings(&self, report: &mut Report, example: &str) -> Option<Vec<(String, Span)>> {
+    pub(crate) fn strings(
+        &self,
+        report: &mut Report,
+        example: &str,
+    ) -> Option<Vec<(String, Span)>> {
         if let ArgValue::List(tokens, _) = &self.value {
             let parser = syn::punctuated::Punctuated::<syn::LitStr, Token![,]>::parse_terminated;
             return match parser.parse2(tokens.clone()) {
                 Ok(list) => Some(list.iter().map(|s| (s.value(), s.span())).collect()),
                 Err(e) => {
-                    report.error(e.span(), "expected string literals separated by commas", format!("write `{example}`"));
+                    report.error(
+                        e.span(),
+                        "expected string literals separated by commas",
+                        format!("write `{example}`"),
+                    );
                     None
                 }
             };
@@ -202,17 +210,29 @@ pub(crate) fn parse(input: ParseStream) -> syn::Result<Vec<Arg>> {
 
 /// Reports unknown keys (with the closest known one) and repeated keys; returns the
 /// arguments whose keys are known, first occurrence only.
-pub(crate) fn known<'a>(args: &'a [Arg], keys: &[&str], within: &str, report: &mut Report) -> Vec<&'a Arg> {
+pub(crate) fn known<'a>(
+    args: &'a [Arg],
+    keys: &[&str],
+    within: &str,
+    report: &mut Report,
+) -> Vec<&'a Arg> {
     let mut seen: Vec<(String, Span)> = Vec::new();
     let mut out = Vec::new();
     for arg in args {
         let name = arg.name();
         if !keys.contains(&name.as_str()) {
             let help = match did_you_mean(&name, keys.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`? The keys of `{within}` are: {}", keys.join(", ")),
+                Some(best) => format!(
+                    "did you mean `{best}`? The keys of `{within}` are: {}",
+                    keys.join(", ")
+                ),
                 None => format!("the keys of `{within}` are: {}", keys.join(", ")),
             };
-            report.error(arg.key.span(), format!("unknown key `{name}` in `{within}`"), help);
+            report.error(
+                arg.key.span(),
+                format!("unknown key `{name}` in `{within}`"),
+                help,
+            );
             continue;
         }
         if seen.iter().any(|(k, _)| *k == name) {
@@ -247,12 +267,19 @@ pub(crate) fn json(e: &Expr) -> Option<Json> {
                 if let Some(i) = n.as_i64() {
                     Some(Json::from(-i))
                 } else {
-                    n.as_f64().and_then(|f| serde_json::Number::from_f64(-f)).map(Json::Number)
+                    n.as_f64()
+                        .and_then(|f| serde_json::Number::from_f64(-f))
+                        .map(Json::Number)
                 }
             }
             _ => None,
         },
-        Expr::Array(a) => a.elems.iter().map(json).collect::<Option<Vec<_>>>().map(Json::Array),
+        Expr::Array(a) => a
+            .elems
+            .iter()
+            .map(json)
+            .collect::<Option<Vec<_>>>()
+            .map(Json::Array),
         _ => match lit(e)? {
             Lit::Str(s) => Some(Json::String(s.value())),
             Lit::Bool(b) => Some(Json::Bool(b.value)),

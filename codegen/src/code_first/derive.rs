@@ -127,7 +127,9 @@ pub fn derive_tool_schema(item: TokenStream) -> TokenStream {
             };
             let mut fields = NamedMap::default();
             for field in &named.named {
-                let Some(field_ident) = &field.ident else { continue };
+                let Some(field_ident) = &field.ident else {
+                    continue;
+                };
                 let wire = serde_rename(&field.attrs, &mut report).unwrap_or_else(|| {
                     apply_rename(&field_ident.unraw().to_string(), rename_all.as_deref())
                 });
@@ -135,10 +137,18 @@ pub fn derive_tool_schema(item: TokenStream) -> TokenStream {
                 for attr in field.attrs.iter().filter(|a| a.path().is_ident("schema")) {
                     match &attr.meta {
                         syn::Meta::List(list) => match args::parse.parse2(list.tokens.clone()) {
-                            Ok(list) => types::constrain(&mut lowered, &list, "#[schema(...)]", &mut spans, &mut report),
+                            Ok(list) => types::constrain(
+                                &mut lowered,
+                                &list,
+                                "#[schema(...)]",
+                                &mut spans,
+                                &mut report,
+                            ),
                             Err(e) => report.syn(e),
                         },
-                        other => report.error(other.span(), "write `#[schema(key = value, ...)]`", ""),
+                        other => {
+                            report.error(other.span(), "write `#[schema(key = value, ...)]`", "")
+                        }
                     }
                 }
                 if let Some((text, span)) = doc_text(&field.attrs) {
@@ -147,13 +157,20 @@ pub fn derive_tool_schema(item: TokenStream) -> TokenStream {
                 if lowered.optional {
                     lowered.schema.optional = Some(Sp::new(true, lowered.schema.span));
                 }
-                fields.0.push((Sp::new(wire, spans.mark(field_ident.span())), lowered.schema));
+                fields.0.push((
+                    Sp::new(wire, spans.mark(field_ident.span())),
+                    lowered.schema,
+                ));
             }
             schema.fields = Some(fields);
             true
         }
         Data::Union(u) => {
-            report.error(u.union_token.span(), "`#[derive(ToolSchema)]` does not support unions", "use a struct or an enum");
+            report.error(
+                u.union_token.span(),
+                "`#[derive(ToolSchema)]` does not support unions",
+                "use a struct or an enum",
+            );
             return report.into_tokens();
         }
     };
@@ -226,7 +243,9 @@ fn own_args(attrs: &[Attribute], report: &mut Report) -> Vec<Arg> {
 fn serde_args(attrs: &[Attribute], report: &mut Report) -> Vec<(String, Option<String>, Span)> {
     let mut out = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let syn::Meta::List(list) = &attr.meta else { continue };
+        let syn::Meta::List(list) = &attr.meta else {
+            continue;
+        };
         let Ok(list) = args::parse.parse2(list.tokens.clone()) else {
             continue;
         };
@@ -242,7 +261,10 @@ fn serde_args(attrs: &[Attribute], report: &mut Report) -> Vec<(String, Option<S
             }
             let value = match &arg.value {
                 args::ArgValue::Eq(e) => match &**e {
-                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
                     _ => None,
                 },
                 _ => None,

@@ -37,7 +37,12 @@ impl Report {
 
     /// The diagnostics of the checks, in source order, on the tokens their spans stand for.
     /// `allow_in` names where `allow(..)` goes (`#[mcp_tool(...)]`).
-    pub(crate) fn diagnostics(&mut self, mut diags: Vec<Diagnostic>, spans: &SpanTable, allow_in: &str) {
+    pub(crate) fn diagnostics(
+        &mut self,
+        mut diags: Vec<Diagnostic>,
+        spans: &SpanTable,
+        allow_in: &str,
+    ) {
         diags.sort_by_key(|d| (d.span.offset, d.code));
         diags.dedup();
         for d in diags {
@@ -54,18 +59,22 @@ impl Report {
     /// warning a stable proc macro can raise), placed on the user's tokens.
     pub(crate) fn into_tokens(self) -> TokenStream {
         let errors = self.errors.into_iter().map(|e| e.to_compile_error());
-        let warnings = self.warnings.into_iter().enumerate().map(|(i, (span, text))| {
-            let name = format_ident!("mcpgen_check_{}", i);
-            let use_name = format_ident!("mcpgen_check_{}", i, span = span);
-            quote_spanned! {span=>
-                const _: () = {
-                    #[deprecated(note = #text)]
-                    #[allow(non_camel_case_types)]
-                    struct #name;
-                    let _ = #use_name;
-                };
-            }
-        });
+        let warnings = self
+            .warnings
+            .into_iter()
+            .enumerate()
+            .map(|(i, (span, text))| {
+                let name = format_ident!("mcpgen_check_{}", i);
+                let use_name = format_ident!("mcpgen_check_{}", i, span = span);
+                quote_spanned! {span=>
+                    const _: () = {
+                        #[deprecated(note = #text)]
+                        #[allow(non_camel_case_types)]
+                        struct #name;
+                        let _ = #use_name;
+                    };
+                }
+            });
         quote! { #(#errors)* #(#warnings)* }
     }
 }
@@ -106,17 +115,32 @@ fn code_first_help(d: &Diagnostic) -> Option<String> {
 /// Spec syntax in a check's text, rewritten as attribute syntax.
 fn code_first_words(text: &str) -> String {
     const REWRITES: &[(&str, &str)] = &[
-        ("add `annotations: { idempotent: true }`", "add `idempotent` to the attribute"),
+        (
+            "add `annotations: { idempotent: true }`",
+            "add `idempotent` to the attribute",
+        ),
         ("else `idempotent: false`", "else `idempotent = false`"),
         ("add `read_only: true`", "add `read_only`"),
-        ("add `rate_limit: 10/min` (or whatever suits) to the tool, or a default for every tool under `rate_limits: { per_tool: ... }`", "add `rate_limit = \"10/min\"` (or whatever suits) to the attribute"),
-        ("say `annotations: { destructive: false }`", "add `destructive = false`"),
-        ("remove `destructive: true`, or set `read_only: false` if the tool writes", "remove `destructive`, or `read_only` if the tool writes"),
+        (
+            "add `rate_limit: 10/min` (or whatever suits) to the tool, or a default for every tool under `rate_limits: { per_tool: ... }`",
+            "add `rate_limit = \"10/min\"` (or whatever suits) to the attribute",
+        ),
+        (
+            "say `annotations: { destructive: false }`",
+            "add `destructive = false`",
+        ),
+        (
+            "remove `destructive: true`, or set `read_only: false` if the tool writes",
+            "remove `destructive`, or `read_only` if the tool writes",
+        ),
         ("remove `idempotent: true`", "remove `idempotent`"),
         ("contradicts `read_only: true`", "contradicts `read_only`"),
         ("implied by `read_only: true`", "implied by `read_only`"),
         ("`timeout_ms: 30000`", "`timeout_ms = 30_000`"),
-        ("`max_response_bytes: 1048576`", "`max_response_bytes = 1_048_576`"),
+        (
+            "`max_response_bytes: 1048576`",
+            "`max_response_bytes = 1_048_576`",
+        ),
         ("no `description:`", "no doc comment"),
     ];
     let mut out = text.to_owned();
@@ -133,9 +157,13 @@ mod tests {
 
     #[test]
     fn renders_message_code_label_help_and_allow() {
-        let d = Diagnostic::new(Code::UnitSuffix, ModelSpan::synthetic(1), "parameter `timeout` is a duration but its name has no unit")
-            .with_label("name it `timeout_ms` or `timeout_s`")
-            .with_help("end the name with a unit");
+        let d = Diagnostic::new(
+            Code::UnitSuffix,
+            ModelSpan::synthetic(1),
+            "parameter `timeout` is a duration but its name has no unit",
+        )
+        .with_label("name it `timeout_ms` or `timeout_s`")
+        .with_help("end the name with a unit");
         assert_eq!(
             render(&d, "#[mcp_tool(...)]"),
             "parameter `timeout` is a duration but its name has no unit [mcpgen::unit_suffix]\n  = name it `timeout_ms` or `timeout_s`\n  help: end the name with a unit\n  note: to accept it here, add `allow(unit_suffix)` to `#[mcp_tool(...)]`"

@@ -8,7 +8,10 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::parse::Parser as _;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, FnArg, Ident, ImplItem, ItemFn, ItemImpl, Pat, ReceiverKind, ReturnType, Signature, Type, Visibility};
+use syn::{
+    Attribute, FnArg, Ident, ImplItem, ItemFn, ItemImpl, Pat, ReceiverKind, ReturnType, Signature,
+    Type, Visibility,
+};
 
 use super::args::{self, Arg, ArgValue};
 use super::report::Report;
@@ -62,7 +65,9 @@ pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     strip_param_attrs(&mut func.sig);
     let ident = &func.sig.ident;
     let vis = &func.vis;
-    let krate = lowered.as_ref().map_or_else(default_runtime, |l| l.krate.clone());
+    let krate = lowered
+        .as_ref()
+        .map_or_else(default_runtime, |l| l.krate.clone());
     let marker_doc = format!(
         " The MCP tool declared by [`{ident}()`]: register it with `ServerBuilder::add_tool::<{ident}>()`."
     );
@@ -130,13 +135,25 @@ pub fn mcp_tools(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     if !attr.is_empty() {
-        report.error(attr.span(), "`#[mcp_tools]` takes no arguments", "write `#[mcp_tools]`; options go on each `#[mcp_tool(...)]`");
+        report.error(
+            attr.span(),
+            "`#[mcp_tools]` takes no arguments",
+            "write `#[mcp_tools]`; options go on each `#[mcp_tool(...)]`",
+        );
     }
     if let Some((path, _)) = &block.trait_ {
-        report.error(path.span(), "`#[mcp_tools]` goes on an inherent `impl` block, not a trait impl", "move the tool methods into `impl MyServer { ... }`");
+        report.error(
+            path.span(),
+            "`#[mcp_tools]` goes on an inherent `impl` block, not a trait impl",
+            "move the tool methods into `impl MyServer { ... }`",
+        );
     }
     if !block.generics.params.is_empty() {
-        report.error(block.generics.span(), "`#[mcp_tools]` does not support generic `impl` blocks", "implement the tools for a concrete type");
+        report.error(
+            block.generics.span(),
+            "`#[mcp_tools]` does not support generic `impl` blocks",
+            "implement the tools for a concrete type",
+        );
     }
     let self_ty = block.self_ty.clone();
     let mut tools = Vec::new();
@@ -150,20 +167,39 @@ pub fn mcp_tools(attr: TokenStream, item: TokenStream) -> TokenStream {
             syn::Meta::Path(_) => TokenStream::new(),
             syn::Meta::List(list) => list.tokens.clone(),
             syn::Meta::NameValue(nv) => {
-                report.error(nv.span(), "write `#[mcp_tool(...)]`, not `#[mcp_tool = ...]`", "");
+                report.error(
+                    nv.span(),
+                    "write `#[mcp_tool(...)]`, not `#[mcp_tool = ...]`",
+                    "",
+                );
                 TokenStream::new()
             }
         };
         let args = parse_args(tokens, &mut report);
-        let lowered = lower(&args, &method.attrs, &method.sig, Some(&self_ty), &mut report);
+        let lowered = lower(
+            &args,
+            &method.attrs,
+            &method.sig,
+            Some(&self_ty),
+            &mut report,
+        );
         strip_param_attrs(&mut method.sig);
         if let Some(l) = lowered {
             tools.push((method.sig.ident.clone(), method.vis.clone(), l));
         }
     }
-    let krate = tools.first().map_or_else(default_runtime, |(_, _, l)| l.krate.clone());
-    if tools.iter().any(|(_, _, l)| l.krate.to_string() != krate.to_string()) {
-        report.error(block.self_ty.span(), "the tools of one `impl` block name different runtime crates", "give every `#[mcp_tool]` of the block the same `crate = ...`, or none");
+    let krate = tools
+        .first()
+        .map_or_else(default_runtime, |(_, _, l)| l.krate.clone());
+    if tools
+        .iter()
+        .any(|(_, _, l)| l.krate.to_string() != krate.to_string())
+    {
+        report.error(
+            block.self_ty.span(),
+            "the tools of one `impl` block name different runtime crates",
+            "give every `#[mcp_tool]` of the block the same `crate = ...`, or none",
+        );
     }
     let errors: Vec<TokenStream> = tools.iter().map(|(_, vis, l)| l.error_enum(vis)).collect();
     let body = if report.has_errors() {
@@ -231,7 +267,10 @@ pub fn mcp_tools(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Whether an attribute is `#[mcp_tool]` (however the path is written).
 fn is_tool_attr(attr: &Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == "mcp_tool")
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "mcp_tool")
 }
 
 fn parse_args(tokens: TokenStream, report: &mut Report) -> Vec<Arg> {
@@ -423,11 +462,19 @@ pub(super) fn doc_text(attrs: &[Attribute]) -> Option<(String, Span)> {
             continue;
         }
         if let syn::Meta::NameValue(nv) = &attr.meta
-            && let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
         {
             span.get_or_insert(attr.span());
             let text = s.value();
-            lines.push(text.strip_prefix(' ').unwrap_or(&text).trim_end().to_owned());
+            lines.push(
+                text.strip_prefix(' ')
+                    .unwrap_or(&text)
+                    .trim_end()
+                    .to_owned(),
+            );
         }
     }
     Some((lines.join("\n").trim().to_owned(), span?))
@@ -437,7 +484,8 @@ pub(super) fn doc_text(attrs: &[Attribute]) -> Option<(String, Span)> {
 fn strip_param_attrs(sig: &mut Signature) {
     for input in &mut sig.inputs {
         if let FnArg::Typed(p) = input {
-            p.attrs.retain(|a| !a.path().is_ident("arg") && !a.path().is_ident("doc"));
+            p.attrs
+                .retain(|a| !a.path().is_ident("arg") && !a.path().is_ident("doc"));
         }
     }
 }
@@ -449,7 +497,14 @@ fn context_type(ty: &Type) -> Option<bool> {
         other => (false, other),
     };
     match inner {
-        Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "ToolContext") => Some(by_ref),
+        Type::Path(p)
+            if p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "ToolContext") =>
+        {
+            Some(by_ref)
+        }
         _ => None,
     }
 }
@@ -531,9 +586,14 @@ fn lower(
                 }
             }
             "timeout_ms" => tool.timeout_ms = arg.u64(report).map(|v| Sp::new(v, at)),
-            "max_response_bytes" => tool.max_response_bytes = arg.u64(report).map(|v| Sp::new(v, at)),
+            "max_response_bytes" => {
+                tool.max_response_bytes = arg.u64(report).map(|v| Sp::new(v, at))
+            }
             "scopes" => {
-                for (scope, span) in arg.strings(report, "scopes(\"forecast:read\")").unwrap_or_default() {
+                for (scope, span) in arg
+                    .strings(report, "scopes(\"forecast:read\")")
+                    .unwrap_or_default()
+                {
                     let at = spans.mark(span);
                     tool.scopes.push(Sp::new(scope, at));
                 }
@@ -545,7 +605,8 @@ fn lower(
                 }
             }
             "errors" => {
-                let example = "errors(city_not_found = \"No city named {city}. Check the spelling.\")";
+                let example =
+                    "errors(city_not_found = \"No city named {city}. Check the spelling.\")";
                 for case in arg.list(report, example).unwrap_or_default() {
                     if let Some(lowered) = lower_error(&case, &mut spans, report) {
                         error_cases.push((case.key.unraw(), lowered));
@@ -562,11 +623,19 @@ fn lower(
     }
 
     if sig.asyncness.is_none() {
-        report.error(sig.fn_token.span(), format!("`#[mcp_tool]` needs an `async fn`; `{fn_name}` is not async"), format!("write `async fn {fn_name}(...)`"));
+        report.error(
+            sig.fn_token.span(),
+            format!("`#[mcp_tool]` needs an `async fn`; `{fn_name}` is not async"),
+            format!("write `async fn {fn_name}(...)`"),
+        );
         shape_ok = false;
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        report.error(sig.generics.span(), "a tool function cannot be generic: its parameters must have one fixed schema", "use concrete types");
+        report.error(
+            sig.generics.span(),
+            "a tool function cannot be generic: its parameters must have one fixed schema",
+            "use concrete types",
+        );
         shape_ok = false;
     }
     if let Some(v) = &sig.variadic {
@@ -585,7 +654,11 @@ fn lower(
                     report.error(r.span(), "`#[mcp_tool]` on a method needs `#[mcp_tools]` on its `impl` block", "add `#[mcp_tools]` above `impl ... {`; it registers the block's tools with `ServerBuilder::add_tools(value)`");
                     shape_ok = false;
                 } else if !matches!(r.kind, ReceiverKind::Reference(_, _, None)) {
-                    report.error(r.span(), "a tool method takes `&self`: every call shares one instance", "write `&self`, and keep mutable state behind a `Mutex` or in atomics");
+                    report.error(
+                        r.span(),
+                        "a tool method takes `&self`: every call shares one instance",
+                        "write `&self`, and keep mutable state behind a `Mutex` or in atomics",
+                    );
                     shape_ok = false;
                 }
                 receiver = true;
@@ -595,7 +668,11 @@ fn lower(
         };
         if let Some(by_ref) = context_type(&p.ty) {
             if context_seen {
-                report.error(p.ty.span(), "a tool function takes the `ToolContext` once", "remove this parameter");
+                report.error(
+                    p.ty.span(),
+                    "a tool function takes the `ToolContext` once",
+                    "remove this parameter",
+                );
                 shape_ok = false;
             }
             context_seen = true;
@@ -603,7 +680,11 @@ fn lower(
             continue;
         }
         let Pat::Ident(pat) = &*p.pat else {
-            report.error(p.pat.span(), "a tool parameter needs a plain name: it is the argument's name in the schema", "write `name: Type`");
+            report.error(
+                p.pat.span(),
+                "a tool parameter needs a plain name: it is the argument's name in the schema",
+                "write `name: Type`",
+            );
             shape_ok = false;
             continue;
         };
@@ -617,10 +698,21 @@ fn lower(
                         let list = parse_args(list.tokens.clone(), report);
                         types::constrain(&mut lowered, &list, "#[arg(...)]", &mut spans, report);
                     }
-                    other => report.error(other.span(), "write `#[arg(key = value, ...)]`", format!("the keys of `#[arg(...)]` are: {}", types::CONSTRAINT_KEYS.join(", "))),
+                    other => report.error(
+                        other.span(),
+                        "write `#[arg(key = value, ...)]`",
+                        format!(
+                            "the keys of `#[arg(...)]` are: {}",
+                            types::CONSTRAINT_KEYS.join(", ")
+                        ),
+                    ),
                 }
             } else if !attr.path().is_ident("doc") {
-                report.error(attr.span(), "a tool parameter takes only doc comments and `#[arg(...)]`", "remove this attribute");
+                report.error(
+                    attr.span(),
+                    "a tool parameter takes only doc comments and `#[arg(...)]`",
+                    "remove this attribute",
+                );
             }
         }
         if let Some((text, span)) = doc_text(&p.attrs) {
@@ -655,15 +747,29 @@ fn lower(
                 shape_ok = false;
                 Output::Raw
             }
-            Some(ok) if context_type(ok).is_none() && is_last_segment(ok, "ToolOutput") => Output::Raw,
+            Some(ok) if context_type(ok).is_none() && is_last_segment(ok, "ToolOutput") => {
+                Output::Raw
+            }
             Some(ok) => {
                 let lowered = types::lower(ok, &mut spans, &mut external, report);
                 if lowered.optional {
-                    report.error(ok.span(), "a tool's output cannot be optional", "return the value, or an error when there is none");
+                    report.error(
+                        ok.span(),
+                        "a tool's output cannot be optional",
+                        "return the value, or an error when there is none",
+                    );
                 }
-                let object = lowered.schema.ty.as_ref().is_some_and(|t| external.contains_key(&t.value));
+                let object = lowered
+                    .schema
+                    .ty
+                    .as_ref()
+                    .is_some_and(|t| external.contains_key(&t.value));
                 tool.output = Some(lowered.schema);
-                if object { Output::Object((*ok).clone()) } else { Output::Wrapped }
+                if object {
+                    Output::Object((*ok).clone())
+                } else {
+                    Output::Wrapped
+                }
             }
         },
     };
@@ -681,7 +787,11 @@ fn lower(
     }
     let errors = (!enum_cases.is_empty()).then(|| {
         (
-            format_ident!("{}Error", fn_name.to_upper_camel_case(), span = sig.ident.span()),
+            format_ident!(
+                "{}Error",
+                fn_name.to_upper_camel_case(),
+                span = sig.ident.span()
+            ),
             enum_cases,
         )
     });
@@ -742,7 +852,11 @@ fn lower_error(case: &Arg, spans: &mut SpanTable, report: &mut Report) -> Option
                 }
             }
             let Some(message) = message else {
-                report.error(case.key.span(), format!("error `{}` has no message", case.name()), "add `message = \"what went wrong and what to check first\"`");
+                report.error(
+                    case.key.span(),
+                    format!("error `{}` has no message", case.name()),
+                    "add `message = \"what went wrong and what to check first\"`",
+                );
                 return None;
             };
             Some(ErrorCase {
@@ -752,7 +866,14 @@ fn lower_error(case: &Arg, spans: &mut SpanTable, report: &mut Report) -> Option
             })
         }
         ArgValue::Flag => {
-            report.error(case.key.span(), format!("error `{}` has no message", case.name()), format!("write `{} = \"what went wrong and what to check first\"`", case.name()));
+            report.error(
+                case.key.span(),
+                format!("error `{}` has no message", case.name()),
+                format!(
+                    "write `{} = \"what went wrong and what to check first\"`",
+                    case.name()
+                ),
+            );
             None
         }
     }
@@ -760,6 +881,8 @@ fn lower_error(case: &Arg, spans: &mut SpanTable, report: &mut Report) -> Option
 
 impl std::fmt::Debug for LoweredTool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoweredTool").field("def", &self.def.to_string()).finish_non_exhaustive()
+        f.debug_struct("LoweredTool")
+            .field("def", &self.def.to_string())
+            .finish_non_exhaustive()
     }
 }

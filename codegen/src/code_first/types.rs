@@ -164,7 +164,9 @@ fn unsupported(ty: &Type, report: &mut Report) {
         Some(n) if n == "HashMap" || n == "BTreeMap" => {
             " (a map has no fixed fields, so its schema cannot be closed: declare a struct with `#[derive(ToolSchema)]`)"
         }
-        Some(n) if n == "Value" => " (any JSON is not a strict schema: declare the shape with `#[derive(ToolSchema)]`)",
+        Some(n) if n == "Value" => {
+            " (any JSON is not a strict schema: declare the shape with `#[derive(ToolSchema)]`)"
+        }
         Some(n) if n == "str" || n == "Cow" => " (take an owned `String`)",
         _ => "",
     };
@@ -192,14 +194,19 @@ pub(crate) fn constrain(
             "default" => schema.default = arg.json(report).map(|v| Sp::new(v, at)),
             "examples" => {
                 if let args::ArgValue::List(tokens, _) = &arg.value {
-                    let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+                    let parser =
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
                     match syn::parse::Parser::parse2(parser, tokens.clone()) {
                         Ok(list) => {
                             let mut values = Vec::new();
                             for e in &list {
                                 match args::json(e) {
                                     Some(v) => values.push(Sp::new(v, spans.mark(e.span()))),
-                                    None => report.error(e.span(), "an example must be a literal", "write a string, number, boolean, or an array of them"),
+                                    None => report.error(
+                                        e.span(),
+                                        "an example must be a literal",
+                                        "write a string, number, boolean, or an array of them",
+                                    ),
                                 }
                             }
                             schema.examples = Some(values);
@@ -207,7 +214,11 @@ pub(crate) fn constrain(
                         Err(e) => report.syn(e),
                     }
                 } else {
-                    report.error(arg.value_span(), "`examples` takes a list", "write `examples(\"Zurich\", \"Oslo\")`");
+                    report.error(
+                        arg.value_span(),
+                        "`examples` takes a list",
+                        "write `examples(\"Zurich\", \"Oslo\")`",
+                    );
                 }
             }
             "min_length" => schema.min_length = arg.u64(report).map(|v| Sp::new(v, at)),
@@ -225,14 +236,20 @@ pub(crate) fn constrain(
                             format!("`{text}` is not a format mcpgen validates"),
                             format!(
                                 "use one of {}",
-                                StringFormat::ALL.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                                StringFormat::ALL
+                                    .iter()
+                                    .map(|(n, _)| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         ),
                     }
                 }
             }
             key @ ("minimum" | "maximum") => {
-                let Some(value) = arg.number(report) else { continue };
+                let Some(value) = arg.number(report) else {
+                    continue;
+                };
                 if let Some((min, max)) = lowered.int_range
                     && (value < min as f64 || value > max as f64)
                 {
@@ -264,7 +281,10 @@ pub(crate) fn constrain(
     }
     if schema.ty.as_ref().is_some_and(|t| !is_builtin(&t.value))
         && let Some(arg) = list.iter().find(|a| {
-            !matches!(a.name().as_str(), "default" | "examples" | "title" | "allow")
+            !matches!(
+                a.name().as_str(),
+                "default" | "examples" | "title" | "allow"
+            )
         })
     {
         report.error(

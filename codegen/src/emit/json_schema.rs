@@ -101,7 +101,7 @@ impl<'a> Types<'a> {
         self.external_name(schema).is_some()
             || self
                 .resolve(schema)
-            .is_some_and(|s| s.kind() == Kind::Object)
+                .is_some_and(|s| s.kind() == Kind::Object)
     }
 
     /// The schema of a value of this type, inlined.

@@ -49,7 +49,9 @@ pub struct Forecast {
     open_world,
     rate_limit = "30/min",
     timeout_ms = 10_000,
-    errors(city_not_found = "No city named {city}. Check the spelling, or pass a larger city nearby.")
+    errors(
+        city_not_found = "No city named {city}. Check the spelling, or pass a larger city nearby."
+    )
 )]
 pub async fn get_forecast(
     ctx: &ToolContext,
@@ -91,7 +93,9 @@ impl Notes {
         destructive = false,
         idempotent = false,
         open_world = false,
-        errors(note_too_long = "The note is longer than 280 characters. Shorten it and try again.")
+        errors(
+            note_too_long = "The note is longer than 280 characters. Shorten it and try again."
+        )
     )]
     pub async fn add_note(
         &self,
