@@ -21,6 +21,11 @@ use crate::{ServerBuilder, ToolDef, ToolError, ToolOutput};
 /// ```ignore
 /// Server::builder(info).add_tool::<get_forecast>().build()
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool declared with `#[mcp_tool]`",
+    label = "not an `#[mcp_tool]` function",
+    note = "`add_tool::<name>()` takes the name of a free `async fn` marked `#[mcp_tool]`; for the methods of an `#[mcp_tools]` impl block, use `add_tools(value)`"
+)]
 pub trait CodeTool {
     /// The tool's declaration: name, schemas, annotations, errors, limits.
     fn def() -> ToolDef;
@@ -31,6 +36,11 @@ pub trait CodeTool {
 
 /// The tools of an `impl` block marked `#[mcp_tools]`: its methods marked `#[mcp_tool]`,
 /// called on one shared instance. Register them with [`ServerBuilder::add_tools`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[mcp_tools]` impl block",
+    label = "no tools declared for this type",
+    note = "mark an `impl {Self} {{ ... }}` block with `#[mcp_tools]` and its tool methods with `#[mcp_tool]`"
+)]
 pub trait ToolSet: Send + Sync + 'static {
     /// The declarations, in the order of the methods.
     fn defs() -> Vec<ToolDef>;
@@ -44,6 +54,11 @@ pub trait ToolSet: Send + Sync + 'static {
 ///
 /// Derive it with `#[derive(ToolSchema)]` on a struct with named fields or an enum of unit
 /// variants; the derive checks the type with the spec checks at compile time.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no tool schema, so it cannot be a tool parameter, field or output",
+    label = "needs `#[derive(ToolSchema)]`",
+    note = "add `#[derive(ToolSchema)]` (with serde's `Serialize`/`Deserialize`) to `{Self}`: a struct with named fields or an enum of unit variants"
+)]
 pub trait ToolSchema {
     /// Whether values are JSON objects (a struct): only objects can be a tool's output.
     const IS_OBJECT: bool;
