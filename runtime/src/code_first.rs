@@ -80,10 +80,16 @@ impl ServerBuilder {
     }
 
     /// Register every `#[mcp_tool]` method of an `impl` block marked `#[mcp_tools]`,
-    /// served by `tools` (a value, or an `Arc` you keep a clone of).
+    /// served by `tools`.
     #[must_use]
-    pub fn add_tools<T: ToolSet>(self, tools: impl Into<Arc<T>>) -> Self {
-        tools.into().register(self)
+    pub fn add_tools<T: ToolSet>(self, tools: T) -> Self {
+        Arc::new(tools).register(self)
+    }
+
+    /// [`ServerBuilder::add_tools`] with an instance you keep a handle on.
+    #[must_use]
+    pub fn add_shared_tools<T: ToolSet>(self, tools: Arc<T>) -> Self {
+        tools.register(self)
     }
 }
 

@@ -189,7 +189,7 @@ pub fn derive_tool_schema(item: TokenStream) -> TokenStream {
     let external_names: BTreeSet<String> = external.keys().cloned().collect();
     let mut diags = Diagnostics::default();
     crate::checks::run_code_first(&spec, &external_names, &mut diags);
-    report.diagnostics(diags.into_sorted(), &spans, "#[schema(...)] on the type");
+    report.diagnostics(diags.into_sorted(), &spans, "`#[schema(...)]` on the type");
     if report.has_errors() {
         return report.into_tokens();
     }

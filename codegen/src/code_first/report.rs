@@ -35,8 +35,13 @@ impl Report {
         !self.errors.is_empty()
     }
 
+    /// How many errors were reported so far.
+    pub(crate) fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
     /// The diagnostics of the checks, in source order, on the tokens their spans stand for.
-    /// `allow_in` names where `allow(..)` goes (`#[mcp_tool(...)]`).
+    /// `allow_in` says where `allow(..)` goes (`` `#[mcp_tool(...)]` ``).
     pub(crate) fn diagnostics(
         &mut self,
         mut diags: Vec<Diagnostic>,
@@ -91,7 +96,7 @@ fn render(d: &Diagnostic, allow_in: &str) -> String {
     }
     if !d.code.is_structural() {
         text.push_str(&format!(
-            "\n  note: to accept it here, add `allow({})` to `{allow_in}`",
+            "\n  note: to accept it here, add `allow({})` to {allow_in}",
             d.code.name()
         ));
     }
@@ -104,6 +109,12 @@ fn code_first_help(d: &Diagnostic) -> Option<String> {
     Some(match d.code {
         Code::MissingDescription => {
             "add a doc comment (`/// ...`): for a tool, what it does, what it returns and when to use it; for a parameter or field, what the value means, with its unit or format and an example. It is the only documentation the model reads".to_owned()
+        }
+        Code::ErrorTemplate => {
+            let fields = regex::Regex::new(r", declare `[^`]*` under the error's `fields:`")
+                .map(|re| re.replace(help, "").into_owned())
+                .unwrap_or_else(|_| help.to_owned());
+            fields.replace(" (parameters, then the error's `fields`)", " (the parameters)")
         }
         Code::EnumSuggestion => {
             "declare the allowed values as an enum of unit variants with `#[derive(ToolSchema)]` (a doc comment on each), so the model sees them and the server rejects anything else".to_owned()
@@ -142,6 +153,10 @@ fn code_first_words(text: &str) -> String {
             "`max_response_bytes = 1_048_576`",
         ),
         ("no `description:`", "no doc comment"),
+        (
+            "or change the type to `string`",
+            "or make the parameter a `String`",
+        ),
     ];
     let mut out = text.to_owned();
     for (from, to) in REWRITES {
@@ -165,7 +180,7 @@ mod tests {
         .with_label("name it `timeout_ms` or `timeout_s`")
         .with_help("end the name with a unit");
         assert_eq!(
-            render(&d, "#[mcp_tool(...)]"),
+            render(&d, "`#[mcp_tool(...)]`"),
             "parameter `timeout` is a duration but its name has no unit [mcpgen::unit_suffix]\n  = name it `timeout_ms` or `timeout_s`\n  help: end the name with a unit\n  note: to accept it here, add `allow(unit_suffix)` to `#[mcp_tool(...)]`"
         );
     }

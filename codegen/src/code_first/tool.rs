@@ -17,7 +17,7 @@ use super::args::{self, Arg, ArgValue};
 use super::report::Report;
 use super::types::{self, External, Lowered};
 use super::{SpanTable, default_runtime};
-use crate::diag::Diagnostics;
+use crate::diag::{Code, Diagnostics};
 use crate::emit::rust::{RuntimePaths, tool_def};
 use crate::model::{Annotations, ErrorCase, NamedMap, Spec, Tool};
 use crate::source::Sp;
@@ -42,12 +42,20 @@ const TOOL_KEYS: &[&str] = &[
 /// The keys of one error written `code(...)` in `errors(...)`.
 const ERROR_KEYS: &[&str] = &["message", "retryable"];
 
+/// The argument `#[mcp_tools]` leaves in the `#[mcp_tool]` attributes it has expanded.
+const IN_IMPL_BLOCK: &str = "__mcpgen_in_impl_block";
+
 /// Where `allow(..)` goes, for the notes of the checks.
-const ALLOW_IN: &str = "#[mcp_tool(...)]";
+const ALLOW_IN: &str = "`#[mcp_tool(...)]`";
 
 /// `#[mcp_tool(...)]` on a free `async fn`: the function, a zero-sized type of the same
 /// name implementing `CodeTool`, and the declared errors' enum.
 pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
+    // A method of an `#[mcp_tools]` block, already expanded by the block's attribute,
+    // which keeps this attribute (so that importing `mcp_tool` is not unused).
+    if attr.to_string() == IN_IMPL_BLOCK {
+        return item;
+    }
     let mut report = Report::default();
     let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
@@ -63,6 +71,11 @@ pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse_args(attr, &mut report);
     let lowered = lower(&args, &func.attrs, &func.sig, None, &mut report);
     strip_param_attrs(&mut func.sig);
+    if func.sig.receiver().is_some() {
+        // A method outside `#[mcp_tools]` (reported): the method alone, nothing around it.
+        let report = report.into_tokens();
+        return quote! { #func #report };
+    }
     let ident = &func.sig.ident;
     let vis = &func.vis;
     let krate = lowered
@@ -162,7 +175,10 @@ pub fn mcp_tools(attr: TokenStream, item: TokenStream) -> TokenStream {
         let Some(pos) = method.attrs.iter().position(is_tool_attr) else {
             continue;
         };
-        let attr = method.attrs.remove(pos);
+        let attr = method.attrs[pos].clone();
+        let marker: TokenStream = IN_IMPL_BLOCK.parse().unwrap_or_default();
+        let path = attr.path().clone();
+        method.attrs[pos] = syn::parse_quote! { #[#path(#marker)] };
         let tokens = match &attr.meta {
             syn::Meta::Path(_) => TokenStream::new(),
             syn::Meta::List(list) => list.tokens.clone(),
@@ -556,8 +572,9 @@ fn lower(
     let mut krate = default_runtime();
     let mut error_cases = Vec::new();
     let mut shape_ok = true;
+    let errors_before = report.error_count();
 
-    for arg in args::known(args, TOOL_KEYS, ALLOW_IN, report) {
+    for arg in args::known(args, TOOL_KEYS, "#[mcp_tool(...)]", report) {
         let at = spans.mark(arg.value_span());
         let key_at = spans.mark(arg.key.span());
         match arg.name().as_str() {
@@ -622,6 +639,10 @@ fn lower(
         }
     }
 
+    // The annotations as the user meant them are unknown when their arguments are wrong:
+    // the annotation checks would only pile on.
+    let attribute_failed = report.error_count() > errors_before;
+
     if sig.asyncness.is_none() {
         report.error(
             sig.fn_token.span(),
@@ -651,7 +672,7 @@ fn lower(
         let p = match input {
             FnArg::Receiver(r) => {
                 if self_ty.is_none() {
-                    report.error(r.span(), "`#[mcp_tool]` on a method needs `#[mcp_tools]` on its `impl` block", "add `#[mcp_tools]` above `impl ... {`; it registers the block's tools with `ServerBuilder::add_tools(value)`");
+                    report.error(r.span(), "`#[mcp_tool]` on a method needs `#[mcp_tools]` on its `impl` block", "add `#[mcp_tools]` above `impl ... {`; then register the block's tools with `ServerBuilder::add_tools(value)`");
                     shape_ok = false;
                 } else if !matches!(r.kind, ReceiverKind::Reference(_, _, None)) {
                     report.error(
@@ -722,7 +743,7 @@ fn lower(
         if lowered.optional && has_default {
             report.error(p.ty.span(), format!("parameter `{name}` has a default, so it is never absent: `Option` is not needed"), "use the plain type; the runtime fills in the default before the call");
         }
-        if lowered.optional {
+        if lowered.optional && !has_default {
             lowered.schema.optional = Some(Sp::new(true, lowered.schema.span));
         }
         call.push(CallArg::Param(params.len()));
@@ -803,7 +824,14 @@ fn lower(
     };
     let external_names: BTreeSet<String> = external.keys().cloned().collect();
     crate::checks::run_code_first(&spec, &external_names, &mut diags);
-    report.diagnostics(diags.into_sorted(), &spans, ALLOW_IN);
+    let diags = diags
+        .into_sorted()
+        .into_iter()
+        // Types come from Rust: an unresolved one is an unsupported type, reported above.
+        .filter(|d| d.code != Code::UnresolvedType)
+        .filter(|d| !(attribute_failed && d.code == Code::Annotations))
+        .collect();
+    report.diagnostics(diags, &spans, ALLOW_IN);
     if !shape_ok {
         return None;
     }

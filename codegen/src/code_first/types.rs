@@ -159,7 +159,7 @@ fn is_plain_path(ty: &Type) -> bool {
 }
 
 fn unsupported(ty: &Type, report: &mut Report) {
-    let written = ty.to_token_stream().to_string();
+    let written = written(ty);
     let hint = match path_type(ty).map(|(n, _)| n) {
         Some(n) if n == "HashMap" || n == "BTreeMap" => {
             " (a map has no fixed fields, so its schema cannot be closed: declare a struct with `#[derive(ToolSchema)]`)"
@@ -301,4 +301,22 @@ fn is_builtin(name: &str) -> bool {
         name,
         "string" | "integer" | "number" | "boolean" | "array" | "object"
     )
+}
+
+/// A type as the user wrote it, without the spaces token printing adds.
+fn written(ty: &Type) -> String {
+    let mut out = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" < ", "<"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (":: ", "::"),
+    ] {
+        out = out.replace(from, to);
+    }
+    out
 }

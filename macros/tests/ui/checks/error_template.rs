@@ -1,4 +1,4 @@
-use mcpgen_runtime::{ToolError, mcp_tool};
+use mcpgen_runtime::mcp_tool;
 
 /// Returns the weather forecast of a city for the next three days.
 #[mcp_tool(read_only, errors(city_not_found = "No city named {cty}. Check the spelling."))]

@@ -1,7 +1,7 @@
 // A free function tool with every kind of parameter, registered by name and callable
 // as written; its declaration is the strict one.
 #![deny(warnings)]
-use mcpgen_runtime::{CodeTool, Server, ServerInfo, ToolContext, ToolError, ToolSchema, mcp_tool};
+use mcpgen_runtime::{CodeTool, Server, ServerInfo, ToolContext, ToolSchema, mcp_tool};
 use serde::{Deserialize, Serialize};
 
 /// Measurement system.

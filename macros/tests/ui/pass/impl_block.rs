@@ -23,9 +23,9 @@ impl Counter {
         Ok(ToolOutput::text(self.value.load(Ordering::SeqCst).to_string()))
     }
 
-    /// Returns the square of a number, for testing.
+    /// Multiplies a whole number by itself, such as 7 to 49.
     #[mcp_tool(read_only, open_world = false)]
-    pub async fn square_number(
+    pub async fn compute_square(
         /// The number to square, such as 7.
         n: i32,
     ) -> Result<i64, ToolError> {
@@ -41,7 +41,7 @@ impl Counter {
 fn main() {
     let defs = <Counter as ToolSet>::defs();
     let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
-    assert_eq!(names, ["increment_counter", "read_counter", "square_number"]);
+    assert_eq!(names, ["increment_counter", "read_counter", "compute_square"]);
     assert!(defs[1].output_schema.is_none());
     let counter = std::sync::Arc::new(Counter::default());
     counter.reset();
@@ -50,7 +50,7 @@ fn main() {
         version: "1.0.0".into(),
         ..Default::default()
     })
-    .add_tools(counter.clone())
+    .add_shared_tools(counter.clone())
     .build();
     assert!(server.is_ok());
 }
