@@ -311,12 +311,15 @@ struct LoweredTool {
     params: Vec<Param>,
     output: Output,
     /// The enum of the declared errors: its name and `(variant, code, message)` each.
-    errors: Option<(Ident, Vec<(Ident, String, String)>)>,
+    errors: Option<(Ident, Vec<DeclaredError>)>,
     /// `Some` for a method: whether it takes `&self`.
     receiver: bool,
     /// The `impl` block's type, for a method.
     self_ty: Option<Type>,
 }
+
+/// A declared error's enum variant, code and message.
+type DeclaredError = (Ident, String, String);
 
 #[derive(Clone, Copy)]
 enum CallArg {
@@ -338,7 +341,7 @@ enum Output {
     /// `ToolOutput`: passed through, no output schema.
     Raw,
     /// A Rust-declared type: `structuredContent` as it is (asserted to be an object).
-    Object(Type),
+    Object(Box<Type>),
     /// A builtin type: wrapped as `{"result": value}`.
     Wrapped,
 }
@@ -787,7 +790,7 @@ fn lower(
                     .is_some_and(|t| external.contains_key(&t.value));
                 tool.output = Some(lowered.schema);
                 if object {
-                    Output::Object((*ok).clone())
+                    Output::Object(Box::new((*ok).clone()))
                 } else {
                     Output::Wrapped
                 }
