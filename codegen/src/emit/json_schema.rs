@@ -231,15 +231,7 @@ impl<'a> Types<'a> {
             head.insert("description".into(), json!(description));
         }
         head.extend(out);
-        if let Some(default) = &schema.default {
-            head.insert("default".into(), default.value.clone());
-        }
-        if let Some(examples) = &schema.examples {
-            head.insert(
-                "examples".into(),
-                Value::Array(examples.iter().map(|e| e.value.clone()).collect()),
-            );
-        }
+        insert_default_and_examples(&mut head, schema);
         Value::Object(head)
     }
 
@@ -354,6 +346,12 @@ fn external_placeholder(name: &str, schema: &Schema) -> Value {
     if let Some(description) = &schema.description {
         out.insert("description".into(), json!(description.value));
     }
+    insert_default_and_examples(&mut out, schema);
+    Value::Object(out)
+}
+
+/// A use site's own `default` and `examples`, which come after the type's keywords.
+fn insert_default_and_examples(out: &mut Map<String, Value>, schema: &Schema) {
     if let Some(default) = &schema.default {
         out.insert("default".into(), default.value.clone());
     }
@@ -363,5 +361,4 @@ fn external_placeholder(name: &str, schema: &Schema) -> Value {
             Value::Array(examples.iter().map(|e| e.value.clone()).collect()),
         );
     }
-    Value::Object(out)
 }
