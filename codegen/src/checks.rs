@@ -22,6 +22,8 @@ mod tools;
 mod types;
 mod validate;
 
+use std::collections::BTreeSet;
+
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::model::{Schema, Spec};
 use crate::source::{Sp, Span};
@@ -45,17 +47,8 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
 
 /// Runs every check on the model read from `source`, collecting all diagnostics.
 pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
-    let mut cx = Cx {
-        spec,
-        diags,
-        source: source.chars().collect(),
-        allow: Vec::new(),
-        max_description: spec
-            .lints
-            .max_description_chars
-            .as_ref()
-            .map_or(DEFAULT_MAX_DESCRIPTION_CHARS, |m| m.value),
-    };
+    let no_external = BTreeSet::new();
+    let mut cx = Cx::new(spec, source, &no_external, diags);
     server::check_server(&mut cx);
     types::check_named_types(&mut cx);
     for (name, tool) in spec.tools.iter() {
@@ -69,6 +62,21 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     tools::check_server_limits(&mut cx);
     server::check_auth(&mut cx);
     server::check_lints(&mut cx);
+}
+
+/// Runs the checks of what a code-first front end declares (`#[mcp_tool]`,
+/// `#[derive(ToolSchema)]`): the named types and the tools of `spec`, exactly as for a
+/// spec, except what depends on the server the tools end up in, which the macro cannot
+/// see (whether authentication is on for `scopes`). References to the `external` type
+/// names (declared in Rust, and checked where they are declared) are not unresolved.
+pub fn run_code_first(spec: &Spec, external: &BTreeSet<String>, diags: &mut Diagnostics) {
+    let mut cx = Cx::new(spec, "", external, diags);
+    cx.code_first = true;
+    types::check_named_types(&mut cx);
+    for (name, tool) in spec.tools.iter() {
+        cx.with_allow(&tool.allow, |cx| tools::check_tool(cx, name, tool));
+    }
+    names::check_tool_collisions(&mut cx);
 }
 
 /// Applies `lints.allow`, `lints.warn`, `lints.deny` and per-item `allow` lists.
@@ -98,9 +106,34 @@ struct Cx<'a> {
     source: Vec<char>,
     allow: Vec<&'a [Sp<String>]>,
     max_description: u64,
+    /// Type names declared in Rust code (see [`run_code_first`]).
+    external: &'a BTreeSet<String>,
+    /// Checking what `#[mcp_tool]` declares rather than a whole spec.
+    code_first: bool,
 }
 
 impl<'a> Cx<'a> {
+    fn new(
+        spec: &'a Spec,
+        source: &str,
+        external: &'a BTreeSet<String>,
+        diags: &'a mut Diagnostics,
+    ) -> Self {
+        Self {
+            spec,
+            diags,
+            source: source.chars().collect(),
+            allow: Vec::new(),
+            max_description: spec
+                .lints
+                .max_description_chars
+                .as_ref()
+                .map_or(DEFAULT_MAX_DESCRIPTION_CHARS, |m| m.value),
+            external,
+            code_first: false,
+        }
+    }
+
     /// Whether an enclosing `allow:` list turns `code` off here.
     fn allowed(&self, code: Code) -> bool {
         !code.is_structural()

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod checks;
+pub mod code_first;
 pub mod diag;
 pub mod emit;
 pub mod env;

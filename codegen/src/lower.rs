@@ -516,10 +516,7 @@ impl FromNode for Sp<RateLimit> {
         match crate::rate::parse(s) {
             Ok(rate) => Some(Sp::new(rate, node.span)),
             Err(e) => {
-                r.push(
-                    Diagnostic::new(Code::RateLimit, node.span, format!("invalid rate limit `{s}`: {e}"))
-                        .with_help("write COUNT/PERIOD with PERIOD one of s, min, h, day, optionally followed by `burst N`: `30/min`, `5/s burst 10`"),
-                );
+                r.push(crate::rate::invalid(s, &e, node.span));
                 None
             }
         }

@@ -1,6 +1,18 @@
 //! The rate syntax shared by specs and `#[mcp_tool(rate_limit = "...")]`.
 
+use crate::diag::{Code, Diagnostic};
 use crate::model::{Period, RateLimit};
+use crate::source::Span;
+
+/// The diagnostic for a rate that does not parse, as both front ends report it.
+pub fn invalid(text: &str, error: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::RateLimit,
+        span,
+        format!("invalid rate limit `{text}`: {error}"),
+    )
+    .with_help("write COUNT/PERIOD with PERIOD one of s, min, h, day, optionally followed by `burst N`: `30/min`, `5/s burst 10`")
+}
 
 /// Parses `COUNT/PERIOD` with an optional `burst N`: `30/min`, `5/s`, `1000/day`,
 /// `30/min burst 10`. Periods: `s`, `sec`, `second`, `min`, `minute`, `h`, `hour`, `day`

@@ -60,6 +60,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+mod code_first;
 pub mod env;
 mod handler;
 mod http;
@@ -69,6 +70,7 @@ mod server;
 mod template;
 mod tool;
 
+pub use code_first::{CodeTool, ToolSchema, ToolSet};
 pub use handler::McpHandler;
 pub use http::HttpOptions;
 pub use resource::{
@@ -81,6 +83,11 @@ pub use tool::{
     ToolError, ToolOutput,
 };
 
+/// `#[mcp_tool]`, `#[mcp_tools]` and `#[derive(ToolSchema)]`: code-first tools, checked
+/// by the compiler with the spec checks (feature `macros`; see the README).
+#[cfg(feature = "macros")]
+pub use mcpgen_macros::{ToolSchema, mcp_tool, mcp_tools};
+
 /// The MCP SDK this crate is built on, for what the runtime does not wrap
 /// (content blocks in [`ToolOutput::Content`], custom transports).
 pub use rmcp;
@@ -89,6 +96,7 @@ pub use rmcp;
 /// needs no direct dependency on these crates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::code_first::{TypeEntry, schema, splice_types, wrapped_output};
     pub use crate::schema::apply_defaults as prepare_arguments;
     pub use anyhow;
     pub use serde;

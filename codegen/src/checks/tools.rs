@@ -19,7 +19,9 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
         descriptions::vacuous(cx, name, d, d.span);
     }
     check_annotations(cx, name, tool);
-    check_scopes(cx, name, tool);
+    if !cx.code_first {
+        check_scopes(cx, name, tool);
+    }
     if let Some(rate) = &tool.rate_limit {
         check_rate(
             cx,

@@ -139,7 +139,9 @@ pub(super) fn walk_schema<'a>(cx: &mut Cx<'a>, schema: &'a Schema, label: &str, 
 /// `unresolved_type`: a type name that is neither a builtin nor under `types:`; no type at all.
 fn check_type_name(cx: &mut Cx<'_>, schema: &Schema, label: &str) {
     match (schema.kind(), &schema.ty) {
-        (Kind::Ref(name), Some(ty)) if cx.spec.types.get(name).is_none() => {
+        (Kind::Ref(name), Some(ty))
+            if cx.spec.types.get(name).is_none() && !cx.external.contains(name) =>
+        {
             let declared: Vec<&str> = cx.spec.types.iter().map(|(n, _)| n.value.as_str()).collect();
             let lower = name.to_ascii_lowercase();
             let best = BUILTINS

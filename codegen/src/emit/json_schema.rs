@@ -8,6 +8,8 @@
 //! impossible. The dialect is JSON Schema 2020-12, MCP's default, so no `$schema` is
 //! written (some clients choke on it).
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value, json};
 
 use crate::model::{Kind, Schema, Spec};
@@ -16,7 +18,22 @@ use crate::model::{Kind, Schema, Spec};
 #[derive(Clone, Copy, Debug)]
 pub struct Types<'a> {
     spec: &'a Spec,
+    /// Types declared in Rust code (`#[derive(ToolSchema)]`), whose schemas are only
+    /// known when the server is built: see [`EXTERNAL_TYPE_KEY`].
+    external: &'a BTreeSet<String>,
 }
+
+/// The key of the placeholder that stands for a type declared in Rust code.
+///
+/// `#[mcp_tool]` sees a parameter's type name, not the type's definition. Where such a
+/// type is used, the schema holds `{"$mcpgen_type": NAME, ...}` with the use site's own
+/// `title`, `description`, `default` and `examples`; the emitted code replaces it, when
+/// the server is built, by the type's schema merged with those keys in the order a spec's
+/// named type gets (`mcpgen_runtime::__private::splice_types`). Spec tools never
+/// contain it.
+pub const EXTERNAL_TYPE_KEY: &str = "$mcpgen_type";
+
+static NO_EXTERNAL_TYPES: BTreeSet<String> = BTreeSet::new();
 
 /// How deep named types may nest before emission gives up (only reachable when the
 /// checks were skipped: a cycle is an error there).
@@ -25,7 +42,24 @@ const MAX_DEPTH: usize = 64;
 impl<'a> Types<'a> {
     /// The named types of `spec`.
     pub fn new(spec: &'a Spec) -> Self {
-        Self { spec }
+        Self {
+            spec,
+            external: &NO_EXTERNAL_TYPES,
+        }
+    }
+
+    /// The named types of `spec`, and types declared in Rust code under the names in
+    /// `external` (see [`EXTERNAL_TYPE_KEY`]).
+    pub fn with_external(spec: &'a Spec, external: &'a BTreeSet<String>) -> Self {
+        Self { spec, external }
+    }
+
+    /// The name of the Rust-declared type `schema` refers to, if it does.
+    pub fn external_name(&self, schema: &'a Schema) -> Option<&'a str> {
+        match schema.kind() {
+            Kind::Ref(name) if self.external.contains(name) => Some(name),
+            _ => None,
+        }
     }
 
     /// The schema of a named type.
@@ -61,10 +95,13 @@ impl<'a> Types<'a> {
         None
     }
 
-    /// Whether the schema is (or refers to) an object.
+    /// Whether the schema is (or refers to) an object. Rust-declared types used as an
+    /// output are objects (`#[mcp_tool]` asserts it at compile time).
     pub fn is_object(&self, schema: &'a Schema) -> bool {
-        self.resolve(schema)
-            .is_some_and(|s| s.kind() == Kind::Object)
+        self.external_name(schema).is_some()
+            || self
+                .resolve(schema)
+                .is_some_and(|s| s.kind() == Kind::Object)
     }
 
     /// The schema of a value of this type, inlined.
@@ -76,6 +113,9 @@ impl<'a> Types<'a> {
         let mut out = Map::new();
         if depth > MAX_DEPTH {
             return Value::Object(out);
+        }
+        if let Some(name) = self.external_name(schema) {
+            return external_placeholder(name, schema);
         }
         let resolved = self.resolve(schema);
         let description = self.description(schema).map(str::to_owned);
@@ -191,15 +231,7 @@ impl<'a> Types<'a> {
             head.insert("description".into(), json!(description));
         }
         head.extend(out);
-        if let Some(default) = &schema.default {
-            head.insert("default".into(), default.value.clone());
-        }
-        if let Some(examples) = &schema.examples {
-            head.insert(
-                "examples".into(),
-                Value::Array(examples.iter().map(|e| e.value.clone()).collect()),
-            );
-        }
+        insert_default_and_examples(&mut head, schema);
         Value::Object(head)
     }
 
@@ -274,8 +306,16 @@ fn number(v: f64, integer: bool) -> Value {
 /// Values with descriptions are listed in the description, where every client shows
 /// them; `enum` itself cannot carry per-value descriptions.
 fn append_enum_descriptions(description: &mut String, values: &[crate::model::EnumValue]) {
+    if let Some(note) = enum_note(values) {
+        append_note(description, &note);
+    }
+}
+
+/// The sentence that lists an enum's values with their descriptions ("One of `a`: ...;
+/// `b`."), when any value has one.
+pub fn enum_note(values: &[crate::model::EnumValue]) -> Option<String> {
     if values.iter().all(|v| v.description.is_none()) {
-        return;
+        return None;
     }
     let parts: Vec<String> = values
         .iter()
@@ -284,10 +324,41 @@ fn append_enum_descriptions(description: &mut String, values: &[crate::model::En
             None => format!("`{}`", v.value.value),
         })
         .collect();
+    Some(format!("One of {}.", parts.join("; ")))
+}
+
+/// `description`, a space, and `note` (the runtime does the same for Rust-declared enums).
+fn append_note(description: &mut String, note: &str) {
     if !description.is_empty() && !description.ends_with(' ') {
         description.push(' ');
     }
-    description.push_str("One of ");
-    description.push_str(&parts.join("; "));
-    description.push('.');
+    description.push_str(note);
+}
+
+/// The placeholder of a Rust-declared type at a use site: its name and the use site's
+/// own keywords.
+fn external_placeholder(name: &str, schema: &Schema) -> Value {
+    let mut out = Map::new();
+    out.insert(EXTERNAL_TYPE_KEY.into(), json!(name));
+    if let Some(title) = &schema.title {
+        out.insert("title".into(), json!(title.value));
+    }
+    if let Some(description) = &schema.description {
+        out.insert("description".into(), json!(description.value));
+    }
+    insert_default_and_examples(&mut out, schema);
+    Value::Object(out)
+}
+
+/// A use site's own `default` and `examples`, which come after the type's keywords.
+fn insert_default_and_examples(out: &mut Map<String, Value>, schema: &Schema) {
+    if let Some(default) = &schema.default {
+        out.insert("default".into(), default.value.clone());
+    }
+    if let Some(examples) = &schema.examples {
+        out.insert(
+            "examples".into(),
+            Value::Array(examples.iter().map(|e| e.value.clone()).collect()),
+        );
+    }
 }

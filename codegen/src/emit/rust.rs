@@ -4,11 +4,13 @@
 //! `::mcpgen_runtime` (and its `__private` re-exports), so the user's crate needs no
 //! direct dependency on serde or serde_json for the generated code to compile.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use super::json_schema::{OUTPUT_WRAPPER_FIELD, Types};
+use super::json_schema::{EXTERNAL_TYPE_KEY, OUTPUT_WRAPPER_FIELD, Types};
 use crate::model::{ClientCapability, Kind, Prompt, Resource, Role, Schema, Spec, Tool};
 
 /// Rust keywords that cannot be plain identifiers (they become raw identifiers).
@@ -317,9 +319,16 @@ impl<'a> Emitter<'a> {
             ) -> impl ::core::future::Future<Output = ::core::result::Result<#output_ty, #error>> + Send;
         };
         let def_fn = format_ident!("tool_{}", name.to_snake_case());
-        let def = self.tool_def(name, tool);
+        let def = tool_def(
+            self.spec,
+            name,
+            tool,
+            &RuntimePaths::generated_module(),
+            &BTreeMap::new(),
+        );
         let def_item = quote! {
             #[doc = concat!("The declaration of the tool `", #name, "`.")]
+            #[allow(clippy::needless_update)]
             pub fn #def_fn() -> ::mcpgen_runtime::ToolDef {
                 #def
             }
@@ -402,89 +411,6 @@ impl<'a> Emitter<'a> {
             }
         });
         ident
-    }
-
-    fn tool_def(&self, name: &str, tool: &'a Tool) -> TokenStream {
-        let title = opt_string(tool.title.as_ref().map(|t| t.value.as_str()));
-        let description = tool.description.as_ref().map_or("", |d| d.value.as_str());
-        let input_schema = compact(
-            &self
-                .types
-                .params_schema(tool.params.iter().map(|(n, s)| (n.value.as_str(), s))),
-        );
-        let output_schema = match &tool.output {
-            Some(output) => {
-                let json = compact(&self.types.output_schema(output));
-                quote! { ::core::option::Option::Some(schema(#json)) }
-            }
-            None => quote! { ::core::option::Option::None },
-        };
-        let a = &tool.annotations;
-        let (read_only, destructive, idempotent, open_world) = (
-            a.read_only(),
-            a.destructive(),
-            a.idempotent(),
-            a.open_world(),
-        );
-        let errors = tool.errors.iter().map(|(code, e)| {
-            let code = &code.value;
-            let message = &e.message.value;
-            let retryable = e.retryable.as_ref().is_some_and(|r| r.value);
-            quote! {
-                ::mcpgen_runtime::ErrorDef {
-                    code: ::std::string::String::from(#code),
-                    message_template: ::std::string::String::from(#message),
-                    retryable: #retryable,
-                }
-            }
-        });
-        let timeout = match &tool.timeout_ms {
-            Some(ms) => {
-                let ms = proc_macro2::Literal::u64_unsuffixed(ms.value);
-                quote! { ::core::option::Option::Some(::core::time::Duration::from_millis(#ms)) }
-            }
-            None => quote! { ::core::option::Option::None },
-        };
-        let max_response = match tool.max_response_bytes.as_ref().or(self
-            .spec
-            .limits
-            .max_response_bytes
-            .as_ref())
-        {
-            Some(bytes) => {
-                let bytes = proc_macro2::Literal::u64_unsuffixed(bytes.value);
-                quote! { ::core::option::Option::Some(#bytes) }
-            }
-            None => quote! { ::core::option::Option::None },
-        };
-        let scopes = tool.scopes.iter().map(|s| s.value.as_str());
-        let client_capabilities = tool.client_capabilities.iter().map(|c| match c.value {
-            ClientCapability::Sampling => quote! { ::mcpgen_runtime::ClientCapability::Sampling },
-            ClientCapability::Elicitation => {
-                quote! { ::mcpgen_runtime::ClientCapability::Elicitation }
-            }
-            ClientCapability::Roots => quote! { ::mcpgen_runtime::ClientCapability::Roots },
-        });
-        quote! {
-            ::mcpgen_runtime::ToolDef {
-                name: ::std::string::String::from(#name),
-                title: #title,
-                description: ::std::string::String::from(#description),
-                input_schema: schema(#input_schema),
-                output_schema: #output_schema,
-                annotations: ::mcpgen_runtime::Annotations {
-                    read_only: #read_only,
-                    destructive: #destructive,
-                    idempotent: #idempotent,
-                    open_world: #open_world,
-                },
-                errors: ::std::vec::Vec::from([#(#errors),*]),
-                timeout: #timeout,
-                max_response_bytes: #max_response,
-                scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
-                client_capabilities: ::std::vec::Vec::from([#(#client_capabilities),*]),
-            }
-        }
     }
 
     /// Every item of the generated module.
@@ -609,12 +535,18 @@ impl<'a> Emitter<'a> {
             /// A [`::mcpgen_runtime::BuildError`] if a declaration is inconsistent (a bug in
             /// mcpgen: the spec checks should have caught it).
             pub fn server<H: Handler>(handler: H) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
+                builder(handler).build()
+            }
+
+            /// The builder of [`server`], before `build()`: add code-first tools
+            /// (`#[mcp_tool]`) to it to serve them next to the spec's.
+            pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                 let handler = ::std::sync::Arc::new(handler);
                 let builder = ::mcpgen_runtime::Server::builder(server_info())
                     .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout));
                 #(#registrations)*
                 let _ = &handler;
-                builder.build()
+                builder
             }
 
             /// A JSON Schema literal of this file (checked when the server is built).
@@ -741,6 +673,162 @@ impl<'a> Emitter<'a> {
     }
 }
 
+/// How emitted code reaches the runtime.
+#[derive(Clone, Debug)]
+pub struct RuntimePaths {
+    /// The runtime crate: `::mcpgen_runtime`, or the `crate = path` of `#[mcp_tool]`.
+    pub root: TokenStream,
+    /// A function `fn(&str) -> serde_json::Value` that parses a schema literal.
+    pub schema_fn: TokenStream,
+}
+
+impl RuntimePaths {
+    /// The paths of the generated module: `::mcpgen_runtime`, and the module's own `schema`.
+    pub fn generated_module() -> Self {
+        Self {
+            root: quote! { ::mcpgen_runtime },
+            schema_fn: quote! { schema },
+        }
+    }
+}
+
+/// The `ToolDef` expression of one tool: the one place where a tool's declaration (schema
+/// literals, annotations with MCP defaults filled in, declared errors, time limit,
+/// response cap, scopes, ...) is built from the model, for both front ends: the generated
+/// module of a spec and `#[mcp_tool]`. Fields it does not set come from
+/// `ToolDef::default()`, so the literal stays valid when `ToolDef` gains fields; while
+/// it sets every field, clippy calls that update needless, so the function that returns
+/// it carries `#[allow(clippy::needless_update)]`.
+///
+/// `spec` holds the named types and server-wide limits in scope; `external` maps the
+/// names of types declared in Rust code (see [`EXTERNAL_TYPE_KEY`]) to their Rust types.
+pub fn tool_def(
+    spec: &Spec,
+    name: &str,
+    tool: &Tool,
+    paths: &RuntimePaths,
+    external: &BTreeMap<String, TokenStream>,
+) -> TokenStream {
+    let rt = &paths.root;
+    let external_names: BTreeSet<String> = external.keys().cloned().collect();
+    let types = Types::with_external(spec, &external_names);
+    let title = opt_string(tool.title.as_ref().map(|t| t.value.as_str()));
+    let description = tool.description.as_ref().map_or("", |d| d.value.as_str());
+    let input_schema = schema_expr(
+        &types.params_schema(tool.params.iter().map(|(n, s)| (n.value.as_str(), s))),
+        paths,
+        external,
+    );
+    let output_schema = match &tool.output {
+        Some(output) => {
+            let schema = schema_expr(&types.output_schema(output), paths, external);
+            quote! { ::core::option::Option::Some(#schema) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let a = &tool.annotations;
+    let (read_only, destructive, idempotent, open_world) = (
+        a.read_only(),
+        a.destructive(),
+        a.idempotent(),
+        a.open_world(),
+    );
+    let errors = tool.errors.iter().map(|(code, e)| {
+        let code = &code.value;
+        let message = &e.message.value;
+        let retryable = e.retryable.as_ref().is_some_and(|r| r.value);
+        quote! {
+            #rt::ErrorDef {
+                code: ::std::string::String::from(#code),
+                message_template: ::std::string::String::from(#message),
+                retryable: #retryable,
+            }
+        }
+    });
+    let timeout = match &tool.timeout_ms {
+        Some(ms) => {
+            let ms = proc_macro2::Literal::u64_unsuffixed(ms.value);
+            quote! { ::core::option::Option::Some(::core::time::Duration::from_millis(#ms)) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let max_response = match tool
+        .max_response_bytes
+        .as_ref()
+        .or(spec.limits.max_response_bytes.as_ref())
+    {
+        Some(bytes) => {
+            let bytes = proc_macro2::Literal::u64_unsuffixed(bytes.value);
+            quote! { ::core::option::Option::Some(#bytes) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let scopes = tool.scopes.iter().map(|s| s.value.as_str());
+    let client_capabilities = tool.client_capabilities.iter().map(|c| match c.value {
+        ClientCapability::Sampling => quote! { #rt::ClientCapability::Sampling },
+        ClientCapability::Elicitation => quote! { #rt::ClientCapability::Elicitation },
+        ClientCapability::Roots => quote! { #rt::ClientCapability::Roots },
+    });
+    quote! {
+        #rt::ToolDef {
+            name: ::std::string::String::from(#name),
+            title: #title,
+            description: ::std::string::String::from(#description),
+            input_schema: #input_schema,
+            output_schema: #output_schema,
+            annotations: #rt::Annotations {
+                read_only: #read_only,
+                destructive: #destructive,
+                idempotent: #idempotent,
+                open_world: #open_world,
+            },
+            errors: ::std::vec::Vec::from([#(#errors),*]),
+            timeout: #timeout,
+            max_response_bytes: #max_response,
+            scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
+            client_capabilities: ::std::vec::Vec::from([#(#client_capabilities),*]),
+            ..::core::default::Default::default()
+        }
+    }
+}
+
+/// A schema value: the literal, with the schemas of Rust-declared types spliced in when
+/// it refers to any.
+pub fn schema_expr(
+    json: &serde_json::Value,
+    paths: &RuntimePaths,
+    external: &BTreeMap<String, TokenStream>,
+) -> TokenStream {
+    let (rt, schema_fn) = (&paths.root, &paths.schema_fn);
+    let literal = compact(json);
+    let mut used = BTreeSet::new();
+    external_refs(json, &mut used);
+    if used.is_empty() {
+        return quote! { #schema_fn(#literal) };
+    }
+    let entries = used.iter().filter_map(|name| {
+        let ty = external.get(*name)?;
+        Some(quote! {
+            (#name, <#ty as #rt::ToolSchema>::tool_schema as fn() -> #rt::__private::serde_json::Value, <#ty as #rt::ToolSchema>::DESCRIPTION_NOTE)
+        })
+    });
+    quote! { #rt::__private::splice_types(#schema_fn(#literal), &[#(#entries),*]) }
+}
+
+/// The names of the Rust-declared types a schema refers to.
+fn external_refs<'j>(json: &'j serde_json::Value, out: &mut BTreeSet<&'j str>) {
+    match json {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(name)) = map.get(EXTERNAL_TYPE_KEY) {
+                out.insert(name);
+            }
+            map.values().for_each(|v| external_refs(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| external_refs(v, out)),
+        _ => {}
+    }
+}
+
 /// The `PromptDef` of a prompt (with no messages for a handler prompt).
 fn prompt_def(name: &str, prompt: &crate::model::Prompt) -> TokenStream {
     let title = opt_string(prompt.title.as_ref().map(|t| t.value.as_str()));
@@ -864,7 +952,7 @@ fn constants(spec: &Spec) -> TokenStream {
 
 /// A schema literal: pretty JSON, in the key order of the model, as a raw string so it
 /// reads as JSON in the generated file.
-fn compact(value: &serde_json::Value) -> TokenStream {
+pub(crate) fn compact(value: &serde_json::Value) -> TokenStream {
     let json = serde_json::to_string_pretty(value).unwrap_or_default();
     let mut hashes = String::from("#");
     while json.contains(&format!("\"{hashes}")) {

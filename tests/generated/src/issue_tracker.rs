@@ -457,6 +457,7 @@ pub trait Handler: Send + Sync + 'static {
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "search_issues", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("search_issues"),
@@ -590,9 +591,11 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "create_issue", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("create_issue"),
@@ -726,9 +729,11 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "close_issue", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("close_issue"),
@@ -848,9 +853,11 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "delete_issue", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("delete_issue"),
@@ -907,9 +914,11 @@ pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_admin")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "list_labels", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("list_labels"),
@@ -969,6 +978,7 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 /// Who the server is, from the spec's `server:` section.
@@ -995,6 +1005,11 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
 pub fn server<H: Handler>(
     handler: H,
 ) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
+    builder(handler).build()
+}
+/// The builder of [`server`], before `build()`: add code-first tools
+/// (`#[mcp_tool]`) to it to serve them next to the spec's.
+pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(30000));
@@ -1139,7 +1154,7 @@ pub fn server<H: Handler>(
             ]),
         });
     let _ = &handler;
-    builder.build()
+    builder
 }
 /// A JSON Schema literal of this file (checked when the server is built).
 fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {

@@ -162,6 +162,7 @@ pub trait Handler: Send + Sync + 'static {
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "run_query", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("run_query"),
@@ -271,9 +272,11 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::Some(524288),
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "explain_query", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("explain_query"),
@@ -325,6 +328,7 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 /// Who the server is, from the spec's `server:` section.
@@ -351,6 +355,11 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
 pub fn server<H: Handler>(
     handler: H,
 ) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
+    builder(handler).build()
+}
+/// The builder of [`server`], before `build()`: add code-first tools
+/// (`#[mcp_tool]`) to it to serve them next to the spec's.
+pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(20000));
@@ -393,7 +402,7 @@ pub fn server<H: Handler>(
         )),
     });
     let _ = &handler;
-    builder.build()
+    builder
 }
 /// A JSON Schema literal of this file (checked when the server is built).
 fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {

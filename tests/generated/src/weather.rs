@@ -225,6 +225,7 @@ pub trait Handler: Send + Sync + 'static {
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "get_forecast", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("get_forecast"),
@@ -364,6 +365,7 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::Some(262144),
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 /// Who the server is, from the spec's `server:` section.
@@ -390,6 +392,11 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
 pub fn server<H: Handler>(
     handler: H,
 ) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
+    builder(handler).build()
+}
+/// The builder of [`server`], before `build()`: add code-first tools
+/// (`#[mcp_tool]`) to it to serve them next to the spec's.
+pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(15000));
@@ -562,7 +569,7 @@ pub fn server<H: Handler>(
             )
     };
     let _ = &handler;
-    builder.build()
+    builder
 }
 /// A JSON Schema literal of this file (checked when the server is built).
 fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {

@@ -1127,6 +1127,7 @@ pub trait Handler: Send + Sync + 'static {
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "test_simple_text", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_simple_text() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_simple_text"),
@@ -1152,9 +1153,11 @@ pub fn tool_test_simple_text() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_image_content", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_image_content() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_image_content"),
@@ -1180,9 +1183,11 @@ pub fn tool_test_image_content() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_audio_content", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_audio_content() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_audio_content"),
@@ -1208,9 +1213,11 @@ pub fn tool_test_audio_content() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_embedded_resource", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_embedded_resource() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_embedded_resource"),
@@ -1236,9 +1243,11 @@ pub fn tool_test_embedded_resource() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_multiple_content_types", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_multiple_content_types() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_multiple_content_types"),
@@ -1264,9 +1273,11 @@ pub fn tool_test_multiple_content_types() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_tool_with_logging", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_tool_with_logging() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_tool_with_logging"),
@@ -1292,9 +1303,11 @@ pub fn tool_test_tool_with_logging() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_tool_with_progress", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_tool_with_progress() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_tool_with_progress"),
@@ -1318,9 +1331,11 @@ pub fn tool_test_tool_with_progress() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_error_handling", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_error_handling() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_error_handling"),
@@ -1352,9 +1367,11 @@ pub fn tool_test_error_handling() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_sampling", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_sampling() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_sampling"),
@@ -1389,9 +1406,11 @@ pub fn tool_test_sampling() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_elicitation", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_elicitation() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_elicitation"),
@@ -1426,11 +1445,13 @@ pub fn tool_test_elicitation() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_elicitation_sep1034_defaults", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_elicitation_sep1034_defaults() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_elicitation_sep1034_defaults"),
@@ -1456,9 +1477,11 @@ pub fn tool_test_elicitation_sep1034_defaults() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_elicitation_sep1330_enums", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_elicitation_sep1330_enums() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_elicitation_sep1330_enums"),
@@ -1484,9 +1507,11 @@ pub fn tool_test_elicitation_sep1330_enums() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_reconnection", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_reconnection() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_reconnection"),
@@ -1512,11 +1537,13 @@ pub fn tool_test_reconnection() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_elicitation", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_elicitation() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_elicitation"),
@@ -1542,11 +1569,13 @@ pub fn tool_test_input_required_result_elicitation() -> ::mcpgen_runtime::ToolDe
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_sampling", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_sampling() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_sampling"),
@@ -1572,11 +1601,13 @@ pub fn tool_test_input_required_result_sampling() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_list_roots", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_list_roots() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_list_roots"),
@@ -1602,11 +1633,13 @@ pub fn tool_test_input_required_result_list_roots() -> ::mcpgen_runtime::ToolDef
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_request_state", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_request_state() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_request_state"),
@@ -1632,11 +1665,13 @@ pub fn tool_test_input_required_result_request_state() -> ::mcpgen_runtime::Tool
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_multiple_inputs", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_multiple_inputs() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_multiple_inputs"),
@@ -1662,11 +1697,13 @@ pub fn tool_test_input_required_result_multiple_inputs() -> ::mcpgen_runtime::To
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_multi_round", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_multi_round() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_multi_round"),
@@ -1692,11 +1729,13 @@ pub fn tool_test_input_required_result_multi_round() -> ::mcpgen_runtime::ToolDe
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_tampered_state", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_tampered_state() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_tampered_state"),
@@ -1722,11 +1761,13 @@ pub fn tool_test_input_required_result_tampered_state() -> ::mcpgen_runtime::Too
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!(
     "The declaration of the tool `", "test_input_required_result_capabilities", "`."
 )]
+#[allow(clippy::needless_update)]
 pub fn tool_test_input_required_result_capabilities() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_input_required_result_capabilities"),
@@ -1752,9 +1793,11 @@ pub fn tool_test_input_required_result_capabilities() -> ::mcpgen_runtime::ToolD
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_missing_capability", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_missing_capability() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_missing_capability"),
@@ -1780,9 +1823,11 @@ pub fn tool_test_missing_capability() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([::mcpgen_runtime::ClientCapability::Sampling]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_streaming_elicitation", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_streaming_elicitation() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_streaming_elicitation"),
@@ -1808,9 +1853,11 @@ pub fn tool_test_streaming_elicitation() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 #[doc = concat!("The declaration of the tool `", "test_logging_tool", "`.")]
+#[allow(clippy::needless_update)]
 pub fn tool_test_logging_tool() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_logging_tool"),
@@ -1836,6 +1883,7 @@ pub fn tool_test_logging_tool() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        ..::core::default::Default::default()
     }
 }
 /// Who the server is, from the spec's `server:` section.
@@ -1862,6 +1910,11 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
 pub fn server<H: Handler>(
     handler: H,
 ) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
+    builder(handler).build()
+}
+/// The builder of [`server`], before `build()`: add code-first tools
+/// (`#[mcp_tool]`) to it to serve them next to the spec's.
+pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(30000));
@@ -2462,7 +2515,7 @@ pub fn server<H: Handler>(
             )
     };
     let _ = &handler;
-    builder.build()
+    builder
 }
 /// A JSON Schema literal of this file (checked when the server is built).
 fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {

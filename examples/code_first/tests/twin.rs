@@ -1,0 +1,273 @@
+//! The same tool declared twice, in a spec (`tests/twin/twin.yaml`, generated into
+//! `tests/twin/generated.rs`) and in Rust with `#[mcp_tool]`: the `tools/list` entries a
+//! client receives are byte-identical, and so are the answers to the same calls. The two
+//! front ends share the model, the checks and the `ToolDef` emitter; this is the proof.
+//!
+//! To accept a change in the generated module: `UPDATE_SNAPSHOTS=1 cargo test -p
+//! mcpgen-example-code-first --test twin`, then review the diff.
+
+use mcpgen_runtime::{Server, ServerInfo, ToolContext, ToolSchema, mcp_tool};
+use rmcp::model::{CallToolRequestParams, PaginatedRequestParams};
+use rmcp::{RoleClient, ServiceExt, service::RunningService};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[rustfmt::skip]
+#[allow(unreachable_pub)]
+#[path = "twin/generated.rs"]
+mod spec_first;
+
+/// The Rust declaration of the spec's tool and types.
+#[allow(unreachable_pub)]
+mod code_first {
+    use super::*;
+
+    /// Measurement system.
+    #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToolSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Units {
+        /// Celsius and km/h.
+        Metric,
+        /// Fahrenheit and mph.
+        Imperial,
+    }
+
+    /// The forecast for one day.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToolSchema)]
+    pub struct DayForecast {
+        /// The day, as YYYY-MM-DD.
+        #[schema(format = "date")]
+        pub date: String,
+        /// The highest temperature of the day, in the units asked for.
+        pub high: f64,
+        /// Anything unusual about the day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub note: Option<String>,
+    }
+
+    /// A forecast for several days.
+    #[derive(Debug, Clone, Serialize, Deserialize, ToolSchema)]
+    pub struct Forecast {
+        /// The city the forecast is for.
+        pub city: String,
+        /// The units of the temperatures.
+        pub units: Units,
+        /// One entry per day, starting today.
+        pub days: Vec<DayForecast>,
+    }
+
+    /// Daily forecast for one city, up to 14 days ahead.
+    #[mcp_tool(
+        title = "Get forecast",
+        read_only,
+        open_world,
+        rate_limit = "30/min",
+        timeout_ms = 10_000,
+        max_response_bytes = 65_536,
+        errors(
+            city_not_found = "No city named {city}. Check the spelling, or pass a larger city nearby.",
+            upstream_down(
+                message = "The weather service is not answering. Try again in a minute.",
+                retryable
+            ),
+        )
+    )]
+    pub async fn get_forecast(
+        _ctx: &ToolContext,
+        /// City name, such as Zurich.
+        #[arg(min_length = 1, max_length = 100, examples("Zurich", "Oslo"))]
+        city: String,
+        /// Days ahead.
+        #[arg(minimum = 1, maximum = 14, default = 3)]
+        days: i64,
+        #[arg(default = "metric")] units: Units,
+        /// Hours of the day to include, 0 to 23.
+        #[arg(max_items = 24)]
+        hours: Option<Vec<u8>>,
+        /// Whether to include hourly detail.
+        #[arg(default = false)]
+        detailed: bool,
+    ) -> Result<Forecast, GetForecastError> {
+        let _ = (hours, detailed);
+        super::answer(&city, days, units == Units::Metric)
+            .map(|(days, _)| Forecast { city, units, days })
+            .map_err(|e| match e {
+                "down" => GetForecastError::UpstreamDown,
+                _ => GetForecastError::CityNotFound,
+            })
+    }
+}
+
+/// The shared behaviour of both declarations, so their answers can be compared too.
+fn answer(
+    city: &str,
+    days: i64,
+    metric: bool,
+) -> Result<(Vec<code_first::DayForecast>, ()), &'static str> {
+    match city {
+        "Atlantis" => Err("not found"),
+        "Down" => Err("down"),
+        _ => Ok((
+            (0..days)
+                .map(|i| code_first::DayForecast {
+                    date: format!("2026-01-{:02}", i + 1),
+                    high: if metric { 20.0 } else { 68.0 },
+                    note: None,
+                })
+                .collect(),
+            (),
+        )),
+    }
+}
+
+struct SpecHandler;
+
+impl spec_first::Handler for SpecHandler {
+    async fn get_forecast(
+        &self,
+        _ctx: ToolContext,
+        input: spec_first::GetForecastInput,
+    ) -> Result<spec_first::GetForecastOutput, spec_first::GetForecastError> {
+        let metric = input.units == spec_first::Units::Metric;
+        match answer(&input.city, input.days, metric) {
+            Ok((days, ())) => Ok(spec_first::Forecast {
+                city: input.city,
+                units: input.units,
+                days: days
+                    .into_iter()
+                    .map(|d| spec_first::DayForecast {
+                        date: d.date,
+                        high: d.high,
+                        note: d.note,
+                    })
+                    .collect(),
+            }),
+            Err("down") => Err(spec_first::GetForecastError::UpstreamDown),
+            Err(_) => Err(spec_first::GetForecastError::CityNotFound),
+        }
+    }
+}
+
+fn info() -> ServerInfo {
+    ServerInfo {
+        name: "twin".into(),
+        version: "0.1.0".into(),
+        ..Default::default()
+    }
+}
+
+fn servers() -> (Server, Server) {
+    let spec = spec_first::server(SpecHandler).expect("the spec-first server builds");
+    let code = Server::builder(info())
+        .add_tool::<code_first::get_forecast>()
+        .build()
+        .expect("the code-first server builds");
+    (spec, code)
+}
+
+async fn connect(server: &Server) -> RunningService<RoleClient, ()> {
+    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+    let handler = server.handler();
+    tokio::spawn(async move {
+        if let Ok(running) = handler.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    ().serve(client_io).await.expect("client connects")
+}
+
+/// The `tools/list` entries exactly as they go over the wire.
+async fn listed(server: &Server) -> Vec<String> {
+    let client = connect(server).await;
+    let tools = client
+        .list_tools(Some(PaginatedRequestParams::default()))
+        .await
+        .expect("tools/list succeeds")
+        .tools;
+    tools
+        .iter()
+        .map(|t| serde_json::to_string(t).expect("a tool serializes"))
+        .collect()
+}
+
+async fn call(server: &Server, args: Value) -> String {
+    let client = connect(server).await;
+    let Value::Object(args) = args else {
+        panic!("arguments are an object")
+    };
+    let params = CallToolRequestParams::new("get_forecast".to_owned()).with_arguments(args);
+    let result = client.call_tool(params).await.expect("tools/call succeeds");
+    serde_json::to_string(&result).expect("a result serializes")
+}
+
+#[tokio::test]
+async fn tools_list_entries_are_byte_identical() {
+    let (spec, code) = servers();
+    let (spec_tools, code_tools) = (listed(&spec).await, listed(&code).await);
+    assert_eq!(spec_tools.len(), 1);
+    assert_eq!(
+        spec_tools[0], code_tools[0],
+        "the spec-first and code-first declarations list differently"
+    );
+    // And the entry is the strict one: the use site's description wins over the type's,
+    // with the documented values appended; defaults, examples and bounds are kept.
+    let tool: Value = serde_json::from_str(&code_tools[0]).expect("JSON");
+    let props = &tool["inputSchema"]["properties"];
+    assert_eq!(
+        props["units"],
+        json!({
+            "description": "Measurement system. One of `metric`: Celsius and km/h; `imperial`: Fahrenheit and mph.",
+            "type": "string",
+            "enum": ["metric", "imperial"],
+            "default": "metric"
+        })
+    );
+    assert_eq!(props["city"]["examples"], json!(["Zurich", "Oslo"]));
+    assert_eq!(
+        tool["outputSchema"]["properties"]["days"]["items"]["additionalProperties"],
+        json!(false)
+    );
+    assert_eq!(tool["inputSchema"]["required"], json!(["city"]));
+}
+
+#[tokio::test]
+async fn calls_are_answered_identically() {
+    let (spec, code) = servers();
+    for args in [
+        json!({"city": "Zurich", "days": 2}),
+        json!({"city": "Zurich", "units": "imperial", "hours": [1, 2]}),
+        json!({"city": "Atlantis"}),
+        json!({"city": "Down"}),
+        json!({"city": ""}),
+        json!({"city": "Zurich", "days": 15, "extra": 1}),
+        json!({"city": "Zurich", "hours": [256]}),
+    ] {
+        assert_eq!(
+            call(&spec, args.clone()).await,
+            call(&code, args.clone()).await,
+            "answers to {args} differ"
+        );
+    }
+}
+
+#[test]
+fn the_generated_module_is_what_the_spec_gives() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/twin");
+    let checked = mcpgen_codegen::load_file(&dir.join("twin.yaml"), "tests/twin/twin.yaml")
+        .expect("the twin spec reads");
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let spec = checked.spec.expect("a model");
+    let generated = mcpgen_codegen::emit::generate(&spec, "tests/twin/twin.yaml");
+    let contents = &generated[0].contents;
+    let path = dir.join("generated.rs");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if &committed != contents {
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, contents).expect("write the snapshot");
+        } else {
+            panic!(
+                "tests/twin/generated.rs is stale: run `UPDATE_SNAPSHOTS=1 cargo test -p mcpgen-example-code-first --test twin`"
+            );
+        }
+    }
+}

@@ -1,0 +1,12 @@
+use mcpgen_runtime::{ToolError, mcp_tool};
+
+/// Waits until the queue is empty, then returns how many jobs ran meanwhile.
+#[mcp_tool(read_only)]
+async fn wait_for_queue(
+    /// How long to wait at most.
+    timeout: u64,
+) -> Result<u64, ToolError> {
+    Ok(timeout)
+}
+
+fn main() {}

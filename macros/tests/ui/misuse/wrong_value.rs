@@ -1,0 +1,12 @@
+use mcpgen_runtime::{ToolError, mcp_tool};
+
+/// Returns the weather forecast of a city for the next three days.
+#[mcp_tool(read_only = "yes", timeout_ms = "10s", scopes = "forecast:read")]
+async fn get_forecast(
+    /// City name, such as Zurich.
+    city: String,
+) -> Result<String, ToolError> {
+    Ok(city)
+}
+
+fn main() {}
