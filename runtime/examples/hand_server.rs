@@ -168,6 +168,7 @@ fn build() -> Result<Server, mcpgen_runtime::BuildError> {
             timeout: Some(std::time::Duration::from_secs(10)),
             max_response_bytes: Some(64 * 1024),
             scopes: vec![],
+            ..Default::default()
         },
         get_forecast,
     )

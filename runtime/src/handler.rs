@@ -74,6 +74,9 @@ impl McpHandler {
             if let Some(identity) = parts.extensions.get::<Identity>() {
                 return identity.clone();
             }
+            if let Some(crate::guard::ClientAddr(ip)) = parts.extensions.get() {
+                return Identity::Address(*ip);
+            }
             if let Some(RemoteAddr(addr)) = parts.extensions.get::<RemoteAddr>() {
                 return Identity::Address(addr.ip());
             }
@@ -108,6 +111,7 @@ impl McpHandler {
         }
     }
 
+    /// A tool call through the guardrails ([`crate::guard`]): the same on every transport.
     async fn call(
         &self,
         params: CallToolRequestParams,
@@ -117,8 +121,50 @@ impl McpHandler {
         let Some(&index) = self.registry.tool_index.get(name) else {
             return Err(unknown_tool(&self.registry, name));
         };
-        let tool = &self.registry.tools[index];
         let arguments = params.arguments.unwrap_or_default();
+        let guard = &self.registry.guard;
+        if !guard.enabled() {
+            return self.execute(index, arguments, context).await;
+        }
+        let agent = crate::guard::agent_key(&self.identity(&context));
+        let key = guard.idempotency_key(index, &agent, &arguments);
+        if let Some(result) = key.as_deref().and_then(|k| guard.replay(index, k)) {
+            tracing::info!(
+                tool = name,
+                outcome = "idempotent_replay",
+                "tool call answered from its idempotency key"
+            );
+            return Ok(result);
+        }
+        let admission = match guard.admit(index, &agent).await {
+            Ok(admission) => admission,
+            Err(refusal) => return Ok(refusal),
+        };
+        let reservation = match key {
+            Some(key) => match guard.reserve(index, &key).await {
+                Some(crate::guard::Reserve::Replay(result)) => return Ok(result),
+                Some(crate::guard::Reserve::Run(reservation)) => Some(reservation),
+                None => None,
+            },
+            None => None,
+        };
+        let result = self.execute(index, arguments, context).await?;
+        let result = guard.finish(index, admission, result);
+        if let Some(reservation) = reservation {
+            crate::guard::GuardLayer::store(reservation, &result);
+        }
+        Ok(result)
+    }
+
+    /// Validation, the handler under its timeout, and the shaping of its result.
+    async fn execute(
+        &self,
+        index: usize,
+        arguments: rmcp::model::JsonObject,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let tool = &self.registry.tools[index];
+        let name = tool.def.name.as_str();
         let started = Instant::now();
         let mut instance = Value::Object(arguments);
         let violations = tool.input.violations(&instance);
@@ -229,27 +275,6 @@ impl McpHandler {
                 return Ok(unexpected_result(name));
             }
         };
-        if let Some(limit) = tool.def.max_response_bytes {
-            let size = serde_json::to_vec(&call_result).map_or(0, |v| v.len());
-            if size > limit {
-                tracing::warn!(
-                    tool = name,
-                    outcome = "response_too_large",
-                    duration_ms,
-                    size,
-                    limit,
-                    "tool response over its size limit"
-                );
-                let message = format!(
-                    "The result of `{name}` is {size} bytes, over this tool's limit of {limit} bytes. \
-                     Ask for less: narrow the query or request fewer items."
-                );
-                return Ok(error_result(
-                    message.clone(),
-                    json!({"status": "error", "code": "response_too_large", "message": message, "retryable": false, "limit_bytes": limit, "size_bytes": size}),
-                ));
-            }
-        }
         tracing::info!(
             tool = name,
             outcome = "ok",

@@ -26,6 +26,12 @@ pub const RESERVED_ERROR_CODES: &[&str] = &[
     "unexpected_error",
     "response_too_large",
     "cancelled",
+    "rate_limited",
+    "rate_limit_unavailable",
+    "tool_disabled",
+    "overloaded",
+    "circuit_open",
+    "response_truncated",
 ];
 
 /// Who the server is, as sent in `initialize` / `server/discover`.
@@ -119,6 +125,7 @@ pub(crate) struct Registry {
     pub(crate) prompt_env: minijinja::Environment<'static>,
     pub(crate) page_size: usize,
     pub(crate) default_timeout: Option<Duration>,
+    pub(crate) guard: crate::guard::GuardLayer,
 }
 
 /// Collects tools, resources, templates and prompts, in declaration order.
@@ -149,6 +156,7 @@ pub struct ServerBuilder {
     prompts: Vec<PromptDef>,
     page_size: usize,
     default_timeout: Option<Duration>,
+    guardrails: Option<crate::guard::Guardrails>,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -239,6 +247,26 @@ impl ServerBuilder {
     #[must_use]
     pub fn default_tool_timeout(mut self, timeout: Duration) -> Self {
         self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Server-wide guardrails: the per-agent budget, HTTP flood protection, the server's
+    /// concurrency cap, the default circuit breaker and where budgets are kept
+    /// (default: [`crate::Guardrails::default`]). Each tool's own are in
+    /// [`ToolDef::guard`].
+    #[must_use]
+    pub fn guardrails(mut self, guardrails: crate::guard::Guardrails) -> Self {
+        self.guardrails = Some(guardrails);
+        self
+    }
+
+    /// Turn the guardrail layer off entirely: no rate limit, cap, breaker,
+    /// idempotency or size cap is enforced (timeouts still are). For measuring what
+    /// the layer costs; never for a server that faces agents.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn without_guardrails(mut self) -> Self {
+        self.guardrails = None;
         self
     }
 
@@ -443,6 +471,14 @@ impl ServerBuilder {
             prompts.push(PromptEntry { def, wire });
         }
 
+        let guard = match &self.guardrails {
+            Some(config) => {
+                let defs: Vec<&ToolDef> = tools.iter().map(|t| &t.def).collect();
+                crate::guard::GuardLayer::build(config, &self.info.name, &defs, &mut problems)
+            }
+            None => crate::guard::GuardLayer::off(),
+        };
+
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
@@ -486,6 +522,7 @@ impl ServerBuilder {
                 prompt_env,
                 page_size: self.page_size,
                 default_timeout: self.default_timeout,
+                guard,
             }),
         })
     }
@@ -556,6 +593,7 @@ impl Server {
             prompts: Vec::new(),
             page_size: 100,
             default_timeout: None,
+            guardrails: Some(crate::guard::Guardrails::default()),
         }
     }
 

@@ -50,6 +50,9 @@ pub struct ToolDef {
     pub max_response_bytes: Option<usize>,
     /// OAuth scopes the tool needs (kept for the guardrails; not enforced yet).
     pub scopes: Vec<String>,
+    /// Rate limits, concurrency cap, circuit breaker, idempotency keys, and what a
+    /// result over `max_response_bytes` becomes (see [`crate::ToolGuard`]).
+    pub guard: crate::guard::ToolGuard,
 }
 
 /// Tool behaviour hints (MCP `ToolAnnotations`). All four are sent explicitly.
