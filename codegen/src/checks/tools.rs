@@ -33,6 +33,7 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
     if let Some(b) = &tool.max_response_bytes {
         byte_size(cx, "max_response_bytes", b);
     }
+    super::guardrails::check_tool(cx, name, tool);
     walk_entries(cx, "parameter", &tool.params, 0);
     if let Some(output) = &tool.output {
         let label = format!("the output of tool {}", tick(&name.value));
@@ -292,7 +293,7 @@ fn check_error_template(cx: &mut Cx<'_>, tool: &Tool, error_name: &Name, case: &
 }
 
 /// Calls per second, as a fraction `count / period_ms` compared exactly.
-fn faster(a: &RateLimit, b: &RateLimit) -> bool {
+pub(super) fn faster(a: &RateLimit, b: &RateLimit) -> bool {
     u128::from(a.count) * u128::from(b.period.as_millis())
         > u128::from(b.count) * u128::from(a.period.as_millis())
 }
@@ -301,7 +302,7 @@ fn faster(a: &RateLimit, b: &RateLimit) -> bool {
 const VERY_HIGH_RATE: u32 = 1_000_000;
 
 /// `rate_limit` readability: a rate so high it limits nothing.
-fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
+pub(super) fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
     if rate.value.count > VERY_HIGH_RATE {
         let mut d = Diagnostic::new(
             Code::RateLimit,
@@ -335,7 +336,7 @@ fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
 }
 
 /// `limit` on a time limit in milliseconds.
-fn timeout(cx: &mut Cx<'_>, key: &str, value: &Sp<u64>) {
+pub(super) fn timeout(cx: &mut Cx<'_>, key: &str, value: &Sp<u64>) {
     const HOUR_MS: u64 = 3_600_000;
     if value.value == 0 {
         cx.emit(

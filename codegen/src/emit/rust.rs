@@ -458,6 +458,7 @@ impl<'a> Emitter<'a> {
             None => quote! { ::core::option::Option::None },
         };
         let scopes = tool.scopes.iter().map(|s| s.value.as_str());
+        let guard = super::guardrails::tool_guard(self.spec, tool);
         quote! {
             ::mcpgen_runtime::ToolDef {
                 name: ::std::string::String::from(#name),
@@ -475,6 +476,7 @@ impl<'a> Emitter<'a> {
                 timeout: #timeout,
                 max_response_bytes: #max_response,
                 scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
+                guard: #guard,
             }
         }
     }
@@ -565,6 +567,7 @@ impl<'a> Emitter<'a> {
                 .map_or(30_000, |t| t.value),
         );
         let constants = constants(spec);
+        let guardrails = super::guardrails::server_guardrails(spec);
         let handler_doc = format!(
             " What the server does, one method per tool and per dynamic resource.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
@@ -598,7 +601,8 @@ impl<'a> Emitter<'a> {
             pub fn server<H: Handler>(handler: H) -> ::core::result::Result<::mcpgen_runtime::Server, ::mcpgen_runtime::BuildError> {
                 let handler = ::std::sync::Arc::new(handler);
                 let builder = ::mcpgen_runtime::Server::builder(server_info())
-                    .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout));
+                    .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout))
+                    .guardrails(#guardrails);
                 #(#registrations)*
                 let _ = &handler;
                 builder.build()
