@@ -16,7 +16,7 @@ fn warning(mut d: Diagnostic) -> Diagnostic {
 pub(super) fn check_tool(cx: &mut Cx<'_>, name: &Name, tool: &Tool) {
     let what = |key: &str| format!("the {key} of tool {}", tick(&name.value));
     if let Some(rate) = &tool.rate_limit_per_agent {
-        check_rate(cx, &what("per-agent rate limit"), rate);
+        check_rate(cx, &what("per-agent rate limit"), rate, true);
         if let Some(shared) = tool
             .rate_limit
             .as_ref()

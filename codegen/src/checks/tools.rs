@@ -25,6 +25,7 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
             cx,
             &format!("the rate limit of tool {}", tick(&name.value)),
             rate,
+            false,
         );
     }
     if let Some(t) = &tool.timeout_ms {
@@ -302,7 +303,15 @@ pub(super) fn faster(a: &RateLimit, b: &RateLimit) -> bool {
 const VERY_HIGH_RATE: u32 = 1_000_000;
 
 /// `rate_limit` readability: a rate so high it limits nothing.
-pub(super) fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
+/// `per_agent_budget` says whether the rate is one agent's (`rate_limit_per_agent`), so
+/// that it can never exceed the agent's budget across all tools; a tool's shared budget
+/// (`rate_limit`, `per_tool`) counts every agent together and may.
+pub(super) fn check_rate(
+    cx: &mut Cx<'_>,
+    what: &str,
+    rate: &Sp<RateLimit>,
+    per_agent_budget: bool,
+) {
     if rate.value.count > VERY_HIGH_RATE {
         let mut d = Diagnostic::new(
             Code::RateLimit,
@@ -314,7 +323,8 @@ pub(super) fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
         d.severity = Severity::Warning;
         cx.emit(d);
     }
-    if let Some(agent) = &cx.spec.rate_limits.per_agent
+    if per_agent_budget
+        && let Some(agent) = &cx.spec.rate_limits.per_agent
         && faster(&rate.value, &agent.value)
     {
         let mut d = Diagnostic::new(
@@ -446,7 +456,7 @@ pub(super) fn check_server_limits(cx: &mut Cx<'_>) {
     }
     let rates = &spec.rate_limits;
     if let Some(rate) = &rates.per_tool {
-        check_rate(cx, "`rate_limits.per_tool`", rate);
+        check_rate(cx, "`rate_limits.per_tool`", rate, false);
     }
     if let Some(rate) = rates
         .per_agent
