@@ -481,4 +481,244 @@ mod tests {
         // The 48 refused calls of `greedy` left the tool's budget alone: 1 call remains.
         assert_eq!(admitted(&limiter, "polite", 5), 1);
     }
+
+    /// A redis-server on a free loopback port, stopped on drop; `None` (the test is
+    /// skipped) when redis-server is not installed, unless `MCPGEN_REQUIRE_REDIS` is set
+    /// (tests/run.sh sets it, after installing redis-server).
+    struct RedisServer {
+        child: std::process::Child,
+        url: String,
+        _dir: tempdir::Dir,
+    }
+
+    mod tempdir {
+        /// A directory under the system temp dir, removed on drop.
+        pub(super) struct Dir(pub(super) std::path::PathBuf);
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    impl RedisServer {
+        fn start() -> Option<Self> {
+            let required = std::env::var_os("MCPGEN_REQUIRE_REDIS").is_some();
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            let dir = std::env::temp_dir().join(format!("mcpgen-redis-{port}"));
+            std::fs::create_dir_all(&dir).expect("a temp dir");
+            let spawned = std::process::Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .current_dir(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+            let child = match spawned {
+                Ok(child) => child,
+                Err(e) if !required => {
+                    eprintln!(
+                        "skipped: redis-server cannot be started ({e}); tests/run.sh installs it"
+                    );
+                    return None;
+                }
+                Err(e) => panic!("redis-server cannot be started: {e}"),
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "redis-server did not listen within 10 s"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Some(Self {
+                child,
+                url: format!("redis://127.0.0.1:{port}/0"),
+                _dir: tempdir::Dir(dir),
+            })
+        }
+    }
+
+    impl Drop for RedisServer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn redis(
+        url: &str,
+        agent: Option<Rate>,
+        tools: Vec<ToolRates>,
+        on_error: OnRedisError,
+    ) -> RedisLimiter {
+        RedisLimiter::new(
+            url,
+            format!("test:{}", std::process::id()),
+            agent,
+            tools,
+            on_error,
+        )
+        .expect("a valid URL")
+    }
+
+    async fn redis_admitted(limiter: &RedisLimiter, agent: &str, n: usize) -> usize {
+        let mut admitted = 0;
+        for _ in 0..n {
+            if limiter.check(0, agent).await == Decision::Admit {
+                admitted += 1;
+            }
+        }
+        admitted
+    }
+
+    #[tokio::test]
+    async fn redis_has_the_same_semantics_as_memory() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let limiter = redis(
+            &server.url,
+            Some(Rate::per_hour(10)),
+            tools(Some(Rate::per_hour(6)), Some(Rate::per_hour(3))),
+            OnRedisError::Closed,
+        );
+        assert_eq!(redis_admitted(&limiter, "a", 5).await, 3);
+        let Decision::Refuse {
+            scope,
+            rate,
+            retry_after,
+        } = limiter.check(0, "a").await
+        else {
+            panic!("refused");
+        };
+        assert_eq!((scope, rate), (Scope::AgentTool, Rate::per_hour(3)));
+        // 3/h: a call every 20 min; the next is due 20 min after the first.
+        assert!(
+            retry_after > Duration::from_secs(1190) && retry_after <= Duration::from_secs(1200),
+            "{retry_after:?}"
+        );
+        assert_eq!(redis_admitted(&limiter, "b", 5).await, 3);
+        assert!(matches!(
+            limiter.check(0, "c").await,
+            Decision::Refuse {
+                scope: Scope::Tool,
+                ..
+            }
+        ));
+
+        // A second instance sees the same budgets.
+        let other = redis(
+            &server.url,
+            Some(Rate::per_hour(10)),
+            tools(Some(Rate::per_hour(6)), Some(Rate::per_hour(3))),
+            OnRedisError::Closed,
+        );
+        assert!(matches!(
+            other.check(0, "d").await,
+            Decision::Refuse {
+                scope: Scope::Tool,
+                ..
+            }
+        ));
+    }
+
+    #[tokio::test]
+    async fn redis_refusals_never_consume_a_shared_budget_and_bursts_replenish() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let limiter = redis(
+            &server.url,
+            Some(Rate::per_hour(2)),
+            tools(Some(Rate::per_hour(3)), None),
+            OnRedisError::Closed,
+        );
+        assert_eq!(redis_admitted(&limiter, "greedy", 20).await, 2);
+        assert_eq!(redis_admitted(&limiter, "polite", 5).await, 1);
+
+        let fast = RedisLimiter::new(
+            &server.url,
+            "fast".into(),
+            None,
+            tools(Some(Rate::per_second(20)), None),
+            OnRedisError::Closed,
+        )
+        .expect("a valid URL");
+        assert_eq!(redis_admitted(&fast, "a", 25).await, 20);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        let back = redis_admitted(&fast, "a", 5).await;
+        assert!(
+            (2..=3).contains(&back),
+            "{back} calls replenished in 120 ms at 20/s"
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_redis_checks_admit_exactly_the_budget() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let limiter = std::sync::Arc::new(redis(
+            &server.url,
+            None,
+            tools(Some(Rate::per_hour(25)), None),
+            OnRedisError::Closed,
+        ));
+        let tasks: Vec<_> = (0..100)
+            .map(|i| {
+                let limiter = std::sync::Arc::clone(&limiter);
+                tokio::spawn(async move {
+                    limiter.check(0, &format!("agent{}", i % 7)).await == Decision::Admit
+                })
+            })
+            .collect();
+        let mut admitted = 0;
+        for task in tasks {
+            if task.await.expect("no panic") {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 25);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_fails_as_configured() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let url = format!("redis://127.0.0.1:{port}/0");
+        let budget = || tools(Some(Rate::per_hour(2)), None);
+        let open = redis(&url, None, budget(), OnRedisError::Open);
+        assert_eq!(redis_admitted(&open, "a", 5).await, 5);
+        let closed = redis(&url, None, budget(), OnRedisError::Closed);
+        assert_eq!(
+            closed.check(0, "a").await,
+            Decision::Unavailable {
+                retry_after: REDIS_RETRY
+            }
+        );
+        let local = redis(&url, None, budget(), OnRedisError::Local);
+        let started = Instant::now();
+        assert_eq!(redis_admitted(&local, "a", 5).await, 2);
+        // After the first failure, calls skip Redis for a while instead of waiting on it.
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
 }
