@@ -29,6 +29,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::model::{Schema, Spec};
 use crate::source::{Sp, Span};
 
+pub use guardrails::RESERVED_ERROR_CODES;
 pub use tools::explain_annotations;
 
 /// The default of `lints.max_description_chars`.

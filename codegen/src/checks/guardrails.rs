@@ -12,8 +12,40 @@ fn warning(mut d: Diagnostic) -> Diagnostic {
     d
 }
 
+/// The `structuredContent.code`s the runtime sends itself (`RESERVED_ERROR_CODES` of
+/// mcpgen-runtime): a declared error cannot have one of these names.
+pub const RESERVED_ERROR_CODES: &[&str] = &[
+    "invalid_arguments",
+    "timeout",
+    "unexpected_error",
+    "response_too_large",
+    "cancelled",
+    "rate_limited",
+    "rate_limit_unavailable",
+    "tool_disabled",
+    "overloaded",
+    "circuit_open",
+    "response_truncated",
+];
+
 /// The guardrails of one tool.
 pub(super) fn check_tool(cx: &mut Cx<'_>, name: &Name, tool: &Tool) {
+    for (error, _) in tool.errors.iter() {
+        if RESERVED_ERROR_CODES.contains(&error.value.as_str()) {
+            cx.emit(
+                Diagnostic::new(
+                    Code::Duplicate,
+                    error.span,
+                    format!("error {} of tool {} has the name of a code the runtime sends itself", tick(&error.value), tick(&name.value)),
+                )
+                .with_label("reserved")
+                .with_help(format!(
+                    "rename it so that agents can tell it from the runtime's own refusal; the reserved codes are: {}",
+                    RESERVED_ERROR_CODES.join(", ")
+                )),
+            );
+        }
+    }
     let what = |key: &str| format!("the {key} of tool {}", tick(&name.value));
     if let Some(rate) = &tool.rate_limit_per_agent {
         check_rate(cx, &what("per-agent rate limit"), rate, true);
