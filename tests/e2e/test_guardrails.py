@@ -243,6 +243,28 @@ def test_a_disabled_tool_says_not_to_retry(server):
     server.run(steps)
 
 
+def test_tools_disabled_by_the_environment(guard_bin, tmp_path):
+    with serve("stdio", guard_bin, tmp_path, env={"REDIS_URL": "", "MCPGEN_DISABLED_TOOLS": "echo, wait"}) as server:
+
+        async def steps(s: ClientSession):
+            for tool, args in [("echo", {"text": "hi"}), ("wait", {"duration_ms": 1})]:
+                assert_refusal(await s.call_tool(tool, args), "tool_disabled", False)
+            assert ok(await s.call_tool("get_fast_item", {"number": 1}))
+
+        server.run(steps)
+    # A name that is not a tool stops the server at start-up, saying which tools there are.
+    out = subprocess.run(
+        [guard_bin, "serve", "--stdio"],
+        env={"PATH": "/usr/bin:/bin", "MCPGEN_DISABLED_TOOLS": "ecko"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 1
+    assert "MCPGEN_DISABLED_TOOLS names `ecko`, which is not a tool of this server" in out.stderr
+
+
 def test_a_timeout_names_the_limit(server):
     async def steps(s: ClientSession):
         started = time.monotonic()
