@@ -105,7 +105,11 @@ fn params() -> CallToolRequestParams {
 
 async fn call(peer: &Peer<RoleClient>) {
     let result = peer.call_tool(params()).await.expect("the call succeeds");
-    assert_ne!(result.is_error, Some(true), "a refusal in the bench: {result:?}");
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "a refusal in the bench: {result:?}"
+    );
 }
 
 /// Mean microseconds per call, calls one after another on one connection.
