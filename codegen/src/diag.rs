@@ -135,6 +135,10 @@ codes! {
     Duplicate = "duplicate", check, Error;
     /// A file that a static resource points at, which must be a relative path inside the crate.
     ResourceFile = "resource_file", check, Error;
+    /// An idempotency key must be a string parameter of its tool, and only a tool that is
+    /// not idempotent needs one: a repeated key returns the first call's result instead of
+    /// running the side effect again, so agents can retry safely.
+    Idempotency = "idempotency", check, Error;
 }
 
 impl Code {

@@ -68,6 +68,12 @@ pub mod keys {
         "rate_limit",
         "timeout_ms",
         "max_response_bytes",
+        "rate_limit_per_agent",
+        "max_concurrent_calls",
+        "on_large_response",
+        "circuit_breaker",
+        "idempotency",
+        "disabled",
         "params",
         "output",
         "errors",
@@ -115,9 +121,28 @@ pub mod keys {
         "max_response_bytes",
         "default_timeout_ms",
         "max_concurrent_calls",
+        "on_large_response",
+        "circuit_breaker",
     ];
+    /// `circuit_breaker:` (of a tool or under `limits`).
+    pub const CIRCUIT_BREAKER: &[&str] = &[
+        "enabled",
+        "failures",
+        "window_ms",
+        "cooldown_ms",
+        "successes",
+    ];
+    /// A tool's `idempotency:`.
+    pub const IDEMPOTENCY: &[&str] = &["key", "window_ms"];
     /// `rate_limits:`.
-    pub const RATE_LIMITS: &[&str] = &["per_agent", "per_tool", "backend", "redis_url"];
+    pub const RATE_LIMITS: &[&str] = &[
+        "per_agent",
+        "per_tool",
+        "per_address",
+        "backend",
+        "redis_url",
+        "on_redis_error",
+    ];
     /// `auth:`.
     pub const AUTH: &[&str] = &["mode", "scopes", "tokens", "oauth"];
     /// An entry of `auth.tokens`.
@@ -691,6 +716,12 @@ impl FromNode for Tool {
             rate_limit: r.opt(&f, "rate_limit"),
             timeout_ms: r.opt(&f, "timeout_ms"),
             max_response_bytes: r.opt(&f, "max_response_bytes"),
+            rate_limit_per_agent: r.opt(&f, "rate_limit_per_agent"),
+            max_concurrent_calls: r.opt(&f, "max_concurrent_calls"),
+            on_large_response: r.opt(&f, "on_large_response"),
+            circuit_breaker: r.opt(&f, "circuit_breaker"),
+            idempotency: r.opt(&f, "idempotency"),
+            disabled: r.opt(&f, "disabled"),
             params: r.opt(&f, "params").unwrap_or_default(),
             output: r.opt(&f, "output"),
             errors: r.opt(&f, "errors").unwrap_or_default(),
@@ -883,7 +914,67 @@ impl FromNode for Limits {
             max_response_bytes: r.opt(&f, "max_response_bytes"),
             default_timeout_ms: r.opt(&f, "default_timeout_ms"),
             max_concurrent_calls: r.opt(&f, "max_concurrent_calls"),
+            on_large_response: r.opt(&f, "on_large_response"),
+            circuit_breaker: r.opt(&f, "circuit_breaker"),
         })
+    }
+}
+
+impl FromNode for CircuitBreakerSpec {
+    const EXPECTED: &'static str = "circuit breaker settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`circuit_breaker`", keys::CIRCUIT_BREAKER)?;
+        Some(CircuitBreakerSpec {
+            span: node.span,
+            enabled: r.opt(&f, "enabled"),
+            failures: r.opt(&f, "failures"),
+            window_ms: r.opt(&f, "window_ms"),
+            cooldown_ms: r.opt(&f, "cooldown_ms"),
+            successes: r.opt(&f, "successes"),
+        })
+    }
+}
+
+impl FromNode for IdempotencySpec {
+    const EXPECTED: &'static str = "a mapping with `key`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`idempotency`", keys::IDEMPOTENCY)?;
+        Some(IdempotencySpec {
+            span: node.span,
+            key: r.req(&f, "key")?,
+            window_ms: r.opt(&f, "window_ms"),
+        })
+    }
+}
+
+impl FromNode for Sp<LargeResponse> {
+    const EXPECTED: &'static str = "`error` or `truncate`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        keyword(
+            r,
+            node,
+            "large-response mode",
+            &[
+                ("error", LargeResponse::Error),
+                ("truncate", LargeResponse::Truncate),
+            ],
+        )
+    }
+}
+
+impl FromNode for Sp<OnRedisError> {
+    const EXPECTED: &'static str = "`local`, `open` or `closed`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        keyword(
+            r,
+            node,
+            "Redis failure mode",
+            &[
+                ("local", OnRedisError::Local),
+                ("open", OnRedisError::Open),
+                ("closed", OnRedisError::Closed),
+            ],
+        )
     }
 }
 
@@ -894,8 +985,10 @@ impl FromNode for RateLimits {
         Some(RateLimits {
             per_agent: r.opt(&f, "per_agent"),
             per_tool: r.opt(&f, "per_tool"),
+            per_address: r.opt(&f, "per_address"),
             backend: r.opt(&f, "backend"),
             redis_url: r.opt(&f, "redis_url"),
+            on_redis_error: r.opt(&f, "on_redis_error"),
         })
     }
 }

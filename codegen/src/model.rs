@@ -362,6 +362,18 @@ pub struct Tool {
     pub timeout_ms: Option<Sp<u64>>,
     /// Largest response, in bytes.
     pub max_response_bytes: Option<Sp<u64>>,
+    /// A budget for each caller of this tool, such as `5/min` (besides `rate_limit`, which all callers share).
+    pub rate_limit_per_agent: Option<Sp<RateLimit>>,
+    /// Most calls of this tool in flight at once; over it, calls are refused as `overloaded`.
+    pub max_concurrent_calls: Option<Sp<u32>>,
+    /// What a result over `max_response_bytes` becomes: `error` (default) or `truncate`.
+    pub on_large_response: Option<Sp<LargeResponse>>,
+    /// This tool's circuit breaker (default: `limits.circuit_breaker`).
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
+    /// Idempotency keys: a repeated key gets the first call's result instead of running the tool again.
+    pub idempotency: Option<IdempotencySpec>,
+    /// Disabled by configuration: every call is refused as `tool_disabled` (not retryable).
+    pub disabled: Option<Sp<bool>>,
     /// The parameters, as fields of the (closed) argument object.
     #[schemars(default, schema_with = "crate::spec_schema::type_expr_map")]
     pub params: NamedMap<Schema>,
@@ -711,6 +723,53 @@ pub struct Limits {
     pub default_timeout_ms: Option<Sp<u64>>,
     /// Most tool calls in flight at once (default 64).
     pub max_concurrent_calls: Option<Sp<u32>>,
+    /// What a result over `max_response_bytes` becomes for tools that do not say: `error` (default) or `truncate`.
+    pub on_large_response: Option<Sp<LargeResponse>>,
+    /// The circuit breaker of tools without their own (default: on, 5 failures in 60 s open it for 30 s, 2 successes close it).
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
+}
+
+/// What a result over the size limit becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+pub enum LargeResponse {
+    /// A `response_too_large` error.
+    Error,
+    /// The first part of the text, in an error result labelled `response_truncated`.
+    Truncate,
+}
+
+/// A circuit breaker: after `failures` failed calls within `window_ms` the tool fails fast
+/// (`circuit_open`) for `cooldown_ms`, then lets trial calls through and closes after `successes`.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CircuitBreakerSpec {
+    /// Where the entry was written.
+    #[schemars(skip)]
+    pub span: crate::source::Span,
+    /// `false` turns the breaker off (default true).
+    pub enabled: Option<Sp<bool>>,
+    /// Failures within the window that open it (default 5).
+    pub failures: Option<Sp<u32>>,
+    /// The window failures are counted in, in milliseconds (default 60000).
+    pub window_ms: Option<Sp<u64>>,
+    /// How long it stays open, in milliseconds (default 30000).
+    pub cooldown_ms: Option<Sp<u64>>,
+    /// Successful trial calls that close it again (default 2).
+    pub successes: Option<Sp<u32>>,
+}
+
+/// Idempotency keys of a tool that is not idempotent.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IdempotencySpec {
+    /// Where the entry was written.
+    #[schemars(skip)]
+    pub span: crate::source::Span,
+    /// The string parameter that carries the key (declare it under `params`, usually optional).
+    pub key: Sp<String>,
+    /// How long a result is kept for repeats of its key, in milliseconds (default 3600000).
+    pub window_ms: Option<Sp<u64>>,
 }
 
 /// Server-wide rate limits.
@@ -721,10 +780,26 @@ pub struct RateLimits {
     pub per_agent: Option<Sp<RateLimit>>,
     /// Budget of each tool without its own `rate_limit`.
     pub per_tool: Option<Sp<RateLimit>>,
+    /// HTTP flood protection: requests per client address, refused with 429 before a body is read.
+    pub per_address: Option<Sp<RateLimit>>,
     /// Where budgets are kept: `memory` (default) or `redis`.
     pub backend: Option<Sp<RateLimitBackend>>,
     /// Redis URL for the `redis` backend, usually `${REDIS_URL}`.
     pub redis_url: Option<Sp<EnvString>>,
+    /// While Redis is unreachable: `local` (default: budgets per instance), `open` (no limits) or `closed` (refuse).
+    pub on_redis_error: Option<Sp<OnRedisError>>,
+}
+
+/// What the Redis backend does while Redis is unreachable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+pub enum OnRedisError {
+    /// Enforce the budgets in each instance's memory.
+    Local,
+    /// Admit every call.
+    Open,
+    /// Refuse every rate-limited call as `rate_limit_unavailable`.
+    Closed,
 }
 
 /// Where rate-limit budgets are kept.

@@ -169,6 +169,7 @@ fn build() -> Result<Server, mcpgen_runtime::BuildError> {
             max_response_bytes: Some(64 * 1024),
             scopes: vec![],
             client_capabilities: vec![],
+            ..Default::default()
         },
         get_forecast,
     )

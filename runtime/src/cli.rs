@@ -157,7 +157,8 @@ async fn serve_http(
     })?;
     let mut options = HttpOptions::default()
         .with_path(defaults.path)
-        .with_max_body_bytes(defaults.max_request_bytes);
+        .with_max_body_bytes(defaults.max_request_bytes)
+        .with_trusted_proxy_hops(defaults.trusted_proxy_hops);
     for origin in defaults.allowed_origins {
         options = options.allow_origin(crate::env::expand(origin)?);
     }

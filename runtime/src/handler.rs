@@ -79,6 +79,9 @@ impl McpHandler {
             if let Some(identity) = parts.extensions.get::<Identity>() {
                 return identity.clone();
             }
+            if let Some(crate::guard::ClientAddr(ip)) = parts.extensions.get() {
+                return Identity::Address(*ip);
+            }
             if let Some(RemoteAddr(addr)) = parts.extensions.get::<RemoteAddr>() {
                 return Identity::Address(addr.ip());
             }
@@ -170,11 +173,16 @@ impl McpHandler {
         }
     }
 
+    /// A tool call through the guardrails ([`crate::guard`]): the same on every transport.
     async fn call(
         &self,
         mut params: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let round = Round {
+            request_state: params.request_state.take(),
+            input_responses: params.input_responses.take(),
+        };
         let name = params.name.as_ref();
         let Some(&index) = self.registry.tool_index.get(name) else {
             return Err(unknown_tool(&self.registry, name));
@@ -182,6 +190,55 @@ impl McpHandler {
         let tool = &self.registry.tools[index];
         missing_client_capabilities(name, &tool.def.client_capabilities, &context)?;
         let arguments = params.arguments.unwrap_or_default();
+        let guard = &self.registry.guard;
+        if !guard.enabled() {
+            return self.execute(index, arguments, round, context).await;
+        }
+        let agent = crate::guard::agent_key(&self.identity(&context));
+        let key = guard.idempotency_key(index, &agent, &arguments);
+        if let Some(result) = key.as_deref().and_then(|k| guard.replay(index, k)) {
+            tracing::info!(
+                tool = name,
+                outcome = "idempotent_replay",
+                "tool call answered from its idempotency key"
+            );
+            return Ok(result.into());
+        }
+        let admission = match guard.admit(index, &agent).await {
+            Ok(admission) => admission,
+            Err(refusal) => return Ok(refusal.into()),
+        };
+        let reservation = match key {
+            Some(key) => match guard.reserve(index, &key).await {
+                Some(crate::guard::Reserve::Replay(result)) => return Ok(result.into()),
+                Some(crate::guard::Reserve::Run(reservation)) => Some(reservation),
+                None => None,
+            },
+            None => None,
+        };
+        // An input-required answer is not a result yet: it is neither size-checked nor
+        // counted by the breaker, and its idempotency key stays free for the next round.
+        let result = match self.execute(index, arguments, round, context).await? {
+            CallToolResponse::Complete(result) => result,
+            incomplete => return Ok(incomplete),
+        };
+        let result = guard.finish(index, admission, result);
+        if let Some(reservation) = reservation {
+            crate::guard::GuardLayer::store(reservation, &result);
+        }
+        Ok(result.into())
+    }
+
+    /// Validation, the handler under its timeout, and the shaping of its result.
+    async fn execute(
+        &self,
+        index: usize,
+        arguments: rmcp::model::JsonObject,
+        round: Round,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let tool = &self.registry.tools[index];
+        let name = tool.def.name.as_str();
         let started = Instant::now();
         let mut instance = Value::Object(arguments);
         let violations = tool.input.violations(&instance);
@@ -203,13 +260,10 @@ impl McpHandler {
         }
 
         let mut ctx = self.context(name, &context);
-        if let Some(sealed) = &params.request_state {
+        if let Some(sealed) = &round.request_state {
             ctx.request_state = Some(self.open_request_state(StateScope::Tool(name), sealed)?);
         }
-        ctx.input_responses = Arc::new(checked_input_responses(
-            name,
-            params.input_responses.take(),
-        )?);
+        ctx.input_responses = Arc::new(checked_input_responses(name, round.input_responses)?);
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
         let mut task = tokio::spawn((tool.handler)(ctx, arguments.clone()));
@@ -309,27 +363,6 @@ impl McpHandler {
                 return Ok(unexpected_result(name));
             }
         };
-        if let Some(limit) = tool.def.max_response_bytes {
-            let size = serde_json::to_vec(&call_result).map_or(0, |v| v.len());
-            if size > limit {
-                tracing::warn!(
-                    tool = name,
-                    outcome = "response_too_large",
-                    duration_ms,
-                    size,
-                    limit,
-                    "tool response over its size limit"
-                );
-                let message = format!(
-                    "The result of `{name}` is {size} bytes, over this tool's limit of {limit} bytes. \
-                     Ask for less: narrow the query or request fewer items."
-                );
-                return Ok(error_result(
-                    message.clone(),
-                    json!({"status": "error", "code": "response_too_large", "message": message, "retryable": false, "limit_bytes": limit, "size_bytes": size}),
-                ));
-            }
-        }
         tracing::info!(
             tool = name,
             outcome = "ok",
@@ -706,6 +739,13 @@ impl<'a> StateScope<'a> {
 
 /// The answers a client sent with `inputResponses`: each must be an object (an
 /// elicitation, sampling or roots/list result).
+/// What a 2026-07-28 client sends back after an input-required result: the sealed
+/// `requestState` and the answers to the server's requests.
+struct Round {
+    request_state: Option<String>,
+    input_responses: Option<InputResponses>,
+}
+
 fn checked_input_responses(
     name: &str,
     responses: Option<InputResponses>,

@@ -56,6 +56,15 @@ pub struct HttpOptions {
     pub sessions: bool,
     /// Interval of SSE keep-alive comments (default 15 s).
     pub sse_keep_alive: Option<Duration>,
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` entries are
+    /// trusted (default 0: the client is the peer of the TCP connection). With `n`, the
+    /// client is the `n`-th address from the right of `X-Forwarded-For`; entries left of
+    /// it are the client's own claims and are never used.
+    pub trusted_proxy_hops: u32,
+    /// Flood protection: requests per client address, checked before a body is read;
+    /// over it, 429 with `Retry-After`. Default: the server's
+    /// [`crate::Guardrails::per_address`].
+    pub per_address: Option<crate::Rate>,
 }
 
 impl Default for HttpOptions {
@@ -67,6 +76,8 @@ impl Default for HttpOptions {
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             sessions: true,
             sse_keep_alive: Some(Duration::from_secs(15)),
+            trusted_proxy_hops: 0,
+            per_address: None,
         }
     }
 }
@@ -100,6 +111,20 @@ impl HttpOptions {
         self
     }
 
+    /// Set [`HttpOptions::trusted_proxy_hops`].
+    #[must_use]
+    pub fn with_trusted_proxy_hops(mut self, hops: u32) -> Self {
+        self.trusted_proxy_hops = hops;
+        self
+    }
+
+    /// Set [`HttpOptions::per_address`].
+    #[must_use]
+    pub fn with_per_address(mut self, rate: crate::Rate) -> Self {
+        self.per_address = Some(rate);
+        self
+    }
+
     /// Set [`HttpOptions::sessions`].
     #[must_use]
     pub fn with_sessions(mut self, sessions: bool) -> Self {
@@ -112,6 +137,15 @@ struct Guard {
     max_body_bytes: usize,
     allowed_origins: Vec<String>,
     path: String,
+    trusted_proxy_hops: u32,
+    flood: Option<Flood>,
+}
+
+/// Requests per client address (IPv6 by /64), before anything is parsed.
+struct Flood {
+    rate: crate::Rate,
+    limiter: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    checks: std::sync::atomic::AtomicU64,
 }
 
 impl Server {
@@ -208,6 +242,17 @@ impl Server {
                 .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
                 .collect(),
             path: options.path.clone(),
+            trusted_proxy_hops: options.trusted_proxy_hops,
+            flood: options
+                .per_address
+                .or(self.registry.guard.per_address)
+                .and_then(|rate| {
+                    crate::guard::quota(&rate).map(|quota| Flood {
+                        rate,
+                        limiter: governor::DefaultKeyedRateLimiter::dashmap(quota),
+                        checks: std::sync::atomic::AtomicU64::new(0),
+                    })
+                }),
         });
         Router::new()
             .route_service(&options.path, service)
@@ -317,6 +362,16 @@ async fn guard_layer(
         .copied()
     {
         request.extensions_mut().insert(RemoteAddr(addr));
+        let client =
+            crate::guard::client_addr(addr.ip(), request.headers(), guard.trusted_proxy_hops);
+        request
+            .extensions_mut()
+            .insert(crate::guard::ClientAddr(client));
+        if let Some(flood) = &guard.flood
+            && let Some(response) = flood.refuse(client)
+        {
+            return response;
+        }
     }
 
     if let Some(origin) = request.headers().get(header::ORIGIN) {
@@ -348,6 +403,40 @@ async fn guard_layer(
 
     let response = next.run(request).await;
     json_errors(response).await
+}
+
+impl Flood {
+    /// The 429 response for a request over the budget, if it is.
+    fn refuse(&self, client: std::net::IpAddr) -> Option<Response> {
+        use governor::clock::Clock as _;
+        use std::sync::atomic::Ordering;
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+        let network = crate::guard::network(client);
+        let not_until = self.limiter.check_key(&network).err()?;
+        let wait = not_until.wait_time_from(self.limiter.clock().now());
+        let ms = u64::try_from(wait.as_micros().div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1);
+        // Debug, not warn: under a flood, a line per refused request would be the flood.
+        tracing::debug!(client = %network, limit = %self.rate, retry_after_ms = ms, "HTTP flood protection: request refused");
+        let mut response = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            -32000,
+            format!(
+                "Too many requests from {network}: this server accepts {} HTTP requests per client address. Nothing was processed. Retry after {ms} ms (see Retry-After).",
+                self.rate
+            ),
+            json!({"status": "error", "code": "rate_limited", "scope": "address", "limit": self.rate.to_string(), "retry_after_ms": ms, "retryable": true}),
+        );
+        let seconds = ms.div_ceil(1000).max(1);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        Some(response)
+    }
 }
 
 /// The checks on a POST before rmcp sees it; on success the body is buffered

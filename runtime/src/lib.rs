@@ -18,7 +18,12 @@
 //! - declared errors rendered from their message templates; unexpected errors,
 //!   panics and timeouts turned into one clear result, never a crash;
 //! - deterministic, paginated lists in declaration order;
-//! - an HTTP guard: body cap, `Origin` check, and JSON bodies for every rejection.
+//! - guardrails on every transport: rate limits per agent and per tool (in memory or
+//!   in Redis), concurrency caps, circuit breakers, idempotency keys, response size
+//!   caps and timeouts, each refusal an `isError: true` result saying when to retry
+//!   ([`Guardrails`], [`ToolGuard`]);
+//! - an HTTP guard: body cap, `Origin` check, per-address flood protection (429), and
+//!   JSON bodies for every rejection.
 //!
 //! Logging goes through `tracing`; install a subscriber that writes to **stderr**
 //! (stdout is the stdio transport). Argument values are never logged.
@@ -62,6 +67,7 @@
 pub mod cli;
 mod code_first;
 pub mod env;
+mod guard;
 mod handler;
 mod http;
 mod resource;
@@ -71,6 +77,10 @@ mod template;
 mod tool;
 
 pub use code_first::{CodeTool, ToolSchema, ToolSet};
+pub use guard::{
+    CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,
+    REPLAY_META_KEY, Rate, RateLimitBackend, ToolGuard,
+};
 pub use handler::McpHandler;
 pub use http::HttpOptions;
 pub use resource::{

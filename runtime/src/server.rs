@@ -26,6 +26,12 @@ pub const RESERVED_ERROR_CODES: &[&str] = &[
     "unexpected_error",
     "response_too_large",
     "cancelled",
+    "rate_limited",
+    "rate_limit_unavailable",
+    "tool_disabled",
+    "overloaded",
+    "circuit_open",
+    "response_truncated",
 ];
 
 /// Who the server is, as sent in `initialize` / `server/discover`.
@@ -123,6 +129,7 @@ pub(crate) struct Registry {
     pub(crate) default_timeout: Option<Duration>,
     /// Signs the `requestState` of input-required results and verifies it on return.
     pub(crate) request_state: rmcp::model::RequestStateCodec,
+    pub(crate) guard: crate::guard::GuardLayer,
 }
 
 /// Collects tools, resources, templates and prompts, in declaration order.
@@ -154,6 +161,7 @@ pub struct ServerBuilder {
     page_size: usize,
     default_timeout: Option<Duration>,
     request_state_key: Option<Vec<u8>>,
+    guardrails: Option<crate::guard::Guardrails>,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -295,6 +303,26 @@ impl ServerBuilder {
     #[must_use]
     pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
         self.request_state_key = Some(key.into());
+        self
+    }
+
+    /// Server-wide guardrails: the per-agent budget, HTTP flood protection, the server's
+    /// concurrency cap, the default circuit breaker and where budgets are kept
+    /// (default: [`crate::Guardrails::default`]). Each tool's own are in
+    /// [`ToolDef::guard`].
+    #[must_use]
+    pub fn guardrails(mut self, guardrails: crate::guard::Guardrails) -> Self {
+        self.guardrails = Some(guardrails);
+        self
+    }
+
+    /// Turn the guardrail layer off entirely: no rate limit, cap, breaker,
+    /// idempotency or size cap is enforced (timeouts still are). For measuring what
+    /// the layer costs; never for a server that faces agents.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn without_guardrails(mut self) -> Self {
+        self.guardrails = None;
         self
     }
 
@@ -526,6 +554,13 @@ impl ServerBuilder {
                     .map_err(|e| format!("request_state_key: {e}; pass at least 32 random bytes"))
             })
             .map_err(|problem| problems.push(problem));
+        let guard = match &self.guardrails {
+            Some(config) => {
+                let defs: Vec<&ToolDef> = tools.iter().map(|t| &t.def).collect();
+                crate::guard::GuardLayer::build(config, &self.info.name, &defs, &mut problems)
+            }
+            None => crate::guard::GuardLayer::off(),
+        };
 
         if !problems.is_empty() {
             return Err(BuildError { problems });
@@ -574,6 +609,7 @@ impl ServerBuilder {
                 page_size: self.page_size,
                 default_timeout: self.default_timeout,
                 request_state,
+                guard,
             }),
         })
     }
@@ -651,6 +687,7 @@ impl Server {
             page_size: 100,
             default_timeout: None,
             request_state_key: None,
+            guardrails: Some(crate::guard::Guardrails::default()),
         }
     }
 

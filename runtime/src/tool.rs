@@ -56,6 +56,9 @@ pub struct ToolDef {
     /// Client capabilities the tool needs: a client that did not declare one of them
     /// gets JSON-RPC error -32021 (HTTP 400) naming it, and the handler does not run.
     pub client_capabilities: Vec<ClientCapability>,
+    /// Rate limits, concurrency cap, circuit breaker, idempotency keys, and what a
+    /// result over `max_response_bytes` becomes (see [`crate::ToolGuard`]).
+    pub guard: crate::guard::ToolGuard,
 }
 
 /// A capability a client declares (in `initialize`, or per request on 2026-07-28)

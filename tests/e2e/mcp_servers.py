@@ -38,14 +38,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def http_server(command: list[str], log_path: Path, startup_s: float = 30) -> Iterator[tuple[str, int]]:
+def http_server(
+    command: list[str], log_path: Path, startup_s: float = 30, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
     """Runs `command + [ADDR]` on a free loopback port until the block ends; yields (host, port).
+    `env` holds variables set on top of this process's environment.
 
     The server is always stopped, even when the block fails."""
     port = free_port()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [*command, f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
+            [*command, f"127.0.0.1:{port}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env={**os.environ, **(env or {})},
         )
         try:
             deadline = time.monotonic() + startup_s
@@ -83,14 +90,15 @@ def closed_objects(schema: object, path: str = "$") -> list[str]:
     return open_paths
 
 
-def drive_stdio(command: list[str], log_path: Path, steps: list) -> None:
+def drive_stdio(command: list[str], log_path: Path, steps: list, env: dict[str, str] | None = None) -> None:
     """Starts `command` as a stdio MCP server and runs each `async step(session)` in order
-    with the official Python SDK client; the server is stopped when the client closes."""
+    with the official Python SDK client; the server is stopped when the client closes.
+    `env` holds variables set for the server on top of the SDK's default environment."""
     from mcp.client.session import ClientSession
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
     async def main() -> None:
-        params = StdioServerParameters(command=command[0], args=command[1:])
+        params = StdioServerParameters(command=command[0], args=command[1:], env=env)
         with log_path.open("w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):
                 async with ClientSession(read, write) as session:
@@ -100,13 +108,16 @@ def drive_stdio(command: list[str], log_path: Path, steps: list) -> None:
     anyio.run(main)
 
 
-def drive_http(url: str, steps: list) -> None:
-    """Runs each `async step(session)` against a Streamable HTTP MCP endpoint."""
+def drive_http(url: str, steps: list, headers: dict[str, str] | None = None) -> None:
+    """Runs each `async step(session)` against a Streamable HTTP MCP endpoint, sending
+    `headers` with every request."""
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
 
     async def main() -> None:
-        async with streamable_http_client(url) as (read, write):
+        client = create_mcp_http_client(headers=headers) if headers else None
+        async with streamable_http_client(url, http_client=client) as (read, write):
             async with ClientSession(read, write) as session:
                 for step in steps:
                     await step(session)

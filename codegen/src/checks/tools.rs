@@ -27,6 +27,7 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
             cx,
             &format!("the rate limit of tool {}", tick(&name.value)),
             rate,
+            false,
         );
     }
     if let Some(t) = &tool.timeout_ms {
@@ -35,6 +36,7 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
     if let Some(b) = &tool.max_response_bytes {
         byte_size(cx, "max_response_bytes", b);
     }
+    super::guardrails::check_tool(cx, name, tool);
     walk_entries(cx, "parameter", &tool.params, 0);
     if let Some(output) = &tool.output {
         let label = format!("the output of tool {}", tick(&name.value));
@@ -294,7 +296,7 @@ fn check_error_template(cx: &mut Cx<'_>, tool: &Tool, error_name: &Name, case: &
 }
 
 /// Calls per second, as a fraction `count / period_ms` compared exactly.
-fn faster(a: &RateLimit, b: &RateLimit) -> bool {
+pub(super) fn faster(a: &RateLimit, b: &RateLimit) -> bool {
     u128::from(a.count) * u128::from(b.period.as_millis())
         > u128::from(b.count) * u128::from(a.period.as_millis())
 }
@@ -303,7 +305,15 @@ fn faster(a: &RateLimit, b: &RateLimit) -> bool {
 const VERY_HIGH_RATE: u32 = 1_000_000;
 
 /// `rate_limit` readability: a rate so high it limits nothing.
-fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
+/// `per_agent_budget` says whether the rate is one agent's (`rate_limit_per_agent`), so
+/// that it can never exceed the agent's budget across all tools; a tool's shared budget
+/// (`rate_limit`, `per_tool`) counts every agent together and may.
+pub(super) fn check_rate(
+    cx: &mut Cx<'_>,
+    what: &str,
+    rate: &Sp<RateLimit>,
+    per_agent_budget: bool,
+) {
     if rate.value.count > VERY_HIGH_RATE {
         let mut d = Diagnostic::new(
             Code::RateLimit,
@@ -315,7 +325,8 @@ fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
         d.severity = Severity::Warning;
         cx.emit(d);
     }
-    if let Some(agent) = &cx.spec.rate_limits.per_agent
+    if per_agent_budget
+        && let Some(agent) = &cx.spec.rate_limits.per_agent
         && faster(&rate.value, &agent.value)
     {
         let mut d = Diagnostic::new(
@@ -337,7 +348,7 @@ fn check_rate(cx: &mut Cx<'_>, what: &str, rate: &Sp<RateLimit>) {
 }
 
 /// `limit` on a time limit in milliseconds.
-fn timeout(cx: &mut Cx<'_>, key: &str, value: &Sp<u64>) {
+pub(super) fn timeout(cx: &mut Cx<'_>, key: &str, value: &Sp<u64>) {
     const HOUR_MS: u64 = 3_600_000;
     if value.value == 0 {
         cx.emit(
@@ -447,7 +458,7 @@ pub(super) fn check_server_limits(cx: &mut Cx<'_>) {
     }
     let rates = &spec.rate_limits;
     if let Some(rate) = &rates.per_tool {
-        check_rate(cx, "`rate_limits.per_tool`", rate);
+        check_rate(cx, "`rate_limits.per_tool`", rate, false);
     }
     if let Some(rate) = rates
         .per_agent

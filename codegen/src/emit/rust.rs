@@ -504,6 +504,7 @@ impl<'a> Emitter<'a> {
                 .map_or(30_000, |t| t.value),
         );
         let constants = constants(spec);
+        let guardrails = super::guardrails::server_guardrails(spec);
         let handler_doc = format!(
             " What the server does, one method per tool, per dynamic resource and per handler prompt.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
@@ -543,7 +544,8 @@ impl<'a> Emitter<'a> {
             pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                 let handler = ::std::sync::Arc::new(handler);
                 let builder = ::mcpgen_runtime::Server::builder(server_info())
-                    .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout));
+                    .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout))
+                    .guardrails(#guardrails);
                 #(#registrations)*
                 let _ = &handler;
                 builder
@@ -769,6 +771,7 @@ pub fn tool_def(
         ClientCapability::Elicitation => quote! { #rt::ClientCapability::Elicitation },
         ClientCapability::Roots => quote! { #rt::ClientCapability::Roots },
     });
+    let guard = super::guardrails::tool_guard(spec, tool, rt);
     quote! {
         #rt::ToolDef {
             name: ::std::string::String::from(#name),
@@ -787,6 +790,7 @@ pub fn tool_def(
             max_response_bytes: #max_response,
             scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
             client_capabilities: ::std::vec::Vec::from([#(#client_capabilities),*]),
+            guard: #guard,
             ..::core::default::Default::default()
         }
     }

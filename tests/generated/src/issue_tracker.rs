@@ -153,6 +153,9 @@ impl ::core::convert::From<SearchIssuesError> for ::mcpgen_runtime::ToolError {
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct CreateIssueInput {
+    /// A unique id you choose for this issue, such as a UUID. Send the same id again when you retry, and the issue is filed only once.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub request_id: ::core::option::Option<::std::string::String>,
     /// One-line summary of the problem.
     pub title: ::std::string::String,
     /// Details in Markdown - what happened and how to reproduce it.
@@ -588,9 +591,18 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
         },
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
-        max_response_bytes: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::Some(65536),
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(60)),
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Truncate,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
         ..::core::default::Default::default()
     }
 }
@@ -607,6 +619,11 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
             r#"{
   "type": "object",
   "properties": {
+    "request_id": {
+      "description": "A unique id you choose for this issue, such as a UUID. Send the same id again when you retry, and the issue is filed only once.",
+      "type": "string",
+      "maxLength": 100
+    },
     "title": {
       "description": "One-line summary of the problem.",
       "type": "string",
@@ -729,6 +746,22 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(10).with_burst(3),
+            ),
+            rate_limit_per_agent: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(
+                5,
+            )),
+            max_concurrent_calls: ::core::option::Option::Some(4),
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::Some(::mcpgen_runtime::Idempotency {
+                key_param: ::std::string::String::from("request_id"),
+                window: ::core::time::Duration::from_millis(86400000),
+            }),
+        },
         ..::core::default::Default::default()
     }
 }
@@ -853,6 +886,15 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(20)),
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
         ..::core::default::Default::default()
     }
 }
@@ -914,6 +956,21 @@ pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_admin")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(5)),
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::Some(::mcpgen_runtime::CircuitBreaker {
+                enabled: true,
+                failures: 3,
+                window: ::core::time::Duration::from_millis(30000),
+                cooldown: ::core::time::Duration::from_millis(60000),
+                successes: 1,
+            }),
+            idempotency: ::core::option::Option::None,
+        },
         ..::core::default::Default::default()
     }
 }
@@ -978,6 +1035,15 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(60)),
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
         ..::core::default::Default::default()
     }
 }
@@ -1012,7 +1078,24 @@ pub fn server<H: Handler>(
 pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
-        .default_tool_timeout(::core::time::Duration::from_millis(30000));
+        .default_tool_timeout(::core::time::Duration::from_millis(15000))
+        .guardrails(::mcpgen_runtime::Guardrails {
+            per_agent: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(300)),
+            per_address: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(1200).with_burst(200),
+            ),
+            max_concurrent_calls: ::core::option::Option::Some(32),
+            circuit_breaker: ::mcpgen_runtime::CircuitBreaker {
+                enabled: true,
+                failures: 5,
+                window: ::core::time::Duration::from_millis(60000),
+                cooldown: ::core::time::Duration::from_millis(30000),
+                successes: 2,
+            },
+            backend: ::mcpgen_runtime::RateLimitBackend::Memory,
+            on_redis_error: ::mcpgen_runtime::OnRedisError::Local,
+            redis_prefix: ::core::option::Option::None,
+        });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
         builder.typed_tool::<SearchIssuesInput, _, _>(tool_search_issues(), move |ctx, input| {

@@ -272,6 +272,17 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::Some(524288),
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(20).with_burst(5),
+            ),
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
         ..::core::default::Default::default()
     }
 }
@@ -328,6 +339,15 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(30)),
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
         ..::core::default::Default::default()
     }
 }
@@ -362,7 +382,22 @@ pub fn server<H: Handler>(
 pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
-        .default_tool_timeout(::core::time::Duration::from_millis(20000));
+        .default_tool_timeout(::core::time::Duration::from_millis(20000))
+        .guardrails(::mcpgen_runtime::Guardrails {
+            per_agent: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(60)),
+            per_address: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::Some(8),
+            circuit_breaker: ::mcpgen_runtime::CircuitBreaker {
+                enabled: true,
+                failures: 5,
+                window: ::core::time::Duration::from_millis(60000),
+                cooldown: ::core::time::Duration::from_millis(30000),
+                successes: 2,
+            },
+            backend: ::mcpgen_runtime::RateLimitBackend::Auto,
+            on_redis_error: ::mcpgen_runtime::OnRedisError::Local,
+            redis_prefix: ::core::option::Option::None,
+        });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
         builder.typed_tool::<RunQueryInput, _, _>(tool_run_query(), move |ctx, input| {

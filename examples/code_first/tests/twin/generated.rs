@@ -285,6 +285,17 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
         max_response_bytes: ::core::option::Option::Some(65536),
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(30),
+            ),
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
         ..::core::default::Default::default()
     }
 }
@@ -319,7 +330,22 @@ pub fn server<H: Handler>(
 pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let handler = ::std::sync::Arc::new(handler);
     let builder = ::mcpgen_runtime::Server::builder(server_info())
-        .default_tool_timeout(::core::time::Duration::from_millis(30000));
+        .default_tool_timeout(::core::time::Duration::from_millis(30000))
+        .guardrails(::mcpgen_runtime::Guardrails {
+            per_agent: ::core::option::Option::None,
+            per_address: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::Some(64),
+            circuit_breaker: ::mcpgen_runtime::CircuitBreaker {
+                enabled: true,
+                failures: 5,
+                window: ::core::time::Duration::from_millis(60000),
+                cooldown: ::core::time::Duration::from_millis(30000),
+                successes: 2,
+            },
+            backend: ::mcpgen_runtime::RateLimitBackend::Auto,
+            on_redis_error: ::mcpgen_runtime::OnRedisError::Local,
+            redis_prefix: ::core::option::Option::None,
+        });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
         builder

@@ -1,0 +1,510 @@
+//! Guardrails: the one layer every tool call passes through, whatever the transport
+//! (the rmcp handler calls it, so stdio and HTTP behave the same).
+//!
+//! Before the tool runs, in this order: a tool disabled by configuration is refused
+//! (`tool_disabled`); an open circuit breaker refuses (`circuit_open`); the server's and
+//! the tool's concurrency caps refuse (`overloaded`); the rate-limit budgets refuse
+//! (`rate_limited`). A refusal by one check never counts against the checks after it.
+//! After the tool ran: the response size cap (`response_too_large`, or a labelled
+//! `response_truncated` result), the breaker's bookkeeping, and idempotency keys
+//! (a repeated key gets the first result, labelled in `_meta`). Timeouts are enforced
+//! where the handler runs (`timeout`).
+//!
+//! HTTP adds flood protection per client address before a body is read (HTTP 429 with
+//! `Retry-After`), in the HTTP layer.
+
+mod agent;
+mod breaker;
+mod config;
+mod idempotency;
+mod limiter;
+mod refusal;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use rmcp::model::CallToolResult;
+use serde_json::{Map, Value, json};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+pub(crate) use agent::{ClientAddr, agent_key, client_addr, network};
+pub use config::{
+    CircuitBreaker, Guardrails, Idempotency, LargeResponse, OnRedisError, Rate, RateLimitBackend,
+    ToolGuard,
+};
+pub(crate) use limiter::quota;
+
+use crate::tool::ToolDef;
+use breaker::{Breaker, Outcome, Ticket};
+use limiter::{Decision, Limiter, MemoryLimiter, RedisLimiter, ToolRates};
+
+/// The `_meta` key set on a result replayed for a repeated idempotency key.
+pub const REPLAY_META_KEY: &str = "mcpgen/idempotent_replay";
+
+/// The environment variable that disables tools by name (comma-separated).
+pub const DISABLED_TOOLS_ENV: &str = "MCPGEN_DISABLED_TOOLS";
+
+#[derive(Debug)]
+struct ToolState {
+    name: String,
+    disabled: bool,
+    slots: Option<(Arc<Semaphore>, u32)>,
+    breaker: Option<Breaker>,
+    idempotency: Option<(String, idempotency::Cache)>,
+    on_large_response: LargeResponse,
+    max_response_bytes: Option<usize>,
+    /// A moving average of call durations, the hint of `overloaded` refusals.
+    average_ms: AtomicU64,
+}
+
+/// The guardrails of a built server.
+#[derive(Debug)]
+pub(crate) struct GuardLayer {
+    enabled: bool,
+    limiter: Limiter,
+    server_slots: Option<(Arc<Semaphore>, u32)>,
+    tools: Vec<ToolState>,
+    pub(crate) per_address: Option<Rate>,
+}
+
+/// A call let through: holds its concurrency slots and breaker ticket until it ends.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    _server_slot: Option<OwnedSemaphorePermit>,
+    _tool_slot: Option<OwnedSemaphorePermit>,
+    ticket: Option<Ticket>,
+    started: Instant,
+}
+
+/// What to do with a call that carries an idempotency key.
+#[derive(Debug)]
+pub(crate) enum Reserve {
+    /// The result of the first call with the key (labelled as a replay).
+    Replay(CallToolResult),
+    /// Run the call; store its result with [`GuardLayer::store`].
+    Run(idempotency::Reservation),
+}
+
+impl GuardLayer {
+    /// No guardrail at all (for measuring the layer's cost).
+    pub(crate) fn off() -> Self {
+        Self {
+            enabled: false,
+            limiter: Limiter::None,
+            server_slots: None,
+            tools: Vec::new(),
+            per_address: None,
+        }
+    }
+
+    /// Builds the layer; problems (an unusable rate, an unresolvable Redis URL, an
+    /// unknown tool in [`DISABLED_TOOLS_ENV`]) are added to `problems`.
+    pub(crate) fn build(
+        config: &Guardrails,
+        server_name: &str,
+        defs: &[&ToolDef],
+        problems: &mut Vec<String>,
+    ) -> Self {
+        let mut check_rate = |what: &str, rate: Option<Rate>| -> Option<Rate> {
+            let rate = rate?;
+            match rate.problem() {
+                Some(problem) => {
+                    problems.push(format!("{what}: {problem}"));
+                    None
+                }
+                None => Some(rate),
+            }
+        };
+        let per_agent = check_rate("guardrails.per_agent", config.per_agent);
+        let per_address = check_rate("guardrails.per_address", config.per_address);
+        let rates: Vec<ToolRates> = defs
+            .iter()
+            .map(|d| ToolRates {
+                name: d.name.clone(),
+                per_agent: check_rate(
+                    &format!("tool `{}`: rate_limit_per_agent", d.name),
+                    d.guard.rate_limit_per_agent,
+                ),
+                shared: check_rate(
+                    &format!("tool `{}`: rate_limit", d.name),
+                    d.guard.rate_limit,
+                ),
+            })
+            .collect();
+
+        let disabled_env = std::env::var(DISABLED_TOOLS_ENV).unwrap_or_default();
+        let disabled_env: Vec<&str> = disabled_env
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        for name in &disabled_env {
+            if !defs.iter().any(|d| d.name == *name) {
+                problems.push(format!(
+                    "{DISABLED_TOOLS_ENV} names `{name}`, which is not a tool of this server; the tools are: {}",
+                    defs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+
+        let slots = |what: String, cap: Option<u32>, problems: &mut Vec<String>| match cap {
+            Some(0) => {
+                problems.push(format!(
+                    "{what}: max_concurrent_calls is 0, so no call could run; allow at least 1"
+                ));
+                None
+            }
+            Some(n) => Some((Arc::new(Semaphore::new(n as usize)), n)),
+            None => None,
+        };
+        let mut tools = Vec::with_capacity(defs.len());
+        for def in defs {
+            let guard = &def.guard;
+            let breaker = guard.circuit_breaker.unwrap_or(config.circuit_breaker);
+            if breaker.enabled && (breaker.window.is_zero() || breaker.cooldown.is_zero()) {
+                problems.push(format!(
+                    "tool `{}`: the circuit breaker needs a window and a cooldown longer than zero",
+                    def.name
+                ));
+            }
+            if let Some(idempotency) = &guard.idempotency {
+                let declared = def
+                    .input_schema
+                    .get("properties")
+                    .and_then(|p| p.get(&idempotency.key_param))
+                    .is_some();
+                if !declared {
+                    problems.push(format!(
+                        "tool `{}`: the idempotency key parameter `{}` is not a parameter of the tool; declare it in the input schema",
+                        def.name, idempotency.key_param
+                    ));
+                }
+            }
+            tools.push(ToolState {
+                name: def.name.clone(),
+                disabled: guard.disabled || disabled_env.contains(&def.name.as_str()),
+                slots: slots(
+                    format!("tool `{}`", def.name),
+                    guard.max_concurrent_calls,
+                    problems,
+                ),
+                breaker: breaker.enabled.then(|| Breaker::new(breaker)),
+                idempotency: guard
+                    .idempotency
+                    .as_ref()
+                    .map(|i| (i.key_param.clone(), idempotency::Cache::new(i.window))),
+                on_large_response: guard.on_large_response,
+                max_response_bytes: def.max_response_bytes,
+                average_ms: AtomicU64::new(0),
+            });
+        }
+        let server_slots = slots(
+            "the server".to_owned(),
+            config.max_concurrent_calls,
+            problems,
+        );
+
+        let any_rate = per_agent.is_some()
+            || rates
+                .iter()
+                .any(|r| r.per_agent.is_some() || r.shared.is_some());
+        let url = match &config.backend {
+            RateLimitBackend::Memory => None,
+            RateLimitBackend::Auto => std::env::var("REDIS_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty()),
+            RateLimitBackend::Redis { url } => match crate::env::expand(url) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    problems.push(format!("the Redis URL of the rate limits: {e}"));
+                    None
+                }
+            },
+        };
+        let limiter = match url {
+            _ if !any_rate => Limiter::None,
+            None => Limiter::Memory(MemoryLimiter::new(per_agent, &rates)),
+            Some(url) => {
+                let prefix = config
+                    .redis_prefix
+                    .clone()
+                    .unwrap_or_else(|| format!("mcpgen:{server_name}"));
+                match RedisLimiter::new(&url, prefix, per_agent, rates, config.on_redis_error) {
+                    Ok(redis) => Limiter::Redis(Box::new(redis)),
+                    Err(e) => {
+                        problems.push(format!("the Redis URL of the rate limits: {e}"));
+                        Limiter::None
+                    }
+                }
+            }
+        };
+        tracing::info!(
+            backend = limiter.backend(),
+            "guardrails: where rate-limit budgets are kept"
+        );
+        Self {
+            enabled: true,
+            limiter,
+            server_slots,
+            tools,
+            per_address,
+        }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The idempotency key of a call, scoped to its agent, if the tool takes keys and
+    /// the call has one.
+    pub(crate) fn idempotency_key(
+        &self,
+        tool: usize,
+        agent: &str,
+        arguments: &Map<String, Value>,
+    ) -> Option<String> {
+        let (param, _) = self.tools.get(tool)?.idempotency.as_ref()?;
+        let key = match arguments.get(param)? {
+            Value::String(s) if !s.is_empty() => s.clone(),
+            Value::String(_) | Value::Null => return None,
+            other => other.to_string(),
+        };
+        Some(format!("{agent}\n{key}"))
+    }
+
+    /// The stored result of a finished call with the same key.
+    pub(crate) fn replay(&self, tool: usize, key: &str) -> Option<CallToolResult> {
+        let (_, cache) = self.tools.get(tool)?.idempotency.as_ref()?;
+        cache.replay(key, Instant::now()).map(labelled_replay)
+    }
+
+    /// Runs the checks before a call: `Err` holds the refusal to return.
+    pub(crate) async fn admit(
+        &self,
+        tool: usize,
+        agent: &str,
+    ) -> Result<Admission, CallToolResult> {
+        let started = Instant::now();
+        let Some(state) = self.tools.get(tool) else {
+            return Ok(Admission {
+                _server_slot: None,
+                _tool_slot: None,
+                ticket: None,
+                started,
+            });
+        };
+        let name = state.name.as_str();
+        if state.disabled {
+            tracing::info!(tool = name, outcome = "tool_disabled", "tool call refused");
+            return Err(refusal::tool_disabled(name));
+        }
+        let ticket = match &state.breaker {
+            Some(breaker) => match breaker.admit(started) {
+                Ok(ticket) => Some(ticket),
+                Err(refused) => {
+                    let config = breaker.config();
+                    let state_name = if refused.half_open {
+                        "half_open"
+                    } else {
+                        "open"
+                    };
+                    tracing::info!(
+                        tool = name,
+                        outcome = "circuit_open",
+                        state = state_name,
+                        "tool call refused"
+                    );
+                    return Err(refusal::circuit_open(
+                        name,
+                        state_name,
+                        config.failures,
+                        config.window,
+                        refused.retry_after,
+                    ));
+                }
+            },
+            None => None,
+        };
+        let hint =
+            Duration::from_millis(state.average_ms.load(Ordering::Relaxed).clamp(50, 10_000));
+        let server_slot = slot(self.server_slots.as_ref(), name, "server", hint).map_err(|r| *r)?;
+        let tool_slot = slot(state.slots.as_ref(), name, "tool", hint).map_err(|r| *r)?;
+        match self.limiter.check(tool, agent).await {
+            Decision::Admit => {}
+            Decision::Refuse {
+                scope,
+                rate,
+                retry_after,
+            } => {
+                tracing::info!(tool = name, outcome = "rate_limited", scope = scope.as_str(), limit = %rate, "tool call refused");
+                return Err(refusal::rate_limited(name, scope, &rate, retry_after));
+            }
+            Decision::Unavailable { retry_after } => {
+                tracing::warn!(
+                    tool = name,
+                    outcome = "rate_limit_unavailable",
+                    "tool call refused"
+                );
+                return Err(refusal::rate_limit_unavailable(name, retry_after));
+            }
+        }
+        Ok(Admission {
+            _server_slot: server_slot,
+            _tool_slot: tool_slot,
+            ticket,
+            started,
+        })
+    }
+
+    /// Reserves an idempotency key for a call, or waits for the call that holds it and
+    /// returns its result.
+    pub(crate) async fn reserve(&self, tool: usize, key: &str) -> Option<Reserve> {
+        let (_, cache) = self.tools.get(tool)?.idempotency.as_ref()?;
+        loop {
+            match cache.begin(key.to_owned(), Instant::now()) {
+                idempotency::Begin::Replay(result) => {
+                    return Some(Reserve::Replay(labelled_replay(result)));
+                }
+                idempotency::Begin::Run(reservation) => return Some(Reserve::Run(reservation)),
+                idempotency::Begin::Wait(receiver) => {
+                    if let Some(result) = idempotency::wait(receiver).await {
+                        return Some(Reserve::Replay(labelled_replay(result)));
+                    }
+                    // The first call ended without a result; try to run this one.
+                }
+            }
+        }
+    }
+
+    /// Stores the result of a call that reserved a key, if the tool ran (a call
+    /// rejected for its arguments did not, and frees the key).
+    pub(crate) fn store(reservation: idempotency::Reservation, result: &CallToolResult) {
+        if code(result) != Some("invalid_arguments") {
+            reservation.complete(result, Instant::now());
+        }
+    }
+
+    /// The checks after a call: the size cap and the breaker's bookkeeping.
+    pub(crate) fn finish(
+        &self,
+        tool: usize,
+        admission: Admission,
+        result: CallToolResult,
+    ) -> CallToolResult {
+        let Some(state) = self.tools.get(tool) else {
+            return result;
+        };
+        let now = Instant::now();
+        let elapsed = now.duration_since(admission.started).as_millis() as u64;
+        let average = state.average_ms.load(Ordering::Relaxed);
+        let average = if average == 0 {
+            elapsed
+        } else {
+            (average * 7 + elapsed) / 8
+        };
+        state.average_ms.store(average.max(1), Ordering::Relaxed);
+        if let Some(ticket) = admission.ticket {
+            ticket.finish(outcome(&result), now);
+        }
+        match state.max_response_bytes {
+            Some(limit) => cap_size(&state.name, state.on_large_response, limit, result),
+            None => result,
+        }
+    }
+}
+
+/// A slot of a concurrency cap, if there is a cap; `Err` is the `overloaded` refusal.
+fn slot(
+    cap: Option<&(Arc<Semaphore>, u32)>,
+    name: &str,
+    scope: &str,
+    hint: Duration,
+) -> Result<Option<OwnedSemaphorePermit>, Box<CallToolResult>> {
+    let Some((semaphore, limit)) = cap else {
+        return Ok(None);
+    };
+    match Arc::clone(semaphore).try_acquire_owned() {
+        Ok(permit) => Ok(Some(permit)),
+        Err(_) => {
+            tracing::info!(
+                tool = name,
+                outcome = "overloaded",
+                scope,
+                "tool call refused"
+            );
+            Err(Box::new(refusal::overloaded(name, scope, *limit, hint)))
+        }
+    }
+}
+
+fn labelled_replay(mut result: CallToolResult) -> CallToolResult {
+    let mut meta = result.meta.take().unwrap_or_default();
+    meta.0.insert(REPLAY_META_KEY.to_owned(), json!(true));
+    result.meta = Some(meta);
+    result
+}
+
+fn code(result: &CallToolResult) -> Option<&str> {
+    result.structured_content.as_ref()?.get("code")?.as_str()
+}
+
+/// How a result counts for the breaker: unexpected errors, timeouts and retryable
+/// declared errors are failures; the caller's mistakes and cancellations count for
+/// nothing; anything else (a success, a declared error that is not retryable) shows
+/// the tool works.
+fn outcome(result: &CallToolResult) -> Outcome {
+    if result.is_error != Some(true) {
+        return Outcome::Success;
+    }
+    match code(result) {
+        Some("unexpected_error" | "timeout") => Outcome::Failure,
+        Some("invalid_arguments" | "cancelled") => Outcome::Neutral,
+        _ => {
+            let retryable = result
+                .structured_content
+                .as_ref()
+                .and_then(|s| s.get("retryable"))
+                .and_then(Value::as_bool);
+            if retryable == Some(true) {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            }
+        }
+    }
+}
+
+fn cap_size(
+    name: &str,
+    mode: LargeResponse,
+    limit: usize,
+    result: CallToolResult,
+) -> CallToolResult {
+    let size = serde_json::to_vec(&result).map_or(0, |v| v.len());
+    if size <= limit {
+        return result;
+    }
+    tracing::warn!(
+        tool = name,
+        outcome = "response_too_large",
+        size,
+        limit,
+        "tool response over its size limit"
+    );
+    let text: String = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if mode == LargeResponse::Truncate && !text.is_empty() {
+        refusal::response_truncated(name, &text, size, limit)
+    } else {
+        refusal::response_too_large(name, size, limit)
+    }
+}
