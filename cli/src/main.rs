@@ -113,5 +113,9 @@ fn display_path(path: &Path) -> String {
         .as_deref()
         .and_then(|cwd| path.strip_prefix(cwd).ok())
         .unwrap_or(path);
+    if shown.as_os_str().is_empty() {
+        // The current directory itself: say so rather than print nothing.
+        return ".".to_owned();
+    }
     shown.display().to_string()
 }

@@ -119,6 +119,11 @@ fn missing_file_and_missing_specs_dir_exit_two() {
     let out = mcpgen(dir.path(), &["check", "nope.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the spec"));
+    // `generate` outside a crate names the directory it looked in, even when it is `.`.
+    let out = mcpgen(dir.path(), &["generate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no `specs/` directory in . ("), "{stderr}");
 }
 
 #[test]

@@ -96,6 +96,14 @@ impl ServerBuilder {
 /// The key of a Rust-declared type's placeholder in a schema literal (as in codegen).
 const EXTERNAL_TYPE_KEY: &str = "$mcpgen_type";
 
+/// The key of the marker [`splice_types`] leaves where types contain each other.
+pub(crate) const TYPE_CYCLE_KEY: &str = "$mcpgen_type_cycle";
+
+thread_local! {
+    /// The Rust-declared types being spliced on this thread, outermost first.
+    static EXPANDING: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A Rust-declared type a schema literal refers to: its name in the literal, its schema,
 /// and its [`ToolSchema::DESCRIPTION_NOTE`].
 pub type TypeEntry = (&'static str, fn() -> Value, Option<&'static str>);
@@ -108,10 +116,26 @@ pub fn splice_types(schema: Value, types: &[TypeEntry]) -> Value {
     match schema {
         Value::Object(map) => {
             let placeholder = map.get(EXTERNAL_TYPE_KEY).and_then(Value::as_str);
-            if let Some((_, schema_of, note)) =
+            if let Some((name, schema_of, note)) =
                 placeholder.and_then(|name| types.iter().find(|(n, _, _)| *n == name))
             {
-                return merge_use_site(map, schema_of(), *note);
+                // Types that contain each other (directly or not) cannot be inlined: leave
+                // a marker that `ServerBuilder::build` reports instead of recursing forever.
+                let cycle = EXPANDING.with_borrow_mut(|stack| {
+                    let start = stack.iter().position(|n| n == name)?;
+                    let mut path: Vec<&str> = stack[start..].to_vec();
+                    path.push(name);
+                    Some(path.join(" -> "))
+                });
+                if let Some(path) = cycle {
+                    let mut marker = Map::new();
+                    marker.insert(TYPE_CYCLE_KEY.into(), Value::String(path));
+                    return Value::Object(marker);
+                }
+                EXPANDING.with_borrow_mut(|stack| stack.push(name));
+                let schema = schema_of();
+                EXPANDING.with_borrow_mut(|stack| stack.pop());
+                return merge_use_site(map, schema, *note);
             }
             Value::Object(
                 map.into_iter()
@@ -213,6 +237,57 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&out).unwrap(),
             r#"{"description":"D.","type":"object","additionalProperties":false}"#
+        );
+    }
+
+    /// `A` holds a `B` and `B` holds an `A`, as two `#[derive(ToolSchema)]` types would.
+    fn type_a() -> Value {
+        splice_types(
+            json!({"type": "object", "properties": {"b": {"$mcpgen_type": "B"}}}),
+            &[("B", type_b, None)],
+        )
+    }
+
+    fn type_b() -> Value {
+        splice_types(
+            json!({"type": "object", "properties": {"a": {"$mcpgen_type": "A"}}}),
+            &[("A", type_a, None)],
+        )
+    }
+
+    #[test]
+    fn types_that_contain_each_other_leave_a_marker_instead_of_recursing() {
+        let out = splice_types(
+            json!({"type": "object", "properties": {"x": {"$mcpgen_type": "A"}}}),
+            &[("A", type_a, None)],
+        );
+        assert_eq!(
+            out["properties"]["x"]["properties"]["b"]["properties"]["a"],
+            json!({TYPE_CYCLE_KEY: "A -> B -> A"})
+        );
+        // The stack is empty again afterwards: the same type elsewhere splices normally.
+        EXPANDING.with_borrow(|stack| assert!(stack.is_empty()));
+        let problem = crate::Server::builder(crate::ServerInfo {
+            name: "t".into(),
+            version: "0.1.0".into(),
+            ..Default::default()
+        })
+        .tool(
+            crate::ToolDef {
+                name: "t".into(),
+                description: "Test.".into(),
+                input_schema: out,
+                ..Default::default()
+            },
+            |_ctx, _args| async { Ok(ToolOutput::text("")) },
+        )
+        .build()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            problem.contains("the types A -> B -> A contain each other"),
+            "{problem}"
         );
     }
 

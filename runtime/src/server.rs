@@ -637,7 +637,26 @@ fn check_object_schema(schema: &Value, what: &str) -> Result<CompiledSchema, Str
             "{what} must have \"type\": \"object\" (MCP requires object arguments and results)"
         ));
     }
+    if let Some(path) = find_key(schema, crate::code_first::TYPE_CYCLE_KEY) {
+        return Err(format!(
+            "{what}: the types {path} contain each other; tool schemas are inlined (no $ref), \
+             so a type cannot contain itself, directly or through other types. Break the cycle, \
+             for example by referring to the inner value by id"
+        ));
+    }
     CompiledSchema::compile(schema).map_err(|e| format!("{what}: {e}"))
+}
+
+/// The first string value under `key` anywhere in `value`.
+fn find_key<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    match value {
+        Value::Object(map) => map
+            .get(key)
+            .and_then(Value::as_str)
+            .or_else(|| map.values().find_map(|v| find_key(v, key))),
+        Value::Array(items) => items.iter().find_map(|v| find_key(v, key)),
+        _ => None,
+    }
 }
 
 fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
