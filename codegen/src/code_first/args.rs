@@ -81,13 +81,18 @@ impl Arg {
 
     /// `= "text"`.
     pub(crate) fn string(&self, report: &mut Report) -> Option<String> {
+        let example = format!("{} = \"...\"", self.name());
+        self.string_as(report, &example)
+    }
+
+    /// `= "text"`, with `example` as the fix when it is something else.
+    pub(crate) fn string_as(&self, report: &mut Report, example: &str) -> Option<String> {
         if let ArgValue::Eq(e) = &self.value
             && let Some(Lit::Str(s)) = lit(e)
         {
             return Some(s.value());
         }
-        let example = format!("{} = \"...\"", self.name());
-        self.wrong(report, "a string", &example);
+        self.wrong(report, "a string", example);
         None
     }
 

@@ -644,12 +644,12 @@ fn lower(
                 tool.max_concurrent_calls = arg.u32(report).map(|v| Sp::new(v, at))
             }
             "on_large_response" => {
-                tool.on_large_response = arg
-                    .choice(report, &["error", "truncate"])
-                    .map(|mode| match mode.as_str() {
-                        "truncate" => Sp::new(LargeResponse::Truncate, at),
-                        _ => Sp::new(LargeResponse::Error, at),
-                    });
+                tool.on_large_response =
+                    arg.choice(report, &["error", "truncate"])
+                        .map(|mode| match mode.as_str() {
+                            "truncate" => Sp::new(LargeResponse::Truncate, at),
+                            _ => Sp::new(LargeResponse::Error, at),
+                        });
             }
             "circuit_breaker" => {
                 tool.circuit_breaker = lower_circuit_breaker(arg, &mut spans, report);
@@ -955,7 +955,9 @@ fn lower_idempotency(
     for arg in args::known(&list, IDEMPOTENCY_KEYS, "idempotency(...)", report) {
         let at = spans.mark(arg.value_span());
         if arg.name() == "key" {
-            key = arg.string(report).map(|k| Sp::new(k, at));
+            key = arg
+                .string_as(report, "key = \"request_id\"")
+                .map(|k| Sp::new(k, at));
         } else {
             window_ms = arg.u64(report).map(|w| Sp::new(w, at));
         }

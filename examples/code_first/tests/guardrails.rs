@@ -6,9 +6,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use mcpgen_runtime::{Server, ServerInfo, ToolError, mcp_tool};
 use rmcp::model::CallToolRequestParams;
-use rmcp::{RoleClient, ServiceExt, service::RunningService};
+use rmcp::{RoleClient, service::RunningService};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
+
+mod common;
+use common::connect;
 
 /// Told when a call of `build_report` has started.
 static STARTED: Notify = Notify::const_new();
@@ -50,17 +53,6 @@ fn server() -> Server {
     .expect("the server builds")
 }
 
-async fn connect(server: &Server) -> RunningService<RoleClient, ()> {
-    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
-    let handler = server.handler();
-    tokio::spawn(async move {
-        if let Ok(running) = handler.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
-    ().serve(client_io).await.expect("client connects")
-}
-
 async fn call(client: &RunningService<RoleClient, ()>, tool: &str) -> Value {
     let Value::Object(args) = json!({"city": "Zurich"}) else {
         unreachable!()
@@ -90,11 +82,17 @@ async fn a_call_over_max_concurrent_calls_is_refused_as_overloaded() {
 
     RELEASE.notify_one();
     let done = first.await.expect("the first call completes");
-    assert_eq!(done["structuredContent"], json!({"result": "Report for Zurich"}));
+    assert_eq!(
+        done["structuredContent"],
+        json!({"result": "Report for Zurich"})
+    );
     // With the first call done, the slot is free again.
     RELEASE.notify_one();
     let again = call(&second_client, "build_report").await;
-    assert_eq!(again["structuredContent"], json!({"result": "Report for Zurich"}));
+    assert_eq!(
+        again["structuredContent"],
+        json!({"result": "Report for Zurich"})
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use mcpgen_runtime::{CodeTool, Server, ServerInfo, ToolContext, ToolError, ToolSchema, mcp_tool};
 use rmcp::model::{CallToolRequestParams, PaginatedRequestParams};
-use rmcp::{RoleClient, ServiceExt, service::RunningService};
+
+mod common;
+use common::connect;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -224,17 +226,6 @@ fn servers() -> (Server, Server) {
     (spec, code)
 }
 
-async fn connect(server: &Server) -> RunningService<RoleClient, ()> {
-    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
-    let handler = server.handler();
-    tokio::spawn(async move {
-        if let Ok(running) = handler.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
-    ().serve(client_io).await.expect("client connects")
-}
-
 /// The `tools/list` entries exactly as they go over the wire.
 async fn listed(server: &Server) -> Vec<String> {
     let client = connect(server).await;
@@ -311,9 +302,18 @@ async fn calls_are_answered_identically() {
     // (the handler does not run again), and a disabled tool is refused.
     let mut answers = Vec::new();
     for (tool, args) in [
-        ("subscribe_alerts", json!({"city": "Zurich", "request_id": "r-1"})),
-        ("subscribe_alerts", json!({"city": "Zurich", "request_id": "r-1"})),
-        ("subscribe_alerts", json!({"city": "Oslo", "request_id": "r-2"})),
+        (
+            "subscribe_alerts",
+            json!({"city": "Zurich", "request_id": "r-1"}),
+        ),
+        (
+            "subscribe_alerts",
+            json!({"city": "Zurich", "request_id": "r-1"}),
+        ),
+        (
+            "subscribe_alerts",
+            json!({"city": "Oslo", "request_id": "r-2"}),
+        ),
         ("get_history", json!({"city": "Zurich"})),
     ] {
         let (a, b) = (
@@ -323,12 +323,21 @@ async fn calls_are_answered_identically() {
         assert_eq!(a, b, "answers of {tool} to {args} differ");
         answers.push(serde_json::from_str::<Value>(&b).expect("JSON"));
     }
-    assert_eq!(answers[0]["structuredContent"], json!({"result": "Zurich-1"}));
-    assert_eq!(answers[1]["structuredContent"], json!({"result": "Zurich-1"}));
+    assert_eq!(
+        answers[0]["structuredContent"],
+        json!({"result": "Zurich-1"})
+    );
+    assert_eq!(
+        answers[1]["structuredContent"],
+        json!({"result": "Zurich-1"})
+    );
     assert_eq!(answers[1]["_meta"]["mcpgen/idempotent_replay"], json!(true));
     assert_eq!(answers[2]["structuredContent"], json!({"result": "Oslo-2"}));
     assert_eq!(answers[3]["isError"], json!(true));
-    assert_eq!(answers[3]["structuredContent"]["code"], json!("tool_disabled"));
+    assert_eq!(
+        answers[3]["structuredContent"]["code"],
+        json!("tool_disabled")
+    );
 }
 
 /// The whole declarations the server is built from, guardrails included (`ToolDef.guard`:
@@ -350,7 +359,11 @@ fn tool_defs_and_guards_are_identical() {
         ),
     ];
     for (spec, code) in &pairs {
-        assert_eq!(spec.guard, code.guard, "the guards of `{}` differ", spec.name);
+        assert_eq!(
+            spec.guard, code.guard,
+            "the guards of `{}` differ",
+            spec.name
+        );
         assert_eq!(
             format!("{spec:?}"),
             format!("{code:?}"),
@@ -364,14 +377,20 @@ fn tool_defs_and_guards_are_identical() {
         guard.rate_limit_per_agent,
         Some(mcpgen_runtime::Rate::per_minute(20).with_burst(10))
     );
-    assert_eq!(guard.on_large_response, mcpgen_runtime::LargeResponse::Truncate);
+    assert_eq!(
+        guard.on_large_response,
+        mcpgen_runtime::LargeResponse::Truncate
+    );
     assert_eq!(guard.circuit_breaker.as_ref().map(|b| b.failures), Some(3));
     let subscribe = &pairs[1].1.guard;
     assert_eq!(
         subscribe.idempotency.as_ref().map(|i| i.key_param.as_str()),
         Some("request_id")
     );
-    assert_eq!(subscribe.circuit_breaker.as_ref().map(|b| b.enabled), Some(false));
+    assert_eq!(
+        subscribe.circuit_breaker.as_ref().map(|b| b.enabled),
+        Some(false)
+    );
     assert!(pairs[2].1.guard.disabled);
 }
 
