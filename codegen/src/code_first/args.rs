@@ -81,13 +81,18 @@ impl Arg {
 
     /// `= "text"`.
     pub(crate) fn string(&self, report: &mut Report) -> Option<String> {
+        let example = format!("{} = \"...\"", self.name());
+        self.string_as(report, &example)
+    }
+
+    /// `= "text"`, with `example` as the fix when it is something else.
+    pub(crate) fn string_as(&self, report: &mut Report, example: &str) -> Option<String> {
         if let ArgValue::Eq(e) = &self.value
             && let Some(Lit::Str(s)) = lit(e)
         {
             return Some(s.value());
         }
-        let example = format!("{} = \"...\"", self.name());
-        self.wrong(report, "a string", &example);
+        self.wrong(report, "a string", example);
         None
     }
 
@@ -101,6 +106,47 @@ impl Arg {
         }
         let example = format!("{} = 100", self.name());
         self.wrong(report, "a whole number", &example);
+        None
+    }
+
+    /// `= 8` (underscores allowed), up to `u32::MAX`.
+    pub(crate) fn u32(&self, report: &mut Report) -> Option<u32> {
+        if let ArgValue::Eq(e) = &self.value
+            && let Some(Lit::Int(i)) = lit(e)
+            && let Ok(n) = i.base10_parse::<u32>()
+        {
+            return Some(n);
+        }
+        let example = format!("{} = 8", self.name());
+        self.wrong(report, "a whole number up to 4_294_967_295", &example);
+        None
+    }
+
+    /// `= "choice"`: one of `choices`, with the closest one suggested otherwise.
+    pub(crate) fn choice(&self, report: &mut Report, choices: &[&str]) -> Option<String> {
+        let quoted: Vec<String> = choices.iter().map(|c| format!("\"{c}\"")).collect();
+        let expected = quoted.join(" or ");
+        let Some(Lit::Str(s)) = (match &self.value {
+            ArgValue::Eq(e) => lit(e),
+            _ => None,
+        }) else {
+            let example = format!("{} = {}", self.name(), quoted[quoted.len() - 1]);
+            self.wrong(report, &expected, &example);
+            return None;
+        };
+        let value = s.value();
+        if choices.contains(&value.as_str()) {
+            return Some(value);
+        }
+        let help = match did_you_mean(&value, choices.iter().copied()) {
+            Some(best) => format!("did you mean `{} = \"{best}\"`?", self.name()),
+            None => format!("write `{} = {}`", self.name(), quoted[quoted.len() - 1]),
+        };
+        report.error(
+            s.span(),
+            format!("`{}` takes {expected}, not \"{value}\"", self.name()),
+            help,
+        );
         None
     }
 

@@ -116,6 +116,12 @@ fn code_first_help(d: &Diagnostic) -> Option<String> {
                 .unwrap_or_else(|_| help.to_owned());
             fields.replace(" (parameters, then the error's `fields`)", " (the parameters)")
         }
+        Code::Idempotency if help.starts_with("declare it under `params`") => {
+            let re = regex::Regex::new(r"^declare it under `params`, such as `(\w+): \{[^`]*\}`")
+                .ok()?;
+            re.replace(help, "add a parameter `$1: Option<String>` whose doc comment says it is a unique id for this request, to send again when retrying")
+                .into_owned()
+        }
         Code::EnumSuggestion => {
             "declare the allowed values as an enum of unit variants with `#[derive(ToolSchema)]` (a doc comment on each), so the model sees them and the server rejects anything else".to_owned()
         }
@@ -153,6 +159,25 @@ fn code_first_words(text: &str) -> String {
             "`max_response_bytes = 1_048_576`",
         ),
         ("no `description:`", "no doc comment"),
+        (
+            "disable the tool with `disabled: true`",
+            "disable the tool with `disabled`",
+        ),
+        (
+            "turn the breaker off with `enabled: false`",
+            "turn the breaker off with `circuit_breaker(enabled = false)`",
+        ),
+        (
+            "add `max_response_bytes` to the tool (or to `limits`), or remove `on_large_response`",
+            "add `max_response_bytes = 1_048_576` (or whatever suits) to the attribute, or remove `on_large_response`",
+        ),
+        (
+            "remove `idempotency`, or set `annotations.idempotent: false` if repeating a call does have an effect",
+            "remove `idempotency(...)`, or, if repeating a call does have an effect, mark the tool `idempotent = false` and not `read_only`",
+        ),
+        ("must be `type: string`", "must be a `String`"),
+        ("`window_ms: 60000`", "`window_ms = 60_000`"),
+        ("`cooldown_ms: 60000`", "`cooldown_ms = 60_000`"),
         (
             "or change the type to `string`",
             "or make the parameter a `String`",

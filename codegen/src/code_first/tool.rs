@@ -19,7 +19,10 @@ use super::types::{self, External, Lowered};
 use super::{SpanTable, default_runtime};
 use crate::diag::{Code, Diagnostics};
 use crate::emit::rust::{RuntimePaths, tool_def};
-use crate::model::{Annotations, ErrorCase, NamedMap, Spec, Tool};
+use crate::model::{
+    Annotations, CircuitBreakerSpec, ErrorCase, IdempotencySpec, LargeResponse, NamedMap, Spec,
+    Tool,
+};
 use crate::source::Sp;
 
 /// The keys of `#[mcp_tool(...)]`.
@@ -33,6 +36,12 @@ const TOOL_KEYS: &[&str] = &[
     "rate_limit",
     "timeout_ms",
     "max_response_bytes",
+    "rate_limit_per_agent",
+    "max_concurrent_calls",
+    "on_large_response",
+    "circuit_breaker",
+    "idempotency",
+    "disabled",
     "scopes",
     "errors",
     "allow",
@@ -41,6 +50,18 @@ const TOOL_KEYS: &[&str] = &[
 
 /// The keys of one error written `code(...)` in `errors(...)`.
 const ERROR_KEYS: &[&str] = &["message", "retryable"];
+
+/// The keys of `circuit_breaker(...)`, as in a spec's `circuit_breaker:`.
+const CIRCUIT_BREAKER_KEYS: &[&str] = &[
+    "enabled",
+    "failures",
+    "window_ms",
+    "cooldown_ms",
+    "successes",
+];
+
+/// The keys of `idempotency(...)`, as in a spec's `idempotency:`.
+const IDEMPOTENCY_KEYS: &[&str] = &["key", "window_ms"];
 
 /// The argument `#[mcp_tools]` leaves in the `#[mcp_tool]` attributes it has expanded.
 const IN_IMPL_BLOCK: &str = "__mcpgen_in_impl_block";
@@ -604,10 +625,13 @@ fn lower(
                     _ => a.open_world = value,
                 }
             }
-            "rate_limit" => {
+            key @ ("rate_limit" | "rate_limit_per_agent") => {
                 if let Some(text) = arg.string(report) {
                     match crate::rate::parse(&text) {
-                        Ok(rate) => tool.rate_limit = Some(Sp::new(rate, at)),
+                        Ok(rate) if key == "rate_limit" => {
+                            tool.rate_limit = Some(Sp::new(rate, at));
+                        }
+                        Ok(rate) => tool.rate_limit_per_agent = Some(Sp::new(rate, at)),
                         Err(e) => diags.push(crate::rate::invalid(&text, &e, at)),
                     }
                 }
@@ -616,6 +640,22 @@ fn lower(
             "max_response_bytes" => {
                 tool.max_response_bytes = arg.u64(report).map(|v| Sp::new(v, at))
             }
+            "max_concurrent_calls" => {
+                tool.max_concurrent_calls = arg.u32(report).map(|v| Sp::new(v, at))
+            }
+            "on_large_response" => {
+                tool.on_large_response =
+                    arg.choice(report, &["error", "truncate"])
+                        .map(|mode| match mode.as_str() {
+                            "truncate" => Sp::new(LargeResponse::Truncate, at),
+                            _ => Sp::new(LargeResponse::Error, at),
+                        });
+            }
+            "circuit_breaker" => {
+                tool.circuit_breaker = lower_circuit_breaker(arg, &mut spans, report);
+            }
+            "idempotency" => tool.idempotency = lower_idempotency(arg, &mut spans, report),
+            "disabled" => tool.disabled = arg.bool(report).map(|v| Sp::new(v, at)),
             "scopes" => {
                 for (scope, span) in arg
                     .strings(report, "scopes(\"forecast:read\")")
@@ -866,6 +906,77 @@ fn lower(
 
 fn is_last_segment(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// `circuit_breaker(failures = 5, window_ms = 60_000, cooldown_ms = 30_000, successes = 2)`
+/// or `circuit_breaker(enabled = false)`; keys left out take the server's breaker's values.
+fn lower_circuit_breaker(
+    arg: &Arg,
+    spans: &mut SpanTable,
+    report: &mut Report,
+) -> Option<CircuitBreakerSpec> {
+    if !matches!(arg.value, ArgValue::List(..)) {
+        report.error(
+            arg.value_span(),
+            "`circuit_breaker` takes a list in parentheses",
+            "write `circuit_breaker(failures = 5, window_ms = 60_000, cooldown_ms = 30_000, successes = 2)` (keys left out keep the server's values), or `circuit_breaker(enabled = false)` to turn it off",
+        );
+        return None;
+    }
+    let list = arg.list(report, "circuit_breaker(failures = 5)")?;
+    let mut breaker = CircuitBreakerSpec {
+        span: spans.mark(arg.value_span()),
+        ..CircuitBreakerSpec::default()
+    };
+    for arg in args::known(&list, CIRCUIT_BREAKER_KEYS, "circuit_breaker(...)", report) {
+        let at = spans.mark(arg.value_span());
+        match arg.name().as_str() {
+            "enabled" => breaker.enabled = arg.bool(report).map(|v| Sp::new(v, at)),
+            "failures" => breaker.failures = arg.u32(report).map(|v| Sp::new(v, at)),
+            "successes" => breaker.successes = arg.u32(report).map(|v| Sp::new(v, at)),
+            "window_ms" => breaker.window_ms = arg.u64(report).map(|v| Sp::new(v, at)),
+            _ => breaker.cooldown_ms = arg.u64(report).map(|v| Sp::new(v, at)),
+        }
+    }
+    Some(breaker)
+}
+
+/// `idempotency(key = "request_id", window_ms = 3_600_000)`: `key` names the `String`
+/// parameter that carries the key.
+fn lower_idempotency(
+    arg: &Arg,
+    spans: &mut SpanTable,
+    report: &mut Report,
+) -> Option<IdempotencySpec> {
+    let list = arg.list(report, "idempotency(key = \"request_id\")")?;
+    let span = spans.mark(arg.value_span());
+    let mut key = None;
+    let mut window_ms = None;
+    for arg in args::known(&list, IDEMPOTENCY_KEYS, "idempotency(...)", report) {
+        let at = spans.mark(arg.value_span());
+        if arg.name() == "key" {
+            key = arg
+                .string_as(report, "key = \"request_id\"")
+                .map(|k| Sp::new(k, at));
+        } else {
+            window_ms = arg.u64(report).map(|w| Sp::new(w, at));
+        }
+    }
+    let Some(key) = key else {
+        if !list.iter().any(|a| a.name() == "key") {
+            report.error(
+                arg.key.span(),
+                "`idempotency` has no `key`",
+                "write `idempotency(key = \"request_id\")`, naming the `String` parameter that carries the key",
+            );
+        }
+        return None;
+    };
+    Some(IdempotencySpec {
+        span,
+        key,
+        window_ms,
+    })
 }
 
 /// One entry of `errors(...)`: `code = "message"` or `code(message = "...", retryable)`.

@@ -1,14 +1,19 @@
-//! The same tool declared twice, in a spec (`tests/twin/twin.yaml`, generated into
+//! The same tools declared twice, in a spec (`tests/twin/twin.yaml`, generated into
 //! `tests/twin/generated.rs`) and in Rust with `#[mcp_tool]`: the `tools/list` entries a
-//! client receives are byte-identical, and so are the answers to the same calls. The two
-//! front ends share the model, the checks and the `ToolDef` emitter; this is the proof.
+//! client receives are byte-identical, so are the `ToolDef`s (guardrails included) and the
+//! answers to the same calls. The two front ends share the model, the checks and the
+//! `ToolDef` emitter; this is the proof.
 //!
 //! To accept a change in the generated module: `UPDATE_SNAPSHOTS=1 cargo test -p
 //! mcpgen-example-code-first --test twin`, then review the diff.
 
-use mcpgen_runtime::{Server, ServerInfo, ToolContext, ToolSchema, mcp_tool};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use mcpgen_runtime::{CodeTool, Server, ServerInfo, ToolContext, ToolError, ToolSchema, mcp_tool};
 use rmcp::model::{CallToolRequestParams, PaginatedRequestParams};
-use rmcp::{RoleClient, ServiceExt, service::RunningService};
+
+mod common;
+use common::connect;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -62,8 +67,12 @@ mod code_first {
         read_only,
         open_world,
         rate_limit = "30/min",
+        rate_limit_per_agent = "20/min burst 10",
         timeout_ms = 10_000,
         max_response_bytes = 65_536,
+        on_large_response = "truncate",
+        max_concurrent_calls = 8,
+        circuit_breaker(failures = 3, window_ms = 60_000, cooldown_ms = 15_000, successes = 1),
         errors(
             city_not_found = "No city named {city}. Check the spelling, or pass a larger city nearby.",
             upstream_down(
@@ -96,6 +105,40 @@ mod code_first {
                 _ => GetForecastError::CityNotFound,
             })
     }
+
+    /// Subscribes an address to the weather alerts of a city; returns the subscription id.
+    #[mcp_tool(
+        destructive = false,
+        idempotent = false,
+        idempotency(key = "request_id", window_ms = 86_400_000),
+        circuit_breaker(enabled = false)
+    )]
+    pub async fn subscribe_alerts(
+        /// City name, such as Zurich.
+        city: String,
+        /// A unique id for this request; send it again when retrying.
+        request_id: Option<String>,
+    ) -> Result<String, ToolError> {
+        let _ = request_id;
+        Ok(super::subscribe(&super::CODE_SUBSCRIPTIONS, &city))
+    }
+
+    /// Past daily highs of a city; replaced by get_forecast, so it is switched off.
+    #[mcp_tool(read_only, disabled)]
+    pub async fn get_history(
+        /// City name, such as Zurich.
+        city: String,
+    ) -> Result<String, ToolError> {
+        Ok(city)
+    }
+}
+
+/// Subscriptions made through each declaration: a repeated idempotency key must not add one.
+static SPEC_SUBSCRIPTIONS: AtomicU64 = AtomicU64::new(0);
+static CODE_SUBSCRIPTIONS: AtomicU64 = AtomicU64::new(0);
+
+fn subscribe(count: &AtomicU64, city: &str) -> String {
+    format!("{city}-{}", count.fetch_add(1, Ordering::SeqCst) + 1)
 }
 
 /// The shared behaviour of both declarations, so their answers can be compared too.
@@ -146,6 +189,22 @@ impl spec_first::Handler for SpecHandler {
             Err(_) => Err(spec_first::GetForecastError::CityNotFound),
         }
     }
+
+    async fn subscribe_alerts(
+        &self,
+        _ctx: ToolContext,
+        input: spec_first::SubscribeAlertsInput,
+    ) -> Result<String, spec_first::SubscribeAlertsError> {
+        Ok(subscribe(&SPEC_SUBSCRIPTIONS, &input.city))
+    }
+
+    async fn get_history(
+        &self,
+        _ctx: ToolContext,
+        input: spec_first::GetHistoryInput,
+    ) -> Result<String, spec_first::GetHistoryError> {
+        Ok(input.city)
+    }
 }
 
 fn info() -> ServerInfo {
@@ -160,20 +219,11 @@ fn servers() -> (Server, Server) {
     let spec = spec_first::server(SpecHandler).expect("the spec-first server builds");
     let code = Server::builder(info())
         .add_tool::<code_first::get_forecast>()
+        .add_tool::<code_first::subscribe_alerts>()
+        .add_tool::<code_first::get_history>()
         .build()
         .expect("the code-first server builds");
     (spec, code)
-}
-
-async fn connect(server: &Server) -> RunningService<RoleClient, ()> {
-    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
-    let handler = server.handler();
-    tokio::spawn(async move {
-        if let Ok(running) = handler.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
-    ().serve(client_io).await.expect("client connects")
 }
 
 /// The `tools/list` entries exactly as they go over the wire.
@@ -190,12 +240,12 @@ async fn listed(server: &Server) -> Vec<String> {
         .collect()
 }
 
-async fn call(server: &Server, args: Value) -> String {
+async fn call(server: &Server, tool: &str, args: Value) -> String {
     let client = connect(server).await;
     let Value::Object(args) = args else {
         panic!("arguments are an object")
     };
-    let params = CallToolRequestParams::new("get_forecast".to_owned()).with_arguments(args);
+    let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(args);
     let result = client.call_tool(params).await.expect("tools/call succeeds");
     serde_json::to_string(&result).expect("a result serializes")
 }
@@ -204,9 +254,9 @@ async fn call(server: &Server, args: Value) -> String {
 async fn tools_list_entries_are_byte_identical() {
     let (spec, code) = servers();
     let (spec_tools, code_tools) = (listed(&spec).await, listed(&code).await);
-    assert_eq!(spec_tools.len(), 1);
+    assert_eq!(spec_tools.len(), 3);
     assert_eq!(
-        spec_tools[0], code_tools[0],
+        spec_tools, code_tools,
         "the spec-first and code-first declarations list differently"
     );
     // And the entry is the strict one: the use site's description wins over the type's,
@@ -243,11 +293,105 @@ async fn calls_are_answered_identically() {
         json!({"city": "Zurich", "hours": [256]}),
     ] {
         assert_eq!(
-            call(&spec, args.clone()).await,
-            call(&code, args.clone()).await,
+            call(&spec, "get_forecast", args.clone()).await,
+            call(&code, "get_forecast", args.clone()).await,
             "answers to {args} differ"
         );
     }
+    // Guardrails answer alike too: a repeated idempotency key replays the first result
+    // (the handler does not run again), and a disabled tool is refused.
+    let mut answers = Vec::new();
+    for (tool, args) in [
+        (
+            "subscribe_alerts",
+            json!({"city": "Zurich", "request_id": "r-1"}),
+        ),
+        (
+            "subscribe_alerts",
+            json!({"city": "Zurich", "request_id": "r-1"}),
+        ),
+        (
+            "subscribe_alerts",
+            json!({"city": "Oslo", "request_id": "r-2"}),
+        ),
+        ("get_history", json!({"city": "Zurich"})),
+    ] {
+        let (a, b) = (
+            call(&spec, tool, args.clone()).await,
+            call(&code, tool, args.clone()).await,
+        );
+        assert_eq!(a, b, "answers of {tool} to {args} differ");
+        answers.push(serde_json::from_str::<Value>(&b).expect("JSON"));
+    }
+    assert_eq!(
+        answers[0]["structuredContent"],
+        json!({"result": "Zurich-1"})
+    );
+    assert_eq!(
+        answers[1]["structuredContent"],
+        json!({"result": "Zurich-1"})
+    );
+    assert_eq!(answers[1]["_meta"]["mcpgen/idempotent_replay"], json!(true));
+    assert_eq!(answers[2]["structuredContent"], json!({"result": "Oslo-2"}));
+    assert_eq!(answers[3]["isError"], json!(true));
+    assert_eq!(
+        answers[3]["structuredContent"]["code"],
+        json!("tool_disabled")
+    );
+}
+
+/// The whole declarations the server is built from, guardrails included (`ToolDef.guard`:
+/// rate limits, concurrency cap, breaker, idempotency keys, truncation, disabled).
+#[test]
+fn tool_defs_and_guards_are_identical() {
+    let pairs = [
+        (
+            spec_first::tool_get_forecast(),
+            <code_first::get_forecast as CodeTool>::def(),
+        ),
+        (
+            spec_first::tool_subscribe_alerts(),
+            <code_first::subscribe_alerts as CodeTool>::def(),
+        ),
+        (
+            spec_first::tool_get_history(),
+            <code_first::get_history as CodeTool>::def(),
+        ),
+    ];
+    for (spec, code) in &pairs {
+        assert_eq!(
+            spec.guard, code.guard,
+            "the guards of `{}` differ",
+            spec.name
+        );
+        assert_eq!(
+            format!("{spec:?}"),
+            format!("{code:?}"),
+            "the declarations of `{}` differ",
+            spec.name
+        );
+    }
+    let guard = &pairs[0].1.guard;
+    assert_eq!(guard.max_concurrent_calls, Some(8));
+    assert_eq!(
+        guard.rate_limit_per_agent,
+        Some(mcpgen_runtime::Rate::per_minute(20).with_burst(10))
+    );
+    assert_eq!(
+        guard.on_large_response,
+        mcpgen_runtime::LargeResponse::Truncate
+    );
+    assert_eq!(guard.circuit_breaker.as_ref().map(|b| b.failures), Some(3));
+    let subscribe = &pairs[1].1.guard;
+    assert_eq!(
+        subscribe.idempotency.as_ref().map(|i| i.key_param.as_str()),
+        Some("request_id")
+    );
+    assert_eq!(
+        subscribe.circuit_breaker.as_ref().map(|b| b.enabled),
+        Some(false)
+    );
+    assert!(pairs[2].1.guard.disabled);
 }
 
 #[test]

@@ -126,6 +126,87 @@ impl ::core::convert::From<GetForecastError> for ::mcpgen_runtime::ToolError {
         }
     }
 }
+/// Arguments of the tool `subscribe_alerts`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct SubscribeAlertsInput {
+    /// City name, such as Zurich.
+    pub city: ::std::string::String,
+    /// A unique id for this request; send it again when retrying.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub request_id: ::core::option::Option<::std::string::String>,
+}
+/// Result of the tool `subscribe_alerts`.
+pub type SubscribeAlertsOutput = ::std::string::String;
+/// Errors of the tool `subscribe_alerts`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum SubscribeAlertsError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for SubscribeAlertsError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<SubscribeAlertsError> for ::mcpgen_runtime::ToolError {
+    fn from(error: SubscribeAlertsError) -> Self {
+        match error {
+            SubscribeAlertsError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `get_history`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct GetHistoryInput {
+    /// City name, such as Zurich.
+    pub city: ::std::string::String,
+}
+/// Result of the tool `get_history`.
+pub type GetHistoryOutput = ::std::string::String;
+/// Errors of the tool `get_history`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum GetHistoryError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for GetHistoryError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<GetHistoryError> for ::mcpgen_runtime::ToolError {
+    fn from(error: GetHistoryError) -> Self {
+        match error {
+            GetHistoryError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
 /** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
  Implement it in your own file; `mcpgen generate` never touches that file. When
@@ -138,6 +219,22 @@ pub trait Handler: Send + Sync + 'static {
         input: GetForecastInput,
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<GetForecastOutput, GetForecastError>,
+    > + Send;
+    /// Subscribes an address to the weather alerts of a city; returns the subscription id.
+    fn subscribe_alerts(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: SubscribeAlertsInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<SubscribeAlertsOutput, SubscribeAlertsError>,
+    > + Send;
+    /// Past daily highs of a city; replaced by get_forecast, so it is switched off.
+    fn get_history(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: GetHistoryInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<GetHistoryOutput, GetHistoryError>,
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "get_forecast", "`.")]
@@ -290,6 +387,153 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
             rate_limit: ::core::option::Option::Some(
                 ::mcpgen_runtime::Rate::per_minute(30),
             ),
+            rate_limit_per_agent: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(20).with_burst(10),
+            ),
+            max_concurrent_calls: ::core::option::Option::Some(8),
+            on_large_response: ::mcpgen_runtime::LargeResponse::Truncate,
+            circuit_breaker: ::core::option::Option::Some(::mcpgen_runtime::CircuitBreaker {
+                enabled: true,
+                failures: 3,
+                window: ::core::time::Duration::from_millis(60000),
+                cooldown: ::core::time::Duration::from_millis(15000),
+                successes: 1,
+            }),
+            idempotency: ::core::option::Option::None,
+        },
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "subscribe_alerts", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_subscribe_alerts() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("subscribe_alerts"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Subscribes an address to the weather alerts of a city; returns the subscription id.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "properties": {
+    "city": {
+      "description": "City name, such as Zurich.",
+      "type": "string"
+    },
+    "request_id": {
+      "description": "A unique id for this request; send it again when retrying.",
+      "type": "string"
+    }
+  },
+  "required": [
+    "city"
+  ],
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
+  "type": "object",
+  "properties": {
+    "result": {
+      "type": "string"
+    }
+  },
+  "required": [
+    "result"
+  ],
+  "additionalProperties": false
+}"#,
+            ),
+        ),
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: false,
+            destructive: false,
+            idempotent: false,
+            open_world: true,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::Some(::mcpgen_runtime::CircuitBreaker {
+                enabled: false,
+                failures: 5,
+                window: ::core::time::Duration::from_millis(60000),
+                cooldown: ::core::time::Duration::from_millis(30000),
+                successes: 2,
+            }),
+            idempotency: ::core::option::Option::Some(::mcpgen_runtime::Idempotency {
+                key_param: ::std::string::String::from("request_id"),
+                window: ::core::time::Duration::from_millis(86400000),
+            }),
+        },
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "get_history", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_get_history() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("get_history"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Past daily highs of a city; replaced by get_forecast, so it is switched off.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "properties": {
+    "city": {
+      "description": "City name, such as Zurich.",
+      "type": "string"
+    }
+  },
+  "required": [
+    "city"
+  ],
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
+  "type": "object",
+  "properties": {
+    "result": {
+      "type": "string"
+    }
+  },
+  "required": [
+    "result"
+  ],
+  "additionalProperties": false
+}"#,
+            ),
+        ),
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: true,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: true,
+            rate_limit: ::core::option::Option::None,
             rate_limit_per_agent: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::None,
             on_large_response: ::mcpgen_runtime::LargeResponse::Error,
@@ -363,6 +607,56 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                             .await
                             .map_err(::mcpgen_runtime::ToolError::from)?;
                         ::mcpgen_runtime::ToolOutput::structured(output)
+                    }
+                },
+            )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder
+            .typed_tool::<
+                SubscribeAlertsInput,
+                _,
+                _,
+            >(
+                tool_subscribe_alerts(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .subscribe_alerts(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::mcpgen_runtime::ToolOutput::structured(
+                            ::mcpgen_runtime::__private::serde_json::json!(
+                                { "result" : output }
+                            ),
+                        )
+                    }
+                },
+            )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder
+            .typed_tool::<
+                GetHistoryInput,
+                _,
+                _,
+            >(
+                tool_get_history(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .get_history(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::mcpgen_runtime::ToolOutput::structured(
+                            ::mcpgen_runtime::__private::serde_json::json!(
+                                { "result" : output }
+                            ),
+                        )
                     }
                 },
             )
