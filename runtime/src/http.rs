@@ -339,20 +339,32 @@ async fn guard_layer(
         }
     }
 
+    let mut posted = None;
     if request.method() == Method::POST && request.uri().path() == guard.path {
         request = match check_post(&guard, request).await {
-            Ok(request) => request,
+            Ok((request, body)) => {
+                posted = Some(body);
+                request
+            }
             Err(response) => return response,
         };
     }
 
     let response = next.run(request).await;
+    // rmcp parses the body itself and answers 415 with text when it is not a JSON-RPC
+    // message; only then is it parsed again here, to say what is wrong with it.
+    if let Some(body) = posted
+        && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
+        && let Some(explained) = explain_body(&body)
+    {
+        return explained;
+    }
     json_errors(response).await
 }
 
 /// The checks on a POST before rmcp sees it; on success the body is buffered
-/// (within the cap) and handed on unchanged.
-async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response> {
+/// (within the cap) and handed on unchanged, and also returned for [`explain_body`].
+async fn check_post(guard: &Guard, request: Request) -> Result<(Request, Bytes), Response> {
     let accepts = media_types(request.headers(), header::ACCEPT);
     if !(accepts.iter().any(|m| m == "application/json")
         && accepts.iter().any(|m| m == "text/event-stream"))
@@ -421,14 +433,25 @@ async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response
             json!({}),
         ));
     }
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        error_response(
-            StatusCode::BAD_REQUEST,
-            -32700,
-            format!("Parse error: the request body is not valid JSON ({e}); send one JSON-RPC 2.0 message"),
-            json!({"line": e.line(), "column": e.column()}),
-        )
-    })?;
+    Ok((Request::from_parts(parts, Body::from(bytes.clone())), bytes))
+}
+
+/// Why a body is not one JSON-RPC 2.0 message, as the JSON error to answer
+/// (400 with -32700, -32600 or -32602); `None` if it is one after all.
+fn explain_body(bytes: &[u8]) -> Option<Response> {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(e) => {
+            return Some(error_response(
+                StatusCode::BAD_REQUEST,
+                -32700,
+                format!(
+                    "Parse error: the request body is not valid JSON ({e}); send one JSON-RPC 2.0 message"
+                ),
+                json!({"line": e.line(), "column": e.column()}),
+            ));
+        }
+    };
     if let Err(e) = serde_json::from_value::<rmcp::model::ClientJsonRpcMessage>(value.clone()) {
         let id = value.get("id").cloned().unwrap_or(Value::Null);
         let (code, message) = match &value {
@@ -455,7 +478,7 @@ async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response
                 ),
             ),
         };
-        return Err(error_response_with_id(
+        return Some(error_response_with_id(
             StatusCode::BAD_REQUEST,
             id,
             code,
@@ -463,7 +486,7 @@ async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response
             json!({}),
         ));
     }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    None
 }
 
 /// rmcp answers some rejections with plain text; give every error a JSON body.
