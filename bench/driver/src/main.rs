@@ -60,11 +60,16 @@ struct Options {
     startups: usize,
     work_dir: PathBuf,
     out: Option<PathBuf>,
+    /// Which measurements to take (`http`, `stdio`, `startup`).
+    only: Vec<String>,
+    /// Environment variables for every server (`RUST_LOG=warn`).
+    env: Vec<(String, String)>,
 }
 
 const USAGE: &str = "usage: mcpgen-bench --server NAME=BINARY (3 times: generated, hand, bare) \
 [--rounds 5] [--duration 10] [--warmup 2] [--connections 8] [--wrk-threads 2] \
-[--stdio-requests 20000] [--startups 15] [--work-dir DIR] [--out results.md]";
+[--stdio-requests 20000] [--startups 15] [--only http,stdio,startup] [--env KEY=VALUE] \
+[--work-dir DIR] [--out results.md]";
 
 fn parse_options() -> Result<Options> {
     let mut options = Options {
@@ -78,6 +83,8 @@ fn parse_options() -> Result<Options> {
         startups: 15,
         work_dir: std::env::temp_dir().join("mcpgen-bench"),
         out: None,
+        only: vec!["http".into(), "stdio".into(), "startup".into()],
+        env: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -102,6 +109,23 @@ fn parse_options() -> Result<Options> {
             "--startups" => options.startups = value()?.parse()?,
             "--work-dir" => options.work_dir = PathBuf::from(value()?),
             "--out" => options.out = Some(PathBuf::from(value()?)),
+            "--env" => {
+                let pair = value()?;
+                let (key, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("--env takes KEY=VALUE, got `{pair}`"))?;
+                options.env.push((key.to_owned(), value.to_owned()));
+            }
+            "--only" => {
+                options.only = value()?.split(',').map(str::to_owned).collect();
+                if let Some(bad) = options
+                    .only
+                    .iter()
+                    .find(|m| !["http", "stdio", "startup"].contains(&m.as_str()))
+                {
+                    bail!("--only takes http, stdio and startup, got `{bad}`");
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -302,6 +326,13 @@ struct Bench<'a> {
 }
 
 impl Bench<'_> {
+    /// The command of a server binary, with the `--env` variables.
+    fn server(&self, bin: &Path) -> Command {
+        let mut command = Command::new(bin);
+        command.envs(self.options.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
     fn log_file(&self, name: &str, what: &str) -> Result<std::fs::File> {
         let path = self.options.work_dir.join(format!("{name}-{what}.log"));
         Ok(std::fs::File::create(path)?)
@@ -321,7 +352,7 @@ impl Bench<'_> {
     fn http(&mut self, name: &str, bin: &Path, sample: &mut Sample) -> Result<()> {
         let port = free_port()?;
         let mut server = Proc::spawn(
-            Command::new(bin)
+            self.server(bin)
                 .args(["serve", "--http", &format!("127.0.0.1:{port}")])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -397,17 +428,15 @@ impl Bench<'_> {
 
     fn stdio(&mut self, name: &str, bin: &Path, sample: &mut Sample) -> Result<()> {
         let mut server = Proc::spawn(
-            Command::new(bin)
+            self.server(bin)
                 .args(["serve", "--stdio"])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(self.log_file(name, "stdio")?),
         )?;
         let mut stdin = server.child.stdin.take().context("no stdin")?;
-        let mut stdout = BufReader::with_capacity(
-            1 << 16,
-            server.child.stdout.take().context("no stdout")?,
-        );
+        let mut stdout =
+            BufReader::with_capacity(1 << 16, server.child.stdout.take().context("no stdout")?);
 
         // One checked answer, a warm-up, then the timed run.
         writeln!(stdin, "{}", request(0))?;
@@ -427,11 +456,12 @@ impl Bench<'_> {
             }
             next_id += count;
             let started = Instant::now();
-            let writer = std::thread::spawn(move || -> std::io::Result<std::process::ChildStdin> {
-                stdin.write_all(&batch)?;
-                stdin.flush()?;
-                Ok(stdin)
-            });
+            let writer =
+                std::thread::spawn(move || -> std::io::Result<std::process::ChildStdin> {
+                    stdin.write_all(&batch)?;
+                    stdin.flush()?;
+                    Ok(stdin)
+                });
             let mut answered = 0;
             while answered < count {
                 line.clear();
@@ -466,7 +496,7 @@ impl Bench<'_> {
         for _ in 0..self.options.startups {
             let started = Instant::now();
             let mut server = Proc::spawn(
-                Command::new(bin)
+                self.server(bin)
                     .args(["serve", "--stdio"])
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
@@ -552,7 +582,9 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn write_script(dir: &Path) -> Result<PathBuf> {
-    let mut lua = String::from("-- written by mcpgen-bench: one tools/call, stateless 2026-07-28 wire\nwrk.method = \"POST\"\n");
+    let mut lua = String::from(
+        "-- written by mcpgen-bench: one tools/call, stateless 2026-07-28 wire\nwrk.method = \"POST\"\n",
+    );
     lua.push_str(&format!("wrk.body = [==[{}]==]\n", request(1)));
     for (name, value) in HEADERS {
         lua.push_str(&format!("wrk.headers[\"{name}\"] = \"{value}\"\n"));
@@ -577,6 +609,8 @@ fn loadavg() -> String {
 
 /// One row of the table: how to read a figure and how to compare it.
 struct Figure {
+    /// The measurement (`--only`) it comes from.
+    from: &'static str,
     label: &'static str,
     get: fn(&Sample) -> f64,
     higher_is_better: bool,
@@ -585,42 +619,49 @@ struct Figure {
 
 const FIGURES: &[Figure] = &[
     Figure {
+        from: "http",
         label: "HTTP tools/call throughput (req/s)",
         get: |s| s.http_rps,
         higher_is_better: true,
         decimals: 0,
     },
     Figure {
+        from: "http",
         label: "HTTP latency p50 (ms)",
         get: |s| s.http_p50_ms,
         higher_is_better: false,
         decimals: 3,
     },
     Figure {
+        from: "http",
         label: "HTTP latency p99 (ms)",
         get: |s| s.http_p99_ms,
         higher_is_better: false,
         decimals: 3,
     },
     Figure {
+        from: "stdio",
         label: "stdio pipelined throughput (req/s)",
         get: |s| s.stdio_rps,
         higher_is_better: true,
         decimals: 0,
     },
     Figure {
+        from: "startup",
         label: "start-up to first answer (ms)",
         get: |s| s.startup_ms,
         higher_is_better: false,
         decimals: 2,
     },
     Figure {
+        from: "http",
         label: "peak RSS, HTTP load (MiB)",
         get: |s| s.http_rss_mib,
         higher_is_better: false,
         decimals: 1,
     },
     Figure {
+        from: "stdio",
         label: "peak RSS, stdio pipelined (MiB)",
         get: |s| s.stdio_rss_mib,
         higher_is_better: false,
@@ -654,7 +695,12 @@ fn report(options: &Options, samples: &[Vec<Sample>]) -> String {
         names[2],
     ));
     out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
-    for figure in FIGURES {
+    let figures = || {
+        FIGURES
+            .iter()
+            .filter(|f| options.only.iter().any(|o| o == f.from))
+    };
+    for figure in figures() {
         let medians: Vec<f64> = samples
             .iter()
             .map(|rounds| {
@@ -685,8 +731,8 @@ fn report(options: &Options, samples: &[Vec<Sample>]) -> String {
          HTTP response body bytes: {}.\n",
         sizes.join(", ")
     ));
-    out.push_str("\nEvery round (generated / hand / bare):\n");
-    for figure in FIGURES {
+    out.push_str(&format!("\nEvery round ({}):\n", names.join(" / ")));
+    for figure in figures() {
         let d = figure.decimals;
         let per_server: Vec<String> = samples
             .iter()
@@ -731,15 +777,22 @@ fn run() -> Result<()> {
             let (name, bin) = &options.servers[index];
             eprintln!("round {}/{}: {name}", round + 1, options.rounds);
             let mut sample = Sample::default();
-            bench
-                .http(name, bin, &mut sample)
-                .with_context(|| format!("{name}: HTTP"))?;
-            bench
-                .stdio(name, bin, &mut sample)
-                .with_context(|| format!("{name}: stdio"))?;
-            bench
-                .startup(name, bin, &mut sample)
-                .with_context(|| format!("{name}: start-up"))?;
+            let wanted = |m: &str| options.only.iter().any(|o| o == m);
+            if wanted("http") {
+                bench
+                    .http(name, bin, &mut sample)
+                    .with_context(|| format!("{name}: HTTP"))?;
+            }
+            if wanted("stdio") {
+                bench
+                    .stdio(name, bin, &mut sample)
+                    .with_context(|| format!("{name}: stdio"))?;
+            }
+            if wanted("startup") {
+                bench
+                    .startup(name, bin, &mut sample)
+                    .with_context(|| format!("{name}: start-up"))?;
+            }
             eprintln!(
                 "  http {:.0} req/s p50 {:.3} ms p99 {:.3} ms rss {:.1} MiB | stdio {:.0} req/s rss {:.1} MiB | start-up {:.2} ms",
                 sample.http_rps,
@@ -754,6 +807,14 @@ fn run() -> Result<()> {
         }
     }
     let mut table = report(&options, &samples);
+    if !options.env.is_empty() {
+        let env: Vec<String> = options
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        table.push_str(&format!("\nServers ran with {}.\n", env.join(" ")));
+    }
     table.push_str(&format!(
         "\nwrk: {} threads, {} keep-alive connections, {} s per run after {} s of warm-up; stdio: {} pipelined requests; start-up: median of {} starts.\n\
          Load average before: {load_before}; after: {}; {} CPUs.\n",
