@@ -1026,7 +1026,9 @@ impl ServerHandler for McpHandler {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(request, context).await
+        // Boxed: rmcp holds one future per request it has read, and queued requests
+        // should not each reserve the space of a running call.
+        Box::pin(self.call(request, context)).await
     }
 
     async fn list_resources(

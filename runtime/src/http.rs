@@ -295,15 +295,16 @@ fn is_loopback_origin(origin: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn media_types(headers: &HeaderMap, name: header::HeaderName) -> Vec<String> {
+/// The media types of a header such as `Accept`, without parameters (compare them
+/// ignoring ASCII case).
+fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<Item = &str> {
     headers
         .get_all(name)
-        .iter()
+        .into_iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|entry| entry.split(';').next())
-        .map(|essence| essence.trim().to_ascii_lowercase())
-        .collect()
+        .map(str::trim)
 }
 
 async fn guard_layer(
@@ -365,10 +366,14 @@ async fn guard_layer(
 /// The checks on a POST before rmcp sees it; on success the body is buffered
 /// (within the cap) and handed on unchanged, and also returned for [`explain_body`].
 async fn check_post(guard: &Guard, request: Request) -> Result<(Request, Bytes), Response> {
-    let accepts = media_types(request.headers(), header::ACCEPT);
-    if !(accepts.iter().any(|m| m == "application/json")
-        && accepts.iter().any(|m| m == "text/event-stream"))
-    {
+    let accepts_both = {
+        let headers = request.headers();
+        let accepts = |wanted: &str| {
+            media_types(headers, header::ACCEPT).any(|m| m.eq_ignore_ascii_case(wanted))
+        };
+        accepts("application/json") && accepts("text/event-stream")
+    };
+    if !accepts_both {
         let got = request
             .headers()
             .get(header::ACCEPT)
@@ -384,8 +389,10 @@ async fn check_post(guard: &Guard, request: Request) -> Result<(Request, Bytes),
             json!({"accept": got}),
         ));
     }
-    let content_type = media_types(request.headers(), header::CONTENT_TYPE);
-    if content_type.first().map(String::as_str) != Some("application/json") {
+    let is_json = media_types(request.headers(), header::CONTENT_TYPE)
+        .next()
+        .is_some_and(|m| m.eq_ignore_ascii_case("application/json"));
+    if !is_json {
         return Err(error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             -32600,
