@@ -7,6 +7,7 @@ use std::{
 };
 
 use base64::Engine as _;
+use futures::FutureExt as _;
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
@@ -212,13 +213,15 @@ impl McpHandler {
         )?);
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
-        let mut task = tokio::spawn((tool.handler)(ctx, arguments.clone()));
+        // Run in rmcp's task for this request rather than a task of its own: a panic is
+        // caught here, and returning early (timeout, cancellation) drops the handler.
+        let mut task =
+            std::panic::AssertUnwindSafe((tool.handler)(ctx, arguments.clone())).catch_unwind();
         let joined = tokio::select! {
             joined = &mut task => Some(joined),
             () = sleep_or_forever(timeout) => None,
             () = context.ct.cancelled() => {
                 cancellation.cancel();
-                task.abort();
                 tracing::info!(tool = name, outcome = "cancelled", duration_ms = elapsed_ms(started), "tool call cancelled by the client");
                 return Ok(error_result(
                     format!("The call to `{name}` was cancelled."),
@@ -230,7 +233,6 @@ impl McpHandler {
         let result = match joined {
             None => {
                 cancellation.cancel();
-                task.abort();
                 let limit_ms = timeout.map_or(0, |t| t.as_millis());
                 tracing::warn!(
                     tool = name,
@@ -248,18 +250,13 @@ impl McpHandler {
                     json!({"status": "error", "code": "timeout", "message": message, "retryable": true, "limit_ms": limit_ms as u64}),
                 ));
             }
-            Some(Err(join_error)) => {
-                let detail = if join_error.is_panic() {
-                    let payload = join_error.into_panic();
-                    let text = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "non-string panic payload".to_owned());
-                    format!("handler panicked: {text}")
-                } else {
-                    "handler task was cancelled".to_owned()
-                };
+            Some(Err(payload)) => {
+                let text = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".to_owned());
+                let detail = format!("handler panicked: {text}");
                 tracing::error!(tool = name, outcome = "panic", duration_ms, error = %detail, "tool handler failed");
                 return Ok(unexpected_result(name));
             }

@@ -726,11 +726,15 @@ fn report(options: &Options, samples: &[Vec<Sample>]) -> String {
         let bytes = rounds.first().map_or(0.0, |s| s.response_bytes);
         sizes.push(format!("{name} {bytes:.0}"));
     }
-    out.push_str(&format!(
-        "\n\"A vs B\" above 1.00x means A is better (throughput: A/B; latency, start-up, memory: B/A).\n\
-         HTTP response body bytes: {}.\n",
-        sizes.join(", ")
-    ));
+    out.push_str(
+        "\n\"A vs B\" above 1.00x means A is better (throughput: A/B; latency, start-up, memory: B/A).\n",
+    );
+    if options.only.iter().any(|o| o == "http") {
+        out.push_str(&format!(
+            "HTTP response body bytes: {}.\n",
+            sizes.join(", ")
+        ));
+    }
     out.push_str(&format!("\nEvery round ({}):\n", names.join(" / ")));
     for figure in figures() {
         let d = figure.decimals;
