@@ -10,7 +10,8 @@
 //! - the same example forecast as `mcpgen new`'s `handlers.rs`, returned with rmcp's
 //!   `Json` wrapper (`structuredContent` plus a text rendering);
 //! - stdio and Streamable HTTP (rmcp's `StreamableHttpService` in axum, JSON
-//!   responses, `TCP_NODELAY`), logs at `info` to stderr.
+//!   responses, `TCP_NODELAY`), stdio through rmcp's non-blocking pipes; logs at
+//!   `info` to stderr.
 //!
 //! ```text
 //! hand_rmcp serve --stdio
@@ -286,7 +287,8 @@ async fn serve_http(addr: &str) -> anyhow::Result<()> {
 }
 
 async fn serve_stdio() -> anyhow::Result<()> {
-    let running = Weather::new().serve(rmcp::transport::stdio()).await?;
+    // rmcp's advice when both streams are pipes, as MCP clients launch servers.
+    let running = Weather::new().serve(rmcp::transport::stdio_pipes()).await?;
     tracing::info!("serving MCP on stdio");
     running.waiting().await?;
     Ok(())
