@@ -166,8 +166,10 @@ async fn serve_http(
 }
 
 fn init_tracing() {
+    // rmcp logs its per-connection lifecycle at info: three lines for every stateless
+    // HTTP request. The server's own line per call says what matters.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
     // Ignore the error of a second call (a subscriber is already installed).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -7,6 +7,7 @@ use std::{
 };
 
 use base64::Engine as _;
+use futures::FutureExt as _;
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
@@ -266,13 +267,15 @@ impl McpHandler {
         ctx.input_responses = Arc::new(checked_input_responses(name, round.input_responses)?);
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
-        let mut task = tokio::spawn((tool.handler)(ctx, arguments.clone()));
+        // Run in rmcp's task for this request rather than a task of its own: a panic is
+        // caught here, and returning early (timeout, cancellation) drops the handler.
+        let mut task =
+            std::panic::AssertUnwindSafe((tool.handler)(ctx, arguments.clone())).catch_unwind();
         let joined = tokio::select! {
             joined = &mut task => Some(joined),
             () = sleep_or_forever(timeout) => None,
             () = context.ct.cancelled() => {
                 cancellation.cancel();
-                task.abort();
                 tracing::info!(tool = name, outcome = "cancelled", duration_ms = elapsed_ms(started), "tool call cancelled by the client");
                 return Ok(error_result(
                     format!("The call to `{name}` was cancelled."),
@@ -284,7 +287,6 @@ impl McpHandler {
         let result = match joined {
             None => {
                 cancellation.cancel();
-                task.abort();
                 let limit_ms = timeout.map_or(0, |t| t.as_millis());
                 tracing::warn!(
                     tool = name,
@@ -302,18 +304,13 @@ impl McpHandler {
                     json!({"status": "error", "code": "timeout", "message": message, "retryable": true, "limit_ms": limit_ms as u64}),
                 ));
             }
-            Some(Err(join_error)) => {
-                let detail = if join_error.is_panic() {
-                    let payload = join_error.into_panic();
-                    let text = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "non-string panic payload".to_owned());
-                    format!("handler panicked: {text}")
-                } else {
-                    "handler task was cancelled".to_owned()
-                };
+            Some(Err(payload)) => {
+                let text = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".to_owned());
+                let detail = format!("handler panicked: {text}");
                 tracing::error!(tool = name, outcome = "panic", duration_ms, error = %detail, "tool handler failed");
                 return Ok(unexpected_result(name));
             }
@@ -392,7 +389,8 @@ impl McpHandler {
                         ));
                     }
                 }
-                let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+                // Compact, as rmcp's own `Json` results: the model reads fewer tokens.
+                let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 // `structuredContent` must be an object; without an output schema a
                 // scalar or array is sent as text only.
@@ -1007,7 +1005,9 @@ impl ServerHandler for McpHandler {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(request, context).await
+        // Boxed: rmcp holds one future per request it has read, and queued requests
+        // should not each reserve the space of a running call.
+        Box::pin(self.call(request, context)).await
     }
 
     async fn list_resources(

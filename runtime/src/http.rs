@@ -340,15 +340,16 @@ fn is_loopback_origin(origin: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn media_types(headers: &HeaderMap, name: header::HeaderName) -> Vec<String> {
+/// The media types of a header such as `Accept`, without parameters (compare them
+/// ignoring ASCII case).
+fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<Item = &str> {
     headers
         .get_all(name)
-        .iter()
+        .into_iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|entry| entry.split(';').next())
-        .map(|essence| essence.trim().to_ascii_lowercase())
-        .collect()
+        .map(str::trim)
 }
 
 async fn guard_layer(
@@ -394,14 +395,26 @@ async fn guard_layer(
         }
     }
 
+    let mut posted = None;
     if request.method() == Method::POST && request.uri().path() == guard.path {
         request = match check_post(&guard, request).await {
-            Ok(request) => request,
+            Ok((request, body)) => {
+                posted = Some(body);
+                request
+            }
             Err(response) => return response,
         };
     }
 
     let response = next.run(request).await;
+    // rmcp parses the body itself and answers 415 with text when it is not a JSON-RPC
+    // message; only then is it parsed again here, to say what is wrong with it.
+    if let Some(body) = posted
+        && response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE
+        && let Some(explained) = explain_body(&body)
+    {
+        return explained;
+    }
     json_errors(response).await
 }
 
@@ -440,12 +453,16 @@ impl Flood {
 }
 
 /// The checks on a POST before rmcp sees it; on success the body is buffered
-/// (within the cap) and handed on unchanged.
-async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response> {
-    let accepts = media_types(request.headers(), header::ACCEPT);
-    if !(accepts.iter().any(|m| m == "application/json")
-        && accepts.iter().any(|m| m == "text/event-stream"))
-    {
+/// (within the cap) and handed on unchanged, and also returned for [`explain_body`].
+async fn check_post(guard: &Guard, request: Request) -> Result<(Request, Bytes), Response> {
+    let accepts_both = {
+        let headers = request.headers();
+        let accepts = |wanted: &str| {
+            media_types(headers, header::ACCEPT).any(|m| m.eq_ignore_ascii_case(wanted))
+        };
+        accepts("application/json") && accepts("text/event-stream")
+    };
+    if !accepts_both {
         let got = request
             .headers()
             .get(header::ACCEPT)
@@ -461,8 +478,10 @@ async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response
             json!({"accept": got}),
         ));
     }
-    let content_type = media_types(request.headers(), header::CONTENT_TYPE);
-    if content_type.first().map(String::as_str) != Some("application/json") {
+    let is_json = media_types(request.headers(), header::CONTENT_TYPE)
+        .next()
+        .is_some_and(|m| m.eq_ignore_ascii_case("application/json"));
+    if !is_json {
         return Err(error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             -32600,
@@ -510,14 +529,25 @@ async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response
             json!({}),
         ));
     }
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        error_response(
-            StatusCode::BAD_REQUEST,
-            -32700,
-            format!("Parse error: the request body is not valid JSON ({e}); send one JSON-RPC 2.0 message"),
-            json!({"line": e.line(), "column": e.column()}),
-        )
-    })?;
+    Ok((Request::from_parts(parts, Body::from(bytes.clone())), bytes))
+}
+
+/// Why a body is not one JSON-RPC 2.0 message, as the JSON error to answer
+/// (400 with -32700, -32600 or -32602); `None` if it is one after all.
+fn explain_body(bytes: &[u8]) -> Option<Response> {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(e) => {
+            return Some(error_response(
+                StatusCode::BAD_REQUEST,
+                -32700,
+                format!(
+                    "Parse error: the request body is not valid JSON ({e}); send one JSON-RPC 2.0 message"
+                ),
+                json!({"line": e.line(), "column": e.column()}),
+            ));
+        }
+    };
     if let Err(e) = serde_json::from_value::<rmcp::model::ClientJsonRpcMessage>(value.clone()) {
         let id = value.get("id").cloned().unwrap_or(Value::Null);
         let (code, message) = match &value {
@@ -544,7 +574,7 @@ async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response
                 ),
             ),
         };
-        return Err(error_response_with_id(
+        return Some(error_response_with_id(
             StatusCode::BAD_REQUEST,
             id,
             code,
@@ -552,7 +582,7 @@ async fn check_post(guard: &Guard, request: Request) -> Result<Request, Response
             json!({}),
         ));
     }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    None
 }
 
 /// rmcp answers some rejections with plain text; give every error a JSON body.

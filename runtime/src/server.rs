@@ -735,7 +735,9 @@ impl Server {
         );
         let ct = tokio_util::sync::CancellationToken::new();
         let running = handler
-            .serve_with_ct(rmcp::transport::stdio(), ct.clone())
+            // Non-blocking pipes when the client launched us with pipes (as MCP clients
+            // do): no hand-off to tokio's blocking pool for every message.
+            .serve_with_ct(rmcp::transport::stdio_pipes(), ct.clone())
             .await?;
         tracing::info!("serving MCP on stdio");
         tokio::select! {

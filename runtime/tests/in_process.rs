@@ -219,7 +219,7 @@ async fn success_returns_structured_content_and_text() {
     assert_eq!(result["isError"], json!(false));
     assert_eq!(
         result["content"],
-        json!([{"type": "text", "text": "{\n  \"city\": \"Oslo\",\n  \"high\": 21\n}"}])
+        json!([{"type": "text", "text": "{\"city\":\"Oslo\",\"high\":21}"}])
     );
 }
 

@@ -19,6 +19,7 @@ mod config;
 mod idempotency;
 mod limiter;
 mod refusal;
+mod size;
 
 use std::{
     sync::{
@@ -485,10 +486,9 @@ fn cap_size(
     limit: usize,
     result: CallToolResult,
 ) -> CallToolResult {
-    let size = serde_json::to_vec(&result).map_or(0, |v| v.len());
-    if size <= limit {
+    let Some(size) = size::size_over(&result, limit) else {
         return result;
-    }
+    };
     tracing::warn!(
         tool = name,
         outcome = "response_too_large",
