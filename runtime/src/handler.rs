@@ -267,25 +267,28 @@ impl McpHandler {
         ctx.input_responses = Arc::new(checked_input_responses(name, round.input_responses)?);
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
-        // Run in rmcp's task for this request rather than a task of its own: a panic is
-        // caught here, and returning early (timeout, cancellation) drops the handler.
-        let mut task =
-            std::panic::AssertUnwindSafe((tool.handler)(ctx, arguments.clone())).catch_unwind();
-        let joined = tokio::select! {
-            joined = &mut task => Some(joined),
-            () = sleep_or_forever(timeout) => None,
-            () = context.ct.cancelled() => {
+        let ended = run_handler(
+            (tool.handler)(ctx, arguments.clone()),
+            timeout,
+            Some(&context.ct),
+        )
+        .await;
+        let duration_ms = elapsed_ms(started);
+        let result = match ended {
+            Ended::Cancelled => {
                 cancellation.cancel();
-                tracing::info!(tool = name, outcome = "cancelled", duration_ms = elapsed_ms(started), "tool call cancelled by the client");
+                tracing::info!(
+                    tool = name,
+                    outcome = "cancelled",
+                    duration_ms,
+                    "tool call cancelled by the client"
+                );
                 return Ok(error_result(
                     format!("The call to `{name}` was cancelled."),
                     json!({"status": "error", "code": "cancelled", "message": "cancelled by the client", "retryable": true}),
                 ));
             }
-        };
-        let duration_ms = elapsed_ms(started);
-        let result = match joined {
-            None => {
+            Ended::TimedOut => {
                 cancellation.cancel();
                 let limit_ms = timeout.map_or(0, |t| t.as_millis());
                 tracing::warn!(
@@ -304,17 +307,12 @@ impl McpHandler {
                     json!({"status": "error", "code": "timeout", "message": message, "retryable": true, "limit_ms": limit_ms as u64}),
                 ));
             }
-            Some(Err(payload)) => {
-                let text = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".to_owned());
+            Ended::Panicked(text) => {
                 let detail = format!("handler panicked: {text}");
                 tracing::error!(tool = name, outcome = "panic", duration_ms, error = %detail, "tool handler failed");
                 return Ok(unexpected_result(name));
             }
-            Some(Ok(result)) => result,
+            Ended::Finished(result) => result,
         };
         let call_result = match result {
             Ok(ToolOutput::InputRequired(mut input)) => {
@@ -615,11 +613,7 @@ impl McpHandler {
         let started = Instant::now();
         let cancellation = ctx.cancellation.clone();
         let timeout = self.registry.default_timeout;
-        let mut task = tokio::spawn(handler(ctx, arguments));
-        let joined = tokio::select! {
-            joined = &mut task => Some(joined),
-            () = sleep_or_forever(timeout) => None,
-        };
+        let ended = run_handler(handler(ctx, arguments), timeout, None).await;
         let duration_ms = elapsed_ms(started);
         let bug = || {
             ErrorData::internal_error(
@@ -627,10 +621,9 @@ impl McpHandler {
                 None,
             )
         };
-        let output = match joined {
-            None => {
+        let output = match ended {
+            Ended::TimedOut | Ended::Cancelled => {
                 cancellation.cancel();
-                task.abort();
                 let limit_ms = timeout.map_or(0, |t| t.as_millis());
                 tracing::warn!(
                     prompt = name,
@@ -645,11 +638,11 @@ impl McpHandler {
                     None,
                 ));
             }
-            Some(Err(join_error)) => {
-                tracing::error!(prompt = name, outcome = "panic", duration_ms, error = %join_error, "prompt handler failed");
+            Ended::Panicked(text) => {
+                tracing::error!(prompt = name, outcome = "panic", duration_ms, error = %text, "prompt handler failed");
                 return Err(bug());
             }
-            Some(Ok(Err(PromptError::InvalidArguments(message)))) => {
+            Ended::Finished(Err(PromptError::InvalidArguments(message))) => {
                 tracing::info!(
                     prompt = name,
                     outcome = "invalid_arguments",
@@ -661,7 +654,7 @@ impl McpHandler {
                     Some(json!({"name": name})),
                 ));
             }
-            Some(Ok(Err(PromptError::Unexpected(error)))) => {
+            Ended::Finished(Err(PromptError::Unexpected(error))) => {
                 tracing::error!(
                     prompt = name,
                     outcome = "unexpected_error",
@@ -671,7 +664,7 @@ impl McpHandler {
                 );
                 return Err(bug());
             }
-            Some(Ok(Ok(output))) => output,
+            Ended::Finished(Ok(output)) => output,
         };
         match output {
             PromptOutput::InputRequired(mut input) => {
@@ -823,6 +816,46 @@ fn contents(uri: &str, mime: Option<String>, output: ResourceOutput) -> ReadReso
         },
     };
     ReadResourceResult::new(vec![content])
+}
+
+/// How a handler run by [`run_handler`] ended.
+enum Ended<T> {
+    Finished(T),
+    /// It panicked; the panic's message.
+    Panicked(String),
+    TimedOut,
+    /// The client cancelled the request.
+    Cancelled,
+}
+
+/// Runs a handler in rmcp's task for the request rather than a task of its own: a
+/// panic is caught here, and returning early (timeout, cancellation) drops the handler.
+async fn run_handler<T>(
+    future: impl Future<Output = T>,
+    timeout: Option<Duration>,
+    cancelled: Option<&tokio_util::sync::CancellationToken>,
+) -> Ended<T> {
+    let task = std::panic::AssertUnwindSafe(future).catch_unwind();
+    let cancelled = async {
+        match cancelled {
+            Some(token) => token.cancelled().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        joined = task => match joined {
+            Ok(value) => Ended::Finished(value),
+            Err(payload) => Ended::Panicked(
+                payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".to_owned()),
+            ),
+        },
+        () = sleep_or_forever(timeout) => Ended::TimedOut,
+        () = cancelled => Ended::Cancelled,
+    }
 }
 
 async fn sleep_or_forever(timeout: Option<Duration>) {
