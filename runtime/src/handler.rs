@@ -243,7 +243,7 @@ impl McpHandler {
         let started = Instant::now();
         let mut instance = Value::Object(arguments);
         let violations = tool.input.violations(&instance);
-        crate::schema::apply_defaults(tool.input.schema(), &mut instance);
+        tool.input.prepare(&mut instance);
         let Value::Object(arguments) = instance else {
             return Err(ErrorData::internal_error(
                 "arguments are not an object",
@@ -450,7 +450,7 @@ impl McpHandler {
             coerce_to_schema(&mut vars, entry.params.schema());
             let mut instance = Value::Object(vars);
             let violations = entry.params.violations(&instance);
-            crate::schema::apply_defaults(entry.params.schema(), &mut instance);
+            entry.params.prepare(&mut instance);
             if !violations.is_empty() {
                 let lines: Vec<String> = violations
                     .iter()

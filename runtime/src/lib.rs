@@ -107,7 +107,7 @@ pub use rmcp;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::code_first::{TypeEntry, schema, splice_types, wrapped_output};
-    pub use crate::schema::apply_defaults as prepare_arguments;
+    pub use crate::schema::{CompiledSchema, Violation};
     pub use anyhow;
     pub use serde;
     pub use serde_json;

@@ -523,7 +523,9 @@ fn invalid_samples(schema: &Value, at: &str) -> Vec<Invalid> {
 
 /// What the runtime does to validated arguments before a handler sees them.
 fn fill_defaults(schema: &Value, instance: &mut Value) {
-    mcpgen_runtime::__private::prepare_arguments(schema, instance);
+    mcpgen_runtime::__private::CompiledSchema::compile(schema)
+        .expect("the runtime compiles the schema")
+        .prepare(instance);
 }
 
 /// Equal JSON, numbers compared by value (`f64` fields serialize `3` as `3.0`).
@@ -573,6 +575,9 @@ fn check_valid_invalid(
     check_known_keys(schema, what);
     let validator = jsonschema::validator_for(schema)
         .unwrap_or_else(|e| panic!("{what}: not a valid JSON Schema: {e}"));
+    // The server's own validator, which must agree with the reference one.
+    let runtime = mcpgen_runtime::__private::CompiledSchema::compile(schema)
+        .unwrap_or_else(|e| panic!("{what}: the runtime refuses the schema: {e}"));
     let samples = unique(valid_samples(schema));
     assert!(!samples.is_empty(), "{what}: no valid samples");
     for sample in &samples {
@@ -583,6 +588,11 @@ fn check_valid_invalid(
         assert!(
             errors.is_empty(),
             "{what}: the valid sample {sample} fails the schema: {errors:?}"
+        );
+        let violations = runtime.violations(sample);
+        assert!(
+            violations.is_empty(),
+            "{what}: the server rejects the valid sample {sample}: {violations:?}"
         );
         let mut filled = sample.clone();
         fill_defaults(schema, &mut filled);
@@ -596,6 +606,12 @@ fn check_valid_invalid(
         assert!(
             !validator.is_valid(&bad.value),
             "{what}: the schema accepts an invalid value ({}): {}",
+            bad.what,
+            bad.value
+        );
+        assert!(
+            !runtime.is_valid(&bad.value),
+            "{what}: the server accepts an invalid value ({}): {}",
             bad.what,
             bad.value
         );
