@@ -175,6 +175,7 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
+        .event_format(crate::log::LineFormat)
         .try_init();
 }
 

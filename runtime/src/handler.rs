@@ -244,12 +244,13 @@ impl McpHandler {
         let mut instance = Value::Object(arguments);
         let violations = tool.input.violations(&instance);
         tool.input.prepare(&mut instance);
-        let Value::Object(arguments) = instance else {
+        if !instance.is_object() {
             return Err(ErrorData::internal_error(
                 "arguments are not an object",
                 None,
             ));
-        };
+        }
+        let arguments = Arc::new(instance);
         if !violations.is_empty() {
             tracing::info!(
                 tool = name,
@@ -268,7 +269,7 @@ impl McpHandler {
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
         let ended = run_handler(
-            (tool.handler)(ctx, arguments.clone()),
+            (tool.handler)(ctx, Arc::clone(&arguments)),
             timeout,
             Some(&context.ct),
         )
@@ -337,7 +338,9 @@ impl McpHandler {
                     tracing::error!(tool = name, outcome = "undeclared_error", duration_ms, code = %code, "tool returned an error code it does not declare");
                     return Ok(unexpected_result(name));
                 };
-                let (message, missing) = template.render(&fields, &arguments);
+                let no_arguments = serde_json::Map::new();
+                let arguments = arguments.as_object().unwrap_or(&no_arguments);
+                let (message, missing) = template.render(&fields, arguments);
                 if !missing.is_empty() {
                     tracing::warn!(tool = name, code = %code, missing = ?missing, "declared error message has placeholders with no value");
                 }

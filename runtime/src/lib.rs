@@ -70,6 +70,7 @@ pub mod env;
 mod guard;
 mod handler;
 mod http;
+mod log;
 mod resource;
 mod schema;
 mod server;

@@ -98,7 +98,8 @@ struct Node {
     max_items: Option<u64>,
     unique_items: bool,
     properties: Vec<Property>,
-    required: Vec<String>,
+    /// Required property names, with their index in `properties` where they have one.
+    required: Vec<(String, Option<usize>)>,
     additional: Additional,
     /// `"type": "integer"`: whole floats such as `3.0` are handed on as `3`.
     integer: bool,
@@ -255,6 +256,9 @@ fn compile_node(schema: &Value, at: &mut String) -> Result<Node, CompileError> {
         compile_keyword(&mut node, key, value, at)?;
         at.truncate(len);
     }
+    for (name, index) in &mut node.required {
+        *index = node.properties.iter().position(|p| p.name == *name);
+    }
     node.integer = object.get("type").is_some_and(|t| t == "integer");
     node.prepares = node.integer
         || node
@@ -363,7 +367,7 @@ fn compile_keyword(
                     .collect::<Option<Vec<_>>>()
             });
             match names {
-                Some(names) => node.required = names,
+                Some(names) => node.required = names.into_iter().map(|n| (n, None)).collect(),
                 None => return fail(format!("expected a list of property names, got {value}")),
             }
         }
@@ -509,10 +513,12 @@ fn check_number(
     report: &mut impl FnMut(String),
     got: &impl Fn() -> String,
 ) {
-    let word = if node.types.is_some_and(|t| t.names() == ["integer"]) {
-        "an integer"
-    } else {
-        "a number"
+    let word = || {
+        if node.types == Types::parse("integer") {
+            "an integer"
+        } else {
+            "a number"
+        }
     };
     /// A bound, the orderings that fail it, and its sign in the message.
     type Bound<'n> = (&'n Option<Number>, fn(Ordering) -> bool, &'static str);
@@ -526,7 +532,7 @@ fn check_number(
         let Some(limit) = limit else { continue };
         // Numbers that cannot be compared (never in JSON) fail rather than pass.
         if compare(n, limit).is_none_or(fails) {
-            report(format!("expected {word} {sign} {limit}, got {}", got()));
+            report(format!("expected {} {sign} {limit}, got {}", word(), got()));
         }
     }
 }
@@ -563,19 +569,21 @@ fn check_string(node: &Node, s: &str, report: &mut impl FnMut(String), got: &imp
     }
 }
 
+/// Objects with at most this many properties track which were seen in a bit set;
+/// larger ones look required properties up by name.
+const TRACKED_PROPERTIES: usize = 64;
+
 fn check_object(node: &Node, map: &Map<String, Value>, path: &Path<'_>, out: &mut Vec<Violation>) {
-    for name in &node.required {
-        if !map.contains_key(name) {
-            out.push(Violation {
-                path: Path::Key(path, name).render(),
-                message: "is required but missing".to_owned(),
-            });
-        }
-    }
+    let mut seen = 0u64;
     for (name, value) in map {
         let here = Path::Key(path, name);
-        match node.properties.iter().find(|p| p.name == *name) {
-            Some(property) => check(&property.node, value, &here, out),
+        match node.properties.iter().position(|p| p.name == *name) {
+            Some(index) => {
+                if index < TRACKED_PROPERTIES {
+                    seen |= 1 << index;
+                }
+                check(&node.properties[index].node, value, &here, out);
+            }
             None => match &node.additional {
                 Additional::Any => {}
                 Additional::Schema(schema) => check(schema, value, &here, out),
@@ -593,6 +601,18 @@ fn check_object(node: &Node, map: &Map<String, Value>, path: &Path<'_>, out: &mu
                     });
                 }
             },
+        }
+    }
+    for (name, index) in &node.required {
+        let present = match index {
+            Some(index) if *index < TRACKED_PROPERTIES => seen & (1 << index) != 0,
+            _ => map.contains_key(name),
+        };
+        if !present {
+            out.push(Violation {
+                path: Path::Key(path, name).render(),
+                message: "is required but missing".to_owned(),
+            });
         }
     }
 }
@@ -616,14 +636,28 @@ fn prepare(node: &Node, value: &mut Value) {
     }
     match value {
         Value::Object(map) => {
-            for property in &node.properties {
-                match map.get_mut(&property.name) {
-                    Some(value) => prepare(&property.node, value),
-                    None => {
-                        if let Some(default) = &property.default {
-                            map.insert(property.name.clone(), default.clone());
-                        }
+            // One pass over what was sent (no lookups by name), then the defaults of
+            // the properties it left out.
+            let mut seen = 0u64;
+            for (name, value) in map.iter_mut() {
+                if let Some(index) = node.properties.iter().position(|p| p.name == *name) {
+                    if index < TRACKED_PROPERTIES {
+                        seen |= 1 << index;
                     }
+                    prepare(&node.properties[index].node, value);
+                }
+            }
+            for (index, property) in node.properties.iter().enumerate() {
+                let Some(default) = &property.default else {
+                    continue;
+                };
+                let sent = if index < TRACKED_PROPERTIES {
+                    seen & (1 << index) != 0
+                } else {
+                    map.contains_key(&property.name)
+                };
+                if !sent {
+                    map.insert(property.name.clone(), default.clone());
                 }
             }
         }

@@ -184,8 +184,14 @@ impl ServerBuilder {
         F: Fn(ToolContext, Map<String, Value>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
     {
-        self.tools
-            .push((def, Arc::new(move |ctx, args| Box::pin(handler(ctx, args)))));
+        self.tools.push((
+            def,
+            Arc::new(move |ctx, args: Arc<Value>| {
+                // The runtime keeps a reference for error messages: this copies.
+                let args = args.as_object().cloned().unwrap_or_default();
+                Box::pin(handler(ctx, args))
+            }),
+        ));
         self
     }
 
@@ -193,24 +199,27 @@ impl ServerBuilder {
     /// the validated arguments (a failure to deserialize is reported as an
     /// unexpected error: the schema and `P` disagree, which is a bug).
     #[must_use]
-    pub fn typed_tool<P, F, Fut>(self, def: ToolDef, handler: F) -> Self
+    pub fn typed_tool<P, F, Fut>(mut self, def: ToolDef, handler: F) -> Self
     where
         P: DeserializeOwned + Send + 'static,
         F: Fn(ToolContext, P) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
     {
         let handler = Arc::new(handler);
-        self.tool(def, move |ctx, args| {
-            let handler = Arc::clone(&handler);
-            async move {
-                let params: P = serde_json::from_value(Value::Object(args)).map_err(|e| {
+        self.tools.push((
+            def,
+            Arc::new(move |ctx, args: Arc<Value>| {
+                // Deserialized from the shared arguments, without copying the map.
+                let params = P::deserialize(&*args).map_err(|e| {
                     ToolError::unexpected(anyhow::anyhow!(
                         "arguments passed the input schema but do not fit the parameter type: {e}"
                     ))
-                })?;
-                handler(ctx, params).await
-            }
-        })
+                });
+                let handler = Arc::clone(&handler);
+                Box::pin(async move { handler(ctx, params?).await })
+            }),
+        ));
+        self
     }
 
     /// Register a resource at a fixed URI.

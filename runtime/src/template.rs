@@ -1,6 +1,8 @@
 //! Declared-error message templates (`"No city named {city}."`) and RFC 6570 URI
 //! templates for resource templates.
 
+use std::sync::OnceLock;
+
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -103,6 +105,9 @@ impl MessageTemplate {
     }
 }
 
+/// The longest matcher pattern [`UriTemplate::parse`] accepts.
+const MAX_PATTERN_BYTES: usize = 16 * 1024;
+
 /// An RFC 6570 URI template, compiled for matching (not expansion).
 ///
 /// Supported: literals, `{var}` (one path segment), `{+var}` (may span `/`), and a
@@ -110,7 +115,10 @@ impl MessageTemplate {
 /// URI, recover the variables.
 #[derive(Debug, Clone)]
 pub(crate) struct UriTemplate {
-    regex: Regex,
+    /// The matcher, compiled on the first match: a server with templates does not pay
+    /// for the regex compiler at start (a third of its start-up otherwise).
+    pattern: String,
+    regex: OnceLock<Option<Regex>>,
     path_vars: Vec<String>,
     query_vars: Vec<String>,
 }
@@ -206,9 +214,17 @@ impl UriTemplate {
         if let Some(dup) = all.iter().find(|n| !seen.insert(n.as_str())) {
             return Err(format!("variable `{dup}` appears twice"));
         }
-        let regex = Regex::new(&pattern).map_err(|e| e.to_string())?;
+        // Literals are escaped and the classes fixed, so only the size limit could
+        // refuse the pattern: check that here rather than at the first match.
+        if pattern.len() > MAX_PATTERN_BYTES {
+            return Err(format!(
+                "the template is too long ({} bytes); keep URI templates under 4 KiB",
+                template.len()
+            ));
+        }
         Ok(Self {
-            regex,
+            pattern,
+            regex: OnceLock::new(),
             path_vars,
             query_vars,
         })
@@ -223,7 +239,10 @@ impl UriTemplate {
     }
 
     pub(crate) fn matches(&self, uri: &str) -> UriMatch {
-        let Some(captures) = self.regex.captures(uri) else {
+        // `parse` bounds the pattern, far below the regex crate's size limit, so it
+        // compiles; were it ever refused, nothing would match.
+        let regex = self.regex.get_or_init(|| Regex::new(&self.pattern).ok());
+        let Some(captures) = regex.as_ref().and_then(|r| r.captures(uri)) else {
             return UriMatch::NoMatch;
         };
         let mut vars = Map::new();

@@ -17,8 +17,10 @@ use tokio_util::sync::CancellationToken;
 /// A boxed, sendable future: what registered handlers are erased to.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// A tool's handler. The validated arguments (an object) are shared, not copied: the
+/// runtime keeps them to render a declared error's message after the handler ran.
 pub(crate) type ToolHandler = Arc<
-    dyn Fn(ToolContext, Map<String, Value>) -> BoxFuture<Result<ToolOutput, ToolError>>
+    dyn Fn(ToolContext, Arc<Value>) -> BoxFuture<Result<ToolOutput, ToolError>>
         + Send
         + Sync,
 >;
