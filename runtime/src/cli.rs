@@ -108,37 +108,37 @@ where
         }
         Command::Stdio | Command::Http(_) => {}
     }
-    init_tracing();
-    let server = match build() {
-        Ok(server) => server,
-        Err(err) => {
-            eprintln!("error: the server's declarations are inconsistent:\n{err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async move {
-        match command {
-            Command::Http(addr) => serve_http(&server, addr, &defaults).await,
-            _ => server.serve_stdio().await,
-        }
-    });
+    let logs = init_tracing();
+    let result = run(command, &defaults, build);
+    // Every log line is written before the last word.
+    drop(logs);
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
+        Err(message) => {
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn run<F>(command: Command, defaults: &HttpDefaults, build: F) -> Result<(), String>
+where
+    F: FnOnce() -> Result<Server, BuildError>,
+{
+    let server =
+        build().map_err(|err| format!("the server's declarations are inconsistent:\n{err}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the async runtime: {err}"))?;
+    runtime
+        .block_on(async move {
+            match command {
+                Command::Http(addr) => serve_http(&server, addr, defaults).await,
+                _ => server.serve_stdio().await,
+            }
+        })
+        .map_err(|err| format!("{err:#}"))
 }
 
 async fn serve_http(
@@ -165,18 +165,28 @@ async fn serve_http(
     server.serve_http_with(addr, options).await
 }
 
-fn init_tracing() {
+/// Installs the log subscriber. Lines are formatted on the thread that logs and written
+/// by a background thread through a buffer, one `write` per batch rather than per line
+/// (the server logs every tool call); nothing is dropped when it falls behind, callers
+/// wait instead. The guard flushes what is left when dropped.
+fn init_tracing() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     // rmcp logs its per-connection lifecycle at info: three lines for every stateless
     // HTTP request. The server's own line per call says what matters.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
-    // Ignore the error of a second call (a subscriber is already installed).
-    let _ = tracing_subscriber::fmt()
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
+    // A second call finds a subscriber installed: keep that one.
+    tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(false)
         .event_format(crate::log::LineFormat)
-        .try_init();
+        .try_init()
+        .ok()
+        .map(|()| guard)
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ use crate::{
     server::{PromptEntry, Registry, ToolEntry, prompt_template_key},
     template::{UriMatch, coerce_to_schema},
     tool::{
-        ClientCapability, Identity, LogLevel, ToolContext, ToolError, ToolOutput, from_rmcp_level,
+        ClientCapability, Identity, LazyCapabilities, LogLevel, ToolContext, ToolError, ToolOutput,
+        from_rmcp_level,
     },
 };
 
@@ -93,11 +94,13 @@ impl McpHandler {
         }
     }
 
-    fn context(&self, name: &str, context: &RequestContext<RoleServer>) -> ToolContext {
-        let protocol_version = context.protocol_version().map(|v| v.to_string());
+    /// The handler's view of a request. Takes the request's `_meta` (the client's
+    /// capabilities are parsed from it only if the handler asks).
+    fn context(&self, name: &str, context: &mut RequestContext<RoleServer>) -> ToolContext {
+        let protocol_version = context.protocol_version();
         let modern = protocol_version
-            .as_deref()
-            .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str());
+            .as_ref()
+            .is_some_and(|v| v.as_str() >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str());
         // 2026-07-28 asks for logs per request in `_meta`; older clients use
         // `logging/setLevel` per connection (and get info and above by default).
         let connection_level = self.log_level.lock().ok().and_then(|level| *level);
@@ -106,15 +109,17 @@ impl McpHandler {
         } else {
             Some(connection_level.unwrap_or(LogLevel::Info))
         });
+        let progress_token = context.meta.get_progress_token();
+        let meta = std::mem::take(&mut context.meta);
         ToolContext {
             name: Arc::from(name),
             identity: self.identity(context),
             cancellation: context.ct.child_token(),
             peer: Some(context.peer.clone()),
-            progress_token: context.meta.get_progress_token(),
+            progress_token,
             log_level,
             protocol_version,
-            client_capabilities: context.client_capabilities().map(Arc::new),
+            client_capabilities: Some(Arc::new(LazyCapabilities::new(meta, context.peer.clone()))),
             input_responses: Arc::default(),
             request_state: None,
         }
@@ -236,7 +241,7 @@ impl McpHandler {
         index: usize,
         arguments: rmcp::model::JsonObject,
         round: Round,
-        context: RequestContext<RoleServer>,
+        mut context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let tool = &self.registry.tools[index];
         let name = tool.def.name.as_str();
@@ -261,7 +266,7 @@ impl McpHandler {
             return Ok(invalid_arguments(name, &violations));
         }
 
-        let mut ctx = self.context(name, &context);
+        let mut ctx = self.context(name, &mut context);
         if let Some(sealed) = &round.request_state {
             ctx.request_state = Some(self.open_request_state(StateScope::Tool(name), sealed)?);
         }
@@ -416,7 +421,7 @@ impl McpHandler {
     async fn read(
         &self,
         uri: &str,
-        context: RequestContext<RoleServer>,
+        mut context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResult, ErrorData> {
         let started = Instant::now();
         if let Some(&index) = self.registry.resource_index.get(uri) {
@@ -426,7 +431,7 @@ impl McpHandler {
                 ResourceContent::Text(text) => ResourceOutput::Text(text.to_string()),
                 ResourceContent::Blob(bytes) => ResourceOutput::Blob(bytes.to_vec()),
                 ResourceContent::Handler(handler) => {
-                    let ctx = self.context(&entry.def.name, &context);
+                    let ctx = self.context(&entry.def.name, &mut context);
                     run_resource(uri, (handler.0)(ctx)).await?
                 }
             };
@@ -471,7 +476,7 @@ impl McpHandler {
             let Value::Object(vars) = instance else {
                 continue;
             };
-            let ctx = self.context(&entry.def.name, &context);
+            let ctx = self.context(&entry.def.name, &mut context);
             let output = run_resource(uri, (entry.handler)(ctx, vars)).await?;
             tracing::info!(resource_template = %entry.def.name, duration_ms = elapsed_ms(started), "resource read");
             return Ok(contents(uri, entry.def.mime_type.clone(), output));
@@ -487,7 +492,7 @@ impl McpHandler {
     async fn prompt(
         &self,
         mut params: GetPromptRequestParams,
-        context: RequestContext<RoleServer>,
+        mut context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
         let name = params.name.as_str();
         let Some(&index) = self.registry.prompt_index.get(name) else {
@@ -556,7 +561,7 @@ impl McpHandler {
         }
         if let Some(handler) = &entry.handler {
             return self
-                .run_prompt(entry, handler, params, arguments, &context)
+                .run_prompt(entry, handler, params, arguments, &mut context)
                 .await;
         }
         let ctx = minijinja::Value::from(minijinja::value::Serde(&arguments));
@@ -601,7 +606,7 @@ impl McpHandler {
         handler: &PromptHandler,
         mut params: GetPromptRequestParams,
         arguments: serde_json::Map<String, Value>,
-        context: &RequestContext<RoleServer>,
+        context: &mut RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
         let name = entry.def.name.as_str();
         let scope = StateScope::Prompt(name);

@@ -220,7 +220,10 @@ mod tests {
         struct Sink(Arc<Mutex<Vec<u8>>>);
         impl std::io::Write for Sink {
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().map_err(|_| std::io::ErrorKind::Other)?.extend_from_slice(buf);
+                self.0
+                    .lock()
+                    .map_err(|_| std::io::ErrorKind::Other)?
+                    .extend_from_slice(buf);
                 Ok(buf.len())
             }
             fn flush(&mut self) -> std::io::Result<()> {
@@ -237,7 +240,12 @@ mod tests {
             let run = || {
                 let span = tracing::info_span!("serve", transport = "stdio");
                 let _entered = span.enter();
-                tracing::info!(tool = "get_forecast", outcome = "ok", duration_ms = 3_u64, "tool call succeeded");
+                tracing::info!(
+                    tool = "get_forecast",
+                    outcome = "ok",
+                    duration_ms = 3_u64,
+                    "tool call succeeded"
+                );
                 tracing::warn!(city = "Zürich\n\u{1b}[31m", retry = true, "two words");
                 tracing::error!(error = ?("x", 1), "failed: {}", 42);
             };

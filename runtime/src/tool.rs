@@ -7,7 +7,7 @@ use rmcp::{
     Peer, RoleServer,
     model::{
         ClientCapabilities, InputRequests, InputRequiredResult, InputResponses,
-        ProgressNotificationParam, ProgressToken,
+        ProgressNotificationParam, ProgressToken, ProtocolVersion, RequestMetaObject,
     },
 };
 use serde::Serialize;
@@ -19,11 +19,8 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// A tool's handler. The validated arguments (an object) are shared, not copied: the
 /// runtime keeps them to render a declared error's message after the handler ran.
-pub(crate) type ToolHandler = Arc<
-    dyn Fn(ToolContext, Arc<Value>) -> BoxFuture<Result<ToolOutput, ToolError>>
-        + Send
-        + Sync,
->;
+pub(crate) type ToolHandler =
+    Arc<dyn Fn(ToolContext, Arc<Value>) -> BoxFuture<Result<ToolOutput, ToolError>> + Send + Sync>;
 
 /// The declaration of one tool, as the generator emits it.
 ///
@@ -319,6 +316,35 @@ pub enum LogLevel {
     Emergency,
 }
 
+/// The client's capabilities, read from the request's `_meta` (or, for a session,
+/// from `initialize`) when a handler first asks: most calls never do.
+#[derive(Debug)]
+pub(crate) struct LazyCapabilities {
+    meta: RequestMetaObject,
+    peer: Peer<RoleServer>,
+    parsed: std::sync::OnceLock<Option<ClientCapabilities>>,
+}
+
+impl LazyCapabilities {
+    pub(crate) fn new(meta: RequestMetaObject, peer: Peer<RoleServer>) -> Self {
+        Self {
+            meta,
+            peer,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&ClientCapabilities> {
+        self.parsed
+            .get_or_init(|| {
+                self.meta
+                    .client_capabilities()
+                    .or_else(|| self.peer.peer_info().map(|info| info.capabilities.clone()))
+            })
+            .as_ref()
+    }
+}
+
 /// What a handler knows about the request it serves. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ToolContext {
@@ -328,8 +354,8 @@ pub struct ToolContext {
     pub(crate) peer: Option<Peer<RoleServer>>,
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) log_level: Option<LogLevel>,
-    pub(crate) protocol_version: Option<String>,
-    pub(crate) client_capabilities: Option<Arc<ClientCapabilities>>,
+    pub(crate) protocol_version: Option<ProtocolVersion>,
+    pub(crate) client_capabilities: Option<Arc<LazyCapabilities>>,
     pub(crate) input_responses: Arc<InputResponses>,
     pub(crate) request_state: Option<Arc<str>>,
 }
@@ -355,7 +381,9 @@ impl ToolContext {
     /// The capabilities the client declared (per request on 2026-07-28, from
     /// `initialize` before), if known.
     pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
-        self.client_capabilities.as_deref()
+        self.client_capabilities
+            .as_deref()
+            .and_then(LazyCapabilities::get)
     }
 
     /// The client's answer to the input request `key` of a previous
@@ -401,7 +429,7 @@ impl ToolContext {
 
     /// The protocol revision of this request (`2025-11-25`, `2026-07-28`, ...), if known.
     pub fn protocol_version(&self) -> Option<&str> {
-        self.protocol_version.as_deref()
+        self.protocol_version.as_ref().map(ProtocolVersion::as_str)
     }
 
     /// The rmcp peer of this request (the client), for what the context does not wrap:
