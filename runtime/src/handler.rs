@@ -29,7 +29,7 @@ use crate::{
     server::{PromptEntry, Registry, ToolEntry, prompt_template_key},
     template::{UriMatch, coerce_to_schema},
     tool::{
-        ClientCapability, Identity, LazyCapabilities, LogLevel, ToolContext, ToolError, ToolOutput,
+        ClientCapability, Identity, LogLevel, RequestInfo, ToolContext, ToolError, ToolOutput,
         from_rmcp_level,
     },
 };
@@ -94,32 +94,21 @@ impl McpHandler {
         }
     }
 
-    /// The handler's view of a request. Takes the request's `_meta` (the client's
-    /// capabilities are parsed from it only if the handler asks).
+    /// The handler's view of a request. Takes the request's `_meta`, which is read
+    /// only when the handler asks for what it holds.
     fn context(&self, name: &str, context: &mut RequestContext<RoleServer>) -> ToolContext {
-        let protocol_version = context.protocol_version();
-        let modern = protocol_version
-            .as_ref()
-            .is_some_and(|v| v.as_str() >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str());
-        // 2026-07-28 asks for logs per request in `_meta`; older clients use
-        // `logging/setLevel` per connection (and get info and above by default).
         let connection_level = self.log_level.lock().ok().and_then(|level| *level);
-        let log_level = context.meta.log_level().map(from_rmcp_level).or(if modern {
-            None
-        } else {
-            Some(connection_level.unwrap_or(LogLevel::Info))
-        });
-        let progress_token = context.meta.get_progress_token();
         let meta = std::mem::take(&mut context.meta);
         ToolContext {
             name: Arc::from(name),
             identity: self.identity(context),
             cancellation: context.ct.child_token(),
             peer: Some(context.peer.clone()),
-            progress_token,
-            log_level,
-            protocol_version,
-            client_capabilities: Some(Arc::new(LazyCapabilities::new(meta, context.peer.clone()))),
+            request: Some(Arc::new(RequestInfo::new(
+                meta,
+                context.peer.clone(),
+                connection_level,
+            ))),
             input_responses: Arc::default(),
             request_state: None,
         }

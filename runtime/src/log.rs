@@ -100,8 +100,30 @@ impl Fields<'_, '_> {
             if field.name() == "message" {
                 write!(Escaped(&mut *self.writer), "{value:?}")
             } else {
-                write!(self.writer, "{}={value:?}", field.name())
+                self.writer.write_str(field.name())?;
+                self.writer.write_char('=')?;
+                write!(self.writer, "{value:?}")
             }
+        });
+    }
+
+    /// `name="value"`, as `{:?}` writes it, without the formatting machinery when
+    /// nothing needs escaping (tool names, outcome codes).
+    fn string(&mut self, field: &Field, value: &str) {
+        let plain = value
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+        if !plain {
+            return self.field(field, &value);
+        }
+        if self.result.is_err() || field.name().starts_with("log.") {
+            return;
+        }
+        self.result = self.separator().and_then(|()| {
+            self.writer.write_str(field.name())?;
+            self.writer.write_str("=\"")?;
+            self.writer.write_str(value)?;
+            self.writer.write_char('"')
         });
     }
 }
@@ -115,7 +137,7 @@ impl Visit for Fields<'_, '_> {
                     .and_then(|()| Escaped(&mut *self.writer).write_str(value));
             }
         } else {
-            self.field(field, &value);
+            self.string(field, value);
         }
     }
 

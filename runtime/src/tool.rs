@@ -1,7 +1,14 @@
 //! Tools: what generated code declares ([`ToolDef`]), what handlers return
 //! ([`ToolOutput`], [`ToolError`]) and what they receive ([`ToolContext`]).
 
-use std::{fmt, future::Future, net::IpAddr, pin::Pin, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    future::Future,
+    net::IpAddr,
+    pin::Pin,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use rmcp::{
     Peer, RoleServer,
@@ -316,32 +323,78 @@ pub enum LogLevel {
     Emergency,
 }
 
-/// The client's capabilities, read from the request's `_meta` (or, for a session,
-/// from `initialize`) when a handler first asks: most calls never do.
+/// What a request's `_meta` says (the client's capabilities, protocol revision, log
+/// level and progress token), read when a handler first asks: most calls never do.
 #[derive(Debug)]
-pub(crate) struct LazyCapabilities {
+pub(crate) struct RequestInfo {
     meta: RequestMetaObject,
     peer: Peer<RoleServer>,
-    parsed: std::sync::OnceLock<Option<ClientCapabilities>>,
+    /// The level set with `logging/setLevel` on this connection (sessions only).
+    connection_level: Option<LogLevel>,
+    capabilities: OnceLock<Option<ClientCapabilities>>,
+    version: OnceLock<Option<ProtocolVersion>>,
+    progress_token: OnceLock<Option<ProgressToken>>,
 }
 
-impl LazyCapabilities {
-    pub(crate) fn new(meta: RequestMetaObject, peer: Peer<RoleServer>) -> Self {
+impl RequestInfo {
+    pub(crate) fn new(
+        meta: RequestMetaObject,
+        peer: Peer<RoleServer>,
+        connection_level: Option<LogLevel>,
+    ) -> Self {
         Self {
             meta,
             peer,
-            parsed: std::sync::OnceLock::new(),
+            connection_level,
+            capabilities: OnceLock::new(),
+            version: OnceLock::new(),
+            progress_token: OnceLock::new(),
         }
     }
 
-    fn get(&self) -> Option<&ClientCapabilities> {
-        self.parsed
+    fn capabilities(&self) -> Option<&ClientCapabilities> {
+        self.capabilities
             .get_or_init(|| {
                 self.meta
                     .client_capabilities()
                     .or_else(|| self.peer.peer_info().map(|info| info.capabilities.clone()))
             })
             .as_ref()
+    }
+
+    fn version(&self) -> Option<&ProtocolVersion> {
+        self.version
+            .get_or_init(|| {
+                self.meta.protocol_version().or_else(|| {
+                    self.peer
+                        .peer_info()
+                        .map(|info| info.protocol_version.clone())
+                })
+            })
+            .as_ref()
+    }
+
+    fn progress_token(&self) -> Option<&ProgressToken> {
+        self.progress_token
+            .get_or_init(|| self.meta.get_progress_token())
+            .as_ref()
+    }
+
+    /// The lowest level the client wants log messages at, if any: 2026-07-28 asks per
+    /// request in `_meta`; older clients use `logging/setLevel` per connection (and get
+    /// info and above by default).
+    fn log_level(&self) -> Option<LogLevel> {
+        if let Some(level) = self.meta.log_level() {
+            return Some(from_rmcp_level(level));
+        }
+        let modern = self
+            .version()
+            .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
+        if modern {
+            None
+        } else {
+            Some(self.connection_level.unwrap_or(LogLevel::Info))
+        }
     }
 }
 
@@ -352,10 +405,7 @@ pub struct ToolContext {
     pub(crate) identity: Identity,
     pub(crate) cancellation: CancellationToken,
     pub(crate) peer: Option<Peer<RoleServer>>,
-    pub(crate) progress_token: Option<ProgressToken>,
-    pub(crate) log_level: Option<LogLevel>,
-    pub(crate) protocol_version: Option<ProtocolVersion>,
-    pub(crate) client_capabilities: Option<Arc<LazyCapabilities>>,
+    pub(crate) request: Option<Arc<RequestInfo>>,
     pub(crate) input_responses: Arc<InputResponses>,
     pub(crate) request_state: Option<Arc<str>>,
 }
@@ -369,10 +419,7 @@ impl ToolContext {
             identity,
             cancellation: CancellationToken::new(),
             peer: None,
-            progress_token: None,
-            log_level: None,
-            protocol_version: None,
-            client_capabilities: None,
+            request: None,
             input_responses: Arc::default(),
             request_state: None,
         }
@@ -381,9 +428,7 @@ impl ToolContext {
     /// The capabilities the client declared (per request on 2026-07-28, from
     /// `initialize` before), if known.
     pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
-        self.client_capabilities
-            .as_deref()
-            .and_then(LazyCapabilities::get)
+        self.request.as_deref().and_then(RequestInfo::capabilities)
     }
 
     /// The client's answer to the input request `key` of a previous
@@ -429,7 +474,10 @@ impl ToolContext {
 
     /// The protocol revision of this request (`2025-11-25`, `2026-07-28`, ...), if known.
     pub fn protocol_version(&self) -> Option<&str> {
-        self.protocol_version.as_ref().map(ProtocolVersion::as_str)
+        self.request
+            .as_deref()
+            .and_then(RequestInfo::version)
+            .map(ProtocolVersion::as_str)
     }
 
     /// The rmcp peer of this request (the client), for what the context does not wrap:
@@ -442,13 +490,15 @@ impl ToolContext {
 
     /// The client's `progressToken` for this request, if it asked for progress.
     pub fn progress_token(&self) -> Option<&ProgressToken> {
-        self.progress_token.as_ref()
+        self.request
+            .as_deref()
+            .and_then(RequestInfo::progress_token)
     }
 
     /// Send a progress notification, if the client asked for progress (it sent a
     /// `progressToken`). Failures to send are logged, not returned.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let (Some(peer), Some(token)) = (&self.peer, &self.progress_token) else {
+        let (Some(peer), Some(token)) = (&self.peer, self.progress_token()) else {
             return;
         };
         let mut param = ProgressNotificationParam::new(token.clone(), progress);
@@ -467,7 +517,8 @@ impl ToolContext {
     /// at or above the level the client asked for. Never put secrets or personal
     /// data in it.
     pub async fn log(&self, level: LogLevel, data: impl Into<Value>) {
-        let (Some(peer), Some(min)) = (&self.peer, self.log_level) else {
+        let min = self.request.as_deref().and_then(RequestInfo::log_level);
+        let (Some(peer), Some(min)) = (&self.peer, min) else {
             return;
         };
         if level < min {
