@@ -444,7 +444,7 @@ impl McpHandler {
                 }
                 UriMatch::Vars(vars) => vars,
             };
-            coerce_to_schema(&mut vars, entry.params.schema());
+            coerce_to_schema(&mut vars, &entry.def.params_schema);
             let mut instance = Value::Object(vars);
             let violations = entry.params.violations(&instance);
             entry.params.prepare(&mut instance);

@@ -59,7 +59,6 @@ const PAIRWISE_UNIQUE_MAX: usize = 32;
 
 /// A schema compiled once, when the server is built.
 pub struct CompiledSchema {
-    schema: Value,
     root: Node,
 }
 
@@ -184,19 +183,12 @@ fn is_integer(n: &Number) -> bool {
 impl CompiledSchema {
     /// Check that `schema` is a JSON Schema mcpgen can enforce, and compile it.
     pub fn compile(schema: &Value) -> Result<Self, String> {
-        let root = compile_node(schema, &mut String::new()).map_err(|(at, what)| {
+        let root = compile_node(schema).map_err(|error| {
+            let at = error.pointer();
             let at = if at.is_empty() { "the root" } else { &at };
-            format!("it is not a valid JSON Schema (at {at}: {what})")
+            format!("it is not a valid JSON Schema (at {at}: {})", error.what)
         })?;
-        Ok(Self {
-            schema: schema.clone(),
-            root,
-        })
-    }
-
-    /// The schema as given.
-    pub fn schema(&self) -> &Value {
-        &self.schema
+        Ok(Self { root })
     }
 
     /// Every violation of the schema by `instance`, in a stable order (by path, then
@@ -226,10 +218,42 @@ impl CompiledSchema {
     }
 }
 
-type CompileError = (String, String);
+/// Why a schema does not compile, and where: the path is collected on the way out,
+/// innermost segment first, so compiling a valid schema builds no paths.
+#[derive(Debug)]
+struct CompileError {
+    path: Vec<String>,
+    what: String,
+}
 
-fn compile_node(schema: &Value, at: &mut String) -> Result<Node, CompileError> {
-    let fail = |at: &str, what: String| Err((at.to_owned(), what));
+impl CompileError {
+    fn new(what: String) -> Self {
+        Self {
+            path: Vec::new(),
+            what,
+        }
+    }
+
+    fn within(mut self, segment: &str) -> Self {
+        self.path.push(escape_pointer(segment));
+        self
+    }
+
+    /// A JSON pointer into the schema.
+    fn pointer(&self) -> String {
+        self.path
+            .iter()
+            .rev()
+            .fold(String::new(), |mut out, segment| {
+                out.push('/');
+                out.push_str(segment);
+                out
+            })
+    }
+}
+
+fn compile_node(schema: &Value) -> Result<Node, CompileError> {
+    let fail = |what: String| Err(CompileError::new(what));
     let object = match schema {
         Value::Bool(true) => return Ok(Node::default()),
         Value::Bool(false) => {
@@ -240,21 +264,15 @@ fn compile_node(schema: &Value, at: &mut String) -> Result<Node, CompileError> {
         }
         Value::Object(object) => object,
         other => {
-            return fail(
-                at,
-                format!(
-                    "a schema is an object or a boolean, got {}",
-                    json_type(other)
-                ),
-            );
+            return fail(format!(
+                "a schema is an object or a boolean, got {}",
+                json_type(other)
+            ));
         }
     };
     let mut node = Node::default();
     for (key, value) in object {
-        let len = at.len();
-        let _ = write!(at, "/{}", escape_pointer(key));
-        compile_keyword(&mut node, key, value, at)?;
-        at.truncate(len);
+        compile_keyword(&mut node, key, value).map_err(|e| e.within(key))?;
     }
     for (name, index) in &mut node.required {
         *index = node.properties.iter().position(|p| p.name == *name);
@@ -269,24 +287,16 @@ fn compile_node(schema: &Value, at: &mut String) -> Result<Node, CompileError> {
     Ok(node)
 }
 
-fn compile_keyword(
-    node: &mut Node,
-    key: &str,
-    value: &Value,
-    at: &mut String,
-) -> Result<(), CompileError> {
-    let fail = |what: String| Err((at.clone(), what));
+fn compile_keyword(node: &mut Node, key: &str, value: &Value) -> Result<(), CompileError> {
+    let fail = |what: String| Err(CompileError::new(what));
     let count = |value: &Value| {
         value.as_u64().ok_or_else(|| {
-            (
-                at.clone(),
-                format!("expected a non-negative integer, got {value}"),
-            )
+            CompileError::new(format!("expected a non-negative integer, got {value}"))
         })
     };
     let number = |value: &Value| match value {
         Value::Number(n) => Ok(n.clone()),
-        other => Err((at.clone(), format!("expected a number, got {other}"))),
+        other => Err(CompileError::new(format!("expected a number, got {other}"))),
     };
     match key {
         "type" => {
@@ -335,23 +345,20 @@ fn compile_keyword(
             let regex = regex::RegexBuilder::new(pattern)
                 .size_limit(1 << 20)
                 .build()
-                .map_err(|e| (at.clone(), format!("the pattern does not compile: {e}")))?;
+                .map_err(|e| CompileError::new(format!("the pattern does not compile: {e}")))?;
             node.pattern = Some((pattern.to_owned(), regex));
         }
         "uniqueItems" => match value {
             Value::Bool(b) => node.unique_items = *b,
             other => return fail(format!("expected true or false, got {other}")),
         },
-        "items" => node.items = Some(Box::new(compile_node(value, at)?)),
+        "items" => node.items = Some(Box::new(compile_node(value)?)),
         "properties" => {
             let Value::Object(properties) = value else {
                 return fail(format!("expected an object of schemas, got {value}"));
             };
             for (name, schema) in properties {
-                let len = at.len();
-                let _ = write!(at, "/{}", escape_pointer(name));
-                let compiled = compile_node(schema, at)?;
-                at.truncate(len);
+                let compiled = compile_node(schema).map_err(|e| e.within(name))?;
                 node.properties.push(Property {
                     name: name.clone(),
                     node: compiled,
@@ -375,7 +382,7 @@ fn compile_keyword(
             node.additional = match value {
                 Value::Bool(true) => Additional::Any,
                 Value::Bool(false) => Additional::Forbidden,
-                schema => Additional::Schema(Box::new(compile_node(schema, at)?)),
+                schema => Additional::Schema(Box::new(compile_node(schema)?)),
             }
         }
         "$schema" if value == DIALECT => {}

@@ -449,8 +449,8 @@ impl ServerBuilder {
                 .map_err(|p| problems.push(p))
                 .ok();
             if let (Some(template), Some(params)) = (template, params) {
-                let declared = params
-                    .schema()
+                let declared = def
+                    .params_schema
                     .get("properties")
                     .and_then(Value::as_object)
                     .cloned()
