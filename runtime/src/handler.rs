@@ -557,7 +557,7 @@ impl McpHandler {
         let render = |i: usize, suffix: &str| {
             let rendered = self
                 .registry
-                .prompt_env
+                .prompt_env()
                 .get_template(&(prompt_template_key(name, i) + suffix))
                 .and_then(|t| t.render(&ctx));
             rendered.map_err(|e| {

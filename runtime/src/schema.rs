@@ -582,9 +582,9 @@ const TRACKED_PROPERTIES: usize = 64;
 
 fn check_object(node: &Node, map: &Map<String, Value>, path: &Path<'_>, out: &mut Vec<Violation>) {
     let mut seen = 0u64;
-    for (name, value) in map {
+    for (at, (name, value)) in map.iter().enumerate() {
         let here = Path::Key(path, name);
-        match node.properties.iter().position(|p| p.name == *name) {
+        match property_index(node, at, name) {
             Some(index) => {
                 if index < TRACKED_PROPERTIES {
                     seen |= 1 << index;
@@ -624,6 +624,16 @@ fn check_object(node: &Node, map: &Map<String, Value>, path: &Path<'_>, out: &mu
     }
 }
 
+/// The index of property `name`, the `at`-th key of the object: objects usually list
+/// their keys in the schema's order (typed outputs always do), so that position is
+/// tried first.
+fn property_index(node: &Node, at: usize, name: &str) -> Option<usize> {
+    match node.properties.get(at) {
+        Some(guess) if guess.name == name => Some(at),
+        _ => node.properties.iter().position(|p| p.name == name),
+    }
+}
+
 fn prepare(node: &Node, value: &mut Value) {
     if !node.prepares {
         return;
@@ -646,8 +656,8 @@ fn prepare(node: &Node, value: &mut Value) {
             // One pass over what was sent (no lookups by name), then the defaults of
             // the properties it left out.
             let mut seen = 0u64;
-            for (name, value) in map.iter_mut() {
-                if let Some(index) = node.properties.iter().position(|p| p.name == *name) {
+            for (at, (name, value)) in map.iter_mut().enumerate() {
+                if let Some(index) = property_index(node, at, name) {
                     if index < TRACKED_PROPERTIES {
                         seen |= 1 << index;
                     }

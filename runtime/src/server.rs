@@ -124,7 +124,11 @@ pub(crate) struct Registry {
     pub(crate) templates: Vec<TemplateEntry>,
     pub(crate) prompts: Vec<PromptEntry>,
     pub(crate) prompt_index: HashMap<String, usize>,
-    pub(crate) prompt_env: minijinja::Environment<'static>,
+    /// Prompt message templates, compiled with minijinja's filters and functions on
+    /// the first `prompts/get` (registering those is a twentieth of a start-up).
+    pub(crate) prompt_env: std::sync::OnceLock<minijinja::Environment<'static>>,
+    /// The templates by key, checked by `build`.
+    pub(crate) prompt_sources: Vec<(String, String)>,
     pub(crate) page_size: usize,
     pub(crate) default_timeout: Option<Duration>,
     /// Signs the `requestState` of input-required results and verifies it on return.
@@ -479,7 +483,10 @@ impl ServerBuilder {
 
         let mut prompts = Vec::new();
         let mut prompt_index = HashMap::new();
-        let mut prompt_env = minijinja::Environment::new();
+        // Syntax and undeclared variables need no filters: an empty environment checks
+        // them; the full one is made when a prompt is first rendered.
+        let mut prompt_env = minijinja::Environment::empty();
+        let mut prompt_sources = Vec::new();
         for (def, handler) in self.prompts {
             let what = format!("prompt `{}`", def.name);
             if handler.is_some() && !def.messages.is_empty() {
@@ -512,6 +519,7 @@ impl ServerBuilder {
                     ));
                     continue;
                 }
+                prompt_sources.push((key.clone(), source.to_owned()));
                 if let Ok(template) = prompt_env.get_template(&key) {
                     let mut unknown: Vec<String> = template
                         .undeclared_variables(false)
@@ -614,7 +622,8 @@ impl ServerBuilder {
                 templates,
                 prompts,
                 prompt_index,
-                prompt_env,
+                prompt_env: std::sync::OnceLock::new(),
+                prompt_sources,
                 page_size: self.page_size,
                 default_timeout: self.default_timeout,
                 request_state,
@@ -685,6 +694,22 @@ fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
     tool.title = def.title.clone();
     tool.output_schema = def.output_schema.as_ref().map(object);
     tool
+}
+
+impl Registry {
+    /// The prompt templates, ready to render (see [`Registry::prompt_env`]).
+    pub(crate) fn prompt_env(&self) -> &minijinja::Environment<'static> {
+        self.prompt_env.get_or_init(|| {
+            let mut env = minijinja::Environment::new();
+            for (key, source) in &self.prompt_sources {
+                // `build` parsed each one with the same syntax.
+                if let Err(error) = env.add_template_owned(key.clone(), source.clone()) {
+                    tracing::error!(template = %key, %error, "prompt template does not compile");
+                }
+            }
+            env
+        })
+    }
 }
 
 /// A built server: serve it over stdio ([`Server::serve_stdio`]) or Streamable HTTP

@@ -181,7 +181,8 @@ fn server() -> Server {
         messages: vec![
             (
                 Role::User,
-                "Brief me on {{ city }}{% if tone %} ({{ tone }}){% endif %}.".into(),
+                // A filter: the environment that renders has minijinja's builtins.
+                "Brief me on {{ city }}{% if tone %} ({{ tone | upper }}){% endif %}.".into(),
             ),
             (Role::Assistant, "Sure.".into()),
         ],
@@ -504,7 +505,7 @@ async fn prompts_render_and_check_arguments() {
     assert_eq!(
         result["messages"],
         json!([
-            {"role": "user", "content": {"type": "text", "text": "Brief me on Oslo (cheerful)."}},
+            {"role": "user", "content": {"type": "text", "text": "Brief me on Oslo (CHEERFUL)."}},
             {"role": "assistant", "content": {"type": "text", "text": "Sure."}}
         ])
     );
