@@ -72,6 +72,15 @@ fn server() -> Server {
     let mut slow = tool("slow", strict(json!({}), &[]));
     slow.timeout = Some(Duration::from_millis(50));
 
+    // Outputs that break their schema: a value out of range, a value of the wrong type.
+    let mut negative = tool("negative", strict(json!({}), &[]));
+    negative.output_schema = Some(strict(
+        json!({"n": {"type": "integer", "minimum": 0}}),
+        &["n"],
+    ));
+    let mut wrong_shape = tool("wrong_shape", strict(json!({}), &[]));
+    wrong_shape.output_schema = negative.output_schema.clone();
+
     let mut big = tool("big", strict(json!({}), &[]));
     big.max_response_bytes = Some(100);
 
@@ -96,6 +105,12 @@ fn server() -> Server {
             Ok(ToolOutput::text("unreachable"))
         },
     )
+    .tool(negative, |_ctx, _args| async move {
+        ToolOutput::structured(json!({"n": -1}))
+    })
+    .tool(wrong_shape, |_ctx, _args| async move {
+        ToolOutput::structured(json!({"n": "1"}))
+    })
     .tool(slow, |ctx, _args| async move {
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(30)) => {}
@@ -306,7 +321,7 @@ const BUG: &str = "this is a bug in the server, not in your arguments; retrying 
 #[tokio::test]
 async fn panic_unexpected_and_undeclared_errors_are_one_generic_result() {
     let client = connect(&server()).await;
-    for name in ["boom", "fails", "undeclared"] {
+    for name in ["boom", "fails", "undeclared", "negative", "wrong_shape"] {
         let result = call(&client, name, json!({})).await;
         let message = format!("unexpected error in tool `{name}`: {BUG}");
         assert_eq!(result["isError"], json!(true), "{name}");
@@ -364,7 +379,7 @@ async fn unknown_tool_is_a_protocol_error_naming_known_tools() {
     assert_eq!(error.code.0, -32602);
     assert_eq!(
         error.message,
-        "unknown tool `forcast` (did you mean `forecast`?); known tools: forecast, boom, slow, fails, big, undeclared, whoami"
+        "unknown tool `forcast` (did you mean `forecast`?); known tools: forecast, boom, negative, wrong_shape, slow, fails, big, undeclared, whoami"
     );
 }
 
@@ -406,6 +421,8 @@ async fn tools_list_is_paginated_in_declaration_order_with_all_hints() {
         [
             "forecast",
             "boom",
+            "negative",
+            "wrong_shape",
             "slow",
             "fails",
             "big",
