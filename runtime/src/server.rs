@@ -162,6 +162,8 @@ pub struct ServerBuilder {
     resources: Vec<ResourceDef>,
     templates: Vec<(ResourceTemplateDef, TemplateHandler)>,
     prompts: Vec<(PromptDef, Option<PromptHandler>)>,
+    /// Names of prompts whose templates `mcpgen check` verified when it generated them.
+    checked_prompts: std::collections::HashSet<String>,
     page_size: usize,
     default_timeout: Option<Duration>,
     request_state_key: Option<Vec<u8>>,
@@ -252,6 +254,18 @@ impl ServerBuilder {
     pub fn prompt(mut self, def: PromptDef) -> Self {
         self.prompts.push((def, None));
         self
+    }
+
+    /// Register a prompt generated from a spec by `mcpgen generate`, whose templates
+    /// `mcpgen check` has verified (they parse, and use only declared arguments).
+    /// `build` then leaves them alone, and they are compiled on the first
+    /// `prompts/get`: parsing them at start made minijinja's parser resident in every
+    /// server, 0.75 MiB of its memory. Generated code calls it; use [`Self::prompt`].
+    #[doc(hidden)]
+    #[must_use]
+    pub fn checked_prompt(mut self, def: PromptDef) -> Self {
+        self.checked_prompts.insert(def.name.clone());
+        self.prompt(def)
     }
 
     /// Register a prompt whose messages `handler` builds (`def.messages` stays empty).
@@ -510,8 +524,13 @@ impl ServerBuilder {
                         .into_iter()
                         .map(move |(suffix, source)| (i, suffix, source))
                 });
+            let checked = self.checked_prompts.contains(&def.name);
             for (i, suffix, source) in sources {
                 let key = prompt_template_key(&def.name, i) + suffix;
+                if checked {
+                    prompt_sources.push((key, source.to_owned()));
+                    continue;
+                }
                 if let Err(e) = prompt_env.add_template_owned(key.clone(), source.to_owned()) {
                     problems.push(format!(
                         "{what}: message {} is not a valid template: {e}",
@@ -737,6 +756,7 @@ impl Server {
             resources: Vec::new(),
             templates: Vec::new(),
             prompts: Vec::new(),
+            checked_prompts: std::collections::HashSet::new(),
             page_size: 100,
             default_timeout: None,
             request_state_key: None,

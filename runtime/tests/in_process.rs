@@ -624,3 +624,73 @@ async fn a_tool_needing_a_client_capability_the_client_lacks_is_refused_with_320
         "the handler must not run"
     );
 }
+
+/// Prompts registered by generated code (`checked_prompt`) are not parsed at build
+/// (mcpgen check verified them): they compile on the first `prompts/get`, with
+/// minijinja's builtins, and a template that does not compile is a server bug there,
+/// not a crash. Registered with `prompt`, the same template is a build error.
+#[tokio::test]
+async fn generated_prompts_compile_on_first_use() {
+    let def = |name: &str, text: &str| PromptDef {
+        name: name.into(),
+        arguments: vec![PromptArg {
+            name: "city".into(),
+            required: true,
+            ..Default::default()
+        }],
+        messages: vec![(Role::User, text.into())],
+        ..Default::default()
+    };
+    let builder = || {
+        Server::builder(ServerInfo {
+            name: "t".into(),
+            version: "1.0.0".into(),
+            ..Default::default()
+        })
+    };
+    let broken = "Brief me on {{ city";
+    let error = builder()
+        .prompt(def("bad", broken))
+        .build()
+        .expect_err("parsed at build");
+    assert!(
+        error.to_string().contains("is not a valid template"),
+        "{error}"
+    );
+
+    let server = builder()
+        .checked_prompt(def("good", "Weather in {{ city | upper }}."))
+        .checked_prompt(def("bad", broken))
+        .build()
+        .expect("not parsed at build");
+    let client = connect(&server).await;
+    let result = client
+        .get_prompt(
+            GetPromptRequestParams::new("good").with_arguments(object(json!({"city": "Oslo"}))),
+        )
+        .await
+        .expect("renders");
+    assert_eq!(
+        serde_json::to_value(&result.messages).expect("json"),
+        json!([{"role": "user", "content": {"type": "text", "text": "Weather in OSLO."}}])
+    );
+    let error = client
+        .get_prompt(
+            GetPromptRequestParams::new("bad").with_arguments(object(json!({"city": "Oslo"}))),
+        )
+        .await
+        .expect_err("a server bug");
+    assert!(
+        error.to_string().contains("prompt `bad` failed to render"),
+        "{error}"
+    );
+    // The server still serves.
+    assert!(
+        client
+            .get_prompt(
+                GetPromptRequestParams::new("good").with_arguments(object(json!({"city": "Bern"})))
+            )
+            .await
+            .is_ok()
+    );
+}

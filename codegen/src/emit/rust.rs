@@ -491,7 +491,7 @@ impl<'a> Emitter<'a> {
                 self.handler_prompt(&name.value, prompt, &mut methods)
             } else {
                 let def = prompt_def(&name.value, prompt);
-                quote! { let builder = builder.prompt(#def); }
+                quote! { let builder = builder.checked_prompt(#def); }
             });
         }
 

@@ -505,7 +505,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
         )
     };
     let builder = builder
-        .prompt(::mcpgen_runtime::PromptDef {
+        .checked_prompt(::mcpgen_runtime::PromptDef {
             name: ::std::string::String::from("daily_briefing"),
             title: ::core::option::Option::Some(
                 ::std::string::String::from("Daily briefing"),

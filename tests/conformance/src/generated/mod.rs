@@ -2610,7 +2610,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             },
         )
     };
-    let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
         name: ::std::string::String::from("test_simple_prompt"),
         title: ::core::option::Option::Some(::std::string::String::from("Simple Test Prompt")),
         description: ::core::option::Option::Some(::std::string::String::from(
@@ -2624,7 +2624,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             )),
         )]),
     });
-    let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
         name: ::std::string::String::from("test_prompt_with_arguments"),
         title: ::core::option::Option::Some(::std::string::String::from("Prompt With Arguments")),
         description: ::core::option::Option::Some(::std::string::String::from(
@@ -2655,7 +2655,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             )),
         )]),
     });
-    let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
         name: ::std::string::String::from("test_prompt_with_embedded_resource"),
         title: ::core::option::Option::Some(::std::string::String::from(
             "Prompt With Embedded Resource",
@@ -2690,7 +2690,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             ),
         ]),
     });
-    let builder = builder.prompt(::mcpgen_runtime::PromptDef {
+    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
         name: ::std::string::String::from("test_prompt_with_image"),
         title: ::core::option::Option::Some(::std::string::String::from("Prompt With Image")),
         description: ::core::option::Option::Some(::std::string::String::from(
