@@ -127,7 +127,8 @@ pub(crate) struct Registry {
     /// Prompt message templates, compiled with minijinja's filters and functions on
     /// the first `prompts/get` (registering those is a twentieth of a start-up).
     pub(crate) prompt_env: std::sync::OnceLock<minijinja::Environment<'static>>,
-    /// The templates by key, checked by `build`.
+    /// The templates by key: checked by `build`, or, for prompts generated from a spec
+    /// (`checked_prompt`), by `mcpgen check`.
     pub(crate) prompt_sources: Vec<(String, String)>,
     pub(crate) page_size: usize,
     pub(crate) default_timeout: Option<Duration>,
@@ -721,7 +722,7 @@ impl Registry {
         self.prompt_env.get_or_init(|| {
             let mut env = minijinja::Environment::new();
             for (key, source) in &self.prompt_sources {
-                // `build` parsed each one with the same syntax.
+                // `build` or, for generated prompts, `mcpgen check` parsed each one.
                 if let Err(error) = env.add_template_owned(key.clone(), source.clone()) {
                     tracing::error!(template = %key, %error, "prompt template does not compile");
                 }
