@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
@@ -31,7 +32,10 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         write_timestamp(&mut writer, SystemTime::now())?;
-        let metadata = event.metadata();
+        // Records of the `log` crate arrive as events of target `log`; their own target
+        // and level are in fields, as the default format reads them.
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
         writer.write_str(level_label(*metadata.level()))?;
         if let Some(scope) = ctx.event_scope() {
             let mut any = false;
@@ -270,6 +274,17 @@ mod tests {
                 );
                 tracing::warn!(city = "Zürich\n\u{1b}[31m", retry = true, "two words");
                 tracing::error!(error = ?("x", 1), "failed: {}", 42);
+                // A record of the `log` crate, as `tracing-log` forwards it.
+                let _ = tracing_log::format_trace(
+                    &log::Record::builder()
+                        .args(format_args!("from a log-crate dependency"))
+                        .level(log::Level::Warn)
+                        .target("redis::cluster")
+                        .module_path_static(Some("redis::cluster"))
+                        .file_static(Some("cluster.rs"))
+                        .line(Some(7))
+                        .build(),
+                );
             };
             if custom {
                 tracing::subscriber::with_default(builder.event_format(NoTime).finish(), run);
@@ -284,6 +299,13 @@ mod tests {
         assert!(text(&ours).contains(
             "INFO serve{transport=\"stdio\"}: mcpgen_runtime::log::tests: tool call succeeded tool=\"get_forecast\" outcome=\"ok\" duration_ms=3\n"
         ));
+        assert!(
+            text(&ours).contains(
+                " WARN serve{transport=\"stdio\"}: redis::cluster: from a log-crate dependency\n"
+            ),
+            "{}",
+            text(&ours)
+        );
     }
 
     #[test]
