@@ -237,13 +237,8 @@ impl McpHandler {
         let started = Instant::now();
         let mut instance = Value::Object(arguments);
         let violations = tool.input.violations(&instance);
+        // Still an object: `prepare` changes values inside it, never its kind.
         tool.input.prepare(&mut instance);
-        if !instance.is_object() {
-            return Err(ErrorData::internal_error(
-                "arguments are not an object",
-                None,
-            ));
-        }
         let arguments = Arc::new(instance);
         if !violations.is_empty() {
             tracing::info!(

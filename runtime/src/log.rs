@@ -87,66 +87,53 @@ struct Fields<'w, 'a> {
 }
 
 impl Fields<'_, '_> {
-    fn separator(&mut self) -> fmt::Result {
-        if self.first {
+    /// Writes one field with `write`, after a separator; skips `tracing-log`'s own
+    /// `log.*` fields, and everything after a failed write.
+    fn write(&mut self, field: &Field, write: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_err() || field.name().starts_with("log.") {
+            return;
+        }
+        let separator = if self.first {
             self.first = false;
             Ok(())
         } else {
             self.writer.write_char(' ')
-        }
-    }
-
-    fn field(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if self.result.is_err() || field.name().starts_with("log.") {
-            return;
-        }
-        self.result = self.separator().and_then(|()| {
-            if field.name() == "message" {
-                write!(Escaped(&mut *self.writer), "{value:?}")
-            } else {
-                self.writer.write_str(field.name())?;
-                self.writer.write_char('=')?;
-                write!(self.writer, "{value:?}")
-            }
-        });
-    }
-
-    /// `name="value"`, as `{:?}` writes it, without the formatting machinery when
-    /// nothing needs escaping (tool names, outcome codes).
-    fn string(&mut self, field: &Field, value: &str) {
-        let plain = value
-            .bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
-        if !plain {
-            return self.field(field, &value);
-        }
-        if self.result.is_err() || field.name().starts_with("log.") {
-            return;
-        }
-        self.result = self.separator().and_then(|()| {
-            self.writer.write_str(field.name())?;
-            self.writer.write_str("=\"")?;
-            self.writer.write_str(value)?;
-            self.writer.write_char('"')
-        });
+        };
+        self.result = separator.and_then(|()| write(self.writer));
     }
 }
 
 impl Visit for Fields<'_, '_> {
     fn record_str(&mut self, field: &Field, value: &str) {
+        // `name="value"`, as `{:?}` writes it, without the formatting machinery when
+        // nothing needs escaping (tool names, outcome codes).
+        let plain = value
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
         if field.name() == "message" {
-            if self.result.is_ok() {
-                self.result = self
-                    .separator()
-                    .and_then(|()| Escaped(&mut *self.writer).write_str(value));
-            }
+            self.write(field, |w| Escaped(w).write_str(value));
+        } else if plain {
+            self.write(field, |w| {
+                w.write_str(field.name())?;
+                w.write_str("=\"")?;
+                w.write_str(value)?;
+                w.write_char('"')
+            });
         } else {
-            self.string(field, value);
+            self.record_debug(field, &value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.field(field, value);
+        if field.name() == "message" {
+            self.write(field, |w| write!(Escaped(w), "{value:?}"));
+        } else {
+            self.write(field, |w| {
+                w.write_str(field.name())?;
+                w.write_char('=')?;
+                write!(w, "{value:?}")
+            });
+        }
     }
 }
 

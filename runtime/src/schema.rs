@@ -580,15 +580,34 @@ fn check_string(node: &Node, s: &str, report: &mut impl FnMut(String), got: &imp
 /// larger ones look required properties up by name.
 const TRACKED_PROPERTIES: usize = 64;
 
+/// Which declared properties an object has, found while walking it once: a bit per
+/// property up to [`TRACKED_PROPERTIES`], a lookup by name beyond.
+#[derive(Default)]
+struct Seen(u64);
+
+impl Seen {
+    fn mark(&mut self, index: usize) {
+        if index < TRACKED_PROPERTIES {
+            self.0 |= 1 << index;
+        }
+    }
+
+    fn has(&self, index: usize, name: &str, map: &Map<String, Value>) -> bool {
+        if index < TRACKED_PROPERTIES {
+            self.0 & (1 << index) != 0
+        } else {
+            map.contains_key(name)
+        }
+    }
+}
+
 fn check_object(node: &Node, map: &Map<String, Value>, path: &Path<'_>, out: &mut Vec<Violation>) {
-    let mut seen = 0u64;
+    let mut seen = Seen::default();
     for (at, (name, value)) in map.iter().enumerate() {
         let here = Path::Key(path, name);
         match property_index(node, at, name) {
             Some(index) => {
-                if index < TRACKED_PROPERTIES {
-                    seen |= 1 << index;
-                }
+                seen.mark(index);
                 check(&node.properties[index].node, value, &here, out);
             }
             None => match &node.additional {
@@ -612,8 +631,8 @@ fn check_object(node: &Node, map: &Map<String, Value>, path: &Path<'_>, out: &mu
     }
     for (name, index) in &node.required {
         let present = match index {
-            Some(index) if *index < TRACKED_PROPERTIES => seen & (1 << index) != 0,
-            _ => map.contains_key(name),
+            Some(index) => seen.has(*index, name, map),
+            None => map.contains_key(name),
         };
         if !present {
             out.push(Violation {
@@ -655,12 +674,10 @@ fn prepare(node: &Node, value: &mut Value) {
         Value::Object(map) => {
             // One pass over what was sent (no lookups by name), then the defaults of
             // the properties it left out.
-            let mut seen = 0u64;
+            let mut seen = Seen::default();
             for (at, (name, value)) in map.iter_mut().enumerate() {
                 if let Some(index) = property_index(node, at, name) {
-                    if index < TRACKED_PROPERTIES {
-                        seen |= 1 << index;
-                    }
+                    seen.mark(index);
                     prepare(&node.properties[index].node, value);
                 }
             }
@@ -668,12 +685,7 @@ fn prepare(node: &Node, value: &mut Value) {
                 let Some(default) = &property.default else {
                     continue;
                 };
-                let sent = if index < TRACKED_PROPERTIES {
-                    seen & (1 << index) != 0
-                } else {
-                    map.contains_key(&property.name)
-                };
-                if !sent {
+                if !seen.has(index, &property.name, map) {
                     map.insert(property.name.clone(), default.clone());
                 }
             }

@@ -126,7 +126,7 @@ pub(crate) struct Registry {
     pub(crate) prompt_index: HashMap<String, usize>,
     /// Prompt message templates, compiled with minijinja's filters and functions on
     /// the first `prompts/get` (registering those is a twentieth of a start-up).
-    pub(crate) prompt_env: std::sync::OnceLock<minijinja::Environment<'static>>,
+    pub(crate) compiled_prompts: std::sync::OnceLock<minijinja::Environment<'static>>,
     /// The templates by key: checked by `build`, or, for prompts generated from a spec
     /// (`checked_prompt`), by `mcpgen check`.
     pub(crate) prompt_sources: Vec<(String, String)>,
@@ -642,7 +642,7 @@ impl ServerBuilder {
                 templates,
                 prompts,
                 prompt_index,
-                prompt_env: std::sync::OnceLock::new(),
+                compiled_prompts: std::sync::OnceLock::new(),
                 prompt_sources,
                 page_size: self.page_size,
                 default_timeout: self.default_timeout,
@@ -717,9 +717,9 @@ fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
 }
 
 impl Registry {
-    /// The prompt templates, ready to render (see [`Registry::prompt_env`]).
+    /// The prompt templates, ready to render (see [`Registry::compiled_prompts`]).
     pub(crate) fn prompt_env(&self) -> &minijinja::Environment<'static> {
-        self.prompt_env.get_or_init(|| {
+        self.compiled_prompts.get_or_init(|| {
             let mut env = minijinja::Environment::new();
             for (key, source) in &self.prompt_sources {
                 // `build` or, for generated prompts, `mcpgen check` parsed each one.
