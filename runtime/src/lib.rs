@@ -74,6 +74,7 @@ mod log;
 mod resource;
 mod schema;
 mod server;
+mod stdio;
 mod template;
 mod tool;
 
@@ -89,6 +90,7 @@ pub use resource::{
     ResourceError, ResourceHandlerFn, ResourceOutput, ResourceTemplateDef, Role,
 };
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
+pub use stdio::DEFAULT_STDIO_READ_AHEAD;
 pub use tool::{
     Annotations, BoxFuture, ClientCapability, ErrorDef, Identity, LogLevel, ToolContext, ToolDef,
     ToolError, ToolOutput,

@@ -131,6 +131,7 @@ pub(crate) struct Registry {
     /// (`checked_prompt`), by `mcpgen check`.
     pub(crate) prompt_sources: Vec<(String, String)>,
     pub(crate) page_size: usize,
+    pub(crate) stdio_read_ahead: usize,
     pub(crate) default_timeout: Option<Duration>,
     /// Signs the `requestState` of input-required results and verifies it on return.
     pub(crate) request_state: rmcp::model::RequestStateCodec,
@@ -166,6 +167,7 @@ pub struct ServerBuilder {
     /// Names of prompts whose templates `mcpgen check` verified when it generated them.
     checked_prompts: std::collections::HashSet<String>,
     page_size: usize,
+    stdio_read_ahead: usize,
     default_timeout: Option<Duration>,
     request_state_key: Option<Vec<u8>>,
     guardrails: Option<crate::guard::Guardrails>,
@@ -314,6 +316,18 @@ impl ServerBuilder {
     #[must_use]
     pub fn page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size.max(1);
+        self
+    }
+
+    /// How many stdio requests run at once (default
+    /// [`DEFAULT_STDIO_READ_AHEAD`](crate::DEFAULT_STDIO_READ_AHEAD), at least 1).
+    /// Beyond that, up to as many again wait in order (responses and notifications
+    /// from the client still pass, so a tool waiting on the client is answered), and
+    /// then the server reads no more until one is answered: a client that pipelines
+    /// thousands of calls cannot make the server hold them all in memory.
+    #[must_use]
+    pub fn stdio_read_ahead(mut self, requests: usize) -> Self {
+        self.stdio_read_ahead = requests.max(1);
         self
     }
 
@@ -645,6 +659,7 @@ impl ServerBuilder {
                 compiled_prompts: std::sync::OnceLock::new(),
                 prompt_sources,
                 page_size: self.page_size,
+                stdio_read_ahead: self.stdio_read_ahead,
                 default_timeout: self.default_timeout,
                 request_state,
                 guard,
@@ -759,6 +774,7 @@ impl Server {
             prompts: Vec::new(),
             checked_prompts: std::collections::HashSet::new(),
             page_size: 100,
+            stdio_read_ahead: crate::stdio::DEFAULT_STDIO_READ_AHEAD,
             default_timeout: None,
             request_state_key: None,
             guardrails: Some(crate::guard::Guardrails::default()),
@@ -783,7 +799,7 @@ impl Server {
     /// # Errors
     /// When the transport fails before the first request is served.
     pub async fn serve_stdio(&self) -> anyhow::Result<()> {
-        use rmcp::ServiceExt;
+        use rmcp::{ServiceExt, transport::IntoTransport};
         let handler = crate::handler::McpHandler::new(
             Arc::clone(&self.registry),
             crate::handler::TransportKind::Stdio,
@@ -792,7 +808,15 @@ impl Server {
         let running = handler
             // Non-blocking pipes when the client launched us with pipes (as MCP clients
             // do): no hand-off to tokio's blocking pool for every message.
-            .serve_with_ct(rmcp::transport::stdio_pipes(), ct.clone())
+            .serve_with_ct(
+                crate::stdio::ReadAhead::new(
+                    IntoTransport::<rmcp::RoleServer, std::io::Error, _>::into_transport(
+                        rmcp::transport::stdio_pipes(),
+                    ),
+                    self.registry.stdio_read_ahead,
+                ),
+                ct.clone(),
+            )
             .await?;
         tracing::info!("serving MCP on stdio");
         tokio::select! {
