@@ -616,6 +616,7 @@ impl ServerBuilder {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
+        tools.iter_mut().for_each(move_schemas);
         let Ok(request_state) = request_state else {
             return Err(BuildError { problems });
         };
@@ -712,23 +713,31 @@ fn find_key<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
     }
 }
 
+/// The tool as `tools/list` shows it, without its schemas (see [`move_schemas`]).
 fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
-    let object = |v: &Value| Arc::new(v.as_object().cloned().unwrap_or_default());
     let mut annotations = ToolAnnotations::new()
         .read_only(def.annotations.read_only)
         .destructive(def.annotations.destructive)
         .idempotent(def.annotations.idempotent)
         .open_world(def.annotations.open_world);
     annotations.title = def.title.clone();
-    let mut tool = rmcp::model::Tool::new(
-        def.name.clone(),
-        def.description.clone(),
-        object(&def.input_schema),
-    )
-    .with_annotations(annotations);
+    let mut tool =
+        rmcp::model::Tool::new(def.name.clone(), def.description.clone(), Arc::default())
+            .with_annotations(annotations);
     tool.title = def.title.clone();
-    tool.output_schema = def.output_schema.as_ref().map(object);
     tool
+}
+
+/// Moves a tool's schemas from its definition into its wire form, once `build` has
+/// compiled and checked them: nothing reads them from the definition afterwards, and
+/// copying them was a tenth of a start-up.
+fn move_schemas(tool: &mut ToolEntry) {
+    let object = |value: Value| match value {
+        Value::Object(map) => Arc::new(map),
+        _ => Arc::default(),
+    };
+    tool.wire.input_schema = object(std::mem::take(&mut tool.def.input_schema));
+    tool.wire.output_schema = tool.def.output_schema.take().map(object);
 }
 
 impl Registry {
