@@ -168,8 +168,30 @@ impl McpHandler {
         }
     }
 
-    /// A tool call through the guardrails ([`crate::guard`]): the same on every transport.
+    /// A tool call as clients receive it: [`Self::guarded_call`], with the error object
+    /// of a tool that declares an `outputSchema` moved out of `structuredContent`
+    /// ([`error_object_as_text`]).
     async fn call(
+        &self,
+        params: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let declares_output = self
+            .registry
+            .tool_index
+            .get(params.name.as_ref())
+            .is_some_and(|&index| self.registry.tools[index].output.is_some());
+        let response = self.guarded_call(params, context).await?;
+        Ok(match response {
+            CallToolResponse::Complete(result) if declares_output => {
+                CallToolResponse::Complete(error_object_as_text(result))
+            }
+            other => other,
+        })
+    }
+
+    /// A tool call through the guardrails ([`crate::guard`]): the same on every transport.
+    async fn guarded_call(
         &self,
         mut params: CallToolRequestParams,
         context: RequestContext<RoleServer>,
@@ -859,6 +881,21 @@ async fn sleep_or_forever(timeout: Option<Duration>) {
 
 fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// An error result of a tool with an `outputSchema` carries its error object (code,
+/// message, `retry_after_ms`, ...) as a second text block of JSON instead of as
+/// `structuredContent`: clients validate `structuredContent` against the tool's
+/// `outputSchema` even when `isError` is true (the MCP Inspector does, and reports a
+/// schema mismatch in place of the error), and an error object matches no output
+/// schema. Results of tools without an `outputSchema` keep it as `structuredContent`.
+fn error_object_as_text(mut result: CallToolResult) -> CallToolResult {
+    if result.is_error == Some(true)
+        && let Some(object) = result.structured_content.take()
+    {
+        result.content.push(ContentBlock::text(object.to_string()));
+    }
+    result
 }
 
 // Generic over the result type, so that they serve wherever a `CallToolResult` or a

@@ -732,10 +732,12 @@ fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
 /// compiled and checked them: nothing reads them from the definition afterwards, and
 /// copying them was a tenth of a start-up.
 fn move_schemas(tool: &mut ToolEntry) {
-    let object = |value: Value| match value {
-        Value::Object(map) => Arc::new(map),
-        _ => Arc::default(),
-    };
+    fn object(value: Value) -> Arc<rmcp::model::JsonObject> {
+        match value {
+            Value::Object(map) => Arc::new(map),
+            _ => Arc::default(),
+        }
+    }
     tool.wire.input_schema = object(std::mem::take(&mut tool.def.input_schema));
     tool.wire.output_schema = tool.def.output_schema.take().map(object);
 }

@@ -224,6 +224,24 @@ async fn call(client: &RunningService<RoleClient, ()>, name: &str, args: Value) 
     serde_json::to_value(result).expect("serializes")
 }
 
+/// The error object of an error result: its `structuredContent` for a tool without an
+/// `outputSchema`; for a tool with one, the JSON text block after the message (clients
+/// validate `structuredContent` against the output schema even on errors).
+fn error_object(result: &Value) -> Value {
+    assert_eq!(result["isError"], json!(true), "{result}");
+    let content = result["content"].as_array().expect("content");
+    match result.get("structuredContent") {
+        Some(object) => {
+            assert_eq!(content.len(), 1, "{result}");
+            object.clone()
+        }
+        None => {
+            assert_eq!(content.len(), 2, "{result}");
+            serde_json::from_str(content[1]["text"].as_str().expect("text")).expect("JSON")
+        }
+    }
+}
+
 #[tokio::test]
 async fn success_returns_structured_content_and_text() {
     let client = connect(&server()).await;
@@ -246,13 +264,39 @@ async fn declared_error_renders_template_from_fields_then_arguments() {
     let message = "No city named Atlantis in the Atlantic ({sic}).";
     assert_eq!(result["isError"], json!(true));
     assert_eq!(
-        result["content"],
-        json!([{"type": "text", "text": message}])
+        result["content"][0],
+        json!({"type": "text", "text": message})
     );
     assert_eq!(
-        result["structuredContent"],
+        error_object(&result),
         json!({"status": "error", "code": "city_not_found", "message": message, "retryable": true})
     );
+}
+
+#[tokio::test]
+async fn an_error_object_is_structured_content_only_where_no_output_schema_constrains_it() {
+    let client = connect(&server()).await;
+    // `forecast` declares an outputSchema: its error object comes as a JSON text block
+    // after the message, and `structuredContent` is absent, so a client that validates
+    // it against the outputSchema (the MCP Inspector does, even on errors) shows the
+    // error rather than a schema mismatch.
+    let result = call(&client, "forecast", json!({"city": "Atlantis"})).await;
+    let message = "No city named Atlantis in the Atlantic ({sic}).";
+    assert_eq!(result.get("structuredContent"), None, "{result}");
+    assert_eq!(
+        result["content"],
+        json!([
+            {"type": "text", "text": message},
+            {"type": "text", "text": json!({"status": "error", "code": "city_not_found", "message": message, "retryable": true}).to_string()},
+        ])
+    );
+    // `boom` declares none: the error object stays `structuredContent`.
+    let result = call(&client, "boom", json!({})).await;
+    assert_eq!(
+        result["structuredContent"]["code"],
+        json!("unexpected_error")
+    );
+    assert_eq!(result["content"].as_array().map(Vec::len), Some(1));
 }
 
 #[tokio::test]
@@ -266,7 +310,7 @@ async fn invalid_arguments_name_every_field() {
     .await;
     assert_eq!(result["isError"], json!(true));
     assert_eq!(
-        result["structuredContent"],
+        error_object(&result),
         json!({"status": "error", "code": "invalid_arguments", "errors": [
             {"path": "/at/alt", "message": "is not an allowed property; remove it (allowed properties: lat, lon)"},
             {"path": "/city", "message": "expected a string of at least 1 character, got \"\" (0 characters)"},
@@ -293,7 +337,7 @@ async fn missing_arguments_mean_an_empty_object() {
     let params = CallToolRequestParams::new("forecast");
     let result = serde_json::to_value(client.call_tool(params).await.expect("call")).expect("json");
     assert_eq!(
-        result["structuredContent"]["errors"],
+        error_object(&result)["errors"],
         json!([{"path": "/city", "message": "is required but missing"}])
     );
     let params = CallToolRequestParams::new("whoami");
@@ -306,12 +350,12 @@ async fn out_of_range_and_wrong_type() {
     let client = connect(&server()).await;
     let result = call(&client, "forecast", json!({"city": "Oslo", "days": 0})).await;
     assert_eq!(
-        result["structuredContent"]["errors"],
+        error_object(&result)["errors"],
         json!([{"path": "/days", "message": "expected an integer >= 1, got 0"}])
     );
     let result = call(&client, "forecast", json!({"city": "Oslo", "days": "3"})).await;
     assert_eq!(
-        result["structuredContent"]["errors"],
+        error_object(&result)["errors"],
         json!([{"path": "/days", "message": "expected an integer, got string \"3\""}])
     );
 }
@@ -326,11 +370,11 @@ async fn panic_unexpected_and_undeclared_errors_are_one_generic_result() {
         let message = format!("unexpected error in tool `{name}`: {BUG}");
         assert_eq!(result["isError"], json!(true), "{name}");
         assert_eq!(
-            result["content"],
-            json!([{"type": "text", "text": message}])
+            result["content"][0],
+            json!({"type": "text", "text": message})
         );
         assert_eq!(
-            result["structuredContent"],
+            error_object(&result),
             json!({"status": "error", "code": "unexpected_error", "message": message, "retryable": false})
         );
         assert!(!result.to_string().contains("secret") && !result.to_string().contains("hunter2"));
@@ -345,8 +389,8 @@ async fn timeout_names_the_limit() {
     let client = connect(&server()).await;
     let result = call(&client, "slow", json!({})).await;
     assert_eq!(result["isError"], json!(true));
-    assert_eq!(result["structuredContent"]["code"], json!("timeout"));
-    assert_eq!(result["structuredContent"]["limit_ms"], json!(50));
+    assert_eq!(error_object(&result)["code"], json!("timeout"));
+    assert_eq!(error_object(&result)["limit_ms"], json!(50));
     assert_eq!(
         result["content"][0]["text"],
         json!(
@@ -359,11 +403,8 @@ async fn timeout_names_the_limit() {
 async fn response_size_limit() {
     let client = connect(&server()).await;
     let result = call(&client, "big", json!({})).await;
-    assert_eq!(
-        result["structuredContent"]["code"],
-        json!("response_too_large")
-    );
-    assert_eq!(result["structuredContent"]["limit_bytes"], json!(100));
+    assert_eq!(error_object(&result)["code"], json!("response_too_large"));
+    assert_eq!(error_object(&result)["limit_bytes"], json!(100));
 }
 
 #[tokio::test]

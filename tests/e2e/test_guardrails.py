@@ -25,7 +25,7 @@ import anyio
 import pytest
 from mcp.client.session import ClientSession
 
-from mcp_servers import TARGET, cargo_build, drive_http, drive_stdio, free_port, http_server, mcpgen_bin
+from mcp_servers import TARGET, cargo_build, drive_http, drive_stdio, error_object, free_port, http_server, mcpgen_bin
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -52,10 +52,11 @@ def assert_refusal(result, code: str, retryable: bool, **fields) -> None:
     assert result.is_error is True, result
     text = result.content[0].text
     expected = {"status": "error", "code": code, **fields, "retryable": retryable, "message": text}
-    assert expected == result.structured_content
-    assert list(result.structured_content) == list(expected), "keys in the documented order"
+    got = error_object(result)
+    assert expected == got
+    assert list(got) == list(expected), "keys in the documented order"
     if "retry_after_ms" in fields:
-        ms = result.structured_content["retry_after_ms"]
+        ms = got["retry_after_ms"]
         assert f"retry_after_ms: {ms}" in text and "Retry in" in text, text
 
 
@@ -64,7 +65,7 @@ def ok(result) -> bool:
 
 
 def code_of(result) -> str:
-    return "ok" if ok(result) else result.structured_content["code"]
+    return "ok" if ok(result) else error_object(result)["code"]
 
 
 async def concurrently(calls) -> list:
@@ -228,7 +229,7 @@ def test_retrying_after_retry_after_ms_succeeds(server):
         assert ok(await s.call_tool("get_fast_item", {"number": 2}))
         result = await s.call_tool("get_fast_item", {"number": 3})
         assert_refusal(result, "rate_limited", True, scope="tool", limit="2/s", retry_after_ms=Between(1, 500))
-        await anyio.sleep(result.structured_content["retry_after_ms"] / 1000 + 0.02)
+        await anyio.sleep(error_object(result)["retry_after_ms"] / 1000 + 0.02)
         assert ok(await s.call_tool("get_fast_item", {"number": 3}))
 
     server.run(steps)
@@ -272,7 +273,7 @@ def test_a_timeout_names_the_limit(server):
         assert time.monotonic() - started < 2
         assert result.is_error is True
         text = result.content[0].text
-        assert result.structured_content == {
+        assert error_object(result) == {
             "status": "error",
             "code": "timeout",
             "message": text,

@@ -17,7 +17,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import assert_declared_error, drive_http, drive_stdio
+from mcp_servers import assert_declared_error, drive_http, error_object, drive_stdio
 from mcp_servers import http_server as running_http_server
 
 pytestmark = pytest.mark.timeout(300)
@@ -127,7 +127,7 @@ async def scenario(session: ClientSession) -> None:
         "get_forecast", {"city": "Oslo", "days": 20, "units": "kelvin", "extra": 1}
     )
     assert result.is_error is True
-    assert result.structured_content == {
+    assert error_object(result) == {
         "status": "error",
         "code": "invalid_arguments",
         "errors": [

@@ -62,6 +62,18 @@ async fn call(client: &RunningService<RoleClient, ()>, tool: &str) -> Value {
     serde_json::to_value(&result).expect("a result serializes")
 }
 
+/// A refusal's error object: code-first tools declare an `outputSchema`, so it comes as
+/// the JSON text block after the message, not as `structuredContent`.
+fn error_object(result: &Value) -> Value {
+    assert_eq!(result.get("structuredContent"), None, "{result}");
+    serde_json::from_str(
+        result["content"][1]["text"]
+            .as_str()
+            .expect("a JSON text block"),
+    )
+    .expect("JSON")
+}
+
 #[tokio::test]
 async fn a_call_over_max_concurrent_calls_is_refused_as_overloaded() {
     let server = server();
@@ -74,7 +86,7 @@ async fn a_call_over_max_concurrent_calls_is_refused_as_overloaded() {
     let second_client = connect(&server).await;
     let refused = call(&second_client, "build_report").await;
     assert_eq!(refused["isError"], json!(true), "{refused}");
-    let refusal = &refused["structuredContent"];
+    let refusal = &error_object(&refused);
     assert_eq!(refusal["code"], json!("overloaded"), "{refused}");
     assert_eq!(refusal["scope"], json!("tool"));
     assert_eq!(refusal["limit"], json!(1));
@@ -101,7 +113,7 @@ async fn a_disabled_tool_is_refused_without_running() {
     let client = connect(&server).await;
     let refused = call(&client, "get_history").await;
     assert_eq!(refused["isError"], json!(true), "{refused}");
-    assert_eq!(refused["structuredContent"]["code"], json!("tool_disabled"));
-    assert_eq!(refused["structuredContent"]["retryable"], json!(false));
+    assert_eq!(error_object(&refused)["code"], json!("tool_disabled"));
+    assert_eq!(error_object(&refused)["retryable"], json!(false));
     assert_eq!(HISTORY_RUNS.load(Ordering::SeqCst), 0, "the handler ran");
 }

@@ -334,10 +334,14 @@ async fn calls_are_answered_identically() {
     assert_eq!(answers[1]["_meta"]["mcpgen/idempotent_replay"], json!(true));
     assert_eq!(answers[2]["structuredContent"], json!({"result": "Oslo-2"}));
     assert_eq!(answers[3]["isError"], json!(true));
-    assert_eq!(
-        answers[3]["structuredContent"]["code"],
-        json!("tool_disabled")
-    );
+    // The tool declares an outputSchema: the refusal's object is the JSON text block.
+    let refusal: Value = serde_json::from_str(
+        answers[3]["content"][1]["text"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+    .expect("the refusal object as JSON text");
+    assert_eq!(refusal["code"], json!("tool_disabled"));
 }
 
 /// The whole declarations the server is built from, guardrails included (`ToolDef.guard`:
