@@ -884,7 +884,7 @@ fn elapsed_ms(started: Instant) -> u64 {
 }
 
 /// An error result of a tool with an `outputSchema` carries its error object (code,
-/// message, `retry_after_ms`, ...) as a second text block of JSON instead of as
+/// message, `retry_after_ms`, ...) as a last text block of JSON instead of as
 /// `structuredContent`: clients validate `structuredContent` against the tool's
 /// `outputSchema` even when `isError` is true (the MCP Inspector does, and reports a
 /// schema mismatch in place of the error), and an error object matches no output

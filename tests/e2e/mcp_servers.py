@@ -129,14 +129,14 @@ def drive_http(url: str, steps: list, headers: dict[str, str] | None = None) -> 
 
 def error_object(result) -> dict:
     """The machine-readable object of an error result: its `structuredContent` on a tool
-    without an outputSchema; on a tool with one, the JSON text block after the message
-    (clients validate `structuredContent` against the outputSchema even on errors)."""
+    without an outputSchema; on a tool with one, the JSON text block that ends the
+    content (clients validate `structuredContent` against the outputSchema even on
+    errors)."""
     assert result.is_error is True, result
     if result.structured_content is not None:
-        assert len(result.content) == 1, result.content
         return result.structured_content
-    assert len(result.content) == 2, result.content
-    return json.loads(result.content[1].text)
+    assert len(result.content) >= 2, result.content
+    return json.loads(result.content[-1].text)
 
 
 def assert_declared_error(result, code: str, message: str, retryable: bool = False) -> None:
