@@ -384,42 +384,50 @@ impl McpHandler {
         tool: &ToolEntry,
         output: ToolOutput,
     ) -> Result<CallToolResult, String> {
-        match output {
-            ToolOutput::Structured(value) => {
-                if let Some(schema) = &tool.output {
-                    let violations = schema.violations(&value);
-                    if !violations.is_empty() {
-                        return Err(format!(
-                            "structured output does not match the output schema: {}",
-                            violations
-                                .iter()
-                                .map(|v| format!("{}: {}", v.path, v.message))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        ));
-                    }
-                }
-                // Compact, as rmcp's own `Json` results: the model reads fewer tokens.
-                let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
-                let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-                // `structuredContent` must be an object; without an output schema a
-                // scalar or array is sent as text only.
-                if value.is_object() {
-                    result.structured_content = Some(value);
-                } else if tool.output.is_some() {
-                    return Err("structured output must be a JSON object".to_owned());
-                }
-                Ok(result)
-            }
+        let (value, prechecked) = match output {
+            ToolOutput::Structured(value) => (value, false),
+            // A generated output type that checked itself: its JSON needs no walk.
+            ToolOutput::Prechecked(value) => (value, true),
             ToolOutput::InputRequired(_) => {
-                Err("an input-required result cannot be rendered as a tool result".to_owned())
+                return Err(
+                    "an input-required result cannot be rendered as a tool result".to_owned(),
+                );
             }
-            ToolOutput::Text(_) | ToolOutput::Content(_) if tool.output.is_some() => Err(
-                "the tool declares an output schema but returned unstructured output".to_owned(),
-            ),
-            ToolOutput::Text(text) => Ok(CallToolResult::success(vec![ContentBlock::text(text)])),
-            ToolOutput::Content(content) => Ok(CallToolResult::success(content)),
+            ToolOutput::Text(_) | ToolOutput::Content(_) if tool.output.is_some() => {
+                return Err(
+                    "the tool declares an output schema but returned unstructured output"
+                        .to_owned(),
+                );
+            }
+            ToolOutput::Text(text) => {
+                return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
+            }
+            ToolOutput::Content(content) => return Ok(CallToolResult::success(content)),
+        };
+        if let Some(schema) = tool.output.as_ref().filter(|_| !prechecked) {
+            let violations = schema.violations(&value);
+            if !violations.is_empty() {
+                return Err(format!(
+                    "structured output does not match the output schema: {}",
+                    violations
+                        .iter()
+                        .map(|v| format!("{}: {}", v.path, v.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+            }
         }
+        // Compact, as rmcp's own `Json` results: the model reads fewer tokens.
+        let text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
+        let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+        // `structuredContent` must be an object; without an output schema a
+        // scalar or array is sent as text only.
+        if value.is_object() {
+            result.structured_content = Some(value);
+        } else if tool.output.is_some() {
+            return Err("structured output must be a JSON object".to_owned());
+        }
+        Ok(result)
     }
 
     async fn read(

@@ -71,6 +71,7 @@ mod guard;
 mod handler;
 mod http;
 mod log;
+mod precheck;
 mod resource;
 mod schema;
 mod server;
@@ -110,6 +111,9 @@ pub use rmcp;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::code_first::{TypeEntry, schema, splice_types, wrapped_output};
+    pub use crate::precheck::{
+        SatisfiesSchema, all_distinct, count_within, integer_within, length_within, number_within,
+    };
     pub use crate::schema::{CompiledSchema, Violation};
     pub use anyhow;
     pub use serde;

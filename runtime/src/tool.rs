@@ -157,6 +157,12 @@ pub enum ToolOutput {
     /// [`ToolContext::input_response`]. Build it with [`ToolOutput::input_required`].
     /// Older clients cannot answer it: check [`ToolContext::protocol_version`] first.
     InputRequired(InputRequiredResult),
+    /// [`ToolOutput::Structured`], from a type `mcpgen generate` emitted, which has
+    /// checked itself against the tool's output schema: the runtime does not walk the
+    /// JSON again. Built by generated code only
+    /// ([`ToolOutput::structured_prechecked`]).
+    #[doc(hidden)]
+    Prechecked(Value),
 }
 
 impl ToolOutput {
@@ -168,6 +174,26 @@ impl ToolOutput {
         serde_json::to_value(value)
             .map(Self::Structured)
             .map_err(ToolError::unexpected)
+    }
+
+    /// Serialize `value`, which [`SatisfiesSchema`](crate::__private::SatisfiesSchema)
+    /// found `satisfied` or not: into [`ToolOutput::Prechecked`] when it is, else into
+    /// [`ToolOutput::Structured`], which the runtime validates (and whose violations
+    /// it reports). For generated code.
+    ///
+    /// # Errors
+    /// [`ToolError::Unexpected`] when `value` does not serialize to JSON.
+    #[doc(hidden)]
+    pub fn structured_prechecked(
+        value: impl Serialize,
+        satisfied: bool,
+    ) -> Result<Self, ToolError> {
+        let value = serde_json::to_value(value).map_err(ToolError::unexpected)?;
+        Ok(if satisfied {
+            Self::Prechecked(value)
+        } else {
+            Self::Structured(value)
+        })
     }
 
     /// Plain text output.

@@ -80,6 +80,10 @@ fn server() -> Server {
     ));
     let mut wrong_shape = tool("wrong_shape", strict(json!({}), &[]));
     wrong_shape.output_schema = negative.output_schema.clone();
+    // A generated output type whose own checks failed: the runtime validates its JSON
+    // and reports the violation as for any other output.
+    let mut failed_precheck = tool("failed_precheck", strict(json!({}), &[]));
+    failed_precheck.output_schema = negative.output_schema.clone();
 
     let mut big = tool("big", strict(json!({}), &[]));
     big.max_response_bytes = Some(100);
@@ -110,6 +114,9 @@ fn server() -> Server {
     })
     .tool(wrong_shape, |_ctx, _args| async move {
         ToolOutput::structured(json!({"n": "1"}))
+    })
+    .tool(failed_precheck, |_ctx, _args| async move {
+        ToolOutput::structured_prechecked(json!({"n": -1}), false)
     })
     .tool(slow, |ctx, _args| async move {
         tokio::select! {
@@ -365,7 +372,14 @@ const BUG: &str = "this is a bug in the server, not in your arguments; retrying 
 #[tokio::test]
 async fn panic_unexpected_and_undeclared_errors_are_one_generic_result() {
     let client = connect(&server()).await;
-    for name in ["boom", "fails", "undeclared", "negative", "wrong_shape"] {
+    for name in [
+        "boom",
+        "fails",
+        "undeclared",
+        "negative",
+        "wrong_shape",
+        "failed_precheck",
+    ] {
         let result = call(&client, name, json!({})).await;
         let message = format!("unexpected error in tool `{name}`: {BUG}");
         assert_eq!(result["isError"], json!(true), "{name}");
@@ -420,7 +434,7 @@ async fn unknown_tool_is_a_protocol_error_naming_known_tools() {
     assert_eq!(error.code.0, -32602);
     assert_eq!(
         error.message,
-        "unknown tool `forcast` (did you mean `forecast`?); known tools: forecast, boom, negative, wrong_shape, slow, fails, big, undeclared, whoami"
+        "unknown tool `forcast` (did you mean `forecast`?); known tools: forecast, boom, negative, wrong_shape, failed_precheck, slow, fails, big, undeclared, whoami"
     );
 }
 
@@ -456,7 +470,7 @@ async fn tools_list_is_paginated_in_declaration_order_with_all_hints() {
             break;
         }
     }
-    assert_eq!(pages, 3);
+    assert_eq!(pages, 4);
     assert_eq!(
         names,
         [
@@ -464,6 +478,7 @@ async fn tools_list_is_paginated_in_declaration_order_with_all_hints() {
             "boom",
             "negative",
             "wrong_shape",
+            "failed_precheck",
             "slow",
             "fails",
             "big",

@@ -92,6 +92,66 @@ fn is_text_mime(mime: Option<&str>) -> bool {
         )
 }
 
+/// How a check reaches the value it checks.
+struct Access {
+    tokens: TokenStream,
+    /// `tokens` is a reference (`item0`), not a place (`self.days`).
+    is_ref: bool,
+}
+
+impl Access {
+    fn place(tokens: TokenStream) -> Self {
+        Self {
+            tokens,
+            is_ref: false,
+        }
+    }
+
+    fn by_ref(tokens: TokenStream) -> Self {
+        Self {
+            tokens,
+            is_ref: true,
+        }
+    }
+
+    /// An expression of type `&T`.
+    fn by_ref_tokens(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        if self.is_ref {
+            quote! { #tokens }
+        } else {
+            quote! { &#tokens }
+        }
+    }
+
+    /// An expression of type `T`, for `Copy` values.
+    fn copied_tokens(&self) -> TokenStream {
+        let tokens = &self.tokens;
+        if self.is_ref {
+            quote! { *#tokens }
+        } else {
+            quote! { #tokens }
+        }
+    }
+}
+
+/// `a && b && c`, or `true`.
+fn conjunction(checks: Vec<TokenStream>) -> TokenStream {
+    if checks.is_empty() {
+        return quote! { true };
+    }
+    quote! { #(#checks)&&* }
+}
+
+/// The path of the one check `SatisfiesSchema::satisfies_schema(x)`, to pass it as a
+/// function rather than in a closure that only calls it.
+fn trait_call_path(checks: &[TokenStream]) -> Option<TokenStream> {
+    let [check] = checks else { return None };
+    let text = check.to_string();
+    let path = quote! { ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema };
+    text.starts_with(&path.to_string()).then_some(path)
+}
+
 /// Emits the Rust items of the generated module.
 pub(crate) struct Emitter<'a> {
     spec: &'a Spec,
@@ -235,6 +295,7 @@ impl<'a> Emitter<'a> {
         fields: &'a [(crate::model::Name, Schema)],
     ) {
         let ident = type_ident(name);
+        let checks = self.struct_checks(fields);
         let fields = self.fields(name, fields, true);
         self.items.push(quote! {
             #docs
@@ -243,7 +304,194 @@ impl<'a> Emitter<'a> {
             pub struct #ident {
                 #(#fields,)*
             }
+
+            impl ::mcpgen_runtime::__private::SatisfiesSchema for #ident {
+                fn satisfies_schema(&self) -> bool {
+                    #checks
+                }
+            }
         });
+    }
+
+    /// The body of a struct's `satisfies_schema`: every field's checks, or `false`
+    /// (the runtime validates the JSON) when one cannot be decided from the Rust value.
+    fn struct_checks(&self, fields: &'a [(crate::model::Name, Schema)]) -> TokenStream {
+        let mut checks = Vec::new();
+        for (name, field) in fields {
+            let ident = field_ident(&name.value);
+            if field.is_optional() && field.default.is_none() {
+                let Some(inner) = self.satisfies(field, &Access::by_ref(quote! { value }), 1)
+                else {
+                    return quote! { false };
+                };
+                if let Some(call) = trait_call_path(&inner) {
+                    checks.push(quote! { self.#ident.as_ref().is_none_or(#call) });
+                } else if !inner.is_empty() {
+                    let inner = conjunction(inner);
+                    checks.push(quote! { self.#ident.as_ref().is_none_or(|value| #inner) });
+                }
+            } else {
+                match self.satisfies(field, &Access::place(quote! { self.#ident }), 1) {
+                    Some(inner) => checks.extend(inner),
+                    None => return quote! { false },
+                }
+            }
+        }
+        conjunction(checks)
+    }
+
+    /// Checks, as Rust `bool` expressions on `value` (an expression of type `&T`, `T`
+    /// the Rust type of `schema`), of what `schema`'s JSON Schema demands and the Rust
+    /// type does not guarantee: all true only if the serialized value satisfies it.
+    /// Read off the JSON Schema the server advertises and validates with, so the two
+    /// cannot drift; `None` where the Rust value cannot decide (a `pattern`, a keyword
+    /// this function does not know, a Rust-declared type).
+    fn satisfies(
+        &self,
+        schema: &'a Schema,
+        value: &Access,
+        depth: usize,
+    ) -> Option<Vec<TokenStream>> {
+        let (by_ref, copied) = (value.by_ref_tokens(), value.copied_tokens());
+        const KNOWN: &[&str] = &[
+            "type",
+            "title",
+            "description",
+            "default",
+            "examples",
+            // An annotation in 2020-12: the runtime does not validate it.
+            "format",
+            "enum",
+            "minLength",
+            "maxLength",
+            "minimum",
+            "maximum",
+            "items",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "properties",
+            "required",
+            "additionalProperties",
+        ];
+        if depth > 32 || self.types.external_name(schema).is_some() {
+            return None;
+        }
+        let json = self.types.value_schema(schema);
+        let json = json.as_object()?;
+        if json.keys().any(|k| !KNOWN.contains(&k.as_str())) {
+            return None;
+        }
+        let rt = quote! { ::mcpgen_runtime::__private };
+        let Some(body) = self.types.resolve(schema) else {
+            // No type: `serde_json::Value`, and a schema that accepts any value.
+            return (schema.kind() == Kind::Missing && !json.contains_key("type")).then(Vec::new);
+        };
+        let int = |key: &str| json.get(key).map(|v| v.as_i64().ok_or(()));
+        let uint = |key: &str| json.get(key).map(|v| v.as_u64().ok_or(()));
+        let float = |key: &str| json.get(key).map(|v| v.as_f64().ok_or(()));
+        let opt = |bound: Option<TokenStream>| match bound {
+            Some(b) => quote! { ::core::option::Option::Some(#b) },
+            None => quote! { ::core::option::Option::None },
+        };
+        let mut checks = Vec::new();
+        if body.enum_values.is_some() {
+            // A Rust enum: it serializes to one of the values and nothing else.
+            let constrained = ["minLength", "maxLength"]
+                .iter()
+                .any(|k| json.contains_key(*k));
+            return (!constrained).then_some(checks);
+        }
+        match body.kind() {
+            Kind::String => {
+                let (min, max) = (uint("minLength"), uint("maxLength"));
+                if min.is_some() || max.is_some() {
+                    let min = opt(min
+                        .transpose()
+                        .ok()?
+                        .map(proc_macro2::Literal::u64_unsuffixed)
+                        .map(|l| quote! { #l }));
+                    let max = opt(max
+                        .transpose()
+                        .ok()?
+                        .map(proc_macro2::Literal::u64_unsuffixed)
+                        .map(|l| quote! { #l }));
+                    checks.push(quote! { #rt::length_within(#by_ref, #min, #max) });
+                }
+            }
+            Kind::Integer => {
+                let min = int("minimum").transpose().ok()?.filter(|m| *m != i64::MIN);
+                let max = int("maximum").transpose().ok()?.filter(|m| *m != i64::MAX);
+                if min.is_some() || max.is_some() {
+                    let lit = |v: i64| {
+                        let l = proc_macro2::Literal::i64_unsuffixed(v);
+                        quote! { #l }
+                    };
+                    let (min, max) = (opt(min.map(lit)), opt(max.map(lit)));
+                    checks.push(quote! { #rt::integer_within(#copied, #min, #max) });
+                }
+            }
+            Kind::Number => {
+                let lit = |v: f64| {
+                    let l = proc_macro2::Literal::f64_unsuffixed(v);
+                    quote! { #l }
+                };
+                let min = opt(float("minimum").transpose().ok()?.map(lit));
+                let max = opt(float("maximum").transpose().ok()?.map(lit));
+                checks.push(quote! { #rt::number_within(#copied, #min, #max) });
+            }
+            Kind::Boolean => {}
+            Kind::Object => {
+                checks.push(quote! { #rt::SatisfiesSchema::satisfies_schema(#by_ref) });
+            }
+            Kind::Array => {
+                if schema.kind() != Kind::Array && schema.items.is_some() {
+                    // Items at the use of a named array type: the Rust type is the
+                    // named one's.
+                    return None;
+                }
+                let (min, max) = (uint("minItems"), uint("maxItems"));
+                if min.is_some() || max.is_some() {
+                    let lit = |v: u64| {
+                        let l = proc_macro2::Literal::u64_unsuffixed(v);
+                        quote! { #l }
+                    };
+                    let min = opt(min.transpose().ok()?.map(lit));
+                    let max = opt(max.transpose().ok()?.map(lit));
+                    checks.push(quote! { #rt::count_within(#by_ref, #min, #max) });
+                }
+                let items = schema.items.as_deref().or(body.items.as_deref());
+                if let Some(items) = items {
+                    let item = format_ident!("item{}", depth);
+                    let inner =
+                        self.satisfies(items, &Access::by_ref(quote! { #item }), depth + 1)?;
+                    if let Some(call) = trait_call_path(&inner) {
+                        let receiver = &value.tokens;
+                        checks.push(quote! { #receiver.iter().all(#call) });
+                    } else if !inner.is_empty() {
+                        let inner = conjunction(inner);
+                        let receiver = &value.tokens;
+                        checks.push(quote! { #receiver.iter().all(|#item| #inner) });
+                    }
+                }
+                if json.get("uniqueItems") == Some(&serde_json::Value::Bool(true)) {
+                    // Rust equality is JSON equality only for scalars and enums.
+                    let scalar = items.and_then(|i| self.types.resolve(i)).is_some_and(|i| {
+                        i.enum_values.is_some()
+                            || matches!(
+                                i.kind(),
+                                Kind::String | Kind::Integer | Kind::Number | Kind::Boolean
+                            )
+                    });
+                    if !scalar {
+                        return None;
+                    }
+                    checks.push(quote! { #rt::all_distinct(#by_ref) });
+                }
+            }
+            Kind::Enum | Kind::Ref(_) | Kind::Missing => return None,
+        }
+        Some(checks)
     }
 
     fn named_types(&mut self) {
@@ -292,14 +540,24 @@ impl<'a> Emitter<'a> {
                     self.items.push(quote! { #docs pub type #ident = #inner; });
                     quote! { #ident }
                 };
-                let into = if self.types.is_object(output) {
-                    quote! { ::mcpgen_runtime::ToolOutput::structured(output) }
+                let value = if self.types.is_object(output) {
+                    quote! { output }
                 } else {
                     quote! {
-                        ::mcpgen_runtime::ToolOutput::structured(
-                            ::mcpgen_runtime::__private::serde_json::json!({ #OUTPUT_WRAPPER_FIELD: output })
-                        )
+                        ::mcpgen_runtime::__private::serde_json::json!({ #OUTPUT_WRAPPER_FIELD: output })
                     }
+                };
+                // The output's own checks, so the runtime need not walk its JSON
+                // (`mcpgen_runtime::__private::SatisfiesSchema`).
+                let into = match self.satisfies(output, &Access::place(quote! { output }), 0) {
+                    Some(checks) => {
+                        let checks = conjunction(checks);
+                        quote! {
+                            let satisfied = #checks;
+                            ::mcpgen_runtime::ToolOutput::structured_prechecked(#value, satisfied)
+                        }
+                    }
+                    None => quote! { ::mcpgen_runtime::ToolOutput::structured(#value) },
                 };
                 (ty, into)
             }

@@ -88,6 +88,15 @@ pub struct Issue {
     /// When it was filed (RFC 3339).
     pub created_at: ::std::string::String,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for Issue {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::integer_within(
+            self.id,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::None,
+        )
+    }
+}
 /// Arguments of the tool `search_issues`.
 #[derive(
     Debug,
@@ -106,6 +115,19 @@ pub struct SearchIssuesInput {
     /// Most issues to return.
     pub max_results: i64,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for SearchIssuesInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::length_within(
+            &self.query,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(200),
+        ) && ::mcpgen_runtime::__private::integer_within(
+            self.max_results,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(50),
+        )
+    }
+}
 /// The matching issues.
 #[derive(
     Debug,
@@ -120,6 +142,18 @@ pub struct SearchIssuesOutput {
     pub issues: ::std::vec::Vec<Issue>,
     /// How many issues match in all.
     pub total: i64,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for SearchIssuesOutput {
+    fn satisfies_schema(&self) -> bool {
+        self.issues
+            .iter()
+            .all(::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema)
+            && ::mcpgen_runtime::__private::integer_within(
+                self.total,
+                ::core::option::Option::Some(0),
+                ::core::option::Option::None,
+            )
+    }
 }
 /// Errors of the tool `search_issues`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
@@ -164,6 +198,35 @@ pub struct CreateIssueInput {
     pub priority: Priority,
     /// Labels to add; each must already exist.
     pub labels: ::std::vec::Vec<::std::string::String>,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for CreateIssueInput {
+    fn satisfies_schema(&self) -> bool {
+        self.request_id.as_ref().is_none_or(|value| {
+            ::mcpgen_runtime::__private::length_within(
+                value,
+                ::core::option::Option::None,
+                ::core::option::Option::Some(100),
+            )
+        }) && ::mcpgen_runtime::__private::length_within(
+            &self.title,
+            ::core::option::Option::Some(5),
+            ::core::option::Option::Some(120),
+        ) && ::mcpgen_runtime::__private::length_within(
+            &self.body,
+            ::core::option::Option::None,
+            ::core::option::Option::Some(20000),
+        ) && ::mcpgen_runtime::__private::count_within(
+            &self.labels,
+            ::core::option::Option::None,
+            ::core::option::Option::Some(10),
+        ) && self.labels.iter().all(|item1| {
+            ::mcpgen_runtime::__private::length_within(
+                item1,
+                ::core::option::Option::Some(1),
+                ::core::option::Option::Some(50),
+            )
+        }) && ::mcpgen_runtime::__private::all_distinct(&self.labels)
+    }
 }
 /// Result of the tool `create_issue`.
 pub type CreateIssueOutput = Issue;
@@ -246,6 +309,21 @@ pub struct CloseIssueInput {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub comment: ::core::option::Option<::std::string::String>,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for CloseIssueInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::integer_within(
+            self.issue_id,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::None,
+        ) && self.comment.as_ref().is_none_or(|value| {
+            ::mcpgen_runtime::__private::length_within(
+                value,
+                ::core::option::Option::None,
+                ::core::option::Option::Some(5000),
+            )
+        })
+    }
+}
 /// Result of the tool `close_issue`.
 pub type CloseIssueOutput = Issue;
 /// Errors of the tool `close_issue`. Declared cases render their message template; `Unexpected` is reported as a server bug.
@@ -289,6 +367,15 @@ pub struct DeleteIssueInput {
     pub issue_id: i64,
     /// The exact title of the issue, to confirm which issue is meant.
     pub confirm_title: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for DeleteIssueInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::integer_within(
+            self.issue_id,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::None,
+        )
+    }
 }
 /// Errors of the tool `delete_issue`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
@@ -339,6 +426,11 @@ impl ::core::convert::From<DeleteIssueError> for ::mcpgen_runtime::ToolError {
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ListLabelsInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ListLabelsInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// One label.
 #[derive(
     Debug,
@@ -354,6 +446,11 @@ pub struct ListLabelsOutputLabelsItem {
     /// What the label means.
     pub description: ::std::string::String,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ListLabelsOutputLabelsItem {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// The labels.
 #[derive(
     Debug,
@@ -366,6 +463,13 @@ pub struct ListLabelsOutputLabelsItem {
 pub struct ListLabelsOutput {
     /// Every label.
     pub labels: ::std::vec::Vec<ListLabelsOutputLabelsItem>,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ListLabelsOutput {
+    fn satisfies_schema(&self) -> bool {
+        self.labels
+            .iter()
+            .all(::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema)
+    }
 }
 /// Errors of the tool `list_labels`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
@@ -401,6 +505,15 @@ impl ::core::convert::From<ListLabelsError> for ::mcpgen_runtime::ToolError {
 pub struct IssueParams {
     /// The issue number.
     pub issue_id: i64,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for IssueParams {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::integer_within(
+            self.issue_id,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::None,
+        )
+    }
 }
 /** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
@@ -1105,7 +1218,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     .search_issues(ctx, input)
                     .await
                     .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::mcpgen_runtime::ToolOutput::structured(output)
+                let satisfied =
+                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
             }
         })
     };
@@ -1118,7 +1233,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     .create_issue(ctx, input)
                     .await
                     .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::mcpgen_runtime::ToolOutput::structured(output)
+                let satisfied =
+                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
             }
         })
     };
@@ -1131,7 +1248,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     .close_issue(ctx, input)
                     .await
                     .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::mcpgen_runtime::ToolOutput::structured(output)
+                let satisfied =
+                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
             }
         })
     };
@@ -1157,7 +1276,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     .list_labels(ctx, input)
                     .await
                     .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::mcpgen_runtime::ToolOutput::structured(output)
+                let satisfied =
+                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
             }
         })
     };

@@ -29,6 +29,23 @@ pub struct RunQueryInput {
     /// Time the database may spend on the query.
     pub statement_timeout_ms: i64,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for RunQueryInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::length_within(
+            &self.sql,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(10000),
+        ) && ::mcpgen_runtime::__private::integer_within(
+            self.max_rows,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(1000),
+        ) && ::mcpgen_runtime::__private::integer_within(
+            self.statement_timeout_ms,
+            ::core::option::Option::Some(100),
+            ::core::option::Option::Some(20000),
+        )
+    }
+}
 /// The result set.
 #[derive(
     Debug,
@@ -45,6 +62,11 @@ pub struct RunQueryOutput {
     pub rows: ::std::vec::Vec<::std::vec::Vec<::std::string::String>>,
     /// True when more rows matched than max_rows.
     pub truncated: bool,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for RunQueryOutput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
 }
 /// Errors of the tool `run_query`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
@@ -106,6 +128,15 @@ pub struct ExplainQueryInput {
     /// One SELECT statement, without a trailing semicolon.
     pub sql: ::std::string::String,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ExplainQueryInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::length_within(
+            &self.sql,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(10000),
+        )
+    }
+}
 /// The plan.
 #[derive(
     Debug,
@@ -118,6 +149,11 @@ pub struct ExplainQueryInput {
 pub struct ExplainQueryOutput {
     /// The plan as the database prints it.
     pub plan: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ExplainQueryOutput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
 }
 /// Errors of the tool `explain_query`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
@@ -407,7 +443,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     .run_query(ctx, input)
                     .await
                     .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::mcpgen_runtime::ToolOutput::structured(output)
+                let satisfied =
+                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
             }
         })
     };
@@ -420,7 +458,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     .explain_query(ctx, input)
                     .await
                     .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::mcpgen_runtime::ToolOutput::structured(output)
+                let satisfied =
+                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
             }
         })
     };

@@ -86,6 +86,23 @@ pub struct DayForecast {
     /// Expected precipitation in millimetres.
     pub precipitation_mm: f64,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for DayForecast {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::number_within(
+            self.high,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        ) && ::mcpgen_runtime::__private::number_within(
+            self.low,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        ) && ::mcpgen_runtime::__private::number_within(
+            self.precipitation_mm,
+            ::core::option::Option::Some(0.0),
+            ::core::option::Option::None,
+        )
+    }
+}
 /// Arguments of the tool `get_forecast`.
 #[derive(
     Debug,
@@ -103,6 +120,19 @@ pub struct GetForecastInput {
     /// Measurement system for temperatures and wind speeds.
     pub units: Units,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for GetForecastInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::length_within(
+            &self.city,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(100),
+        ) && ::mcpgen_runtime::__private::integer_within(
+            self.days,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(14),
+        )
+    }
+}
 /// The forecast, one entry per day.
 #[derive(
     Debug,
@@ -119,6 +149,13 @@ pub struct GetForecastOutput {
     pub units: Units,
     /// One forecast per day, in date order.
     pub days: ::std::vec::Vec<DayForecast>,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for GetForecastOutput {
+    fn satisfies_schema(&self) -> bool {
+        self.days
+            .iter()
+            .all(::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema)
+    }
 }
 /// Errors of the tool `get_forecast`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
@@ -171,6 +208,15 @@ impl ::core::convert::From<GetForecastError> for ::mcpgen_runtime::ToolError {
 pub struct CityNowParams {
     /// City name such as Zurich.
     pub city: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for CityNowParams {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::length_within(
+            &self.city,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(100),
+        )
+    }
 }
 /// Arguments of the prompt `packing_list` (prompt arguments are strings; optional ones may be left out).
 #[derive(
@@ -433,7 +479,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     .get_forecast(ctx, input)
                     .await
                     .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::mcpgen_runtime::ToolOutput::structured(output)
+                let satisfied =
+                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
             }
         })
     };

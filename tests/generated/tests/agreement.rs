@@ -9,13 +9,17 @@
 //! level). Valid inputs must pass the schema and, with defaults filled in as the
 //! runtime does, deserialize into `<Tool>Input`; valid outputs must deserialize into
 //! `<Tool>Output` and serialize back to the same value. Invalid values must fail the
-//! schema, and the structural mutations must fail the Rust type too.
+//! schema, and the structural mutations must fail the Rust type too. Of every sample
+//! the Rust type accepts, its own checks (`SatisfiesSchema`, which the runtime trusts
+//! instead of validating a generated output's JSON) must agree with the server's
+//! validator on the JSON it serializes back to.
 #![cfg(feature = "compile")]
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 
 use mcpgen_generated_snapshots::{issue_tracker, sql_query, weather};
+use mcpgen_runtime::__private::SatisfiesSchema;
 use mcpgen_runtime::ToolDef;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -566,11 +570,32 @@ fn unique<T: Clone + PartialEq>(values: Vec<T>) -> Vec<T> {
     out
 }
 
+/// A sample as its Rust type holds it: what the type's own checks say of it, and the
+/// JSON it serializes to (where `null` for an optional field is gone, say).
+struct Typed {
+    satisfied: bool,
+    json: Value,
+}
+
+impl Typed {
+    /// The type's own checks ([`SatisfiesSchema`]) say yes exactly when the server's
+    /// validator accepts the JSON the value serializes to: the runtime skips the JSON
+    /// walk of an output on their word.
+    fn agrees(&self, runtime: &mcpgen_runtime::__private::CompiledSchema, what: &str) {
+        let valid = runtime.is_valid(&self.json);
+        assert_eq!(
+            self.satisfied, valid,
+            "{what}: SatisfiesSchema says {}, the server's validator says {valid}, of {}",
+            self.satisfied, self.json
+        );
+    }
+}
+
 fn check_valid_invalid(
     schema: &Value,
     what: &str,
     seen: &mut Seen,
-    typed: &dyn Fn(&Value) -> Result<(), String>,
+    typed: &dyn Fn(&Value, bool) -> Result<Typed, String>,
 ) {
     check_known_keys(schema, what);
     let validator = jsonschema::validator_for(schema)
@@ -596,8 +621,9 @@ fn check_valid_invalid(
         );
         let mut filled = sample.clone();
         fill_defaults(schema, &mut filled);
-        if let Err(e) = typed(&filled) {
-            panic!("{what}: {filled} passes the schema but not the Rust type: {e}");
+        match typed(&filled, true) {
+            Err(e) => panic!("{what}: {filled} passes the schema but not the Rust type: {e}"),
+            Ok(typed) => typed.agrees(&runtime, what),
         }
     }
     seen.valid += samples.len();
@@ -615,14 +641,17 @@ fn check_valid_invalid(
             bad.what,
             bad.value
         );
-        if bad.typed_rejects {
-            let mut filled = bad.value.clone();
-            fill_defaults(schema, &mut filled);
-            assert!(
-                typed(&filled).is_err(),
+        let mut filled = bad.value.clone();
+        fill_defaults(schema, &mut filled);
+        match typed(&filled, false) {
+            Ok(_) if bad.typed_rejects => panic!(
                 "{what}: the Rust type accepts what the schema rejects ({}): {filled}",
                 bad.what
-            );
+            ),
+            // What the Rust type cannot rule out (a range, a length), its own checks
+            // must: the runtime trusts them instead of validating the output's JSON.
+            Ok(typed) => typed.agrees(&runtime, what),
+            Err(_) => {}
         }
         let kind = bad.what.rsplit(": ").next().unwrap_or_default();
         let depth = bad
@@ -643,8 +672,8 @@ fn check_valid_invalid(
 /// A tool's input schema against `I`, and its output schema (if any) against `O`.
 fn check_tool<I, O>(def: &ToolDef, seen: &mut Seen)
 where
-    I: DeserializeOwned + Debug,
-    O: DeserializeOwned + Serialize + Debug,
+    I: DeserializeOwned + Serialize + SatisfiesSchema + Debug,
+    O: DeserializeOwned + Serialize + SatisfiesSchema + Debug,
 {
     check_input::<I>(def, seen);
     let schema = def
@@ -653,9 +682,16 @@ where
         .unwrap_or_else(|| panic!("tool {}: no output schema", def.name));
     let what = format!("tool {} output", def.name);
     let validator = jsonschema::validator_for(schema).expect("valid output schema");
-    check_valid_invalid(schema, &what, seen, &|value| {
+    check_valid_invalid(schema, &what, seen, &|value, valid| {
         let typed: O = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
         let back = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
+        let result = Typed {
+            satisfied: typed.satisfies_schema(),
+            json: back.clone(),
+        };
+        if !valid {
+            return Ok(result);
+        }
         let errors: Vec<String> = validator
             .iter_errors(&back)
             .map(|e| e.to_string())
@@ -668,21 +704,26 @@ where
             same_json(value, &back),
             "{what}: {value} deserializes and serializes back to a different value: {back}"
         );
-        Ok(())
+        Ok(result)
     });
 }
 
-fn check_input<I: DeserializeOwned + Debug>(def: &ToolDef, seen: &mut Seen) {
+fn check_input<I>(def: &ToolDef, seen: &mut Seen)
+where
+    I: DeserializeOwned + Serialize + SatisfiesSchema + Debug,
+{
     let what = format!("tool {} input", def.name);
     assert_eq!(
         def.input_schema.get("type"),
         Some(&json!("object")),
         "{what}"
     );
-    check_valid_invalid(&def.input_schema, &what, seen, &|value| {
-        serde_json::from_value::<I>(value.clone())
-            .map(drop)
-            .map_err(|e| e.to_string())
+    check_valid_invalid(&def.input_schema, &what, seen, &|value, _| {
+        let typed = serde_json::from_value::<I>(value.clone()).map_err(|e| e.to_string())?;
+        Ok(Typed {
+            satisfied: typed.satisfies_schema(),
+            json: serde_json::to_value(&typed).map_err(|e| e.to_string())?,
+        })
     });
 }
 

@@ -25,6 +25,15 @@ pub struct ConvertTemperatureInput {
     /// The temperature in degrees Celsius, such as 21.5.
     pub celsius_c: f64,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ConvertTemperatureInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::number_within(
+            self.celsius_c,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        )
+    }
+}
 #[derive(
     Debug,
     Clone,
@@ -36,6 +45,15 @@ pub struct ConvertTemperatureInput {
 pub struct ConvertTemperatureOutput {
     /// The same temperature in degrees Fahrenheit.
     pub fahrenheit_f: f64,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ConvertTemperatureOutput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::number_within(
+            self.fahrenheit_f,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        )
+    }
 }
 /// Errors of the tool `convert_temperature`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
@@ -195,7 +213,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                         .convert_temperature(ctx, input)
                         .await
                         .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::mcpgen_runtime::ToolOutput::structured(output)
+                    let satisfied =
+                        ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
+                    ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
                 }
             },
         )

@@ -51,6 +51,15 @@ pub struct DayForecast {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub note: ::core::option::Option<::std::string::String>,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for DayForecast {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::number_within(
+            self.high,
+            ::core::option::Option::None,
+            ::core::option::Option::None,
+        )
+    }
+}
 /// A forecast for several days.
 #[derive(
     Debug,
@@ -67,6 +76,13 @@ pub struct Forecast {
     pub units: Units,
     /// One entry per day, starting today.
     pub days: ::std::vec::Vec<DayForecast>,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for Forecast {
+    fn satisfies_schema(&self) -> bool {
+        self.days
+            .iter()
+            .all(::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema)
+    }
 }
 /// Arguments of the tool `get_forecast`.
 #[derive(
@@ -89,6 +105,37 @@ pub struct GetForecastInput {
     pub hours: ::core::option::Option<::std::vec::Vec<i64>>,
     /// Whether to include hourly detail.
     pub detailed: bool,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for GetForecastInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::length_within(
+            &self.city,
+            ::core::option::Option::Some(1),
+            ::core::option::Option::Some(100),
+        )
+            && ::mcpgen_runtime::__private::integer_within(
+                self.days,
+                ::core::option::Option::Some(1),
+                ::core::option::Option::Some(14),
+            )
+            && self
+                .hours
+                .as_ref()
+                .is_none_or(|value| {
+                    ::mcpgen_runtime::__private::count_within(
+                        value,
+                        ::core::option::Option::None,
+                        ::core::option::Option::Some(24),
+                    )
+                        && value
+                            .iter()
+                            .all(|item1| ::mcpgen_runtime::__private::integer_within(
+                                *item1,
+                                ::core::option::Option::Some(0),
+                                ::core::option::Option::Some(255),
+                            ))
+                })
+    }
 }
 /// Result of the tool `get_forecast`.
 pub type GetForecastOutput = Forecast;
@@ -142,6 +189,11 @@ pub struct SubscribeAlertsInput {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub request_id: ::core::option::Option<::std::string::String>,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for SubscribeAlertsInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Result of the tool `subscribe_alerts`.
 pub type SubscribeAlertsOutput = ::std::string::String;
 /// Errors of the tool `subscribe_alerts`. Declared cases render their message template; `Unexpected` is reported as a server bug.
@@ -180,6 +232,11 @@ impl ::core::convert::From<SubscribeAlertsError> for ::mcpgen_runtime::ToolError
 pub struct GetHistoryInput {
     /// City name, such as Zurich.
     pub city: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for GetHistoryInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
 }
 /// Result of the tool `get_history`.
 pub type GetHistoryOutput = ::std::string::String;
@@ -606,7 +663,13 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                             .get_forecast(ctx, input)
                             .await
                             .map_err(::mcpgen_runtime::ToolError::from)?;
-                        ::mcpgen_runtime::ToolOutput::structured(output)
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
                     }
                 },
             )
@@ -627,10 +690,12 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                             .subscribe_alerts(ctx, input)
                             .await
                             .map_err(::mcpgen_runtime::ToolError::from)?;
-                        ::mcpgen_runtime::ToolOutput::structured(
+                        let satisfied = true;
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
                             ::mcpgen_runtime::__private::serde_json::json!(
                                 { "result" : output }
                             ),
+                            satisfied,
                         )
                     }
                 },
@@ -652,10 +717,12 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                             .get_history(ctx, input)
                             .await
                             .map_err(::mcpgen_runtime::ToolError::from)?;
-                        ::mcpgen_runtime::ToolOutput::structured(
+                        let satisfied = true;
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
                             ::mcpgen_runtime::__private::serde_json::json!(
                                 { "result" : output }
                             ),
+                            satisfied,
                         )
                     }
                 },

@@ -22,6 +22,11 @@ pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestSimpleTextInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestSimpleTextInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_simple_text`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestSimpleTextError {
@@ -56,6 +61,11 @@ impl ::core::convert::From<TestSimpleTextError> for ::mcpgen_runtime::ToolError 
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestImageContentInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestImageContentInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_image_content`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestImageContentError {
@@ -90,6 +100,11 @@ impl ::core::convert::From<TestImageContentError> for ::mcpgen_runtime::ToolErro
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestAudioContentInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestAudioContentInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_audio_content`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestAudioContentError {
@@ -124,6 +139,11 @@ impl ::core::convert::From<TestAudioContentError> for ::mcpgen_runtime::ToolErro
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestEmbeddedResourceInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestEmbeddedResourceInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_embedded_resource`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestEmbeddedResourceError {
@@ -158,6 +178,11 @@ impl ::core::convert::From<TestEmbeddedResourceError> for ::mcpgen_runtime::Tool
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestMultipleContentTypesInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestMultipleContentTypesInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_multiple_content_types`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestMultipleContentTypesError {
@@ -192,6 +217,11 @@ impl ::core::convert::From<TestMultipleContentTypesError> for ::mcpgen_runtime::
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestToolWithLoggingInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestToolWithLoggingInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_tool_with_logging`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestToolWithLoggingError {
@@ -226,6 +256,11 @@ impl ::core::convert::From<TestToolWithLoggingError> for ::mcpgen_runtime::ToolE
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestToolWithProgressInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestToolWithProgressInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_tool_with_progress`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestToolWithProgressError {
@@ -260,6 +295,11 @@ impl ::core::convert::From<TestToolWithProgressError> for ::mcpgen_runtime::Tool
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestErrorHandlingInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestErrorHandlingInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_error_handling`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestErrorHandlingError {
@@ -302,6 +342,11 @@ pub struct TestSamplingInput {
     /// The prompt to send to the LLM.
     pub prompt: ::std::string::String,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestSamplingInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_sampling`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestSamplingError {
@@ -337,6 +382,11 @@ pub struct TestElicitationInput {
     /// The message to show the user.
     pub message: ::std::string::String,
 }
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestElicitationInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_elicitation`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestElicitationError {
@@ -371,6 +421,11 @@ impl ::core::convert::From<TestElicitationError> for ::mcpgen_runtime::ToolError
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestElicitationSep1034DefaultsInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestElicitationSep1034DefaultsInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_elicitation_sep1034_defaults`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestElicitationSep1034DefaultsError {
@@ -405,6 +460,11 @@ impl ::core::convert::From<TestElicitationSep1034DefaultsError> for ::mcpgen_run
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestElicitationSep1330EnumsInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestElicitationSep1330EnumsInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_elicitation_sep1330_enums`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestElicitationSep1330EnumsError {
@@ -439,6 +499,11 @@ impl ::core::convert::From<TestElicitationSep1330EnumsError> for ::mcpgen_runtim
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestReconnectionInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestReconnectionInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_reconnection`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestReconnectionError {
@@ -473,6 +538,11 @@ impl ::core::convert::From<TestReconnectionError> for ::mcpgen_runtime::ToolErro
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultElicitationInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultElicitationInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_elicitation`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultElicitationError {
@@ -509,6 +579,11 @@ impl ::core::convert::From<TestInputRequiredResultElicitationError>
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultSamplingInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultSamplingInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_sampling`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultSamplingError {
@@ -543,6 +618,11 @@ impl ::core::convert::From<TestInputRequiredResultSamplingError> for ::mcpgen_ru
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultListRootsInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultListRootsInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_list_roots`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultListRootsError {
@@ -577,6 +657,11 @@ impl ::core::convert::From<TestInputRequiredResultListRootsError> for ::mcpgen_r
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultRequestStateInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultRequestStateInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_request_state`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultRequestStateError {
@@ -613,6 +698,11 @@ impl ::core::convert::From<TestInputRequiredResultRequestStateError>
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultMultipleInputsInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultMultipleInputsInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_multiple_inputs`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultMultipleInputsError {
@@ -649,6 +739,11 @@ impl ::core::convert::From<TestInputRequiredResultMultipleInputsError>
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultMultiRoundInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultMultiRoundInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_multi_round`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultMultiRoundError {
@@ -683,6 +778,11 @@ impl ::core::convert::From<TestInputRequiredResultMultiRoundError> for ::mcpgen_
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultTamperedStateInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultTamperedStateInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_tampered_state`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultTamperedStateError {
@@ -719,6 +819,11 @@ impl ::core::convert::From<TestInputRequiredResultTamperedStateError>
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultCapabilitiesInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultCapabilitiesInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_input_required_result_capabilities`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestInputRequiredResultCapabilitiesError {
@@ -755,6 +860,11 @@ impl ::core::convert::From<TestInputRequiredResultCapabilitiesError>
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestMissingCapabilityInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestMissingCapabilityInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_missing_capability`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestMissingCapabilityError {
@@ -789,6 +899,11 @@ impl ::core::convert::From<TestMissingCapabilityError> for ::mcpgen_runtime::Too
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestStreamingElicitationInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestStreamingElicitationInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_streaming_elicitation`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestStreamingElicitationError {
@@ -823,6 +938,11 @@ impl ::core::convert::From<TestStreamingElicitationError> for ::mcpgen_runtime::
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestLoggingToolInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestLoggingToolInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
 /// Errors of the tool `test_logging_tool`. Declared cases render their message template; `Unexpected` is reported as a server bug.
 #[derive(Debug)]
 pub enum TestLoggingToolError {
@@ -859,6 +979,11 @@ impl ::core::convert::From<TestLoggingToolError> for ::mcpgen_runtime::ToolError
 pub struct TemplateParams {
     /// The identifier substituted into the data.
     pub id: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TemplateParams {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
 }
 /// Arguments of the prompt `test_input_required_result_prompt` (prompt arguments are strings; optional ones may be left out).
 #[derive(
