@@ -96,11 +96,11 @@ impl McpHandler {
 
     /// The handler's view of a request. Takes the request's `_meta`, which is read
     /// only when the handler asks for what it holds.
-    fn context(&self, name: &str, context: &mut RequestContext<RoleServer>) -> ToolContext {
+    fn context(&self, name: Arc<str>, context: &mut RequestContext<RoleServer>) -> ToolContext {
         let connection_level = self.log_level.lock().ok().and_then(|level| *level);
         let meta = std::mem::take(&mut context.meta);
         ToolContext {
-            name: Arc::from(name),
+            name,
             identity: self.identity(context),
             cancellation: context.ct.child_token(),
             peer: Some(context.peer.clone()),
@@ -109,7 +109,7 @@ impl McpHandler {
                 context.peer.clone(),
                 connection_level,
             ))),
-            input_responses: Arc::default(),
+            input_responses: no_input_responses(),
             request_state: None,
         }
     }
@@ -270,11 +270,14 @@ impl McpHandler {
             return Ok(invalid_arguments(name, &violations));
         }
 
-        let mut ctx = self.context(name, &mut context);
+        let mut ctx = self.context(Arc::clone(&tool.name), &mut context);
         if let Some(sealed) = &round.request_state {
             ctx.request_state = Some(self.open_request_state(StateScope::Tool(name), sealed)?);
         }
-        ctx.input_responses = Arc::new(checked_input_responses(name, round.input_responses)?);
+        let responses = checked_input_responses(name, round.input_responses)?;
+        if !responses.is_empty() {
+            ctx.input_responses = Arc::new(responses);
+        }
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
         let ended = run_handler(
@@ -443,7 +446,7 @@ impl McpHandler {
                 ResourceContent::Text(text) => ResourceOutput::Text(text.to_string()),
                 ResourceContent::Blob(bytes) => ResourceOutput::Blob(bytes.to_vec()),
                 ResourceContent::Handler(handler) => {
-                    let ctx = self.context(&entry.def.name, &mut context);
+                    let ctx = self.context(Arc::from(entry.def.name.as_str()), &mut context);
                     run_resource(uri, (handler.0)(ctx)).await?
                 }
             };
@@ -488,7 +491,7 @@ impl McpHandler {
             let Value::Object(vars) = instance else {
                 continue;
             };
-            let ctx = self.context(&entry.def.name, &mut context);
+            let ctx = self.context(Arc::from(entry.def.name.as_str()), &mut context);
             let output = run_resource(uri, (entry.handler)(ctx, vars)).await?;
             tracing::info!(resource_template = %entry.def.name, duration_ms = elapsed_ms(started), "resource read");
             return Ok(contents(uri, entry.def.mime_type.clone(), output));
@@ -622,7 +625,7 @@ impl McpHandler {
     ) -> Result<GetPromptResponse, ErrorData> {
         let name = entry.def.name.as_str();
         let scope = StateScope::Prompt(name);
-        let mut ctx = self.context(name, context);
+        let mut ctx = self.context(Arc::from(name), context);
         if let Some(sealed) = &params.request_state {
             ctx.request_state = Some(self.open_request_state(scope, sealed)?);
         }
@@ -755,6 +758,12 @@ impl<'a> StateScope<'a> {
 struct Round {
     request_state: Option<String>,
     input_responses: Option<InputResponses>,
+}
+
+/// The answers of a call that has none, shared rather than allocated per call.
+fn no_input_responses() -> Arc<InputResponses> {
+    static NONE: std::sync::OnceLock<Arc<InputResponses>> = std::sync::OnceLock::new();
+    Arc::clone(NONE.get_or_init(Arc::default))
 }
 
 fn checked_input_responses(

@@ -87,6 +87,8 @@ impl std::error::Error for BuildError {}
 
 pub(crate) struct ToolEntry {
     pub(crate) def: ToolDef,
+    /// `def.name`, shared with each call's [`crate::ToolContext`].
+    pub(crate) name: Arc<str>,
     pub(crate) wire: rmcp::model::Tool,
     pub(crate) input: CompiledSchema,
     pub(crate) output: Option<CompiledSchema>,
@@ -429,6 +431,7 @@ impl ServerBuilder {
             if let (Some(input), Some(output)) = (input, output) {
                 let wire = tool_wire(&def);
                 tools.push(ToolEntry {
+                    name: Arc::from(def.name.as_str()),
                     def,
                     wire,
                     input,

@@ -1,6 +1,7 @@
 //! Who the agent is, for budgets: the principal when there is one, else the client
 //! address (from trusted proxy hops on HTTP), else the one local stdio client.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use http::HeaderMap;
@@ -14,12 +15,12 @@ pub(crate) struct ClientAddr(pub(crate) IpAddr);
 
 /// The budget key of an identity. IPv6 addresses count by their /64 network, which a
 /// single client usually holds whole.
-pub(crate) fn agent_key(identity: &Identity) -> String {
+pub(crate) fn agent_key(identity: &Identity) -> Cow<'static, str> {
     match identity {
-        Identity::Principal(subject) => format!("principal:{subject}"),
-        Identity::Address(ip) => format!("address:{}", network(*ip)),
-        Identity::Stdio => "stdio".to_owned(),
-        _ => "anonymous".to_owned(),
+        Identity::Principal(subject) => Cow::Owned(format!("principal:{subject}")),
+        Identity::Address(ip) => Cow::Owned(format!("address:{}", network(*ip))),
+        Identity::Stdio => Cow::Borrowed("stdio"),
+        _ => Cow::Borrowed("anonymous"),
     }
 }
 
