@@ -7,8 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
+use serde_json::Value;
 
 use super::json_schema::{EXTERNAL_TYPE_KEY, OUTPUT_WRAPPER_FIELD, Types};
 use crate::model::{ClientCapability, Kind, Prompt, Resource, Role, Schema, Spec, Tool};
@@ -143,13 +144,27 @@ fn conjunction(checks: Vec<TokenStream>) -> TokenStream {
     quote! { #(#checks)&&* }
 }
 
-/// The path of the one check `SatisfiesSchema::satisfies_schema(x)`, to pass it as a
-/// function rather than in a closure that only calls it.
-fn trait_call_path(checks: &[TokenStream]) -> Option<TokenStream> {
-    let [check] = checks else { return None };
-    let text = check.to_string();
-    let path = quote! { ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema };
-    text.starts_with(&path.to_string()).then_some(path)
+/// Keyword `key` of a JSON Schema, read with `read`: `Some(None)` when it is absent,
+/// `None` when it is there but `read` cannot read it.
+fn keyword<T>(
+    json: &serde_json::Map<String, Value>,
+    key: &str,
+    read: fn(&Value) -> Option<T>,
+) -> Option<Option<T>> {
+    json.get(key).map(|v| read(v).ok_or(())).transpose().ok()
+}
+
+/// The `minimum` and `maximum` arguments of a range check, as `Option` expressions.
+fn range_args<T>(
+    min: Option<T>,
+    max: Option<T>,
+    literal: fn(T) -> Literal,
+) -> (TokenStream, TokenStream) {
+    let arg = |bound: Option<T>| match bound.map(literal) {
+        Some(b) => quote! { ::core::option::Option::Some(#b) },
+        None => quote! { ::core::option::Option::None },
+    };
+    (arg(min), arg(max))
 }
 
 /// Emits the Rust items of the generated module.
@@ -324,8 +339,10 @@ impl<'a> Emitter<'a> {
                 else {
                     return quote! { false };
                 };
-                if let Some(call) = trait_call_path(&inner) {
-                    checks.push(quote! { self.#ident.as_ref().is_none_or(#call) });
+                if self.is_struct(field) {
+                    checks.push(quote! {
+                        self.#ident.as_ref().is_none_or(::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema)
+                    });
                 } else if !inner.is_empty() {
                     let inner = conjunction(inner);
                     checks.push(quote! { self.#ident.as_ref().is_none_or(|value| #inner) });
@@ -338,6 +355,16 @@ impl<'a> Emitter<'a> {
             }
         }
         conjunction(checks)
+    }
+
+    /// Whether the Rust type of `schema` is an emitted struct, whose only check is its
+    /// own `satisfies_schema` (passed as a function rather than wrapped in a closure).
+    fn is_struct(&self, schema: &'a Schema) -> bool {
+        self.types.external_name(schema).is_none()
+            && self
+                .types
+                .resolve(schema)
+                .is_some_and(|b| b.enum_values.is_none() && b.kind() == Kind::Object)
     }
 
     /// Checks, as Rust `bool` expressions on `value` (an expression of type `&T`, `T`
@@ -387,13 +414,6 @@ impl<'a> Emitter<'a> {
             // No type: `serde_json::Value`, and a schema that accepts any value.
             return (schema.kind() == Kind::Missing && !json.contains_key("type")).then(Vec::new);
         };
-        let int = |key: &str| json.get(key).map(|v| v.as_i64().ok_or(()));
-        let uint = |key: &str| json.get(key).map(|v| v.as_u64().ok_or(()));
-        let float = |key: &str| json.get(key).map(|v| v.as_f64().ok_or(()));
-        let opt = |bound: Option<TokenStream>| match bound {
-            Some(b) => quote! { ::core::option::Option::Some(#b) },
-            None => quote! { ::core::option::Option::None },
-        };
         let mut checks = Vec::new();
         if body.enum_values.is_some() {
             // A Rust enum: it serializes to one of the values and nothing else.
@@ -404,40 +424,27 @@ impl<'a> Emitter<'a> {
         }
         match body.kind() {
             Kind::String => {
-                let (min, max) = (uint("minLength"), uint("maxLength"));
+                let min = keyword(json, "minLength", Value::as_u64)?;
+                let max = keyword(json, "maxLength", Value::as_u64)?;
                 if min.is_some() || max.is_some() {
-                    let min = opt(min
-                        .transpose()
-                        .ok()?
-                        .map(proc_macro2::Literal::u64_unsuffixed)
-                        .map(|l| quote! { #l }));
-                    let max = opt(max
-                        .transpose()
-                        .ok()?
-                        .map(proc_macro2::Literal::u64_unsuffixed)
-                        .map(|l| quote! { #l }));
+                    let (min, max) = range_args(min, max, Literal::u64_unsuffixed);
                     checks.push(quote! { #rt::length_within(#by_ref, #min, #max) });
                 }
             }
             Kind::Integer => {
-                let min = int("minimum").transpose().ok()?.filter(|m| *m != i64::MIN);
-                let max = int("maximum").transpose().ok()?.filter(|m| *m != i64::MAX);
+                // `i64`'s own range, which the schema advertises, needs no check.
+                let min = keyword(json, "minimum", Value::as_i64)?.filter(|m| *m != i64::MIN);
+                let max = keyword(json, "maximum", Value::as_i64)?.filter(|m| *m != i64::MAX);
                 if min.is_some() || max.is_some() {
-                    let lit = |v: i64| {
-                        let l = proc_macro2::Literal::i64_unsuffixed(v);
-                        quote! { #l }
-                    };
-                    let (min, max) = (opt(min.map(lit)), opt(max.map(lit)));
+                    let (min, max) = range_args(min, max, Literal::i64_unsuffixed);
                     checks.push(quote! { #rt::integer_within(#copied, #min, #max) });
                 }
             }
             Kind::Number => {
-                let lit = |v: f64| {
-                    let l = proc_macro2::Literal::f64_unsuffixed(v);
-                    quote! { #l }
-                };
-                let min = opt(float("minimum").transpose().ok()?.map(lit));
-                let max = opt(float("maximum").transpose().ok()?.map(lit));
+                // Always: the number must be finite.
+                let min = keyword(json, "minimum", Value::as_f64)?;
+                let max = keyword(json, "maximum", Value::as_f64)?;
+                let (min, max) = range_args(min, max, Literal::f64_unsuffixed);
                 checks.push(quote! { #rt::number_within(#copied, #min, #max) });
             }
             Kind::Boolean => {}
@@ -450,14 +457,10 @@ impl<'a> Emitter<'a> {
                     // named one's.
                     return None;
                 }
-                let (min, max) = (uint("minItems"), uint("maxItems"));
+                let min = keyword(json, "minItems", Value::as_u64)?;
+                let max = keyword(json, "maxItems", Value::as_u64)?;
                 if min.is_some() || max.is_some() {
-                    let lit = |v: u64| {
-                        let l = proc_macro2::Literal::u64_unsuffixed(v);
-                        quote! { #l }
-                    };
-                    let min = opt(min.transpose().ok()?.map(lit));
-                    let max = opt(max.transpose().ok()?.map(lit));
+                    let (min, max) = range_args(min, max, Literal::u64_unsuffixed);
                     checks.push(quote! { #rt::count_within(#by_ref, #min, #max) });
                 }
                 let items = schema.items.as_deref().or(body.items.as_deref());
@@ -465,16 +468,18 @@ impl<'a> Emitter<'a> {
                     let item = format_ident!("item{}", depth);
                     let inner =
                         self.satisfies(items, &Access::by_ref(quote! { #item }), depth + 1)?;
-                    if let Some(call) = trait_call_path(&inner) {
+                    if self.is_struct(items) {
                         let receiver = &value.tokens;
-                        checks.push(quote! { #receiver.iter().all(#call) });
+                        checks.push(
+                            quote! { #receiver.iter().all(#rt::SatisfiesSchema::satisfies_schema) },
+                        );
                     } else if !inner.is_empty() {
                         let inner = conjunction(inner);
                         let receiver = &value.tokens;
                         checks.push(quote! { #receiver.iter().all(|#item| #inner) });
                     }
                 }
-                if json.get("uniqueItems") == Some(&serde_json::Value::Bool(true)) {
+                if json.get("uniqueItems") == Some(&Value::Bool(true)) {
                     // Rust equality is JSON equality only for scalars and enums.
                     let scalar = items.and_then(|i| self.types.resolve(i)).is_some_and(|i| {
                         i.enum_values.is_some()
