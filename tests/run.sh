@@ -9,9 +9,16 @@ export CARGO_TERM_COLOR=never
 # One target directory for the workspace and every crate the end-to-end tests scaffold,
 # so shared dependencies are built once.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+# Disk: a CI machine may have only a few GiB free. Without debug info and incremental
+# caches a clean run needs about a third of the space (and the crates the end-to-end
+# tests scaffold reuse the workspace's dependency builds, whose profile now matches).
+# Panics still name their file and line; use plain `cargo test` to debug with symbols.
+export CARGO_INCREMENTAL=0
+export CARGO_PROFILE_DEV_DEBUG=false
 start=$(date +%s)
 step() { echo; echo "==> $* ($(( $(date +%s) - start ))s)"; }
 
+echo "free disk space: $(df -h --output=avail "$root" | tail -1 | tr -d " ")"
 step "installing test tools"
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
@@ -47,3 +54,4 @@ export MCPGEN_BIN="$CARGO_TARGET_DIR/debug/mcpgen"
 .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider --timeout 900
 
 step "all tests passed"
+echo "disk used by $CARGO_TARGET_DIR: $(du -sh "$CARGO_TARGET_DIR" | cut -f1)"
