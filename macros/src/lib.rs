@@ -13,7 +13,16 @@ use proc_macro::TokenStream;
 
 /// Makes an `async fn` an MCP tool.
 ///
-/// ```ignore
+/// ```
+/// # use mcpgen_runtime::{Server, ServerInfo, ToolContext, ToolSchema, mcp_tool};
+/// # #[derive(serde::Serialize, serde::Deserialize, ToolSchema)]
+/// # /// A forecast.
+/// # pub struct Forecast {
+/// #     /// The city.
+/// #     pub city: String,
+/// #     /// The highest temperature of each day, in degrees Celsius.
+/// #     pub highs_celsius: Vec<f64>,
+/// # }
 /// /// Daily forecast for one city, up to 14 days ahead.
 /// #[mcp_tool(read_only, open_world, rate_limit = "30/min", timeout_ms = 10_000,
 ///            errors(city_not_found = "No city named {city}. Check the spelling."))]
@@ -23,9 +32,16 @@ use proc_macro::TokenStream;
 ///     #[arg(min_length = 1, max_length = 100)] city: String,
 ///     /// Days ahead.
 ///     #[arg(minimum = 1, maximum = 14, default = 3)] days: u8,
-/// ) -> Result<Forecast, GetForecastError> { ... }
+/// ) -> Result<Forecast, GetForecastError> {
+///     if city == "Atlantis" {
+///         return Err(GetForecastError::CityNotFound);
+///     }
+///     Ok(Forecast { city, highs_celsius: vec![20.0; usize::from(days)] })
+/// }
 ///
-/// Server::builder(info).add_tool::<get_forecast>()
+/// # let info = ServerInfo { name: "weather".into(), ..ServerInfo::default() };
+/// let server = Server::builder(info).add_tool::<get_forecast>().build();
+/// assert!(server.is_ok());
 /// ```
 ///
 /// On a free function it also declares a zero-sized type of the same name (types and

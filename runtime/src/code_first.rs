@@ -16,11 +16,9 @@ use crate::{ServerBuilder, ToolDef, ToolError, ToolOutput};
 ///
 /// The attribute implements it for a zero-sized type named like the function (a type
 /// and a function live in different namespaces, so the function stays callable as
-/// written). Register it with [`ServerBuilder::add_tool`]:
-///
-/// ```ignore
-/// Server::builder(info).add_tool::<get_forecast>().build()
-/// ```
+/// written). Register it with [`ServerBuilder::add_tool`], as in
+/// `Server::builder(info).add_tool::<get_forecast>()`; the attribute's documentation
+/// (`mcpgen_macros::mcp_tool`) has a complete, tested example.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tool declared with `#[mcp_tool]`",
     label = "not an `#[mcp_tool]` function",
