@@ -993,7 +993,7 @@ fn unknown_tool(registry: &Registry, name: &str) -> ErrorData {
     )
 }
 
-fn suggestion(name: &str, known: &[&str]) -> String {
+pub(crate) fn suggestion(name: &str, known: &[&str]) -> String {
     known
         .iter()
         .map(|k| (strsim::jaro_winkler(name, k), *k))
@@ -1188,6 +1188,17 @@ impl ServerHandler for McpHandler {
         self.known_resource(&request.uri)?;
         tracing::debug!(uri = %request.uri, "resource unsubscribed");
         Ok(())
+    }
+
+    // The server serves no custom method: this is a method MCP does not have, or one
+    // of its methods with params rmcp could not parse (rmcp would answer both with the
+    // bare method name).
+    fn on_custom_request(
+        &self,
+        request: rmcp::model::CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<rmcp::model::CustomResult, ErrorData>> + Send + '_ {
+        std::future::ready(Err(crate::methods::not_served(&request)))
     }
 
     fn on_initialized(

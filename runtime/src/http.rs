@@ -415,7 +415,54 @@ async fn guard_layer(
     {
         return explained;
     }
+    if response.status() == StatusCode::NOT_FOUND && is_json(&response) {
+        return reworded(response).await;
+    }
     json_errors(response).await
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// rmcp answers a method it does not serve with 404 and the method's bare name as the
+/// message: say why instead (`methods::unavailable`). Other bodies pass unchanged.
+async fn reworded(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(collected) = http_body_util::Limited::new(body, 64 * 1024)
+        .collect()
+        .await
+    else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            -32601,
+            "Method not found".to_owned(),
+            json!({}),
+        );
+    };
+    let bytes = collected.to_bytes();
+    let mut message: Value = match serde_json::from_slice(&bytes) {
+        Ok(message) => message,
+        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    let error = message.get_mut("error");
+    let why = error
+        .as_deref()
+        .filter(|e| e.get("code") == Some(&json!(-32601)))
+        .and_then(|e| e.get("message")?.as_str())
+        .and_then(crate::methods::unavailable);
+    match (why, error) {
+        (Some(why), Some(error)) => {
+            error["message"] = Value::String(why);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(message.to_string()))
+        }
+        _ => Response::from_parts(parts, Body::from(bytes)),
+    }
 }
 
 impl Flood {
@@ -591,12 +638,7 @@ async fn json_errors(response: Response) -> Response {
     if status.as_u16() < 400 {
         return response;
     }
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+    if is_json(&response) {
         return response;
     }
     let (parts, body) = response.into_parts();

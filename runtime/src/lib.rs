@@ -71,6 +71,7 @@ mod guard;
 mod handler;
 mod http;
 mod log;
+mod methods;
 mod precheck;
 mod resource;
 mod schema;

@@ -124,14 +124,15 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for ReadAhead<T> {
 
     fn send(
         &mut self,
-        item: TxJsonRpcMessage<RoleServer>,
+        mut item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        match &item {
+        match &mut item {
             JsonRpcMessage::Response(response) => self.finish(&response.id),
             JsonRpcMessage::Error(error) => {
                 if let Some(id) = &error.id {
                     self.finish(id);
                 }
+                crate::methods::reword(&mut error.error);
             }
             JsonRpcMessage::Request(_) | JsonRpcMessage::Notification(_) => {}
         }

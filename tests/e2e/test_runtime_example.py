@@ -382,3 +382,45 @@ def test_http_stateless_2026_07_28_by_hand(http_server):
     assert message_of(headers, body)["error"]["code"] == -32020
 
     check_still_serving(http_server)
+
+
+# rmcp answers each of these with the bare method name as the whole message ("ping");
+# the runtime says what went wrong and what to send instead, on both transports.
+NOT_SERVED = [
+    # (method, params, Mcp-Name header, code, what the message must say)
+    ("ping", {}, None, -32601, "Drop the call"),
+    ("resources/subscribe", {"uri": "weather://cities"}, "weather://cities", -32601, "`subscriptions/listen`"),
+    ("tools/cal", {}, None, -32601, "did you mean `tools/call`?"),
+    ("resources/read", {"uri": 5}, "5", -32602, "invalid type: integer `5`, expected a string"),
+    ("tools/call", {"arguments": {}}, "get_forecast", -32602, "missing field `name`"),
+    ("notifications/initialized", {}, None, -32601, "without an `id`"),
+]
+
+
+def test_methods_not_served_say_what_to_send(http_server, hand_server_bin):
+    for method, params, name, code, says in NOT_SERVED:
+        status, headers, body = modern(http_server, method, params, name)
+        error = message_of(headers, body)["error"]
+        assert (method, error["code"], says in error["message"]) == (method, code, True), error
+    check_still_serving(http_server)
+
+    # As a 2026-07-28 client does, the stdio session opens with `server/discover`. On
+    # stdio rmcp answers `ping` in either revision (an empty result), so it is left out.
+    on_stdio = [case for case in NOT_SERVED if case[0] != "ping"]
+    requests = [{"jsonrpc": "2.0", "id": "discover", "method": "server/discover", "params": {"_meta": MODERN_META}}]
+    requests += [
+        {"jsonrpc": "2.0", "id": i, "method": method, "params": {**params, "_meta": MODERN_META}}
+        for i, (method, params, _, _, _) in enumerate(on_stdio)
+    ]
+    served = subprocess.run(
+        [hand_server_bin, "serve", "--stdio"],
+        input="".join(json.dumps(r) + "\n" for r in requests),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    answers = {a["id"]: a for a in map(json.loads, served.stdout.splitlines())}
+    assert "result" in answers["discover"], answers["discover"]
+    for i, (method, _, _, code, says) in enumerate(on_stdio):
+        error = answers[i]["error"]
+        assert (method, error["code"], says in error["message"]) == (method, code, True), error
