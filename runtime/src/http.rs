@@ -596,7 +596,13 @@ fn explain_body(bytes: &[u8]) -> Option<Response> {
         }
     };
     if let Err(e) = serde_json::from_value::<rmcp::model::ClientJsonRpcMessage>(value.clone()) {
-        let id = value.get("id").cloned().unwrap_or(Value::Null);
+        // Echo only an id MCP allows (a string or an integer); any other is null, as
+        // JSON-RPC asks when the id cannot be read.
+        let id = match value.get("id") {
+            Some(id @ Value::String(_)) => id.clone(),
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
+            _ => Value::Null,
+        };
         let (code, message) = match &value {
             Value::Array(_) => (
                 -32600,

@@ -302,6 +302,15 @@ def test_http_rejections_are_json_and_server_keeps_serving(http_server):
     assert error["code"] == -32600
     assert "batches" in error["message"]
 
+    # An id MCP does not allow (not a string or an integer) is answered with a null id.
+    for bad_id in ({}, [], 1.5, 2**64):
+        status, headers, body = post(http_server, {"jsonrpc": "1.0", "id": bad_id, "method": "tools/list"})
+        assert status == 400, body
+        answer = message_of(headers, body)
+        assert (answer["id"], answer["error"]["code"]) == (None, -32600), answer
+    status, headers, body = post(http_server, {"jsonrpc": "1.0", "id": "a", "method": "tools/list"})
+    assert message_of(headers, body)["id"] == "a"
+
     error = error_of(post(http_server, b"x" * (2 * 1024 * 1024)), 413)
     assert error["data"] == {"limit_bytes": 1048576}
     assert "1048576 bytes" in error["message"]
