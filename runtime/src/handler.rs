@@ -1196,9 +1196,13 @@ impl ServerHandler for McpHandler {
     fn on_custom_request(
         &self,
         request: rmcp::model::CustomRequest,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<rmcp::model::CustomResult, ErrorData>> + Send + '_ {
-        std::future::ready(Err(crate::methods::not_served(&request)))
+        let stateless = context
+            .meta
+            .protocol_version()
+            .is_some_and(|v| v.as_str() >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str());
+        std::future::ready(Err(crate::methods::not_served(&request, stateless)))
     }
 
     fn on_initialized(

@@ -58,18 +58,10 @@ pub(crate) fn reword(error: &mut ErrorData) {
 
 /// Why a method of MCP is not served here, or `None` for a name that is not one.
 pub(crate) fn unavailable(method: &str) -> Option<String> {
-    const SESSIONS_ONLY: &str = "exists only in sessions opened with `initialize` \
-        (protocol revision 2025-11-25 and older), and this request declared the stateless \
-        2026-07-28 revision in its `_meta`";
+    if let Some(why) = removed_in_stateless(method) {
+        return Some(why);
+    }
     let why = match method {
-        "ping" => format!(
-            "Method not found: `ping` {SESSIONS_ONLY}. Drop the call: every 2026-07-28 \
-             request stands alone, so there is no session to keep alive."
-        ),
-        "resources/subscribe" | "resources/unsubscribe" => format!(
-            "Method not found: `{method}` {SESSIONS_ONLY}. In 2026-07-28, call \
-             `subscriptions/listen` to hear of resource updates."
-        ),
         "subscriptions/listen" => "Method not found: `subscriptions/listen` belongs to the \
             stateless 2026-07-28 revision, and this request belongs to a session opened with \
             `initialize` (2025-11-25 or older). In the session, call `resources/subscribe`; \
@@ -94,11 +86,45 @@ pub(crate) fn unavailable(method: &str) -> Option<String> {
     Some(why)
 }
 
+/// Why a method of the 2025-11-25 sessions is not served to a request of the stateless
+/// 2026-07-28 revision, which removed it; `None` for another method.
+fn removed_in_stateless(method: &str) -> Option<String> {
+    let instead = match method {
+        "ping" => {
+            "Drop the call: every 2026-07-28 request stands alone, so there is no session \
+             to keep alive."
+        }
+        "initialize" => {
+            "Call `server/discover` to learn the server's capabilities, or send the request \
+             itself: each one carries its protocol version and client capabilities in `_meta`."
+        }
+        "logging/setLevel" => {
+            "Put the level in each request's `_meta`, under `io.modelcontextprotocol/logLevel`."
+        }
+        "resources/subscribe" | "resources/unsubscribe" => {
+            "Call `subscriptions/listen` to hear of resource updates."
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "Method not found: `{method}` exists only in sessions opened with `initialize` \
+         (protocol revision 2025-11-25 and older), and this request declared the stateless \
+         2026-07-28 revision in its `_meta`. {instead}"
+    ))
+}
+
 /// The answer to a request rmcp passed on as custom: the handler serves no custom
 /// method, so this is a method MCP does not have, or one of its methods with `params`
 /// rmcp could not parse.
-pub(crate) fn not_served(request: &CustomRequest) -> ErrorData {
+///
+/// `stateless` is whether the request declared the 2026-07-28 revision (or a later
+/// one) in its `_meta`: a method that revision removed is then not served, whatever
+/// its params (`-32601`, which the conformance suite requires).
+pub(crate) fn not_served(request: &CustomRequest, stateless: bool) -> ErrorData {
     let method = request.method.as_str();
+    if stateless && let Some(why) = removed_in_stateless(method) {
+        return ErrorData::new(ErrorCode::METHOD_NOT_FOUND, why, None);
+    }
     if let Some(problem) = params_problem(method, request.params.as_ref()) {
         return ErrorData::invalid_params(
             format!(
@@ -196,63 +222,62 @@ mod tests {
         assert_eq!(worded(other).message, "ping");
     }
 
+    fn answer(method: &str, params: Option<Value>, stateless: bool) -> ErrorData {
+        not_served(&CustomRequest::new(method, params), stateless)
+    }
+
+    #[track_caller]
+    fn says(error: &ErrorData, code: ErrorCode, text: &str) {
+        assert_eq!(error.code, code, "{}", error.message);
+        assert!(error.message.contains(text), "{}", error.message);
+    }
+
     #[test]
     fn malformed_params_of_a_known_method_name_the_field() {
-        let error = not_served(&CustomRequest::new(
-            "resources/read",
-            Some(json!({"uri": 5})),
-        ));
-        assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+        let error = answer("resources/read", Some(json!({"uri": 5})), true);
+        says(
+            &error,
+            ErrorCode::INVALID_PARAMS,
+            "invalid type: integer `5`",
+        );
         assert!(
             error
                 .message
                 .starts_with("Invalid params for `resources/read`")
         );
-        assert!(
-            error.message.contains("invalid type: integer `5`"),
-            "{}",
-            error.message
-        );
-
-        let error = not_served(&CustomRequest::new("tools/call", None));
-        assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
-        assert!(
-            error.message.contains("`params` is missing"),
-            "{}",
-            error.message
-        );
-
-        let error = not_served(&CustomRequest::new(
-            "tools/list",
-            Some(json!({"cursor": 3})),
-        ));
-        assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+        let error = answer("tools/call", None, true);
+        says(&error, ErrorCode::INVALID_PARAMS, "`params` is missing");
+        let error = answer("tools/list", Some(json!({"cursor": 3})), true);
+        says(&error, ErrorCode::INVALID_PARAMS, "`tools/list`");
     }
 
     #[test]
     fn unknown_methods_and_misplaced_notifications_say_what_to_send() {
-        let error = not_served(&CustomRequest::new("tools/cal", None));
-        assert_eq!(error.code, ErrorCode::METHOD_NOT_FOUND);
-        assert!(
-            error.message.contains("did you mean `tools/call`?"),
-            "{}",
-            error.message
+        let error = answer("tools/cal", None, true);
+        says(
+            &error,
+            ErrorCode::METHOD_NOT_FOUND,
+            "did you mean `tools/call`?",
         );
-
-        let error = not_served(&CustomRequest::new("notifications/initialized", None));
-        assert_eq!(error.code, ErrorCode::METHOD_NOT_FOUND);
-        assert!(
-            error.message.contains("without an `id`"),
-            "{}",
-            error.message
-        );
-
+        let error = answer("notifications/initialized", None, false);
+        says(&error, ErrorCode::METHOD_NOT_FOUND, "without an `id`");
         // A method of MCP whose params parse but which the server does not serve.
-        let error = not_served(&CustomRequest::new("tasks/get", Some(json!({}))));
-        assert!(
-            error.message.contains("tasks extension"),
-            "{}",
-            error.message
+        let error = answer("tasks/get", Some(json!({})), true);
+        says(&error, ErrorCode::METHOD_NOT_FOUND, "tasks extension");
+    }
+
+    #[test]
+    fn a_method_2026_07_28_removed_is_not_served_to_it_whatever_its_params() {
+        let error = answer("logging/setLevel", Some(json!({})), true);
+        says(
+            &error,
+            ErrorCode::METHOD_NOT_FOUND,
+            "io.modelcontextprotocol/logLevel",
         );
+        let error = answer("initialize", None, true);
+        says(&error, ErrorCode::METHOD_NOT_FOUND, "`server/discover`");
+        // In a 2025-11-25 session the same params are reported as invalid.
+        let error = answer("logging/setLevel", Some(json!({})), false);
+        says(&error, ErrorCode::INVALID_PARAMS, "missing field `level`");
     }
 }
