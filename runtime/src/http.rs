@@ -437,10 +437,12 @@ async fn reworded(response: Response) -> Response {
         .collect()
         .await
     else {
+        // rmcp's answer is in memory: reading it does not fail in practice.
         return error_response(
             StatusCode::NOT_FOUND,
             -32601,
-            "Method not found".to_owned(),
+            "Method not found: check the method's name and the protocol revision in `_meta`"
+                .to_owned(),
             json!({}),
         );
     };
