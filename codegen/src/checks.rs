@@ -13,11 +13,13 @@
 //! - `tools`: annotations, error templates, scopes, rate limits, limits;
 //! - `guardrails`: per-agent tool budgets, concurrency caps, circuit breakers,
 //!   idempotency keys, truncation, flood protection, the Redis failure mode;
+//! - `headers`: tool arguments mirrored into `Mcp-Param-*` HTTP headers;
 //! - `templates`: RFC 6570 URI templates and prompt templates;
 //! - `server`: server info, secrets, environment references, lints, resources, duplicates.
 
 mod descriptions;
 mod guardrails;
+mod headers;
 mod names;
 mod server;
 mod templates;
@@ -32,6 +34,7 @@ use crate::model::{Schema, Spec};
 use crate::source::{Sp, Span};
 
 pub use guardrails::RESERVED_ERROR_CODES;
+pub use headers::MAX_SAFE_INTEGER;
 pub use tools::explain_annotations;
 
 /// The default of `lints.max_description_chars`.
@@ -59,6 +62,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
         cx.with_allow(&tool.allow, |cx| tools::check_tool(cx, name, tool));
     }
     names::check_tool_collisions(&mut cx);
+    headers::check_placement(&mut cx);
     server::check_resources(&mut cx);
     templates::check_resource_templates(&mut cx);
     templates::check_prompts(&mut cx);
@@ -82,6 +86,7 @@ pub fn run_code_first(spec: &Spec, external: &BTreeSet<String>, diags: &mut Diag
         cx.with_allow(&tool.allow, |cx| tools::check_tool(cx, name, tool));
     }
     names::check_tool_collisions(&mut cx);
+    headers::check_placement(&mut cx);
 }
 
 /// Applies `lints.allow`, `lints.warn`, `lints.deny` and per-item `allow` lists.

@@ -139,6 +139,17 @@ codes! {
     /// not idempotent needs one: a repeated key returns the first call's result instead of
     /// running the side effect again, so agents can retry safely.
     Idempotency = "idempotency", check, Error;
+    /// `header:` mirrors a tool argument into the HTTP header `Mcp-Param-{header}`
+    /// (`x-mcp-header`, 2026-07-28). Clients drop a tool whose declaration breaks the
+    /// rules, so the name must be an HTTP token, unique (ignoring case) within the tool;
+    /// the value a string, an enum, a boolean or an integer within ±(2^53 - 1) (JavaScript
+    /// clients compare it as a number); and only tool parameters and the fields of their
+    /// inline objects carry one.
+    McpHeader = "mcp_header", check, Error;
+    /// A parameter that looks like a secret (a password, a token, an API key) mirrored into
+    /// an HTTP header: proxies, load balancers and their logs see headers. Keep secrets in
+    /// the body, or `allow: [sensitive_header]` on the parameter when the name misleads.
+    SensitiveHeader = "sensitive_header", check, Warning;
 }
 
 impl Code {

@@ -57,6 +57,7 @@ pub mod keys {
         "unique_items",
         "fields",
         "allow",
+        "header",
     ];
     /// A tool.
     pub const TOOL: &[&str] = &[
@@ -646,6 +647,7 @@ impl FromNode for Schema {
             unique_items: r.opt(&f, "unique_items"),
             fields: r.opt(&f, "fields"),
             allow: r.opt(&f, "allow"),
+            header: r.opt(&f, "header"),
         })
     }
 }

@@ -191,6 +191,13 @@ pub struct Schema {
     pub fields: Option<NamedMap<Schema>>,
     /// Checks that do not apply here (by short name, such as `unit_suffix`).
     pub allow: Option<Vec<Sp<String>>>,
+    /// Tool parameters (and fields of their inline objects) only: clients of the
+    /// 2026-07-28 revision mirror the argument into the HTTP header `Mcp-Param-{header}`
+    /// (written `x-mcp-header` in the input schema), so proxies and load balancers can
+    /// route on it without reading the body; the server rejects a request whose header
+    /// and argument differ. An HTTP token such as `Region`; strings, enums, integers and
+    /// booleans only; never a secret, since intermediaries see headers.
+    pub header: Option<Sp<String>>,
 }
 
 impl Schema {
@@ -227,6 +234,7 @@ impl Schema {
             unique_items: None,
             fields: None,
             allow: None,
+            header: None,
         }
     }
 

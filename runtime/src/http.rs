@@ -415,7 +415,11 @@ async fn guard_layer(
     {
         return explained;
     }
-    if response.status() == StatusCode::NOT_FOUND && is_json(&response) {
+    if matches!(
+        response.status(),
+        StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST
+    ) && is_json(&response)
+    {
         return reworded(response).await;
     }
     json_errors(response).await
@@ -429,8 +433,10 @@ fn is_json(response: &Response) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
-/// rmcp answers a method it does not serve with 404 and the method's bare name as the
-/// message: say why instead (`methods::unavailable`). Other bodies pass unchanged.
+/// Two of rmcp's JSON errors say too little for a client to fix its request: a method it
+/// does not serve (404, the method's bare name as the message: say why instead,
+/// `methods::unavailable`) and a SEP-2243 header that disagrees with the body (400,
+/// -32020: add what to send, [`header_mismatch`]). Other bodies pass unchanged.
 async fn reworded(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(collected) = http_body_util::Limited::new(body, 64 * 1024)
@@ -438,13 +444,18 @@ async fn reworded(response: Response) -> Response {
         .await
     else {
         // rmcp's answer is in memory: reading it does not fail in practice.
-        return error_response(
-            StatusCode::NOT_FOUND,
-            -32601,
-            "Method not found: check the method's name and the protocol revision in `_meta`"
-                .to_owned(),
-            json!({}),
-        );
+        let (code, message) = if parts.status == StatusCode::NOT_FOUND {
+            (
+                -32601,
+                "Method not found: check the method's name and the protocol revision in `_meta`",
+            )
+        } else {
+            (
+                -32020,
+                "Header mismatch: make Mcp-Method, Mcp-Name and the Mcp-Param-* headers match the body",
+            )
+        };
+        return error_response(parts.status, code, message.to_owned(), json!({}));
     };
     let bytes = collected.to_bytes();
     let mut message: Value = match serde_json::from_slice(&bytes) {
@@ -452,11 +463,14 @@ async fn reworded(response: Response) -> Response {
         Err(_) => return Response::from_parts(parts, Body::from(bytes)),
     };
     let error = message.get_mut("error");
-    let why = error
-        .as_deref()
-        .filter(|e| e.get("code") == Some(&json!(-32601)))
-        .and_then(|e| e.get("message")?.as_str())
-        .and_then(crate::methods::unavailable);
+    let why = error.as_deref().and_then(|e| {
+        let text = e.get("message")?.as_str()?;
+        match e.get("code")?.as_i64()? {
+            -32601 => crate::methods::unavailable(text),
+            -32020 => Some(header_mismatch(text)),
+            _ => None,
+        }
+    });
     match (why, error) {
         (Some(why), Some(error)) => {
             error["message"] = Value::String(why);
@@ -465,6 +479,27 @@ async fn reworded(response: Response) -> Response {
         }
         _ => Response::from_parts(parts, Body::from(bytes)),
     }
+}
+
+/// rmcp's -32020 message names the header that disagrees with the body
+/// (`missing Mcp-Param-Region header for `region``); this adds what to send instead.
+fn header_mismatch(message: &str) -> String {
+    let hint = if message.contains("Mcp-Param-") {
+        "the tool's inputSchema (tools/list) marks this argument with `x-mcp-header`, so a \
+         2026-07-28 request sends it in that header too, with exactly the argument's value \
+         (as `=?base64?...?=` when the value is not plain visible ASCII or has spaces at \
+         either end), and leaves the header out when the argument is absent or null"
+    } else if message.contains("Mcp-Name") {
+        "send Mcp-Name with the body's params.name (tools/call, prompts/get) or params.uri \
+         (resources/read), exactly as in the body"
+    } else if message.contains("Mcp-Method") {
+        "send Mcp-Method with the body's method, exactly as in the body (values are \
+         case-sensitive)"
+    } else {
+        "a 2026-07-28 request mirrors its method, its name and the `x-mcp-header` arguments \
+         into the Mcp-Method, Mcp-Name and Mcp-Param-* headers; make them match the body"
+    };
+    format!("{message}. Header mismatch: {hint}.")
 }
 
 impl Flood {

@@ -49,6 +49,9 @@ const ANNOTATIONS: &[&str] = &[
     "readOnly",
     "writeOnly",
     "$comment",
+    // The HTTP header a 2026-07-28 client mirrors the argument into (SEP-2243); rmcp's
+    // Streamable HTTP transport checks the header against the argument.
+    "x-mcp-header",
 ];
 
 /// The only dialect: MCP's default, which mcpgen emits without a `$schema`.

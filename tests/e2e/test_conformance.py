@@ -9,6 +9,7 @@ text), the fixtures' exact content is asserted here too, with the official Pytho
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import re
@@ -192,6 +193,17 @@ def test_fixture_content(server_bin: list[str], revision: str, tmp_path: Path) -
             await session.call_tool("test_no_such_fixture", {})
         assert "unknown tool" in str(unknown.value)
 
+        # `region` is declared with `header: Region`. Over HTTP on 2026-07-28 the client
+        # mirrors it into Mcp-Param-Region (Base64-wrapped when it is not plain ASCII or
+        # has spaces at either end) and the server rejects a header that disagrees with
+        # the argument, so these calls pass only if both sides encode alike.
+        [tool] = [t for t in (await session.list_tools()).tools if t.name == "test_custom_header"]
+        assert tool.input_schema["properties"]["region"]["x-mcp-header"] == "Region"
+        for region in ("us-west1", "Zürich", " padded "):
+            routed = await session.call_tool("test_custom_header", {"region": region})
+            assert routed.is_error is False, routed
+            assert [c.text for c in routed.content] == [f"Routed to region {region}"]
+
     async def resources(session: ClientSession) -> None:
         text = await session.read_resource("test://static-text")
         assert [(str(c.uri), c.mime_type, c.text) for c in text.contents] == [
@@ -248,3 +260,72 @@ def test_fixture_content(server_bin: list[str], revision: str, tmp_path: Path) -
 
     with http_server(server_bin, tmp_path / "server.log") as (host, port):
         drive_http(f"http://{host}:{port}/mcp", [lambda s: start(s, revision), tools, resources, prompts, subscriptions])
+
+
+def post_tools_call(address: tuple[str, int], region: str, headers: dict[str, str]) -> tuple[int, dict]:
+    """A stateless 2026-07-28 `tools/call` of test_custom_header with extra `headers`."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {
+            "name": "test_custom_header",
+            "arguments": {"region": region},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
+                "io.modelcontextprotocol/clientCapabilities": {},
+            },
+        },
+    }
+    conn = http.client.HTTPConnection(*address, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            "/mcp",
+            body=json.dumps(body),
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream",
+                "MCP-Protocol-Version": "2026-07-28",
+                "Mcp-Method": "tools/call",
+                "Mcp-Name": "test_custom_header",
+                **headers,
+            },
+        )
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_param_headers_disagreeing_with_the_body_are_refused(server_bin: list[str], tmp_path: Path) -> None:
+    """A 2026-07-28 request whose Mcp-Param-Region header is missing or differs from the
+    `region` argument gets 400 and -32020 with a message that says what to send; one
+    that agrees reaches the handler. The server keeps serving."""
+    wrapped = "=?base64?" + base64.b64encode("Zürich".encode()).decode() + "?="
+    with http_server(server_bin, tmp_path / "server.log") as address:
+        status, answer = post_tools_call(address, "us-west1", {"Mcp-Param-Region": "us-west1"})
+        assert status == 200, answer
+        assert answer["result"]["content"][0]["text"] == "Routed to region us-west1"
+
+        status, answer = post_tools_call(address, "Zürich", {"Mcp-Param-Region": wrapped})
+        assert status == 200, answer
+        assert answer["result"]["content"][0]["text"] == "Routed to region Zürich"
+
+        refusals = [
+            ({}, "missing Mcp-Param-Region header"),
+            ({"Mcp-Param-Region": "eu-central1"}, "does not match body value"),
+            ({"Mcp-Param-Region": "=?base64?dXMtd2VzdDE?="}, "not valid Base64"),
+        ]
+        for headers, what in refusals:
+            status, answer = post_tools_call(address, "us-west1", headers)
+            assert status == 400, (headers, answer)
+            error = answer["error"]
+            assert error["code"] == -32020, (headers, error)
+            assert what in error["message"], (headers, error)
+            # What to do about it, for the model or developer reading it.
+            assert "x-mcp-header" in error["message"] and "exactly the argument's value" in error["message"], error
+
+        status, answer = post_tools_call(address, "us-west1", {"Mcp-Param-Region": "us-west1"})
+        assert status == 200, answer

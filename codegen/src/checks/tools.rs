@@ -38,6 +38,7 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
     }
     super::guardrails::check_tool(cx, name, tool);
     walk_entries(cx, "parameter", &tool.params, 0);
+    super::headers::check_tool(cx, tool);
     if let Some(output) = &tool.output {
         let label = format!("the output of tool {}", tick(&name.value));
         cx.in_schema(output, |cx| types::walk_schema(cx, output, &label, 0));

@@ -31,6 +31,7 @@ pub(crate) const CONSTRAINT_KEYS: &[&str] = &[
     "max_items",
     "unique_items",
     "allow",
+    "header",
 ];
 
 /// A Rust type lowered into the model.
@@ -227,6 +228,7 @@ pub(crate) fn constrain(
             "max_items" => schema.max_items = arg.u64(report).map(|v| Sp::new(v, at)),
             "unique_items" => schema.unique_items = arg.bool(report).map(|v| Sp::new(v, at)),
             "pattern" => schema.pattern = arg.string(report).map(|v| Sp::new(v, at)),
+            "header" => schema.header = arg.string(report).map(|v| Sp::new(v, at)),
             "format" => {
                 if let Some(text) = arg.string(report) {
                     match StringFormat::ALL.iter().find(|(n, _)| *n == text) {

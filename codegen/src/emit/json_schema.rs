@@ -183,9 +183,16 @@ impl<'a> Types<'a> {
                 );
                 if integer {
                     // Generated handlers take `i64`: advertise its range so that what the
-                    // schema accepts is what the server accepts.
-                    out.entry("minimum").or_insert(json!(i64::MIN));
-                    out.entry("maximum").or_insert(json!(i64::MAX));
+                    // schema accepts is what the server accepts. An integer mirrored into
+                    // a header stays within what JavaScript clients hold exactly.
+                    let (min, max) = if schema.header.is_some() {
+                        let safe = crate::checks::MAX_SAFE_INTEGER;
+                        (-safe, safe)
+                    } else {
+                        (i64::MIN, i64::MAX)
+                    };
+                    out.entry("minimum").or_insert(json!(min));
+                    out.entry("maximum").or_insert(json!(max));
                 }
             }
             Kind::Boolean => {
@@ -231,6 +238,9 @@ impl<'a> Types<'a> {
             head.insert("description".into(), json!(description));
         }
         head.extend(out);
+        if let Some(header) = &schema.header {
+            head.insert("x-mcp-header".into(), json!(header.value));
+        }
         insert_default_and_examples(&mut head, schema);
         Value::Object(head)
     }

@@ -388,6 +388,8 @@ impl<'a> Emitter<'a> {
             "examples",
             // An annotation in 2020-12: the runtime does not validate it.
             "format",
+            // The header a client mirrors the value into: checked by the HTTP transport.
+            "x-mcp-header",
             "enum",
             "minLength",
             "maxLength",

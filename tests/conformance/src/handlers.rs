@@ -561,6 +561,19 @@ impl Handler for Handlers {
         Ok(ToolOutput::text("Logging evaluated"))
     }
 
+    async fn test_custom_header(
+        &self,
+        _ctx: ToolContext,
+        input: TestCustomHeaderInput,
+    ) -> Result<ToolOutput, TestCustomHeaderError> {
+        // rmcp has checked the Mcp-Param-Region header against the argument (HTTP,
+        // 2026-07-28) before the call reaches this handler.
+        Ok(ToolOutput::text(format!(
+            "Routed to region {}",
+            input.region
+        )))
+    }
+
     async fn prompt_test_input_required_result_prompt(
         &self,
         ctx: ToolContext,

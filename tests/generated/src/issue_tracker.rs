@@ -301,7 +301,7 @@ pub enum CloseIssueInputResolution {
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct CloseIssueInput {
-    /// Number of the issue to close.
+    /// Number of the issue to close. Clients of the 2026-07-28 revision also send it as the Mcp-Param-Issue HTTP header, so a proxy can route or audit by issue.
     pub issue_id: i64,
     /// Why it is closed.
     pub resolution: CloseIssueInputResolution,
@@ -314,7 +314,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for CloseIssueInput {
         ::mcpgen_runtime::__private::integer_within(
             self.issue_id,
             ::core::option::Option::Some(1),
-            ::core::option::Option::None,
+            ::core::option::Option::Some(9007199254740991),
         ) && self.comment.as_ref().is_none_or(|value| {
             ::mcpgen_runtime::__private::length_within(
                 value,
@@ -597,7 +597,8 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
       "enum": [
         "open",
         "closed"
-      ]
+      ],
+      "x-mcp-header": "State"
     },
     "max_results": {
       "description": "Most issues to return.",
@@ -892,10 +893,11 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
   "type": "object",
   "properties": {
     "issue_id": {
-      "description": "Number of the issue to close.",
+      "description": "Number of the issue to close. Clients of the 2026-07-28 revision also send it as the Mcp-Param-Issue HTTP header, so a proxy can route or audit by issue.",
       "type": "integer",
       "minimum": 1,
-      "maximum": 9223372036854775807
+      "maximum": 9007199254740991,
+      "x-mcp-header": "Issue"
     },
     "resolution": {
       "description": "Why it is closed.",

@@ -46,6 +46,9 @@ const KNOWN_KEYS: &[&str] = &[
     "enum",
     "default",
     "format",
+    // Names the HTTP header a 2026-07-28 client mirrors the value into; it constrains
+    // the request's headers, not the value, so it adds no sample.
+    "x-mcp-header",
 ];
 
 fn check_known_keys(schema: &Value, at: &str) {

@@ -967,6 +967,48 @@ impl ::core::convert::From<TestLoggingToolError> for ::mcpgen_runtime::ToolError
         }
     }
 }
+/// Arguments of the tool `test_custom_header`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestCustomHeaderInput {
+    /// Data-centre region the call is routed to, such as us-west1.
+    pub region: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestCustomHeaderInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
+/// Errors of the tool `test_custom_header`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestCustomHeaderError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestCustomHeaderError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestCustomHeaderError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestCustomHeaderError) -> Self {
+        match error {
+            TestCustomHeaderError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
 /// Variables of the resource template `test://template/{id}/data`.
 #[derive(
     Debug,
@@ -1227,6 +1269,14 @@ pub trait Handler: Send + Sync + 'static {
         input: TestLoggingToolInput,
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestLoggingToolError>,
+    > + Send;
+    /// Returns the region it was called for. Clients of the 2026-07-28 revision mirror the region into the Mcp-Param-Region HTTP header, which the server checks against the argument.
+    fn test_custom_header(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestCustomHeaderInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestCustomHeaderError>,
     > + Send;
     /// A resource template with parameter substitution, as JSON.
     fn read_template(
@@ -2227,6 +2277,55 @@ pub fn tool_test_logging_tool() -> ::mcpgen_runtime::ToolDef {
         ..::core::default::Default::default()
     }
 }
+#[doc = concat!("The declaration of the tool `", "test_custom_header", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_test_custom_header() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_custom_header"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Returns the region it was called for. Clients of the 2026-07-28 revision mirror the region into the Mcp-Param-Region HTTP header, which the server checks against the argument.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "properties": {
+    "region": {
+      "description": "Data-centre region the call is routed to, such as us-west1.",
+      "type": "string",
+      "x-mcp-header": "Region"
+    }
+  },
+  "required": [
+    "region"
+  ],
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        ..::core::default::Default::default()
+    }
+}
 /// Who the server is, from the spec's `server:` section.
 pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
     ::mcpgen_runtime::ServerInfo {
@@ -2648,6 +2747,22 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                 async move {
                     let output = handler
                         .test_logging_tool(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestCustomHeaderInput, _, _>(
+            tool_test_custom_header(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_custom_header(ctx, input)
                         .await
                         .map_err(::mcpgen_runtime::ToolError::from)?;
                     ::core::result::Result::Ok(output)
