@@ -72,10 +72,11 @@ fn check_one<'a>(
 ) {
     let value = header.value.as_str();
     let what = format!("parameter {}", tick(path));
+    const PREFIX: &str = "mcp-param-";
     if let Some(suffix) = value
-        .get(.."mcp-param-".len())
-        .filter(|p| p.eq_ignore_ascii_case("mcp-param-"))
-        .map(|_| &value["mcp-param-".len()..])
+        .get(..PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(PREFIX))
+        .and_then(|_| value.get(PREFIX.len()..))
     {
         cx.emit(
             Diagnostic::new(
@@ -90,15 +91,11 @@ fn check_one<'a>(
         );
         return;
     }
-    if let Some(bad) = value
-        .chars()
-        .find(|c| !is_tchar(*c))
-        .or(if value.is_empty() { Some(' ') } else { None })
-    {
-        let found = if value.is_empty() {
-            "it is empty".to_owned()
-        } else {
-            format!("{bad:?} is not allowed in one")
+    let bad = value.chars().find(|c| !is_tchar(*c));
+    if value.is_empty() || bad.is_some() {
+        let found = match bad {
+            Some(c) => format!("{c:?} is not allowed in one"),
+            None => "it is empty".to_owned(),
         };
         let fixed: String = value
             .chars()
