@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import contextlib
@@ -149,3 +150,35 @@ def assert_declared_error(result, code: str, message: str, retryable: bool = Fal
         "message": message,
         "retryable": retryable,
     }
+
+
+# Raw HTTP, for what an SDK client would never send.
+
+ACCEPT = "application/json, text/event-stream"
+MODERN_META = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+
+def post(server, body: bytes | str | dict, headers: dict[str, str] | None = None):
+    """POST to /mcp; returns (status, headers, body bytes)."""
+    host, port = server
+    if isinstance(body, dict):
+        body = json.dumps(body)
+    if isinstance(body, str):
+        body = body.encode()
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        all_headers = {"Content-Type": "application/json", "Accept": ACCEPT}
+        all_headers.update(headers or {})
+        all_headers = {k: v for k, v in all_headers.items() if v is not None}
+        try:
+            conn.request("POST", "/mcp", body=body, headers=all_headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered before reading the whole body (413)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()

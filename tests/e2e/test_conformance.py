@@ -9,7 +9,6 @@ text), the fixtures' exact content is asserted here too, with the official Pytho
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import re
@@ -21,7 +20,7 @@ from mcp import types
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import ROOT, TARGET, cargo_build, drive_http, http_server, mcpgen_bin
+from mcp_servers import MODERN_META, ROOT, TARGET, cargo_build, drive_http, http_server, mcpgen_bin, post
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -268,35 +267,11 @@ def post_tools_call(address: tuple[str, int], region: str, headers: dict[str, st
         "jsonrpc": "2.0",
         "id": 1,
         "method": "tools/call",
-        "params": {
-            "name": "test_custom_header",
-            "arguments": {"region": region},
-            "_meta": {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
-                "io.modelcontextprotocol/clientCapabilities": {},
-            },
-        },
+        "params": {"name": "test_custom_header", "arguments": {"region": region}, "_meta": MODERN_META},
     }
-    conn = http.client.HTTPConnection(*address, timeout=30)
-    try:
-        conn.request(
-            "POST",
-            "/mcp",
-            body=json.dumps(body),
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json, text/event-stream",
-                "MCP-Protocol-Version": "2026-07-28",
-                "Mcp-Method": "tools/call",
-                "Mcp-Name": "test_custom_header",
-                **headers,
-            },
-        )
-        response = conn.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        conn.close()
+    standard = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "test_custom_header"}
+    status, _, answer = post(address, body, {**standard, **headers})
+    return status, json.loads(answer)
 
 
 def test_param_headers_disagreeing_with_the_body_are_refused(server_bin: list[str], tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ Uses $HAND_SERVER_BIN when set; otherwise builds the example once with cargo."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import assert_declared_error, drive_http, error_object, drive_stdio
+from mcp_servers import MODERN_META, assert_declared_error, drive_http, error_object, drive_stdio, post
 from mcp_servers import http_server as running_http_server
 
 pytestmark = pytest.mark.timeout(300)
@@ -209,36 +208,6 @@ def test_http(http_server, revision):
 
 
 # ---------------------------------------------------------------- raw HTTP
-
-ACCEPT = "application/json, text/event-stream"
-MODERN_META = {
-    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-    "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
-    "io.modelcontextprotocol/clientCapabilities": {},
-}
-
-
-def post(server, body: bytes | str | dict, headers: dict[str, str] | None = None):
-    """POST to /mcp; returns (status, headers, body bytes)."""
-    host, port = server
-    if isinstance(body, dict):
-        body = json.dumps(body)
-    if isinstance(body, str):
-        body = body.encode()
-    conn = http.client.HTTPConnection(host, port, timeout=30)
-    try:
-        all_headers = {"Content-Type": "application/json", "Accept": ACCEPT}
-        all_headers.update(headers or {})
-        all_headers = {k: v for k, v in all_headers.items() if v is not None}
-        try:
-            conn.request("POST", "/mcp", body=body, headers=all_headers)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered before reading the whole body (413)
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
-
 
 def error_of(status_headers_body, status: int) -> dict:
     got_status, headers, body = status_headers_body

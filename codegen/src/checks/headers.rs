@@ -2,8 +2,6 @@
 //! 2026-07-28 revision). A client drops a tool whose `x-mcp-header` declarations break the
 //! revision's rules, so every rule is checked here, before a client ever sees the tool.
 
-use std::collections::BTreeSet;
-
 use super::types::{Base, base, resolve};
 use super::{Cx, MAX_DEPTH, tick};
 use crate::diag::{Code, Diagnostic};
@@ -206,38 +204,27 @@ fn check_type(cx: &mut Cx<'_>, what: &str, schema: &Schema, header: &Sp<String>)
 /// variables.
 pub(super) fn check_placement(cx: &mut Cx<'_>) {
     let spec = cx.spec;
-    let mut allowed = BTreeSet::new();
-    for (_, tool) in spec.tools.iter() {
-        for (_, schema) in tool.params.iter() {
-            allowed_chain(schema, &mut allowed, 0);
-        }
-    }
     let mut misplaced: Vec<(&Sp<String>, &'static str)> = Vec::new();
+    let mut walk = |schema, place, on_chain| collect(schema, place, on_chain, &mut misplaced, 0);
     for (_, def) in spec.types.iter() {
-        collect(&def.0, "a named type", &allowed, &mut misplaced, 0);
+        walk(&def.0, "a named type", false);
     }
     for (_, tool) in spec.tools.iter() {
         for (_, schema) in tool.params.iter() {
-            collect(schema, "array items", &allowed, &mut misplaced, 0);
+            walk(schema, "a tool's parameters", true);
         }
         if let Some(output) = &tool.output {
-            collect(output, "a tool's output", &allowed, &mut misplaced, 0);
+            walk(output, "a tool's output", false);
         }
         for (_, case) in tool.errors.iter() {
             for (_, schema) in case.fields.iter() {
-                collect(schema, "an error's fields", &allowed, &mut misplaced, 0);
+                walk(schema, "an error's fields", false);
             }
         }
     }
     for (_, template) in spec.resource_templates.iter() {
         for (_, schema) in template.params.iter() {
-            collect(
-                schema,
-                "a URI template's variables",
-                &allowed,
-                &mut misplaced,
-                0,
-            );
+            walk(schema, "a URI template's variables", false);
         }
     }
     for (header, place) in misplaced {
@@ -261,23 +248,13 @@ pub(super) fn check_placement(cx: &mut Cx<'_>) {
     }
 }
 
-/// The schemas a client reaches from a tool's input through `properties` alone.
-fn allowed_chain(schema: &Schema, out: &mut BTreeSet<*const Schema>, depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    out.insert(std::ptr::from_ref(schema));
-    if let Some(fields) = &schema.fields {
-        for (_, inner) in fields.iter() {
-            allowed_chain(inner, out, depth + 1);
-        }
-    }
-}
-
+/// Every `header:` under `schema` that a client does not reach from a tool's input
+/// through `properties` alone. `on_chain`: `schema` is a tool parameter or a field of
+/// one's inline object; array items never are.
 fn collect<'s>(
     schema: &'s Schema,
     place: &'static str,
-    allowed: &BTreeSet<*const Schema>,
+    on_chain: bool,
     out: &mut Vec<(&'s Sp<String>, &'static str)>,
     depth: usize,
 ) {
@@ -285,17 +262,18 @@ fn collect<'s>(
         return;
     }
     if let Some(header) = &schema.header
-        && !allowed.contains(&std::ptr::from_ref(schema))
+        && !on_chain
     {
         out.push((header, place));
     }
     if let Some(fields) = &schema.fields {
         for (_, inner) in fields.iter() {
-            collect(inner, place, allowed, out, depth + 1);
+            collect(inner, place, on_chain, out, depth + 1);
         }
     }
     if let Some(items) = &schema.items {
-        collect(items, place, allowed, out, depth + 1);
+        let place = if on_chain { "array items" } else { place };
+        collect(items, place, false, out, depth + 1);
     }
 }
 
