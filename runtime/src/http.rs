@@ -22,10 +22,7 @@ use axum::{
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
-use rmcp::transport::{
-    StreamableHttpServerConfig, StreamableHttpService,
-    streamable_http_server::session::local::LocalSessionManager,
-};
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -33,6 +30,8 @@ use crate::{
     Server,
     handler::{McpHandler, RemoteAddr, TransportKind},
 };
+
+mod sessions;
 
 /// Settings of the HTTP transport. `Default` is right for a local server.
 #[derive(Debug, Clone)]
@@ -228,10 +227,10 @@ impl Server {
             config.with_allowed_hosts(options.allowed_hosts.clone())
         };
         let registry = Arc::clone(&self.registry);
-        let service: StreamableHttpService<McpHandler, LocalSessionManager> =
+        let service: StreamableHttpService<McpHandler, sessions::Sessions> =
             StreamableHttpService::new(
                 move || Ok(McpHandler::new(Arc::clone(&registry), TransportKind::Http)),
-                Arc::new(LocalSessionManager::default()),
+                Arc::new(sessions::Sessions::default()),
                 config,
             );
         let guard = Arc::new(Guard {

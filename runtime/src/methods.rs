@@ -8,7 +8,8 @@
 //! field ([`not_served`], the handler's answer to what rmcp passes on as a custom
 //! request); rmcp's own bare errors, for a method of the other revision or of an
 //! extension the server does not offer, are reworded by the transports on
-//! their way out ([`reword`]; on stdio, and over HTTP for JSON responses).
+//! their way out ([`reword`]): on stdio and in HTTP sessions by the transport, and
+//! by the HTTP guard for the JSON responses of stateless requests.
 
 use rmcp::model::{
     CallToolRequestParams, CompleteRequestParams, CustomRequest, ErrorCode, ErrorData,

@@ -374,6 +374,13 @@ NOT_SERVED = [
     ("notifications/initialized", {}, None, -32601, "without an `id`"),
 ]
 
+# Not served in a 2025-11-25 session: (method, params, what the message must say).
+IN_A_SESSION = [
+    ("subscriptions/listen", {"notifications": {}}, "call `resources/subscribe`"),
+    ("tasks/get", {"taskId": "t1"}, "does not offer the tasks extension"),
+    ("tools/cal", {}, "did you mean `tools/call`?"),
+]
+
 
 def test_methods_not_served_say_what_to_send(http_server, hand_server_bin):
     for method, params, name, code, says in NOT_SERVED:
@@ -381,6 +388,23 @@ def test_methods_not_served_say_what_to_send(http_server, hand_server_bin):
         error = message_of(headers, body)["error"]
         assert (method, error["code"], says in error["message"]) == (method, code, True), error
     check_still_serving(http_server)
+
+    # In a 2025-11-25 session rmcp answers in an SSE stream; the same rewording applies.
+    status, headers, body = post(http_server, INITIALIZE)
+    assert status == 200, body
+    session = {"Mcp-Session-Id": headers["mcp-session-id"], "MCP-Protocol-Version": "2025-11-25"}
+    status, _, body = post(http_server, {"jsonrpc": "2.0", "method": "notifications/initialized"}, session)
+    assert status == 202, body
+    for i, (method, params, says) in enumerate(IN_A_SESSION):
+        status, headers, body = post(http_server, {"jsonrpc": "2.0", "id": i, "method": method, "params": params}, session)
+        assert headers["content-type"].startswith("text/event-stream"), headers
+        answer = message_of(headers, body)
+        assert (method, answer["id"], answer["error"]["code"], says in answer["error"]["message"]) == (
+            method,
+            i,
+            -32601,
+            True,
+        ), answer
 
     # As a 2026-07-28 client does, the stdio session opens with `server/discover`. On
     # stdio rmcp answers `ping` in either revision (an empty result), so it is left out.
