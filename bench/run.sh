@@ -30,7 +30,7 @@ mkdir -p "$scratch"
 # turn a load test into a test of refusals; the hand-written server has none. Drop the
 # budgets and regenerate: every other guardrail (validation, concurrency cap, circuit
 # breaker, timeout) stays on. What the whole guardrail layer costs per call is measured
-# by `cargo bench -p mcpgen-runtime --bench guardrails` (README: Guardrails).
+# by `cargo bench -p mcpgen-runtime --features redis --bench guardrails` (README: Guardrails).
 sed -i -e '/^    rate_limit: /d' -e '/^rate_limits:/,/^[^ ]/{/^rate_limits:/d;/^  /d;}' \
     "$scratch/weather/specs/weather.yaml"
 (cd "$scratch/weather" && "$release/mcpgen" generate >/dev/null)

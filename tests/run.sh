@@ -44,9 +44,11 @@ cargo fmt --all --check
 
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The Redis backend is behind the runtime's `redis` feature, off by default.
+cargo clippy -p mcpgen-runtime --all-targets --locked --features redis -- -D warnings
 
 step "workspace tests"
-cargo test --workspace --locked
+cargo test --workspace --locked --features mcpgen-runtime/redis
 
 step "end-to-end tests"
 cargo build --locked -p mcpgen-cli

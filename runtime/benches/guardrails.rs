@@ -2,8 +2,8 @@
 //! off, and how many calls per second the Redis backend admits.
 //!
 //! ```sh
-//! cargo bench -p mcpgen-runtime --bench guardrails            # starts its own redis-server
-//! REDIS_URL=redis://127.0.0.1:6379/0 cargo bench -p mcpgen-runtime --bench guardrails
+//! cargo bench -p mcpgen-runtime --features redis --bench guardrails   # starts a redis-server
+//! REDIS_URL=redis://127.0.0.1:6379/0 cargo bench -p mcpgen-runtime --features redis --bench guardrails
 //! ```
 //!
 //! Every call goes through rmcp's client and server over an in-memory duplex, so the

@@ -120,3 +120,27 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
 }
+
+/// Where generated code keeps rate limits in Redis (`backend: redis` in the spec): with
+/// the `redis` feature, nothing; without it, a compile error that says what to change.
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_redis {
+    () => {};
+}
+
+/// Where generated code keeps rate limits in Redis (`backend: redis` in the spec): with
+/// the `redis` feature, nothing; without it, a compile error that says what to change.
+#[cfg(not(feature = "redis"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_redis {
+    () => {
+        ::core::compile_error!(
+            "the spec keeps rate limits in Redis (`backend: redis`), but mcpgen-runtime is built \
+             without its `redis` feature. In Cargo.toml, write `mcpgen-runtime = { ..., features \
+             = [\"redis\"] }`, or set `backend: memory` in the spec and run `mcpgen generate`"
+        );
+    };
+}

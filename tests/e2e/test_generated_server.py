@@ -255,6 +255,35 @@ def test_spec_edit_names_the_handler_to_write(scaffold, tmp_path):
     assert generated.read_text() == "// my own code\n"
 
 
+def test_redis_budgets_need_the_redis_feature(scaffold, weather_bin, tmp_path):
+    """The scaffold is built without Redis support: budgets meant for Redis are refused, loudly."""
+    # At start-up: REDIS_URL says the budgets are shared, so keeping them in memory
+    # instead would multiply them by the number of instances.
+    env = dict(os.environ, REDIS_URL="redis://127.0.0.1:9/0")
+    out = subprocess.run([weather_bin, "serve", "--stdio"], input="", capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode != 0, out.stderr
+    assert "REDIS_URL is set, so the rate limits would be kept in Redis" in out.stderr, out.stderr
+    assert 'features = ["redis"]' in out.stderr and "unset REDIS_URL" in out.stderr
+
+    # At compile time: a spec that says `backend: redis`.
+    crate = tmp_path / "weather"
+    shutil.copytree(scaffold, crate, ignore=shutil.ignore_patterns("target"))
+    spec = crate / "specs/weather.yaml"
+    spec.write_text(spec.read_text().replace("\nrate_limits:\n", "\nrate_limits:\n  backend: redis\n  redis_url: ${REDIS_URL}\n", 1))
+    out = subprocess.run([mcpgen_bin(), "generate"], cwd=crate, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    check = subprocess.run(
+        ["cargo", "check", "--quiet"],
+        cwd=crate,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, CARGO_TARGET_DIR=str(TARGET)),
+        timeout=900,
+    )
+    assert check.returncode != 0
+    assert "mcpgen-runtime is built without its `redis` feature" in check.stderr, check.stderr
+
+
 def test_stdio_pipelined_calls_are_all_answered(weather_bin, tmp_path):
     """A client that writes 2,000 calls without waiting (more than the 64 the server
     runs at once, and more than it reads ahead) gets every answer, once, correct; a

@@ -94,7 +94,10 @@ def guard_bin(tmp_path_factory) -> str:
     shutil.copy(HERE / "guard_server/handlers.rs", crate / "src/handlers.rs")
     manifest = crate / "Cargo.toml"
     manifest.write_text(
-        manifest.read_text().replace("[dependencies]\n", '[dependencies]\ntokio = { version = "1", features = ["time"] }\n', 1)
+        manifest.read_text()
+        .replace("[dependencies]\n", '[dependencies]\ntokio = { version = "1", features = ["time"] }\n', 1)
+        # The Redis backend is tested here (below).
+        .replace("mcpgen-runtime = { ", 'mcpgen-runtime = { features = ["redis"], ', 1)
     )
     subprocess.run([mcpgen_bin(), "generate"], cwd=crate, check=True, timeout=60, capture_output=True)
     cargo_build(crate)

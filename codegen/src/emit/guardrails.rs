@@ -173,7 +173,12 @@ pub(crate) fn server_guardrails(spec: &Spec) -> TokenStream {
         }
         (Some(RateLimitBackend::Redis), url) => {
             let url = url.as_ref().map_or("${REDIS_URL}", |u| u.value.0.as_str());
-            quote! { #rt::RateLimitBackend::Redis { url: ::std::string::String::from(#url) } }
+            quote! {
+                {
+                    #rt::__require_redis!();
+                    #rt::RateLimitBackend::Redis { url: ::std::string::String::from(#url) }
+                }
+            }
         }
         (None, _) => quote! { #rt::RateLimitBackend::Auto },
     };

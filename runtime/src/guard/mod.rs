@@ -18,6 +18,8 @@ mod breaker;
 mod config;
 mod idempotency;
 mod limiter;
+#[cfg(feature = "redis")]
+mod redis;
 mod refusal;
 mod size;
 
@@ -42,7 +44,7 @@ pub(crate) use limiter::quota;
 
 use crate::tool::ToolDef;
 use breaker::{Breaker, Outcome, Ticket};
-use limiter::{Decision, Limiter, MemoryLimiter, RedisLimiter, ToolRates};
+use limiter::{Decision, Limiter, MemoryLimiter, ToolRates};
 
 /// The `_meta` key set on a result replayed for a repeated idempotency key.
 pub const REPLAY_META_KEY: &str = "mcpgen/idempotent_replay";
@@ -107,6 +109,10 @@ impl GuardLayer {
     /// unknown tool in [`DISABLED_TOOLS_ENV`]) are added to `problems`.
     pub(crate) fn build(
         config: &Guardrails,
+        #[cfg_attr(
+            not(feature = "redis"),
+            expect(unused_variables, reason = "the prefix of the keys in Redis")
+        )]
         server_name: &str,
         defs: &[&ToolDef],
         problems: &mut Vec<String>,
@@ -230,18 +236,30 @@ impl GuardLayer {
         let limiter = match url {
             _ if !any_rate => Limiter::None,
             None => Limiter::Memory(MemoryLimiter::new(per_agent, &rates)),
+            #[cfg(feature = "redis")]
             Some(url) => {
                 let prefix = config
                     .redis_prefix
                     .clone()
                     .unwrap_or_else(|| format!("mcpgen:{server_name}"));
-                match RedisLimiter::new(&url, prefix, per_agent, rates, config.on_redis_error) {
+                match redis::RedisLimiter::new(
+                    &url,
+                    prefix,
+                    per_agent,
+                    rates,
+                    config.on_redis_error,
+                ) {
                     Ok(redis) => Limiter::Redis(Box::new(redis)),
                     Err(e) => {
                         problems.push(format!("the Redis URL of the rate limits: {e}"));
                         Limiter::None
                     }
                 }
+            }
+            #[cfg(not(feature = "redis"))]
+            Some(_) => {
+                problems.push(without_redis(&config.backend));
+                Limiter::None
             }
         };
         tracing::info!(
@@ -420,6 +438,23 @@ impl GuardLayer {
 }
 
 /// A slot of a concurrency cap, if there is a cap; `Err` is the `overloaded` refusal.
+/// Why budgets meant for Redis cannot be kept there: the `redis` feature is off.
+/// Keeping them in memory instead would multiply them by the number of instances
+/// without a word, so the server does not start.
+#[cfg(not(feature = "redis"))]
+fn without_redis(backend: &RateLimitBackend) -> String {
+    let asked = match backend {
+        RateLimitBackend::Redis { .. } => "the rate limits say `backend: redis`",
+        _ => "REDIS_URL is set, so the rate limits would be kept in Redis",
+    };
+    format!(
+        "{asked}, but this server was built without Redis support (mcpgen-runtime's `redis` \
+         feature). Build it with the feature (in Cargo.toml: `mcpgen-runtime = {{ ..., \
+         features = [\"redis\"] }}`), or keep the budgets in this process: unset REDIS_URL, \
+         or set `backend: memory`"
+    )
+}
+
 fn slot(
     cap: Option<&(Arc<Semaphore>, u32)>,
     name: &str,
