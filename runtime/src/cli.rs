@@ -122,8 +122,7 @@ fn run<F>(command: Command, defaults: &HttpDefaults, build: F) -> Result<(), Str
 where
     F: FnOnce() -> Result<Server, BuildError>,
 {
-    let server =
-        build().map_err(|err| format!("the server's declarations are inconsistent:\n{err}"))?;
+    let server = build().map_err(|err| format!("the server cannot start: {err}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

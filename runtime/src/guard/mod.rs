@@ -220,6 +220,7 @@ impl GuardLayer {
             || rates
                 .iter()
                 .any(|r| r.per_agent.is_some() || r.shared.is_some());
+        let known_problems = problems.len();
         let url = match &config.backend {
             RateLimitBackend::Memory => None,
             RateLimitBackend::Auto => std::env::var("REDIS_URL")
@@ -262,10 +263,13 @@ impl GuardLayer {
                 Limiter::None
             }
         };
-        tracing::info!(
-            backend = limiter.backend(),
-            "guardrails: where rate-limit budgets are kept"
-        );
+        // When the backend cannot be built the server does not start: no line for it.
+        if problems.len() == known_problems {
+            tracing::info!(
+                backend = limiter.backend(),
+                "guardrails: where rate-limit budgets are kept"
+            );
+        }
         Self {
             enabled: true,
             limiter,
