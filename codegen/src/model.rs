@@ -790,7 +790,7 @@ pub struct RateLimits {
     pub per_tool: Option<Sp<RateLimit>>,
     /// HTTP flood protection: requests per client address, refused with 429 before a body is read.
     pub per_address: Option<Sp<RateLimit>>,
-    /// Where budgets are kept: `memory` (default) or `redis`.
+    /// Where budgets are kept: `memory` or `redis` (needs the runtime's `redis` feature); left out, Redis when `REDIS_URL` is set, else memory.
     pub backend: Option<Sp<RateLimitBackend>>,
     /// Redis URL for the `redis` backend, usually `${REDIS_URL}`.
     pub redis_url: Option<Sp<EnvString>>,
