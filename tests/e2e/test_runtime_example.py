@@ -405,6 +405,8 @@ def test_methods_not_served_say_what_to_send(http_server, hand_server_bin):
             -32601,
             True,
         ), answer
+    status, headers, body = post(http_server, {"jsonrpc": "2.0", "id": 9, "method": "tools/list"}, session)
+    assert [t["name"] for t in message_of(headers, body)["result"]["tools"]] == ["get_forecast"], body
 
     # As a 2026-07-28 client does, the stdio session opens with `server/discover`. On
     # stdio rmcp answers `ping` in either revision (an empty result), so it is left out.
