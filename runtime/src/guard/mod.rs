@@ -441,7 +441,6 @@ impl GuardLayer {
     }
 }
 
-/// A slot of a concurrency cap, if there is a cap; `Err` is the `overloaded` refusal.
 /// Why budgets meant for Redis cannot be kept there: the `redis` feature is off.
 /// Keeping them in memory instead would multiply them by the number of instances
 /// without a word, so the server does not start.
@@ -459,6 +458,7 @@ fn without_redis(backend: &RateLimitBackend) -> String {
     )
 }
 
+/// A slot of a concurrency cap, if there is a cap; `Err` is the `overloaded` refusal.
 fn slot(
     cap: Option<&(Arc<Semaphore>, u32)>,
     name: &str,
