@@ -74,11 +74,13 @@ mod log;
 mod methods;
 mod precheck;
 mod resource;
-mod schema;
 mod server;
 mod stdio;
 mod template;
 mod tool;
+
+// The validator lives in its own crate, which `mcpgen check` shares.
+use mcpgen_schema as schema;
 
 pub use code_first::{CodeTool, ToolSchema, ToolSet};
 pub use guard::{

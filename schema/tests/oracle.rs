@@ -4,7 +4,7 @@
 //! are valid), and the two must agree on every pair. Also: a violation is reported
 //! exactly when the value is invalid, and preparing a valid value keeps it valid.
 
-use mcpgen_runtime::__private::CompiledSchema;
+use mcpgen_schema::CompiledSchema;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 

@@ -826,7 +826,8 @@ fn with_article(type_name: &str) -> String {
     }
 }
 
-pub(crate) fn json_type(value: &Value) -> &'static str {
+#[doc(hidden)]
+pub fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -839,7 +840,8 @@ pub(crate) fn json_type(value: &Value) -> &'static str {
 }
 
 /// A value as JSON, shortened so a long argument cannot flood the message.
-pub(crate) fn render_value(value: &Value) -> String {
+#[doc(hidden)]
+pub fn render_value(value: &Value) -> String {
     const MAX: usize = 60;
     let text = value.to_string();
     if text.chars().count() <= MAX {
