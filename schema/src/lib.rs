@@ -9,9 +9,15 @@
 //! A general validator (the `jsonschema` crate, used by the tests as the reference)
 //! compiles the 2020-12 meta-schema on first use: 1.5 ms and 3.7 MiB at every start,
 //! more than the whole rest of the server's start-up.
+//!
+//! Besides the keywords mcpgen writes itself, a schema declared as written (a spec's
+//! `input_schema`) may use the applicators of 2020-12: `allOf`, `anyOf`, `oneOf`,
+//! `not`, `if`/`then`/`else`, and references within the schema (`$ref` to `#`, to a
+//! JSON pointer such as `#/$defs/address`, or to an `$anchor`). Remote references and
+//! the dynamic and unevaluated keywords are refused.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -36,6 +42,16 @@ const ASSERTIONS: &[&str] = &[
     "properties",
     "required",
     "additionalProperties",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "$ref",
+    "$defs",
+    "$anchor",
 ];
 
 /// Keywords that only annotate (2020-12 treats `format` as an annotation by default).
@@ -63,6 +79,8 @@ const PAIRWISE_UNIQUE_MAX: usize = 32;
 /// A schema compiled once, when the server is built.
 pub struct CompiledSchema {
     root: Node,
+    /// The schemas `$ref`s point to, each compiled once; a node refers to one by index.
+    targets: Vec<Node>,
 }
 
 impl std::fmt::Debug for CompiledSchema {
@@ -103,11 +121,26 @@ struct Node {
     /// Required property names, with their index in `properties` where they have one.
     required: Vec<(String, Option<usize>)>,
     additional: Additional,
+    /// `$ref`: an index into [`CompiledSchema::targets`].
+    reference: Option<usize>,
+    all_of: Vec<Node>,
+    any_of: Vec<Node>,
+    one_of: Vec<Node>,
+    not: Option<Box<Node>>,
+    condition: Option<Box<Condition>>,
     /// `"type": "integer"`: whole floats such as `3.0` are handed on as `3`.
     integer: bool,
     /// Whether preparing a value of this schema changes anything (a default below, or
     /// an integer position), so that [`CompiledSchema::prepare`] can skip the rest.
     prepares: bool,
+}
+
+/// `if`, with its `then` and `else` (either may be missing).
+#[derive(Debug)]
+struct Condition {
+    test: Node,
+    then: Option<Node>,
+    otherwise: Option<Node>,
 }
 
 #[derive(Debug)]
@@ -186,19 +219,51 @@ fn is_integer(n: &Number) -> bool {
 impl CompiledSchema {
     /// Check that `schema` is a JSON Schema mcpgen can enforce, and compile it.
     pub fn compile(schema: &Value) -> Result<Self, String> {
-        let root = compile_node(schema).map_err(|error| {
-            let at = error.pointer();
-            let at = if at.is_empty() { "the root" } else { &at };
-            format!("it is not a valid JSON Schema (at {at}: {})", error.what)
-        })?;
-        Ok(Self { root })
+        Self::compile_at(schema).map_err(|(pointer, what)| {
+            let at = if pointer.is_empty() {
+                "the root"
+            } else {
+                &pointer
+            };
+            format!("it is not a valid JSON Schema (at {at}: {what})")
+        })
+    }
+
+    /// [`compile`](Self::compile), with the error as a JSON pointer into `schema` and
+    /// the reason, so that a caller holding the schema's source (`mcpgen check`) can
+    /// point at the line.
+    pub fn compile_at(schema: &Value) -> Result<Self, (String, String)> {
+        let mut compiler = Compiler::new(schema).map_err(CompileError::located)?;
+        let root = compiler.node(schema).map_err(CompileError::located)?;
+        // Every definition compiles, referred to or not: a schema is never advertised
+        // with a part the server could not enforce.
+        for pointer in std::mem::take(&mut compiler.definitions) {
+            compiler
+                .reference_pointer(pointer)
+                .map_err(CompileError::located)?;
+        }
+        let targets: Vec<Node> = compiler
+            .targets
+            .into_iter()
+            .map(|t| t.unwrap_or_default())
+            .collect();
+        if let Some(looping) = first_loop(&targets) {
+            return Err((
+                compiler.pointers[looping].clone(),
+                "the schema refers back to itself here without descending into a property \
+                 or an item (through `$ref`, `allOf`, `anyOf`, `oneOf`, `not` or \
+                 `if`/`then`/`else`), so no value could ever be checked against it"
+                    .to_owned(),
+            ));
+        }
+        Ok(Self { root, targets })
     }
 
     /// Every violation of the schema by `instance`, in a stable order (by path, then
     /// message). Allocates nothing when there is none.
     pub fn violations(&self, instance: &Value) -> Vec<Violation> {
         let mut out = Vec::new();
-        check(&self.root, instance, &Path::Root, &mut out);
+        check(&self.targets, &self.root, instance, &Path::Root, &mut out);
         out.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
         out.dedup();
         out
@@ -206,18 +271,18 @@ impl CompiledSchema {
 
     /// Whether `instance` is valid.
     pub fn is_valid(&self, instance: &Value) -> bool {
-        let mut out = Vec::new();
-        check(&self.root, instance, &Path::Root, &mut out);
-        out.is_empty()
+        holds(&self.targets, &self.root, instance)
     }
 
     /// Fills in the `default` of every property the caller left out, at every level the
-    /// schema describes (nested objects, array items), and writes whole numbers such as
-    /// `3.0` at `integer` positions as integers, so handlers see the values the schema
-    /// advertises in the form their types expect. Runs after validation; defaults are
-    /// checked by `mcpgen check`.
+    /// schema describes (nested objects, array items, the schemas `$ref` points to;
+    /// not the subschemas of `allOf`, `anyOf`, `oneOf` or `if`: a default filled in
+    /// from one of them could break another, or the object's `additionalProperties`), and
+    /// writes whole numbers such as `3.0` at `integer` positions as integers, so
+    /// handlers see the values the schema advertises in the form their types expect.
+    /// Runs after validation; defaults are checked by `mcpgen check`.
     pub fn prepare(&self, instance: &mut Value) {
-        prepare(&self.root, instance);
+        prepare(&self.targets, &self.root, instance);
     }
 }
 
@@ -227,6 +292,9 @@ impl CompiledSchema {
 struct CompileError {
     path: Vec<String>,
     what: String,
+    /// The path is complete (an error inside a `$ref`'s target is reported where the
+    /// target is, not where it is referred to).
+    located: bool,
 }
 
 impl CompileError {
@@ -234,11 +302,25 @@ impl CompileError {
         Self {
             path: Vec::new(),
             what,
+            located: false,
+        }
+    }
+
+    /// An error at `pointer` (a JSON pointer into the root schema, escaped).
+    fn at(pointer: &str, what: String) -> Self {
+        let mut path: Vec<String> = pointer.split('/').skip(1).map(str::to_owned).collect();
+        path.reverse();
+        Self {
+            path,
+            what,
+            located: true,
         }
     }
 
     fn within(mut self, segment: &str) -> Self {
-        self.path.push(escape_pointer(segment));
+        if !self.located {
+            self.path.push(escape_pointer(segment));
+        }
         self
     }
 
@@ -253,159 +335,467 @@ impl CompileError {
                 out
             })
     }
+
+    fn located(self) -> (String, String) {
+        (self.pointer(), self.what)
+    }
 }
 
-fn compile_node(schema: &Value) -> Result<Node, CompileError> {
-    let fail = |what: String| Err(CompileError::new(what));
-    let object = match schema {
-        Value::Bool(true) => return Ok(Node::default()),
-        Value::Bool(false) => {
-            return Ok(Node {
-                never: true,
-                ..Node::default()
-            });
-        }
-        Value::Object(object) => object,
-        other => {
-            return fail(format!(
-                "a schema is an object or a boolean, got {}",
-                json_type(other)
-            ));
-        }
-    };
-    let mut node = Node::default();
-    for (key, value) in object {
-        compile_keyword(&mut node, key, value).map_err(|e| e.within(key))?;
-    }
-    for (name, index) in &mut node.required {
-        *index = node.properties.iter().position(|p| p.name == *name);
-    }
-    node.integer = object.get("type").is_some_and(|t| t == "integer");
-    node.prepares = node.integer
-        || node
-            .properties
-            .iter()
-            .any(|p| p.default.is_some() || p.node.prepares)
-        || node.items.as_ref().is_some_and(|i| i.prepares);
-    Ok(node)
+/// Compiles one schema document: its nodes, and once each, the targets of its `$ref`s.
+struct Compiler<'s> {
+    root: &'s Value,
+    /// Targets by index; `None` while one is being compiled (a reference to itself).
+    targets: Vec<Option<Node>>,
+    /// The JSON pointer of each target, for messages.
+    pointers: Vec<String>,
+    by_pointer: HashMap<String, usize>,
+    /// `$anchor` name → JSON pointer of its schema.
+    anchors: HashMap<String, String>,
+    /// The JSON pointer of every entry under a `$defs`.
+    definitions: Vec<String>,
 }
 
-fn compile_keyword(node: &mut Node, key: &str, value: &Value) -> Result<(), CompileError> {
-    let fail = |what: String| Err(CompileError::new(what));
-    let count = |value: &Value| {
-        value.as_u64().ok_or_else(|| {
-            CompileError::new(format!("expected a non-negative integer, got {value}"))
-        })
-    };
-    let number = |value: &Value| match value {
-        Value::Number(n) => Ok(n.clone()),
-        other => Err(CompileError::new(format!("expected a number, got {other}"))),
-    };
-    match key {
-        "type" => {
-            let names: Vec<&Value> = match value {
-                Value::Array(names) if !names.is_empty() => names.iter().collect(),
-                Value::String(_) => vec![value],
-                other => {
-                    return fail(format!(
-                        "expected a type name or a list of them, got {other}"
-                    ));
-                }
-            };
-            let mut types = Types(0);
-            for name in names {
-                match name.as_str().and_then(Types::parse) {
-                    Some(t) => types.0 |= t.0,
-                    None => {
-                        return fail(format!(
-                            "{name} is not a JSON type (one of {})",
-                            TYPE_NAMES.join(", ")
+impl<'s> Compiler<'s> {
+    fn new(root: &'s Value) -> Result<Self, CompileError> {
+        let mut compiler = Self {
+            root,
+            targets: Vec::new(),
+            pointers: Vec::new(),
+            by_pointer: HashMap::new(),
+            anchors: HashMap::new(),
+            definitions: Vec::new(),
+        };
+        compiler.survey(root, &mut String::new())?;
+        Ok(compiler)
+    }
+
+    /// Finds the anchors and definitions, walking only where schemas sit (not into
+    /// `const`, `enum` or `default` values).
+    fn survey(&mut self, schema: &Value, pointer: &mut String) -> Result<(), CompileError> {
+        let Value::Object(object) = schema else {
+            return Ok(());
+        };
+        for (key, value) in object {
+            match (key.as_str(), value) {
+                ("$anchor", Value::String(name)) => {
+                    if let Some(first) = self.anchors.insert(name.clone(), pointer.clone()) {
+                        return Err(CompileError::at(
+                            &format!("{pointer}/$anchor"),
+                            format!(
+                                "the anchor {name:?} is also declared at {}; anchors name one \
+                                 schema each",
+                                if first.is_empty() { "the root" } else { &first }
+                            ),
                         ));
                     }
                 }
+                ("$defs", Value::Object(entries)) => {
+                    for (name, entry) in entries {
+                        self.definitions
+                            .push(format!("{pointer}/$defs/{}", escape_pointer(name)));
+                        self.survey_at(pointer, &["$defs", name], entry)?;
+                    }
+                }
+                ("properties", Value::Object(entries)) => {
+                    for (name, entry) in entries {
+                        self.survey_at(pointer, &["properties", name], entry)?;
+                    }
+                }
+                ("allOf" | "anyOf" | "oneOf", Value::Array(entries)) => {
+                    for (index, entry) in entries.iter().enumerate() {
+                        self.survey_at(pointer, &[key, &index.to_string()], entry)?;
+                    }
+                }
+                ("items" | "additionalProperties" | "not" | "if" | "then" | "else", entry) => {
+                    self.survey_at(pointer, &[key], entry)?;
+                }
+                _ => {}
             }
-            node.types = Some(types);
         }
-        "enum" => match value {
-            Value::Array(values) => node.enumeration = Some(values.clone()),
-            other => return fail(format!("expected a list of values, got {other}")),
-        },
-        "const" => node.constant = Some(value.clone()),
-        "minimum" => node.minimum = Some(number(value)?),
-        "maximum" => node.maximum = Some(number(value)?),
-        "exclusiveMinimum" => node.exclusive_minimum = Some(number(value)?),
-        "exclusiveMaximum" => node.exclusive_maximum = Some(number(value)?),
-        "minLength" => node.min_length = Some(count(value)?),
-        "maxLength" => node.max_length = Some(count(value)?),
-        "minItems" => node.min_items = Some(count(value)?),
-        "maxItems" => node.max_items = Some(count(value)?),
-        "pattern" => {
-            let Some(pattern) = value.as_str() else {
-                return fail(format!("expected a regular expression, got {value}"));
-            };
-            // The same crate and limits as `mcpgen check`, which reports patterns it
-            // cannot compile (look-around, backreferences) at their line in the spec.
-            let regex = regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| CompileError::new(format!("the pattern does not compile: {e}")))?;
-            node.pattern = Some((pattern.to_owned(), regex));
+        Ok(())
+    }
+
+    fn survey_at(
+        &mut self,
+        pointer: &mut String,
+        segments: &[&str],
+        schema: &Value,
+    ) -> Result<(), CompileError> {
+        let before = pointer.len();
+        for segment in segments {
+            pointer.push('/');
+            pointer.push_str(&escape_pointer(segment));
         }
-        "uniqueItems" => match value {
-            Value::Bool(b) => node.unique_items = *b,
-            other => return fail(format!("expected true or false, got {other}")),
-        },
-        "items" => node.items = Some(Box::new(compile_node(value)?)),
-        "properties" => {
-            let Value::Object(properties) = value else {
-                return fail(format!("expected an object of schemas, got {value}"));
-            };
-            for (name, schema) in properties {
-                let compiled = compile_node(schema).map_err(|e| e.within(name))?;
-                node.properties.push(Property {
-                    name: name.clone(),
-                    node: compiled,
-                    default: schema.get("default").cloned(),
+        let result = self.survey(schema, pointer);
+        pointer.truncate(before);
+        result
+    }
+
+    /// The index of the schema a `$ref` names, compiled on first use.
+    fn reference(&mut self, target: &str) -> Result<usize, CompileError> {
+        let Some(fragment) = target.strip_prefix('#') else {
+            return Err(CompileError::new(format!(
+                "the reference {target:?} points outside this schema; only references \
+                 within it are supported (\"#\", \"#/$defs/NAME\", or \"#ANCHOR\" for an \
+                 `$anchor`): move what it points to under `$defs`"
+            )));
+        };
+        let fragment = percent_decode(fragment);
+        let pointer = if fragment.is_empty() || fragment.starts_with('/') {
+            fragment
+        } else if let Some(pointer) = self.anchors.get(&fragment) {
+            pointer.clone()
+        } else {
+            let mut known: Vec<&str> = self.anchors.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            return Err(CompileError::new(format!(
+                "the reference {target:?} names no `$anchor` of this schema ({})",
+                if known.is_empty() {
+                    "it declares none".to_owned()
+                } else {
+                    format!("anchors: {}", known.join(", "))
+                }
+            )));
+        };
+        if self.root.pointer(&pointer).is_none() {
+            let mut known: Vec<String> = self
+                .definitions
+                .iter()
+                .chain(self.pointers.iter())
+                .map(|p| format!("#{p}"))
+                .collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(CompileError::new(format!(
+                "the reference {target:?} points to nothing in this schema{}",
+                if known.is_empty() {
+                    "; declare the schema under `$defs` and refer to it as \"#/$defs/NAME\""
+                        .to_owned()
+                } else {
+                    format!(" (definitions: {})", known.join(", "))
+                }
+            )));
+        }
+        self.reference_pointer(pointer)
+    }
+
+    fn reference_pointer(&mut self, pointer: String) -> Result<usize, CompileError> {
+        if let Some(&index) = self.by_pointer.get(&pointer) {
+            return Ok(index);
+        }
+        let Some(schema) = self.root.pointer(&pointer) else {
+            return Err(CompileError::at(
+                &pointer,
+                "points to nothing in this schema".to_owned(),
+            ));
+        };
+        let index = self.targets.len();
+        self.targets.push(None);
+        self.pointers.push(pointer.clone());
+        self.by_pointer.insert(pointer.clone(), index);
+        let node = self.node(schema).map_err(|e| {
+            if e.located {
+                e
+            } else {
+                let inner = e.pointer();
+                CompileError::at(&format!("{pointer}{inner}"), e.what)
+            }
+        })?;
+        self.targets[index] = Some(node);
+        Ok(index)
+    }
+
+    fn node(&mut self, schema: &Value) -> Result<Node, CompileError> {
+        let fail = |what: String| Err(CompileError::new(what));
+        let object = match schema {
+            Value::Bool(true) => return Ok(Node::default()),
+            Value::Bool(false) => {
+                return Ok(Node {
+                    never: true,
+                    ..Node::default()
                 });
             }
-        }
-        "required" => {
-            let names = value.as_array().and_then(|names| {
-                names
-                    .iter()
-                    .map(|n| n.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-            });
-            match names {
-                Some(names) => node.required = names.into_iter().map(|n| (n, None)).collect(),
-                None => return fail(format!("expected a list of property names, got {value}")),
+            Value::Object(object) => object,
+            other => {
+                return fail(format!(
+                    "a schema is an object or a boolean, got {}",
+                    json_type(other)
+                ));
             }
+        };
+        let mut node = Node::default();
+        for (key, value) in object {
+            self.keyword(&mut node, key, value)
+                .map_err(|e| e.within(key))?;
         }
-        "additionalProperties" => {
-            node.additional = match value {
-                Value::Bool(true) => Additional::Any,
-                Value::Bool(false) => Additional::Forbidden,
-                schema => Additional::Schema(Box::new(compile_node(schema)?)),
-            }
+        if let Some(test) = object.get("if") {
+            let branch = |this: &mut Self, key: &str| match object.get(key) {
+                Some(schema) => this.node(schema).map(Some).map_err(|e| e.within(key)),
+                None => Ok(None),
+            };
+            node.condition = Some(Box::new(Condition {
+                test: self.node(test).map_err(|e| e.within("if"))?,
+                then: branch(self, "then")?,
+                otherwise: branch(self, "else")?,
+            }));
         }
-        "$schema" if value == DIALECT => {}
-        "$schema" => {
-            return fail(format!(
-                "the dialect {value} is not supported; MCP tool schemas use JSON Schema \
-                 2020-12 ({DIALECT:?}, or no `$schema`)"
-            ));
+        for (name, index) in &mut node.required {
+            *index = node.properties.iter().position(|p| p.name == *name);
         }
-        key if ANNOTATIONS.contains(&key) => {}
-        key => {
-            return fail(format!(
-                "the keyword `{key}` is not supported: mcpgen enforces what it advertises, and \
-                 enforces these keywords: {}. Tool schemas come from a spec or \
-                 `#[derive(ToolSchema)]`, which only write those",
-                ASSERTIONS.join(", ")
-            ));
+        node.integer = object.get("type").is_some_and(|t| t == "integer");
+        node.prepares = node.integer
+            || node.reference.is_some()
+            || node
+                .properties
+                .iter()
+                .any(|p| p.default.is_some() || p.node.prepares)
+            || node.items.as_ref().is_some_and(|i| i.prepares);
+        Ok(node)
+    }
+
+    fn nodes(&mut self, value: &Value) -> Result<Vec<Node>, CompileError> {
+        match value {
+            Value::Array(schemas) if !schemas.is_empty() => schemas
+                .iter()
+                .enumerate()
+                .map(|(index, schema)| self.node(schema).map_err(|e| e.within(&index.to_string())))
+                .collect(),
+            other => Err(CompileError::new(format!(
+                "expected a non-empty list of schemas, got {other}"
+            ))),
         }
     }
-    Ok(())
+
+    fn keyword(&mut self, node: &mut Node, key: &str, value: &Value) -> Result<(), CompileError> {
+        let fail = |what: String| Err(CompileError::new(what));
+        let count = |value: &Value| {
+            value.as_u64().ok_or_else(|| {
+                CompileError::new(format!("expected a non-negative integer, got {value}"))
+            })
+        };
+        let number = |value: &Value| match value {
+            Value::Number(n) => Ok(n.clone()),
+            other => Err(CompileError::new(format!("expected a number, got {other}"))),
+        };
+        match key {
+            "type" => {
+                let names: Vec<&Value> = match value {
+                    Value::Array(names) if !names.is_empty() => names.iter().collect(),
+                    Value::String(_) => vec![value],
+                    other => {
+                        return fail(format!(
+                            "expected a type name or a list of them, got {other}"
+                        ));
+                    }
+                };
+                let mut types = Types(0);
+                for name in names {
+                    match name.as_str().and_then(Types::parse) {
+                        Some(t) => types.0 |= t.0,
+                        None => {
+                            return fail(format!(
+                                "{name} is not a JSON type (one of {})",
+                                TYPE_NAMES.join(", ")
+                            ));
+                        }
+                    }
+                }
+                node.types = Some(types);
+            }
+            "enum" => match value {
+                Value::Array(values) => node.enumeration = Some(values.clone()),
+                other => return fail(format!("expected a list of values, got {other}")),
+            },
+            "const" => node.constant = Some(value.clone()),
+            "minimum" => node.minimum = Some(number(value)?),
+            "maximum" => node.maximum = Some(number(value)?),
+            "exclusiveMinimum" => node.exclusive_minimum = Some(number(value)?),
+            "exclusiveMaximum" => node.exclusive_maximum = Some(number(value)?),
+            "minLength" => node.min_length = Some(count(value)?),
+            "maxLength" => node.max_length = Some(count(value)?),
+            "minItems" => node.min_items = Some(count(value)?),
+            "maxItems" => node.max_items = Some(count(value)?),
+            "pattern" => {
+                let Some(pattern) = value.as_str() else {
+                    return fail(format!("expected a regular expression, got {value}"));
+                };
+                // The same crate and limits as `mcpgen check`, which reports patterns it
+                // cannot compile (look-around, backreferences) at their line in the spec.
+                let regex = regex::RegexBuilder::new(pattern)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| CompileError::new(format!("the pattern does not compile: {e}")))?;
+                node.pattern = Some((pattern.to_owned(), regex));
+            }
+            "uniqueItems" => match value {
+                Value::Bool(b) => node.unique_items = *b,
+                other => return fail(format!("expected true or false, got {other}")),
+            },
+            "items" => node.items = Some(Box::new(self.node(value)?)),
+            "properties" => {
+                let Value::Object(properties) = value else {
+                    return fail(format!("expected an object of schemas, got {value}"));
+                };
+                for (name, schema) in properties {
+                    let compiled = self.node(schema).map_err(|e| e.within(name))?;
+                    node.properties.push(Property {
+                        name: name.clone(),
+                        node: compiled,
+                        default: schema.get("default").cloned(),
+                    });
+                }
+            }
+            "required" => {
+                let names = value.as_array().and_then(|names| {
+                    names
+                        .iter()
+                        .map(|n| n.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                });
+                match names {
+                    Some(names) => {
+                        node.required = names.into_iter().map(|n| (n, None)).collect();
+                    }
+                    None => {
+                        return fail(format!("expected a list of property names, got {value}"));
+                    }
+                }
+            }
+            "additionalProperties" => {
+                node.additional = match value {
+                    Value::Bool(true) => Additional::Any,
+                    Value::Bool(false) => Additional::Forbidden,
+                    schema => Additional::Schema(Box::new(self.node(schema)?)),
+                }
+            }
+            "allOf" => node.all_of = self.nodes(value)?,
+            "anyOf" => node.any_of = self.nodes(value)?,
+            "oneOf" => node.one_of = self.nodes(value)?,
+            "not" => node.not = Some(Box::new(self.node(value)?)),
+            // Compiled with their `if` (`then` and `else` alone have no effect).
+            "if" | "then" | "else" => {}
+            "$ref" => match value.as_str() {
+                Some(target) => node.reference = Some(self.reference(target)?),
+                None => {
+                    return fail(format!(
+                        "expected a reference such as \"#/$defs/NAME\", got {value}"
+                    ));
+                }
+            },
+            // Compiled through the references (and checked once each, in `compile`).
+            "$defs" => {
+                if !value.is_object() {
+                    return fail(format!("expected an object of named schemas, got {value}"));
+                }
+            }
+            "$anchor" => {
+                let valid = value.as_str().is_some_and(|name| {
+                    let mut chars = name.chars();
+                    chars
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        && chars.all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                });
+                if !valid {
+                    return fail(format!(
+                        "expected an anchor name (a letter or `_`, then letters, digits, `-`, \
+                         `_` or `.`), got {value}"
+                    ));
+                }
+            }
+            "$schema" if value == DIALECT => {}
+            "$schema" => {
+                return fail(format!(
+                    "the dialect {value} is not supported; MCP tool schemas use JSON Schema \
+                     2020-12 ({DIALECT:?}, or no `$schema`)"
+                ));
+            }
+            key if ANNOTATIONS.contains(&key) => {}
+            key => {
+                return fail(format!(
+                    "the keyword `{key}` is not supported: mcpgen enforces what it advertises, \
+                     and enforces these keywords: {}. Rewrite this part with them",
+                    ASSERTIONS.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `%XX` escapes of a URI fragment, decoded (JSON pointer escapes stay for
+/// [`Value::pointer`]).
+fn percent_decode(fragment: &str) -> String {
+    let bytes = fragment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(h), Some(l)) = (hex(h), hex(l))
+        {
+            #[allow(clippy::cast_possible_truncation)]
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The schemas that apply to the same value as `node` does (not to a property or an
+/// item of it): the targets of its references, through the in-place applicators.
+fn in_place(node: &Node, out: &mut Vec<usize>) {
+    out.extend(node.reference);
+    let branches = node.all_of.iter().chain(&node.any_of).chain(&node.one_of);
+    let condition = node.condition.iter().flat_map(|c| {
+        std::iter::once(&c.test)
+            .chain(c.then.as_ref())
+            .chain(c.otherwise.as_ref())
+    });
+    for branch in branches.chain(node.not.as_deref()).chain(condition) {
+        in_place(branch, out);
+    }
+}
+
+/// A target that applies to the same value again and again, without end.
+fn first_loop(targets: &[Node]) -> Option<usize> {
+    let next: Vec<Vec<usize>> = targets
+        .iter()
+        .map(|t| {
+            let mut out = Vec::new();
+            in_place(t, &mut out);
+            out
+        })
+        .collect();
+    // Depth-first, with 0 unseen, 1 on the path, 2 done.
+    let mut state = vec![0u8; targets.len()];
+    fn visit(at: usize, next: &[Vec<usize>], state: &mut [u8]) -> Option<usize> {
+        state[at] = 1;
+        for &to in &next[at] {
+            match state[to] {
+                1 => return Some(to),
+                0 => {
+                    if let Some(found) = visit(to, next, state) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        state[at] = 2;
+        None
+    }
+    (0..targets.len()).find_map(|start| {
+        if state[start] == 0 {
+            visit(start, &next, &mut state)
+        } else {
+            None
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------
@@ -441,7 +831,23 @@ impl Path<'_> {
     }
 }
 
-fn check(node: &Node, value: &Value, path: &Path<'_>, out: &mut Vec<Violation>) {
+/// Whether `value` satisfies `node`.
+fn holds(targets: &[Node], node: &Node, value: &Value) -> bool {
+    let mut out = Vec::new();
+    check(targets, node, value, &Path::Root, &mut out);
+    out.is_empty()
+}
+
+fn check(targets: &[Node], node: &Node, value: &Value, path: &Path<'_>, out: &mut Vec<Violation>) {
+    if node.reference.is_some()
+        || node.condition.is_some()
+        || !node.all_of.is_empty()
+        || !node.any_of.is_empty()
+        || !node.one_of.is_empty()
+        || node.not.is_some()
+    {
+        check_applicators(targets, node, value, path, out);
+    }
     let mut report = |message: String| {
         out.push(Violation {
             path: path.render(),
@@ -508,13 +914,131 @@ fn check(node: &Node, value: &Value, path: &Path<'_>, out: &mut Vec<Violation>) 
             }
             if let Some(item) = &node.items {
                 for (index, value) in items.iter().enumerate() {
-                    check(item, value, &Path::Index(path, index), out);
+                    check(targets, item, value, &Path::Index(path, index), out);
                 }
             }
         }
-        Value::Object(map) => check_object(node, map, path, out),
+        Value::Object(map) => check_object(targets, node, map, path, out),
         Value::Null | Value::Bool(_) => {}
     }
+}
+
+/// `$ref`, `allOf`, `anyOf`, `oneOf`, `not` and `if`/`then`/`else`: the schemas that
+/// apply to the same value.
+fn check_applicators(
+    targets: &[Node],
+    node: &Node,
+    value: &Value,
+    path: &Path<'_>,
+    out: &mut Vec<Violation>,
+) {
+    if let Some(target) = node.reference {
+        check(targets, &targets[target], value, path, out);
+    }
+    for branch in &node.all_of {
+        check(targets, branch, value, path, out);
+    }
+    if !node.any_of.is_empty() {
+        let mut failures = Vec::new();
+        let any = node.any_of.iter().any(|branch| {
+            let mut found = Vec::new();
+            check(targets, branch, value, path, &mut found);
+            let held = found.is_empty();
+            failures.push(found);
+            held
+        });
+        if !any {
+            out.push(Violation {
+                message: format!(
+                    "expected a value that satisfies at least one of {} alternatives (`anyOf`), but it satisfies none: {}",
+                    node.any_of.len(),
+                    alternatives(&path.render(), &failures)
+                ),
+                path: path.render(),
+            });
+        }
+    }
+    if !node.one_of.is_empty() {
+        let mut failures = Vec::new();
+        let mut held = Vec::new();
+        for (index, branch) in node.one_of.iter().enumerate() {
+            let mut found = Vec::new();
+            check(targets, branch, value, path, &mut found);
+            if found.is_empty() {
+                held.push((index + 1).to_string());
+            }
+            failures.push(found);
+        }
+        let count = node.one_of.len();
+        match held.len() {
+            1 => {}
+            0 => out.push(Violation {
+                message: format!(
+                    "expected a value that satisfies exactly one of {count} alternatives (`oneOf`), but it satisfies none: {}",
+                    alternatives(&path.render(), &failures)
+                ),
+                path: path.render(),
+            }),
+            _ => out.push(Violation {
+                message: format!(
+                    "expected a value that satisfies exactly one of {count} alternatives (`oneOf`), but it satisfies alternatives {}; make it fit only one",
+                    held.join(" and ")
+                ),
+                path: path.render(),
+            }),
+        }
+    }
+    if let Some(not) = &node.not
+        && holds(targets, not, value)
+    {
+        out.push(Violation {
+            message: format!(
+                "expected a value that does not satisfy the schema under `not`, got {}",
+                render_value(value)
+            ),
+            path: path.render(),
+        });
+    }
+    if let Some(condition) = &node.condition {
+        let matches = holds(targets, &condition.test, value);
+        let (branch, why) = if matches {
+            (&condition.then, "the value satisfies the `if` schema")
+        } else {
+            (
+                &condition.otherwise,
+                "the value does not satisfy the `if` schema",
+            )
+        };
+        if let Some(branch) = branch {
+            let before = out.len();
+            check(targets, branch, value, path, out);
+            for violation in &mut out[before..] {
+                let _ = write!(violation.message, " (this applies because {why})");
+            }
+        }
+    }
+}
+
+/// The violations of each alternative, numbered: "(1) /phone: is required but
+/// missing; (2) ...".
+fn alternatives(here: &str, failures: &[Vec<Violation>]) -> String {
+    let mut out = String::new();
+    for (index, found) in failures.iter().enumerate() {
+        if index > 0 {
+            out.push_str("; ");
+        }
+        let _ = write!(out, "({}) ", index + 1);
+        for (at, violation) in found.iter().enumerate() {
+            if at > 0 {
+                out.push_str(", ");
+            }
+            if violation.path != here {
+                let _ = write!(out, "{}: ", violation.path);
+            }
+            out.push_str(&violation.message);
+        }
+    }
+    out
 }
 
 fn check_number(
@@ -604,18 +1128,24 @@ impl Seen {
     }
 }
 
-fn check_object(node: &Node, map: &Map<String, Value>, path: &Path<'_>, out: &mut Vec<Violation>) {
+fn check_object(
+    targets: &[Node],
+    node: &Node,
+    map: &Map<String, Value>,
+    path: &Path<'_>,
+    out: &mut Vec<Violation>,
+) {
     let mut seen = Seen::default();
     for (at, (name, value)) in map.iter().enumerate() {
         let here = Path::Key(path, name);
         match property_index(node, at, name) {
             Some(index) => {
                 seen.mark(index);
-                check(&node.properties[index].node, value, &here, out);
+                check(targets, &node.properties[index].node, value, &here, out);
             }
             None => match &node.additional {
                 Additional::Any => {}
-                Additional::Schema(schema) => check(schema, value, &here, out),
+                Additional::Schema(schema) => check(targets, schema, value, &here, out),
                 Additional::Forbidden => {
                     let allowed = if node.properties.is_empty() {
                         "this object takes no properties".to_owned()
@@ -656,9 +1186,12 @@ fn property_index(node: &Node, at: usize, name: &str) -> Option<usize> {
     }
 }
 
-fn prepare(node: &Node, value: &mut Value) {
+fn prepare(targets: &[Node], node: &Node, value: &mut Value) {
     if !node.prepares {
         return;
+    }
+    if let Some(target) = node.reference {
+        prepare(targets, &targets[target], value);
     }
     if node.integer {
         // JSON Schema counts `3.0` as an integer; typed handlers want `3`.
@@ -681,7 +1214,7 @@ fn prepare(node: &Node, value: &mut Value) {
             for (at, (name, value)) in map.iter_mut().enumerate() {
                 if let Some(index) = property_index(node, at, name) {
                     seen.mark(index);
-                    prepare(&node.properties[index].node, value);
+                    prepare(targets, &node.properties[index].node, value);
                 }
             }
             for (index, property) in node.properties.iter().enumerate() {
@@ -696,7 +1229,7 @@ fn prepare(node: &Node, value: &mut Value) {
         Value::Array(items) => {
             if let Some(item) = &node.items {
                 for value in items {
-                    prepare(item, value);
+                    prepare(targets, item, value);
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! The server's own validator (`CompiledSchema`) against the reference implementation,
 //! the `jsonschema` crate: random schemas built from the keywords mcpgen emits and
-//! enforces, random values drawn from the same small vocabulary (so that many of them
+//! enforces (with the applicators `allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`,
+//! and `$ref`s to `$defs` by pointer and by `$anchor`), random values drawn from the same small vocabulary (so that many of them
 //! are valid), and the two must agree on every pair. Also: a violation is reported
 //! exactly when the value is invalid, and preparing a valid value keeps it valid.
 
@@ -98,13 +99,34 @@ fn seeds(schema: &Value, out: &mut Vec<Value>) {
 
 /// Values shaped by `schema` (its properties, items, bounds and enum values), with a
 /// random value at any level now and then: mostly near the schema's edges.
-fn values_for(schema: &Value, seeds: &[Value]) -> BoxedStrategy<Value> {
+fn values_for(schema: &Value, seeds: &[Value], root: &Value) -> BoxedStrategy<Value> {
     let random = values_with(seeds.to_vec());
     let Some(map) = schema.as_object() else {
         return random;
     };
     let kind = map.get("type").and_then(Value::as_str).unwrap_or("");
-    let shaped: BoxedStrategy<Value> = if let Some(Value::Array(options)) = map.get("enum") {
+    let branches: Vec<&Value> = ["allOf", "anyOf", "oneOf"]
+        .iter()
+        .filter_map(|k| map.get(*k).and_then(Value::as_array))
+        .flatten()
+        .chain(["if", "then", "else"].iter().filter_map(|k| map.get(*k)))
+        .collect();
+    let shaped: BoxedStrategy<Value> = if let Some(target) = map.get("$ref").and_then(Value::as_str)
+    {
+        match target {
+            "#/$defs/first" => values_for(&root["$defs"]["first"], seeds, root),
+            "#second" => values_for(&root["$defs"]["second"], seeds, root),
+            _ => random.clone(),
+        }
+    } else if !branches.is_empty() {
+        let shaped: Vec<BoxedStrategy<Value>> = branches
+            .iter()
+            .map(|b| values_for(b, seeds, root))
+            .collect();
+        prop::sample::select((0..shaped.len()).collect::<Vec<_>>())
+            .prop_flat_map(move |i| shaped[i].clone())
+            .boxed()
+    } else if let Some(Value::Array(options)) = map.get("enum") {
         prop::sample::select(options.clone()).boxed()
     } else if let Some(constant) = map.get("const") {
         Just(constant.clone()).boxed()
@@ -117,7 +139,7 @@ fn values_for(schema: &Value, seeds: &[Value]) -> BoxedStrategy<Value> {
         let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = properties
             .into_iter()
             .map(|(name, schema)| {
-                prop::option::weighted(0.85, values_for(&schema, seeds))
+                prop::option::weighted(0.85, values_for(&schema, seeds, root))
                     .prop_map(move |v| v.map(|v| (name.clone(), v)))
                     .boxed()
             })
@@ -136,9 +158,10 @@ fn values_for(schema: &Value, seeds: &[Value]) -> BoxedStrategy<Value> {
             })
             .boxed()
     } else if kind == "array" {
-        let item = map
-            .get("items")
-            .map_or_else(|| values_with(seeds.to_vec()), |i| values_for(i, seeds));
+        let item = map.get("items").map_or_else(
+            || values_with(seeds.to_vec()),
+            |i| values_for(i, seeds, root),
+        );
         prop::collection::vec(item, 0..5)
             .prop_map(Value::Array)
             .boxed()
@@ -156,11 +179,45 @@ fn values_for(schema: &Value, seeds: &[Value]) -> BoxedStrategy<Value> {
 
 /// A schema and values to check against it.
 fn cases() -> impl Strategy<Value = (Value, Vec<Value>)> {
-    schemas().prop_flat_map(|schema| {
+    prop_oneof![
+        3 => schemas(false).boxed(),
+        2 => with_definitions().boxed(),
+    ]
+    .prop_flat_map(|schema| {
         let mut found = Vec::new();
         seeds(&schema, &mut found);
-        let values = prop::collection::vec(values_for(&schema, &found), 1..8);
+        let values = prop::collection::vec(values_for(&schema, &found, &schema), 1..8);
         (Just(schema), values)
+    })
+}
+
+/// A schema whose parts may refer (`$ref`) to two definitions, one by pointer and one
+/// by its `$anchor`. The definitions themselves hold no references, so that no chain
+/// of references loops.
+fn with_definitions() -> impl Strategy<Value = Value> {
+    (schemas(true), schemas(false), schemas(false)).prop_map(|(schema, first, second)| {
+        let mut second = match second {
+            Value::Object(map) => map,
+            other => {
+                let mut map = Map::new();
+                map.insert("allOf".into(), json!([other]));
+                map
+            }
+        };
+        second.insert("$anchor".into(), json!("second"));
+        let mut root = match schema {
+            Value::Object(map) => map,
+            other => {
+                let mut map = Map::new();
+                map.insert("allOf".into(), json!([other]));
+                map
+            }
+        };
+        root.insert(
+            "$defs".into(),
+            json!({"first": first, "second": Value::Object(second)}),
+        );
+        Value::Object(root)
     })
 }
 
@@ -231,8 +288,20 @@ fn scalar_schemas() -> impl Strategy<Value = Value> {
     ]
 }
 
-fn schemas() -> impl Strategy<Value = Value> {
-    scalar_schemas().prop_recursive(3, 32, 4, |inner| {
+/// Schemas of the keywords mcpgen enforces; with `references`, leaves may also be
+/// `$ref`s to the definitions [`with_definitions`] adds.
+fn schemas(references: bool) -> impl Strategy<Value = Value> {
+    let leaf = if references {
+        prop_oneof![
+            4 => scalar_schemas(),
+            1 => Just(json!({"$ref": "#/$defs/first"})),
+            1 => Just(json!({"$ref": "#second"})),
+        ]
+        .boxed()
+    } else {
+        scalar_schemas().boxed()
+    };
+    leaf.prop_recursive(3, 32, 4, |inner| {
         let array = (
             maybe(inner.clone()),
             maybe(0u64..3),
@@ -258,7 +327,7 @@ fn schemas() -> impl Strategy<Value = Value> {
             prop_oneof![
                 Just(json!(false)),
                 Just(json!(true)),
-                inner,
+                inner.clone(),
                 Just(Value::Null)
             ],
         )
@@ -282,7 +351,23 @@ fn schemas() -> impl Strategy<Value = Value> {
                 }
                 Value::Object(m)
             });
-        prop_oneof![array, object]
+        let branches = prop::collection::vec(inner.clone(), 1..4);
+        let applicator = prop_oneof![
+            branches.clone().prop_map(|b| json!({"allOf": b})),
+            branches.clone().prop_map(|b| json!({"anyOf": b})),
+            branches.prop_map(|b| json!({"oneOf": b})),
+            inner.clone().prop_map(|n| json!({"not": n})),
+            (inner.clone(), maybe(inner.clone()), maybe(inner)).prop_map(
+                |(test, then, otherwise)| {
+                    let mut m = Map::new();
+                    m.insert("if".into(), test);
+                    put(&mut m, "then", then);
+                    put(&mut m, "else", otherwise);
+                    Value::Object(m)
+                }
+            ),
+        ];
+        prop_oneof![2 => array, 2 => object, 1 => applicator]
     })
 }
 
@@ -315,10 +400,12 @@ proptest! {
 #[test]
 fn unsupported_keywords_and_invalid_schemas_are_refused_with_the_reason() {
     let refused = |schema: Value| CompiledSchema::compile(&schema).expect_err("refused");
-    let e =
-        refused(json!({"type": "object", "properties": {"a": {"anyOf": [{"type": "string"}]}}}));
+    let e = refused(
+        json!({"type": "object", "properties": {"a": {"dependentRequired": {"b": ["c"]}}}}),
+    );
     assert!(
-        e.contains("/properties/a/anyOf") && e.contains("`anyOf` is not supported"),
+        e.contains("/properties/a/dependentRequired")
+            && e.contains("`dependentRequired` is not supported"),
         "{e}"
     );
     let e = refused(json!({"type": "integer", "multipleOf": 3}));
@@ -364,4 +451,125 @@ fn long_arrays_are_checked_for_duplicates_in_linear_time() {
     let mut long: Vec<Value> = (0..40).map(Value::from).collect();
     long.extend(twins);
     assert!(!schema.is_valid(&Value::Array(long)));
+}
+
+#[test]
+fn references_that_cannot_be_followed_are_refused_with_the_reason() {
+    let refused = |schema: Value| CompiledSchema::compile(&schema).expect_err("refused");
+    let e = refused(json!({"properties": {"a": {"$ref": "other.json#/$defs/a"}}}));
+    assert!(
+        e.contains("/properties/a/$ref") && e.contains("points outside this schema"),
+        "{e}"
+    );
+    let e = refused(json!({"$defs": {"address": {}}, "items": {"$ref": "#/$defs/adress"}}));
+    assert!(
+        e.contains("/items/$ref") && e.contains("definitions: #/$defs/address"),
+        "{e}"
+    );
+    let e = refused(json!({"$defs": {"a": {"$anchor": "x"}}, "$ref": "#y"}));
+    assert!(
+        e.contains("names no `$anchor`") && e.contains("anchors: x"),
+        "{e}"
+    );
+    let e = refused(json!({"$defs": {"a": {"$anchor": "x"}, "b": {"$anchor": "x"}}}));
+    assert!(
+        e.contains("/$defs/b/$anchor") && e.contains("also declared at /$defs/a"),
+        "{e}"
+    );
+    // An error inside a definition is reported where the definition is, even when it
+    // is reached through a reference, and also when nothing refers to it.
+    let e = refused(json!({"$defs": {"a": {"minLength": -1}}, "items": {"$ref": "#/$defs/a"}}));
+    assert!(e.contains("at /$defs/a/minLength"), "{e}");
+    let e = refused(json!({"$defs": {"unused": {"type": "objekt"}}}));
+    assert!(e.contains("at /$defs/unused/type"), "{e}");
+    // A loop that never descends into the value is refused; one that does is a
+    // recursive type, and fine.
+    let e = refused(
+        json!({"$defs": {"a": {"allOf": [{"$ref": "#/$defs/b"}]}, "b": {"not": {"$ref": "#/$defs/a"}}}, "$ref": "#/$defs/a"}),
+    );
+    assert!(e.contains("refers back to itself"), "{e}");
+    let tree = CompiledSchema::compile(&json!({
+        "$defs": {"node": {"type": "object", "additionalProperties": false,
+            "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+        "$ref": "#/$defs/node"
+    }))
+    .expect("a recursive type compiles");
+    assert!(tree.is_valid(&json!({"children": [{"children": []}, {}]})));
+    let v = tree.violations(&json!({"children": [{"children": [{"x": 1}]}]}));
+    assert_eq!(v[0].path, "/children/0/children/0/x", "{v:?}");
+    // Escapes in pointers: `~1` for `/`, and percent-encoding in the fragment.
+    let escaped = CompiledSchema::compile(
+        &json!({"$defs": {"a/b c": {"type": "string"}}, "$ref": "#/$defs/a~1b%20c"}),
+    )
+    .expect("compiles");
+    assert!(!escaped.is_valid(&json!(1)));
+}
+
+/// The schema of the conformance suite's `json_schema_2020_12_tool`, and what a model
+/// reads when it gets it wrong.
+#[test]
+fn applicators_say_which_alternative_failed_and_why_a_condition_applies() {
+    let schema = CompiledSchema::compile(&json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {"address": {"$anchor": "addressDef", "type": "object",
+            "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
+        "properties": {
+            "name": {"type": "string"},
+            "address": {"$ref": "#/$defs/address"},
+            "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+            "phone": {"type": "string"},
+            "email": {"type": "string"}
+        },
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]},
+        "additionalProperties": false
+    }))
+    .expect("compiles");
+    let text = |value: Value| -> Vec<String> {
+        schema
+            .violations(&value)
+            .iter()
+            .map(|v| format!("{}: {}", v.path, v.message))
+            .collect()
+    };
+    assert!(schema.is_valid(&json!({"contactMethod": "phone", "phone": "1"})));
+    assert!(schema.is_valid(&json!({"email": "a@b", "address": {"city": "Oslo"}})));
+    assert_eq!(
+        text(json!({"contactMethod": "phone"})),
+        vec![
+            ": expected a value that satisfies at least one of 2 alternatives (`anyOf`), but \
+             it satisfies none: (1) /phone: is required but missing; (2) /email: is required \
+             but missing",
+            "/phone: is required but missing (this applies because the value satisfies the \
+             `if` schema)",
+        ]
+    );
+    assert_eq!(
+        text(json!({"phone": "1", "address": {"city": 7}})),
+        vec![
+            "/address/city: expected a string, got integer 7",
+            "/email: is required but missing (this applies because the value does not \
+             satisfy the `if` schema)",
+        ]
+    );
+    let one_of = CompiledSchema::compile(
+        &json!({"oneOf": [{"type": "integer"}, {"minimum": 0}], "not": {"const": 5}}),
+    )
+    .expect("compiles");
+    let v: Vec<String> = one_of
+        .violations(&json!(5))
+        .into_iter()
+        .map(|v| v.message)
+        .collect();
+    assert_eq!(
+        v,
+        vec![
+            "expected a value that does not satisfy the schema under `not`, got 5",
+            "expected a value that satisfies exactly one of 2 alternatives (`oneOf`), but it \
+             satisfies alternatives 1 and 2; make it fit only one",
+        ]
+    );
 }
