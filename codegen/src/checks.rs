@@ -20,6 +20,7 @@
 mod descriptions;
 mod guardrails;
 mod headers;
+mod input_schema;
 mod names;
 mod server;
 mod templates;

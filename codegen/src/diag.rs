@@ -150,6 +150,18 @@ codes! {
     /// an HTTP header: proxies, load balancers and their logs see headers. Keep secrets in
     /// the body, or `allow: [sensitive_header]` on the parameter when the name misleads.
     SensitiveHeader = "sensitive_header", check, Warning;
+    /// A tool's `input_schema` (its argument schema, written out) must be one the server
+    /// enforces exactly as advertised: a JSON Schema 2020-12 object schema (`type: object`
+    /// at the root, as MCP requires) of the keywords the runtime enforces, whose `$ref`s
+    /// point within it. A tool declares `params` or `input_schema`, not both.
+    InputSchema = "input_schema", check, Error;
+    /// Every object of an `input_schema` that declares `properties` closes itself with
+    /// `additionalProperties: false`, as the schemas mcpgen writes do: a model that
+    /// misspells an argument gets told, instead of the argument being ignored. Objects
+    /// inside `allOf`, `anyOf`, `oneOf`, `not` and `if` are exempt (closing them changes
+    /// what they mean). When the schema comes from elsewhere and must stay as written,
+    /// `allow: [open_object]` on the tool.
+    OpenObject = "open_object", check, Error;
 }
 
 impl Code {

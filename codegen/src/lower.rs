@@ -76,6 +76,7 @@ pub mod keys {
         "idempotency",
         "disabled",
         "params",
+        "input_schema",
         "output",
         "errors",
         "allow",
@@ -725,9 +726,51 @@ impl FromNode for Tool {
             idempotency: r.opt(&f, "idempotency"),
             disabled: r.opt(&f, "disabled"),
             params: r.opt(&f, "params").unwrap_or_default(),
+            input_schema: r.opt(&f, "input_schema"),
             output: r.opt(&f, "output"),
             errors: r.opt(&f, "errors").unwrap_or_default(),
             allow: r.list_or_default(&f, "allow"),
+        })
+    }
+}
+
+impl FromNode for RawSchema {
+    const EXPECTED: &'static str = "a JSON Schema (a mapping)";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        if !matches!(node.value, Node::Map(_)) {
+            r.wrong_type(node, Self::EXPECTED);
+            return None;
+        }
+        /// Every key and item, by JSON pointer.
+        fn walk(node: &Sp<Node>, pointer: &mut String, out: &mut Vec<(String, Span)>) {
+            let mut enter = |segment: &str, span: Span, child: &Sp<Node>, out: &mut Vec<_>| {
+                let before = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+                out.push((pointer.clone(), span));
+                walk(child, pointer, out);
+                pointer.truncate(before);
+            };
+            match &node.value {
+                Node::Map(entries) => {
+                    for (key, child) in entries {
+                        enter(&key.value, key.span, child, out);
+                    }
+                }
+                Node::Seq(items) => {
+                    for (index, child) in items.iter().enumerate() {
+                        enter(&index.to_string(), child.span, child, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut spans = Vec::new();
+        walk(node, &mut String::new(), &mut spans);
+        Some(RawSchema {
+            span: node.span,
+            value: node.value.to_json(),
+            spans,
         })
     }
 }

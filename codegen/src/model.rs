@@ -385,6 +385,12 @@ pub struct Tool {
     /// The parameters, as fields of the (closed) argument object.
     #[schemars(default, schema_with = "crate::spec_schema::type_expr_map")]
     pub params: NamedMap<Schema>,
+    /// Instead of `params`: the argument object's JSON Schema (2020-12), advertised as
+    /// written and enforced exactly, with `$defs`/`$ref`, `allOf`, `anyOf`, `oneOf`,
+    /// `not` and `if`/`then`/`else` besides the keywords `params` produce. The handler
+    /// gets the arguments as a JSON object. For schemas `params` cannot express.
+    #[schemars(default, schema_with = "crate::spec_schema::input_schema")]
+    pub input_schema: Option<RawSchema>,
     /// The type of the structured result.
     #[schemars(default, schema_with = "crate::spec_schema::type_expr")]
     pub output: Option<Schema>,
@@ -394,6 +400,44 @@ pub struct Tool {
     /// Checks that do not apply to this tool.
     #[schemars(default)]
     pub allow: Vec<Sp<String>>,
+}
+
+/// A JSON Schema written out in the spec (a tool's `input_schema`), as JSON, with where
+/// each of its parts was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawSchema {
+    /// The whole schema.
+    pub span: crate::source::Span,
+    /// The schema as JSON.
+    pub value: serde_json::Value,
+    /// Where each part was written: a JSON pointer into [`Self::value`] (`""` for the
+    /// whole) and the span of its key or item.
+    pub spans: Vec<(String, crate::source::Span)>,
+}
+
+impl RawSchema {
+    /// Where the part at `pointer` (or the closest part that contains it) was written.
+    pub fn span_of(&self, pointer: &str) -> crate::source::Span {
+        let mut at = pointer;
+        loop {
+            if let Some((_, span)) = self.spans.iter().find(|(p, _)| p == at) {
+                return *span;
+            }
+            match at.rfind('/') {
+                Some(cut) => at = &at[..cut],
+                None => return self.span,
+            }
+        }
+    }
+
+    /// The names under the schema's top-level `properties`.
+    pub fn property_names(&self) -> Vec<&str> {
+        self.value
+            .get("properties")
+            .and_then(serde_json::Value::as_object)
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// A capability a client declares, which a tool may need.

@@ -31,6 +31,16 @@ pub(crate) fn type_expr(generator: &mut SchemaGenerator) -> Schema {
     })
 }
 
+/// A tool's `input_schema`: a JSON Schema written out.
+pub(crate) fn input_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "description": "Instead of `params`: the argument object's JSON Schema (2020-12), advertised as written and enforced exactly. Besides the keywords `params` produce: `$defs` and `$ref` within the schema (`#/$defs/NAME`, `#ANCHOR`), `$anchor`, `allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`. The root is `type: object`; every object that declares `properties` outside `allOf`/`anyOf`/`oneOf`/`not`/`if` sets `additionalProperties: false` (or the tool allows `open_object`).",
+        "properties": { "type": { "const": "object" } },
+        "required": ["type"]
+    })
+}
+
 /// A mapping from names to type expressions (parameters, fields, named types).
 pub(crate) fn type_expr_map(generator: &mut SchemaGenerator) -> Schema {
     let value = type_expr(generator);

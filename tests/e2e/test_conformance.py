@@ -203,6 +203,29 @@ def test_fixture_content(server_bin: list[str], revision: str, tmp_path: Path) -
             assert routed.is_error is False, routed
             assert [c.text for c in routed.content] == [f"Routed to region {region}"]
 
+        # A schema written out (`input_schema`) is advertised as written and enforced.
+        [written] = [t for t in (await session.list_tools()).tools if t.name == "json_schema_2020_12_tool"]
+        schema = written.input_schema
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert schema["$defs"]["address"]["$anchor"] == "addressDef"
+        assert (schema["properties"]["address"], schema["additionalProperties"]) == ({"$ref": "#/$defs/address"}, False)
+        assert [list(s) for s in (schema["allOf"][0]["anyOf"])] == [["required"], ["required"]]
+        assert {"if", "then", "else"} <= set(schema)
+        good = {"contactMethod": "phone", "phone": "555", "address": {"city": "Oslo"}}
+        accepted = await session.call_tool("json_schema_2020_12_tool", good)
+        assert accepted.is_error is False, accepted
+        assert accepted.content[0].text.startswith("ok: ") and json.loads(accepted.content[0].text[4:]) == good
+        refused = await session.call_tool("json_schema_2020_12_tool", {"contactMethod": "phone", "address": {"city": 7}})
+        assert refused.is_error is True
+        message = refused.content[0].text
+        for expected in (
+            "/address/city: expected a string, got integer 7",
+            "at least one of 2 alternatives (`anyOf`), but it satisfies none: (1) /phone: is required but missing; "
+            "(2) /email: is required but missing",
+            "/phone: is required but missing (this applies because the value satisfies the `if` schema)",
+        ):
+            assert expected in message, message
+
     async def resources(session: ClientSession) -> None:
         text = await session.read_resource("test://static-text")
         assert [(str(c.uri), c.mime_type, c.text) for c in text.contents] == [

@@ -38,6 +38,9 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
     }
     super::guardrails::check_tool(cx, name, tool);
     walk_entries(cx, "parameter", &tool.params, 0);
+    if let Some(raw) = &tool.input_schema {
+        super::input_schema::check(cx, name, tool, raw);
+    }
     super::headers::check_tool(cx, tool);
     if let Some(output) = &tool.output {
         let label = format!("the output of tool {}", tick(&name.value));
@@ -226,6 +229,7 @@ fn check_error_template(cx: &mut Cx<'_>, tool: &Tool, error_name: &Name, case: &
             .iter()
             .chain(case.fields.iter())
             .map(|(n, _)| n.value.as_str())
+            .chain(tool.input_schema.iter().flat_map(|s| s.property_names()))
             .collect::<Vec<_>>()
     };
     let chars: Vec<char> = message.value.chars().collect();

@@ -594,6 +594,7 @@ fn lower(
         idempotency: None,
         disabled: None,
         params: NamedMap::default(),
+        input_schema: None,
         output: None,
         errors: NamedMap::default(),
         client_capabilities: Vec::new(),

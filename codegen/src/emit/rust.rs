@@ -528,11 +528,25 @@ impl<'a> Emitter<'a> {
         let method = field_ident(name);
         let input_name = format!("{camel}Input");
         let input = type_ident(&input_name);
-        self.struct_from_fields(
-            &input_name,
-            doc(Some(&format!("Arguments of the tool `{name}`."))),
-            &tool.params.0,
-        );
+        if tool.input_schema.is_some() {
+            let docs = doc(Some(&format!(
+                "Arguments of the tool `{name}`, as the JSON object its `input_schema` \
+                 (written out in the spec) validated."
+            )));
+            self.items.push(quote! {
+                #docs
+                pub type #input = ::mcpgen_runtime::__private::serde_json::Map<
+                    ::std::string::String,
+                    ::mcpgen_runtime::__private::serde_json::Value,
+                >;
+            });
+        } else {
+            self.struct_from_fields(
+                &input_name,
+                doc(Some(&format!("Arguments of the tool `{name}`."))),
+                &tool.params.0,
+            );
+        }
         let (output_ty, into_output) = match &tool.output {
             Some(output) => {
                 let output_name = format!("{camel}Output");
@@ -981,11 +995,14 @@ pub fn tool_def(
     let types = Types::with_external(spec, &external_names);
     let title = opt_string(tool.title.as_ref().map(|t| t.value.as_str()));
     let description = tool.description.as_ref().map_or("", |d| d.value.as_str());
-    let input_schema = schema_expr(
-        &types.params_schema(tool.params.iter().map(|(n, s)| (n.value.as_str(), s))),
-        paths,
-        external,
-    );
+    let input_schema = match &tool.input_schema {
+        Some(raw) => schema_expr(&raw.value, paths, external),
+        None => schema_expr(
+            &types.params_schema(tool.params.iter().map(|(n, s)| (n.value.as_str(), s))),
+            paths,
+            external,
+        ),
+    };
     let output_schema = match &tool.output {
         Some(output) => {
             let schema = schema_expr(&types.output_schema(output), paths, external);

@@ -364,6 +364,15 @@ impl Handler for Handlers {
         ))
     }
 
+    async fn json_schema_2020_12_tool(
+        &self,
+        _ctx: ToolContext,
+        input: JsonSchema202012ToolInput,
+    ) -> Result<ToolOutput, JsonSchema202012ToolError> {
+        // The arguments passed the schema as written (`$ref`, `anyOf`, `if`/`then`/`else`).
+        Ok(ToolOutput::text(format!("ok: {}", Value::Object(input))))
+    }
+
     async fn test_input_required_result_elicitation(
         &self,
         ctx: ToolContext,

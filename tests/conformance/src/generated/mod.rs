@@ -528,6 +528,35 @@ impl ::core::convert::From<TestReconnectionError> for ::mcpgen_runtime::ToolErro
         }
     }
 }
+/// Arguments of the tool `json_schema_2020_12_tool`, as the JSON object its `input_schema` (written out in the spec) validated.
+pub type JsonSchema202012ToolInput = ::mcpgen_runtime::__private::serde_json::Map<
+    ::std::string::String,
+    ::mcpgen_runtime::__private::serde_json::Value,
+>;
+/// Errors of the tool `json_schema_2020_12_tool`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum JsonSchema202012ToolError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for JsonSchema202012ToolError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<JsonSchema202012ToolError> for ::mcpgen_runtime::ToolError {
+    fn from(error: JsonSchema202012ToolError) -> Self {
+        match error {
+            JsonSchema202012ToolError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
 /// Arguments of the tool `test_input_required_result_elicitation`.
 #[derive(
     Debug,
@@ -1154,6 +1183,14 @@ pub trait Handler: Send + Sync + 'static {
         input: TestReconnectionInput,
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestReconnectionError>,
+    > + Send;
+    /// Tool with JSON Schema 2020-12 features; answers `ok:` and the arguments it accepted.
+    fn json_schema_2020_12_tool(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: JsonSchema202012ToolInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, JsonSchema202012ToolError>,
     > + Send;
     /// Asks the client to elicit the user's name, then greets the user by that name.
     fn test_input_required_result_elicitation(
@@ -1807,6 +1844,117 @@ pub fn tool_test_reconnection() -> ::mcpgen_runtime::ToolDef {
   "type": "object",
   "additionalProperties": false
 }"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "json_schema_2020_12_tool", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_json_schema_2020_12_tool() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("json_schema_2020_12_tool"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Tool with JSON Schema 2020-12 features; answers `ok:` and the arguments it accepted.",
+        ),
+        input_schema: schema(
+            r##"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "$defs": {
+    "address": {
+      "$anchor": "addressDef",
+      "type": "object",
+      "properties": {
+        "street": {
+          "type": "string"
+        },
+        "city": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "properties": {
+    "name": {
+      "type": "string"
+    },
+    "address": {
+      "$ref": "#/$defs/address"
+    },
+    "contactMethod": {
+      "type": "string",
+      "enum": [
+        "phone",
+        "email"
+      ]
+    },
+    "phone": {
+      "type": "string"
+    },
+    "email": {
+      "type": "string"
+    }
+  },
+  "allOf": [
+    {
+      "anyOf": [
+        {
+          "required": [
+            "phone"
+          ]
+        },
+        {
+          "required": [
+            "email"
+          ]
+        }
+      ]
+    }
+  ],
+  "if": {
+    "properties": {
+      "contactMethod": {
+        "const": "phone"
+      }
+    },
+    "required": [
+      "contactMethod"
+    ]
+  },
+  "then": {
+    "required": [
+      "phone"
+    ]
+  },
+  "else": {
+    "required": [
+      "email"
+    ]
+  },
+  "additionalProperties": false
+}"##,
         ),
         output_schema: ::core::option::Option::None,
         annotations: ::mcpgen_runtime::Annotations {
@@ -2571,6 +2719,22 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                 async move {
                     let output = handler
                         .test_reconnection(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<JsonSchema202012ToolInput, _, _>(
+            tool_json_schema_2020_12_tool(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .json_schema_2020_12_tool(ctx, input)
                         .await
                         .map_err(::mcpgen_runtime::ToolError::from)?;
                     ::core::result::Result::Ok(output)
