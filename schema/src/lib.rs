@@ -319,7 +319,7 @@ impl CompileError {
 
     fn within(mut self, segment: &str) -> Self {
         if !self.located {
-            self.path.push(escape_pointer(segment));
+            self.path.push(escape_pointer(segment).into_owned());
         }
         self
     }
@@ -524,11 +524,15 @@ impl<'s> Compiler<'s> {
             }
         };
         let mut node = Node::default();
+        let mut condition = None;
         for (key, value) in object {
+            if key == "if" {
+                condition = Some(value);
+            }
             self.keyword(&mut node, key, value)
                 .map_err(|e| e.within(key))?;
         }
-        if let Some(test) = object.get("if") {
+        if let Some(test) = condition {
             let branch = |this: &mut Self, key: &str| match object.get(key) {
                 Some(schema) => this.node(schema).map(Some).map_err(|e| e.within(key)),
                 None => Ok(None),
@@ -1343,8 +1347,14 @@ fn canonical(value: &Value, out: &mut String) {
 // ---------------------------------------------------------------------------------
 // Rendering
 
-fn escape_pointer(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
+/// A name as a JSON pointer segment (`~` as `~0`, `/` as `~1`); most need no escape
+/// and are not copied.
+fn escape_pointer(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains(['~', '/']) {
+        name.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        name.into()
+    }
 }
 
 fn plural(n: u64) -> &'static str {
