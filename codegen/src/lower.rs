@@ -746,7 +746,7 @@ impl FromNode for RawSchema {
             let mut enter = |segment: &str, span: Span, child: &Sp<Node>, out: &mut Vec<_>| {
                 let before = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+                pointer.push_str(&mcpgen_schema::escape_pointer(segment));
                 out.push((pointer.clone(), span));
                 walk(child, pointer, out);
                 pointer.truncate(before);

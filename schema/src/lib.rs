@@ -1349,7 +1349,7 @@ fn canonical(value: &Value, out: &mut String) {
 
 /// A name as a JSON pointer segment (`~` as `~0`, `/` as `~1`); most need no escape
 /// and are not copied.
-fn escape_pointer(name: &str) -> std::borrow::Cow<'_, str> {
+pub fn escape_pointer(name: &str) -> std::borrow::Cow<'_, str> {
     if name.contains(['~', '/']) {
         name.replace('~', "~0").replace('/', "~1").into()
     } else {

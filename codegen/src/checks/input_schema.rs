@@ -112,7 +112,7 @@ fn open_objects(
         let before = pointer.len();
         for segment in segments {
             pointer.push('/');
-            pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+            pointer.push_str(&mcpgen_schema::escape_pointer(segment));
         }
         open_objects(cx, tool_name, raw, child, pointer);
         pointer.truncate(before);
