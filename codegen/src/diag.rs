@@ -162,6 +162,10 @@ codes! {
     /// what they mean). When the schema comes from elsewhere and must stay as written,
     /// `allow: [open_object]` on the tool.
     OpenObject = "open_object", check, Error;
+    /// A tool's task settings (tasks extension) that cannot work as written: `task_start`
+    /// on a tool without `task`, or `idempotency` keys on a tool whose calls all become
+    /// tasks (a call that becomes a task is not replayed from its key).
+    Task = "task", check, Error;
 }
 
 impl Code {

@@ -75,6 +75,8 @@ pub mod keys {
         "circuit_breaker",
         "idempotency",
         "disabled",
+        "task",
+        "task_start",
         "params",
         "input_schema",
         "output",
@@ -725,6 +727,8 @@ impl FromNode for Tool {
             circuit_breaker: r.opt(&f, "circuit_breaker"),
             idempotency: r.opt(&f, "idempotency"),
             disabled: r.opt(&f, "disabled"),
+            task: r.opt(&f, "task"),
+            task_start: r.opt(&f, "task_start"),
             params: r.opt(&f, "params").unwrap_or_default(),
             input_schema: r.opt(&f, "input_schema"),
             output: r.opt(&f, "output"),
@@ -1002,6 +1006,36 @@ impl FromNode for Sp<LargeResponse> {
             &[
                 ("error", LargeResponse::Error),
                 ("truncate", LargeResponse::Truncate),
+            ],
+        )
+    }
+}
+
+impl FromNode for Sp<TaskSupport> {
+    const EXPECTED: &'static str = "`optional` or `required`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        keyword(
+            r,
+            node,
+            "task support",
+            &[
+                ("optional", TaskSupport::Optional),
+                ("required", TaskSupport::Required),
+            ],
+        )
+    }
+}
+
+impl FromNode for Sp<TaskStart> {
+    const EXPECTED: &'static str = "`at_once` or `by_handler`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        keyword(
+            r,
+            node,
+            "task start",
+            &[
+                ("at_once", TaskStart::AtOnce),
+                ("by_handler", TaskStart::ByHandler),
             ],
         )
     }

@@ -382,6 +382,14 @@ pub struct Tool {
     pub idempotency: Option<IdempotencySpec>,
     /// Disabled by configuration: every call is refused as `tool_disabled` (not retryable).
     pub disabled: Option<Sp<bool>>,
+    /// Whether a call may become a task of the tasks extension (2026-07-28): `optional`
+    /// (when the client declared the extension) or `required` (other clients get error
+    /// -32021). The client gets a task id at once and polls `tasks/get` for the result.
+    pub task: Option<Sp<TaskSupport>>,
+    /// When a call of a task tool becomes a task: `at_once` (default) or `by_handler`
+    /// (when the handler returns `ToolOutput::ContinueAsTask`, after asking for input in
+    /// rounds if it needs to).
+    pub task_start: Option<Sp<TaskStart>>,
     /// The parameters, as fields of the (closed) argument object.
     #[schemars(default, schema_with = "crate::spec_schema::type_expr_map")]
     pub params: NamedMap<Schema>,
@@ -779,6 +787,26 @@ pub struct Limits {
     pub on_large_response: Option<Sp<LargeResponse>>,
     /// The circuit breaker of tools without their own (default: on, 5 failures in 60 s open it for 30 s, 2 successes close it).
     pub circuit_breaker: Option<CircuitBreakerSpec>,
+}
+
+/// Whether a tool's calls may become tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+pub enum TaskSupport {
+    /// A call becomes a task when the client declared the tasks extension.
+    Optional,
+    /// Calls run only as tasks.
+    Required,
+}
+
+/// When a call of a task tool becomes a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum TaskStart {
+    /// As soon as its arguments are valid and the guardrails let it through.
+    AtOnce,
+    /// When the handler returns `ToolOutput::ContinueAsTask`.
+    ByHandler,
 }
 
 /// What a result over the size limit becomes.

@@ -18,6 +18,7 @@ use rmcp::{
         ReadResourceResponse, ReadResourceResult, ResourceContents, ServerConfig, Tool,
     },
     service::RequestContext,
+    task_manager::{TaskContext, TaskExit},
 };
 use serde_json::{Value, json};
 
@@ -29,8 +30,8 @@ use crate::{
     server::{PromptEntry, Registry, ToolEntry, prompt_template_key},
     template::{UriMatch, coerce_to_schema},
     tool::{
-        ClientCapability, Identity, LogLevel, RequestInfo, ToolContext, ToolError, ToolOutput,
-        from_rmcp_level,
+        ClientCapability, Identity, LogLevel, RequestInfo, TaskStart, TaskSupport, ToolContext,
+        ToolError, ToolOutput, from_rmcp_level,
     },
 };
 
@@ -111,6 +112,8 @@ impl McpHandler {
             ))),
             input_responses: no_input_responses(),
             request_state: None,
+            task_id: None,
+            can_continue_as_task: false,
         }
     }
 
@@ -204,10 +207,19 @@ impl McpHandler {
         let name = params.name.as_ref();
         let tool = &self.registry.tools[index];
         missing_client_capabilities(name, &tool.def.client_capabilities, &context)?;
+        let plan = task_plan(tool, &context)?;
         let arguments = params.arguments.unwrap_or_default();
         let guard = &self.registry.guard;
         if !guard.enabled() {
-            return self.execute(index, arguments, round, context).await;
+            let agent = crate::guard::agent_key(&self.identity(&context));
+            return Ok(
+                match self.execute(index, arguments, round, plan, context).await? {
+                    Executed::Response(response) => response,
+                    Executed::Task(ctx, arguments) => {
+                        self.spawn_task(index, ctx, arguments, None, &agent)
+                    }
+                },
+            );
         }
         let agent = crate::guard::agent_key(&self.identity(&context));
         let key = guard.idempotency_key(index, &agent, &arguments);
@@ -233,9 +245,13 @@ impl McpHandler {
         };
         // An input-required answer is not a result yet: it is neither size-checked nor
         // counted by the breaker, and its idempotency key stays free for the next round.
-        let result = match self.execute(index, arguments, round, context).await? {
-            CallToolResponse::Complete(result) => result,
-            incomplete => return Ok(incomplete),
+        // A task holds the call's admission until it ends; its key is freed.
+        let result = match self.execute(index, arguments, round, plan, context).await? {
+            Executed::Response(CallToolResponse::Complete(result)) => result,
+            Executed::Response(incomplete) => return Ok(incomplete),
+            Executed::Task(ctx, arguments) => {
+                return Ok(self.spawn_task(index, ctx, arguments, Some(admission), &agent));
+            }
         };
         let result = guard.finish(index, admission, result);
         if let Some(reservation) = reservation {
@@ -244,14 +260,16 @@ impl McpHandler {
         Ok(result.into())
     }
 
-    /// Validation, the handler under its timeout, and the shaping of its result.
+    /// Validation, then the handler under its timeout and the shaping of its result,
+    /// or the context a task will run the handler with.
     async fn execute(
         &self,
         index: usize,
         arguments: rmcp::model::JsonObject,
         round: Round,
+        plan: TaskPlan,
         mut context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, ErrorData> {
+    ) -> Result<Executed, ErrorData> {
         let tool = &self.registry.tools[index];
         let name = tool.def.name.as_str();
         let started = Instant::now();
@@ -267,7 +285,7 @@ impl McpHandler {
                 violations = violations.len(),
                 "tool call rejected"
             );
-            return Ok(invalid_arguments(name, &violations));
+            return Ok(Executed::Response(invalid_arguments(name, &violations)));
         }
 
         let mut ctx = self.context(Arc::clone(&tool.name), &mut context);
@@ -278,12 +296,60 @@ impl McpHandler {
         if !responses.is_empty() {
             ctx.input_responses = Arc::new(responses);
         }
+        let resumable = match plan {
+            TaskPlan::Never => None,
+            TaskPlan::AtOnce => return Ok(Executed::Task(ctx, arguments)),
+            TaskPlan::ByHandler => {
+                ctx.can_continue_as_task = true;
+                Some(ctx.clone())
+            }
+        };
+        let run = self
+            .run_once(tool, ctx, &arguments, started, context.ct.cancelled())
+            .await;
+        let response = match run {
+            Run::Result(result) | Run::Bug(result) => result.into(),
+            Run::Input(mut input) => {
+                self.seal_request_state(StateScope::Tool(name), &mut input);
+                CallToolResponse::InputRequired(input)
+            }
+            Run::Cancelled => error_result(
+                format!("The call to `{name}` was cancelled."),
+                json!({"status": "error", "code": "cancelled", "message": "cancelled by the client", "retryable": true}),
+            ),
+            Run::ContinueAsTask => match resumable {
+                Some(ctx) => return Ok(Executed::Task(ctx, arguments)),
+                None => {
+                    tracing::error!(
+                        tool = name,
+                        outcome = "bad_output",
+                        error = "the handler returned ContinueAsTask, but this call cannot become a task (see ToolContext::can_continue_as_task)",
+                        "tool returned an output that breaks its contract"
+                    );
+                    unexpected_result(name)
+                }
+            },
+        };
+        Ok(Executed::Response(response))
+    }
+
+    /// One run of a tool's handler under its timeout, until `cancelled` fires, and what
+    /// it came to.
+    async fn run_once(
+        &self,
+        tool: &ToolEntry,
+        ctx: ToolContext,
+        arguments: &Arc<Value>,
+        started: Instant,
+        cancelled: impl Future<Output = ()>,
+    ) -> Run {
+        let name = tool.def.name.as_str();
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
         let ended = run_handler(
-            (tool.handler)(ctx, Arc::clone(&arguments)),
+            (tool.handler)(ctx, Arc::clone(arguments)),
             timeout,
-            Some(&context.ct),
+            cancelled,
         )
         .await;
         let duration_ms = elapsed_ms(started);
@@ -296,10 +362,7 @@ impl McpHandler {
                     duration_ms,
                     "tool call cancelled by the client"
                 );
-                return Ok(error_result(
-                    format!("The call to `{name}` was cancelled."),
-                    json!({"status": "error", "code": "cancelled", "message": "cancelled by the client", "retryable": true}),
-                ));
+                return Run::Cancelled;
             }
             Ended::TimedOut => {
                 cancellation.cancel();
@@ -315,7 +378,7 @@ impl McpHandler {
                     "The tool `{name}` did not finish within its time limit of {limit_ms} ms and was stopped. \
                      Try again later, or ask for less (a narrower query) so it finishes in time."
                 );
-                return Ok(error_result(
+                return Run::Result(error_result(
                     message.clone(),
                     json!({"status": "error", "code": "timeout", "message": message, "retryable": true, "limit_ms": limit_ms as u64}),
                 ));
@@ -323,32 +386,32 @@ impl McpHandler {
             Ended::Panicked(text) => {
                 let detail = format!("handler panicked: {text}");
                 tracing::error!(tool = name, outcome = "panic", duration_ms, error = %detail, "tool handler failed");
-                return Ok(unexpected_result(name));
+                return Run::Bug(unexpected_result(name));
             }
             Ended::Finished(result) => result,
         };
         let call_result = match result {
-            Ok(ToolOutput::InputRequired(mut input)) => {
-                self.seal_request_state(StateScope::Tool(name), &mut input);
+            Ok(ToolOutput::InputRequired(input)) => {
                 tracing::info!(
                     tool = name,
                     outcome = "input_required",
                     duration_ms,
                     "tool call needs client input"
                 );
-                return Ok(CallToolResponse::InputRequired(input));
+                return Run::Input(input);
             }
+            Ok(ToolOutput::ContinueAsTask) => return Run::ContinueAsTask,
             Ok(output) => match self.render_output(tool, output) {
                 Ok(result) => result,
                 Err(problem) => {
                     tracing::error!(tool = name, outcome = "bad_output", duration_ms, error = %problem, "tool returned an output that breaks its contract");
-                    return Ok(unexpected_result(name));
+                    return Run::Bug(unexpected_result(name));
                 }
             },
             Err(ToolError::Declared { code, fields }) => {
                 let Some((def, template)) = tool.errors.get(&code) else {
                     tracing::error!(tool = name, outcome = "undeclared_error", duration_ms, code = %code, "tool returned an error code it does not declare");
-                    return Ok(unexpected_result(name));
+                    return Run::Bug(unexpected_result(name));
                 };
                 let no_arguments = serde_json::Map::new();
                 let arguments = arguments.as_object().unwrap_or(&no_arguments);
@@ -357,7 +420,7 @@ impl McpHandler {
                     tracing::warn!(tool = name, code = %code, missing = ?missing, "declared error message has placeholders with no value");
                 }
                 tracing::info!(tool = name, outcome = "declared_error", code = %code, duration_ms, "tool call failed");
-                return Ok(error_result(
+                return Run::Result(error_result(
                     message.clone(),
                     json!({"status": "error", "code": code, "message": message, "retryable": def.retryable}),
                 ));
@@ -370,7 +433,7 @@ impl McpHandler {
                     error = format!("{error:#}"),
                     "tool handler failed"
                 );
-                return Ok(unexpected_result(name));
+                return Run::Bug(unexpected_result(name));
             }
         };
         tracing::info!(
@@ -379,7 +442,129 @@ impl McpHandler {
             duration_ms,
             "tool call succeeded"
         );
-        Ok(call_result.into())
+        Run::Result(call_result)
+    }
+
+    /// Starts the call as a task of `agent` and answers with its id, or refuses it as
+    /// `too_many_tasks`.
+    fn spawn_task(
+        &self,
+        index: usize,
+        ctx: ToolContext,
+        arguments: Arc<Value>,
+        admission: Option<crate::guard::Admission>,
+        agent: &str,
+    ) -> CallToolResponse {
+        let this = self.clone();
+        let spawned = self.registry.tasks.spawn(agent, move |task| {
+            Box::pin(async move { this.run_task(index, ctx, arguments, admission, task).await })
+        });
+        let name = self.registry.tools[index].def.name.as_str();
+        match spawned {
+            Ok(task) => {
+                tracing::info!(
+                    tool = name,
+                    task = %task.task_id,
+                    outcome = "task_created",
+                    "tool call continues as a task"
+                );
+                rmcp::model::CreateTaskResult::new(task).into()
+            }
+            Err(crate::task::AtCapacity(running)) => {
+                tracing::warn!(
+                    tool = name,
+                    running,
+                    outcome = "too_many_tasks",
+                    "tool call refused: too many tasks"
+                );
+                let message = format!(
+                    "The server already runs {running} tasks, as many as it allows, so `{name}` did not start. \
+                     Wait for some of your tasks to end (poll them with tasks/get, or stop those you no longer need with tasks/cancel), then call again."
+                );
+                error_result(
+                    message.clone(),
+                    json!({"status": "error", "code": "too_many_tasks", "message": message, "retryable": true, "running": running}),
+                )
+            }
+        }
+    }
+
+    /// The body of a task: the handler runs; when it asks for input, the task waits in
+    /// `input_required` until the client answers every request with `tasks/update`,
+    /// then the handler runs again with the answers. A tool error (declared, invalid
+    /// output, timeout) completes the task with `isError`; a bug in the server (a panic,
+    /// an unexpected error) fails it with a JSON-RPC error.
+    async fn run_task(
+        self,
+        index: usize,
+        mut ctx: ToolContext,
+        arguments: Arc<Value>,
+        admission: Option<crate::guard::Admission>,
+        task: TaskContext,
+    ) -> Result<CallToolResult, TaskExit> {
+        let tool = &self.registry.tools[index];
+        let name = tool.def.name.as_str();
+        ctx.task_id = Some(Arc::from(task.task_id()));
+        // The request that started the task is over: nothing more goes to it.
+        ctx.peer = None;
+        ctx.can_continue_as_task = false;
+        ctx.cancellation = tokio_util::sync::CancellationToken::new();
+        let mut surfaced = std::collections::HashSet::new();
+        let (result, bug) = loop {
+            let run = self
+                .run_once(
+                    tool,
+                    ctx.clone(),
+                    &arguments,
+                    Instant::now(),
+                    task.cancelled(),
+                )
+                .await;
+            match run {
+                Run::Result(result) => break (result, false),
+                Run::Bug(result) => break (result, true),
+                Run::Cancelled => return Err(TaskExit::Cancelled),
+                Run::Input(input) => {
+                    let Some(answers) =
+                        gather_input(&task, input.input_requests, &mut surfaced).await?
+                    else {
+                        tracing::error!(
+                            tool = name,
+                            outcome = "bad_output",
+                            error = "the handler asked for input but gave no input request",
+                            "tool returned an output that breaks its contract"
+                        );
+                        break (unexpected_result(name), true);
+                    };
+                    ctx.input_responses = Arc::new(answers);
+                    ctx.request_state = input.request_state.map(Arc::from);
+                }
+                Run::ContinueAsTask => {
+                    tracing::error!(
+                        tool = name,
+                        outcome = "bad_output",
+                        error = "the handler returned ContinueAsTask inside its task",
+                        "tool returned an output that breaks its contract"
+                    );
+                    break (unexpected_result(name), true);
+                }
+            }
+        };
+        let result = match admission {
+            Some(admission) => self.registry.guard.finish(index, admission, result),
+            None => result,
+        };
+        if bug {
+            return Err(TaskExit::Error(ErrorData::internal_error(
+                format!("unexpected error in tool `{name}`: {TEXT_BUG}"),
+                None,
+            )));
+        }
+        Ok(if tool.output.is_some() {
+            error_object_as_text(result)
+        } else {
+            result
+        })
     }
 
     fn render_output(
@@ -391,9 +576,10 @@ impl McpHandler {
             ToolOutput::Structured(value) => (value, false),
             // A generated output type that checked itself: its JSON needs no walk.
             ToolOutput::Prechecked(value) => (value, true),
-            ToolOutput::InputRequired(_) => {
+            ToolOutput::InputRequired(_) | ToolOutput::ContinueAsTask => {
                 return Err(
-                    "an input-required result cannot be rendered as a tool result".to_owned(),
+                    "an input-required or continue-as-task answer cannot be rendered as a tool result"
+                        .to_owned(),
                 );
             }
             ToolOutput::Text(_) | ToolOutput::Content(_) if tool.output.is_some() => {
@@ -636,7 +822,7 @@ impl McpHandler {
         let started = Instant::now();
         let cancellation = ctx.cancellation.clone();
         let timeout = self.registry.default_timeout;
-        let ended = run_handler(handler(ctx, arguments), timeout, None).await;
+        let ended = run_handler(handler(ctx, arguments), timeout, std::future::pending()).await;
         let duration_ms = elapsed_ms(started);
         let bug = || {
             ErrorData::internal_error(
@@ -712,6 +898,110 @@ impl McpHandler {
             }
         }
     }
+}
+
+/// Whether and when a call becomes a task (tasks extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TaskPlan {
+    /// It does not: the tool has no task support, or the client did not declare the
+    /// extension and the tool's support is optional.
+    Never,
+    /// As soon as its arguments are valid.
+    AtOnce,
+    /// When its handler returns [`ToolOutput::ContinueAsTask`].
+    ByHandler,
+}
+
+/// The plan for a call of `tool`, or -32021 when the tool runs only as a task and the
+/// client did not declare the tasks extension.
+fn task_plan(
+    tool: &ToolEntry,
+    context: &RequestContext<RoleServer>,
+) -> Result<TaskPlan, ErrorData> {
+    if tool.def.task == TaskSupport::Never {
+        return Ok(TaskPlan::Never);
+    }
+    let declared = context
+        .client_capabilities()
+        .is_some_and(|c| c.supports_tasks());
+    if !declared {
+        if tool.def.task == TaskSupport::Optional {
+            return Ok(TaskPlan::Never);
+        }
+        let name = tool.def.name.as_str();
+        let mut error = ErrorData::missing_required_client_capability(
+            rmcp::model::ClientCapabilities::builder()
+                .enable_tasks()
+                .build(),
+        );
+        error.message = format!(
+            "the tool `{name}` runs only as a task, and this client did not declare the tasks extension              (`{}`); use a client that supports it and declare it in its capabilities (at initialize, or              in the request's `_meta` under io.modelcontextprotocol/clientCapabilities.extensions)",
+            rmcp::model::TASKS_EXTENSION_ID
+        )
+        .into();
+        tracing::info!(
+            tool = name,
+            outcome = "missing_client_capability",
+            "tool call rejected"
+        );
+        return Err(error);
+    }
+    Ok(match tool.def.task_start {
+        TaskStart::AtOnce => TaskPlan::AtOnce,
+        TaskStart::ByHandler => TaskPlan::ByHandler,
+    })
+}
+
+/// What [`McpHandler::execute`] came to.
+enum Executed {
+    /// The answer to the request.
+    Response(CallToolResponse),
+    /// The call becomes a task, whose handler runs with this context and arguments.
+    Task(ToolContext, Arc<Value>),
+}
+
+/// What one run of a handler came to ([`McpHandler::run_once`]).
+enum Run {
+    /// A result for the client: a success, a declared error, a timeout.
+    Result(CallToolResult),
+    /// The result that reports a bug in the server (a panic, an unexpected error, an
+    /// output that breaks the tool's contract).
+    Bug(CallToolResult),
+    /// The handler needs input from the client first.
+    Input(InputRequiredResult),
+    /// The handler asks to continue as a task.
+    ContinueAsTask,
+    /// The client cancelled the request (or the task).
+    Cancelled,
+}
+
+/// Surfaces a task's input requests (each under a key not used before in the task:
+/// the handler's own, or `key.2`, `key.3`, ... when it asks under a key again) and
+/// waits for the client's answers to all of them, keyed as the handler asked. `None`
+/// when there is no request; [`TaskExit::Cancelled`] when the task is cancelled first.
+async fn gather_input(
+    task: &TaskContext,
+    requests: Option<rmcp::model::InputRequests>,
+    surfaced: &mut std::collections::HashSet<String>,
+) -> Result<Option<InputResponses>, TaskExit> {
+    let requests = requests.unwrap_or_default();
+    if requests.is_empty() {
+        return Ok(None);
+    }
+    let waits = requests.into_iter().map(|(key, request)| {
+        let mut wire = key.clone();
+        let mut n = 1;
+        while !surfaced.insert(wire.clone()) {
+            n += 1;
+            wire = format!("{key}.{n}");
+        }
+        async move {
+            let answer = task.request_input(wire, request).await?;
+            Ok::<_, TaskExit>((key, answer))
+        }
+    });
+    let answers = futures::future::try_join_all(waits).await?;
+    Ok(Some(answers.into_iter().collect()))
 }
 
 /// What a `requestState` is bound to: a state issued for one tool or prompt is refused
@@ -862,15 +1152,9 @@ enum Ended<T> {
 async fn run_handler<T>(
     future: impl Future<Output = T>,
     timeout: Option<Duration>,
-    cancelled: Option<&tokio_util::sync::CancellationToken>,
+    cancelled: impl Future<Output = ()>,
 ) -> Ended<T> {
     let task = std::panic::AssertUnwindSafe(future).catch_unwind();
-    let cancelled = async {
-        match cancelled {
-            Some(token) => token.cancelled().await,
-            None => std::future::pending().await,
-        }
-    };
     tokio::select! {
         joined = task => match joined {
             Ok(value) => Ended::Finished(value),
@@ -1187,6 +1471,43 @@ impl ServerHandler for McpHandler {
     ) -> Result<(), ErrorData> {
         self.known_resource(&request.uri)?;
         tracing::debug!(uri = %request.uri, "resource unsubscribed");
+        Ok(())
+    }
+
+    // The tasks extension: rmcp answers -32021 before these run when the client did
+    // not declare it, and -32601 when no tool of this server runs as a task.
+    async fn get_task(
+        &self,
+        request: rmcp::model::GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetTaskResult, ErrorData> {
+        let agent = crate::guard::agent_key(&self.identity(&context));
+        self.registry
+            .tasks
+            .get(&agent, &request.task_id)
+            .map(rmcp::model::GetTaskResult::new)
+    }
+
+    async fn update_task(
+        &self,
+        request: rmcp::model::UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let agent = crate::guard::agent_key(&self.identity(&context));
+        let responses = checked_input_responses(&request.task_id, Some(request.input_responses))?;
+        self.registry
+            .tasks
+            .update(&agent, &request.task_id, responses)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: rmcp::model::CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let agent = crate::guard::agent_key(&self.identity(&context));
+        self.registry.tasks.cancel(&agent, &request.task_id)?;
+        tracing::info!(task = %request.task_id, outcome = "task_cancel_requested", "task cancellation requested");
         Ok(())
     }
 

@@ -76,6 +76,7 @@ mod precheck;
 mod resource;
 mod server;
 mod stdio;
+mod task;
 mod template;
 mod tool;
 
@@ -96,8 +97,8 @@ pub use resource::{
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
 pub use stdio::DEFAULT_STDIO_READ_AHEAD;
 pub use tool::{
-    Annotations, BoxFuture, ClientCapability, ErrorDef, Identity, LogLevel, ToolContext, ToolDef,
-    ToolError, ToolOutput,
+    Annotations, BoxFuture, ClientCapability, ErrorDef, Identity, LogLevel, TaskStart, TaskSupport,
+    ToolContext, ToolDef, ToolError, ToolOutput,
 };
 
 /// `#[mcp_tool]`, `#[mcp_tools]` and `#[derive(ToolSchema)]`: code-first tools, checked

@@ -32,6 +32,7 @@ pub const RESERVED_ERROR_CODES: &[&str] = &[
     "overloaded",
     "circuit_open",
     "response_truncated",
+    "too_many_tasks",
 ];
 
 /// Who the server is, as sent in `initialize` / `server/discover`.
@@ -138,6 +139,8 @@ pub(crate) struct Registry {
     /// Signs the `requestState` of input-required results and verifies it on return.
     pub(crate) request_state: rmcp::model::RequestStateCodec,
     pub(crate) guard: crate::guard::GuardLayer,
+    /// The tasks of tools with [`crate::TaskSupport`] (tasks extension).
+    pub(crate) tasks: crate::task::Tasks,
 }
 
 /// Collects tools, resources, templates and prompts, in declaration order.
@@ -173,6 +176,8 @@ pub struct ServerBuilder {
     default_timeout: Option<Duration>,
     request_state_key: Option<Vec<u8>>,
     guardrails: Option<crate::guard::Guardrails>,
+    task_ttl: Duration,
+    max_running_tasks: usize,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -350,6 +355,23 @@ impl ServerBuilder {
         self
     }
 
+    /// How long a task (tasks extension, [`ToolDef::task`]) may run, and how long its
+    /// result is kept after it ends (default: 5 minutes). Advertised as the task's
+    /// `ttlMs`; a task still running after it ends as `failed`.
+    #[must_use]
+    pub fn task_ttl(mut self, ttl: Duration) -> Self {
+        self.task_ttl = ttl;
+        self
+    }
+
+    /// How many tasks may run at once, over all clients (default: 1024, at least 1).
+    /// A call that would start one more gets the tool error `too_many_tasks`.
+    #[must_use]
+    pub fn max_running_tasks(mut self, tasks: usize) -> Self {
+        self.max_running_tasks = tasks.max(1);
+        self
+    }
+
     /// Server-wide guardrails: the per-agent budget, HTTP flood protection, the server's
     /// concurrency cap, the default circuit breaker and where budgets are kept
     /// (default: [`crate::Guardrails::default`]). Each tool's own are in
@@ -387,6 +409,13 @@ impl ServerBuilder {
             }
             if tool_index.insert(def.name.clone(), tools.len()).is_some() {
                 problems.push(format!("{what} is registered twice; rename one of them"));
+            }
+            if def.task_start == crate::TaskStart::ByHandler
+                && def.task == crate::TaskSupport::Never
+            {
+                problems.push(format!(
+                    "{what}: task_start is ByHandler, but the tool never runs as a task; set `task` to Optional or Required, or drop task_start"
+                ));
             }
             let input = check_object_schema(&def.input_schema, &format!("{what}: input_schema"))
                 .map_err(|p| problems.push(p))
@@ -647,6 +676,16 @@ impl ServerBuilder {
         {
             capabilities.logging = Some(Map::new());
         }
+        if tools
+            .iter()
+            .any(|t| t.def.task != crate::TaskSupport::Never)
+        {
+            capabilities.extensions = Some(
+                [(rmcp::model::TASKS_EXTENSION_ID.to_owned(), Map::new())]
+                    .into_iter()
+                    .collect(),
+            );
+        }
         let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
         config.instructions = self.info.instructions;
 
@@ -667,6 +706,7 @@ impl ServerBuilder {
                 default_timeout: self.default_timeout,
                 request_state,
                 guard,
+                tasks: crate::task::Tasks::new(self.task_ttl, self.max_running_tasks),
             }),
         })
     }
@@ -792,6 +832,8 @@ impl Server {
             default_timeout: None,
             request_state_key: None,
             guardrails: Some(crate::guard::Guardrails::default()),
+            task_ttl: crate::task::DEFAULT_TASK_TTL,
+            max_running_tasks: crate::task::DEFAULT_MAX_RUNNING_TASKS,
         }
     }
 

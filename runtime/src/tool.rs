@@ -65,6 +65,41 @@ pub struct ToolDef {
     /// Rate limits, concurrency cap, circuit breaker, idempotency keys, and what a
     /// result over `max_response_bytes` becomes (see [`crate::ToolGuard`]).
     pub guard: crate::guard::ToolGuard,
+    /// Whether a call may become a task of the tasks extension (2026-07-28,
+    /// `io.modelcontextprotocol/tasks`): the client gets a task id at once and polls
+    /// `tasks/get` for the result (default: never).
+    pub task: TaskSupport,
+    /// When a call of a task tool becomes a task (default: as soon as it is admitted).
+    pub task_start: TaskStart,
+}
+
+/// Whether a tool's calls may become tasks ([`ToolDef::task`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskSupport {
+    /// Every call answers with its result.
+    #[default]
+    Never,
+    /// A call becomes a task when the client declared the tasks extension
+    /// (`io.modelcontextprotocol/tasks`, at `initialize` or in the request's
+    /// `_meta`); from other clients it runs as any call.
+    Optional,
+    /// Calls run only as tasks: a client that did not declare the extension gets
+    /// JSON-RPC error -32021 naming it, and the handler does not run.
+    Required,
+}
+
+/// When a call of a task tool becomes a task ([`ToolDef::task_start`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskStart {
+    /// As soon as the call is admitted (its arguments are valid and the guardrails
+    /// let it through); the handler runs only inside the task.
+    #[default]
+    AtOnce,
+    /// When the handler returns [`ToolOutput::ContinueAsTask`]: it runs in the
+    /// request first, where it may ask for input in rounds
+    /// ([`ToolOutput::InputRequired`]) or answer at once, and then runs again inside
+    /// the task, with the same arguments and answers.
+    ByHandler,
 }
 
 /// A capability a client declares (in `initialize`, or per request on 2026-07-28)
@@ -163,6 +198,12 @@ pub enum ToolOutput {
     /// ([`ToolOutput::structured_prechecked`]).
     #[doc(hidden)]
     Prechecked(Value),
+    /// Continue this call as a task (for tools with [`TaskStart::ByHandler`]): the
+    /// client gets a task id now, and the handler runs again inside the task, with
+    /// the same arguments, answers and request state. Return it only when
+    /// [`ToolContext::can_continue_as_task`] says so; otherwise the call ends as an
+    /// unexpected error.
+    ContinueAsTask,
 }
 
 impl ToolOutput {
@@ -434,6 +475,10 @@ pub struct ToolContext {
     pub(crate) request: Option<Arc<RequestInfo>>,
     pub(crate) input_responses: Arc<InputResponses>,
     pub(crate) request_state: Option<Arc<str>>,
+    /// The task this run belongs to, if it runs inside one.
+    pub(crate) task_id: Option<Arc<str>>,
+    /// Whether [`ToolOutput::ContinueAsTask`] would start a task.
+    pub(crate) can_continue_as_task: bool,
 }
 
 impl ToolContext {
@@ -448,7 +493,25 @@ impl ToolContext {
             request: None,
             input_responses: Arc::default(),
             request_state: None,
+            task_id: None,
+            can_continue_as_task: false,
         }
+    }
+
+    /// The id of the task this run belongs to (tasks extension), or `None` when the
+    /// handler answers the request itself. Inside a task the request is over:
+    /// [`ToolContext::peer`] is `None`, and progress and log messages are not sent;
+    /// ask for input with [`ToolOutput::InputRequired`], which the task surfaces to
+    /// the client as `input_required` until it answers with `tasks/update`.
+    pub fn task_id(&self) -> Option<&str> {
+        self.task_id.as_deref()
+    }
+
+    /// Whether returning [`ToolOutput::ContinueAsTask`] would start a task: the tool
+    /// starts its tasks by handler, the client declared the tasks extension, and this
+    /// run is not already inside a task.
+    pub fn can_continue_as_task(&self) -> bool {
+        self.can_continue_as_task
     }
 
     /// The capabilities the client declared (per request on 2026-07-28, from

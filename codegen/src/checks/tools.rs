@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::types::walk_entries;
 use super::{Cx, descriptions, names, server, sub_span, tick, tick_list, types};
 use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
-use crate::model::{AuthMode, ErrorCase, Name, RateLimit, Tool};
+use crate::model::{AuthMode, ErrorCase, Name, RateLimit, TaskStart, TaskSupport, Tool};
 use crate::source::Sp;
 
 /// Every check of one tool (its `allow:` list is already in effect).
@@ -37,6 +37,7 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
         byte_size(cx, "max_response_bytes", b);
     }
     super::guardrails::check_tool(cx, name, tool);
+    check_task(cx, name, tool);
     walk_entries(cx, "parameter", &tool.params, 0);
     if let Some(raw) = &tool.input_schema {
         super::input_schema::check(cx, name, tool, raw);
@@ -50,6 +51,43 @@ pub(super) fn check_tool<'a>(cx: &mut Cx<'a>, name: &'a Name, tool: &'a Tool) {
         names::snake_name(cx, "error", error_name);
         check_error_template(cx, tool, error_name, case);
         walk_entries(cx, "field", &case.fields, 0);
+    }
+}
+
+/// `task` and `task_start`: settings that would have no effect.
+fn check_task(cx: &mut Cx<'_>, name: &Name, tool: &Tool) {
+    let tool_name = tick(&name.value);
+    if let Some(start) = &tool.task_start
+        && tool.task.is_none()
+    {
+        cx.emit(
+            Diagnostic::new(
+                Code::Task,
+                start.span,
+                format!("tool {tool_name} sets `task_start`, but its calls never become tasks"),
+            )
+            .with_label("no effect without `task`")
+            .with_help("add `task: optional` (or `required`) to the tool, or remove `task_start`"),
+        );
+    }
+    if let (Some(task), Some(idempotency)) = (&tool.task, &tool.idempotency)
+        && task.value == TaskSupport::Required
+        && tool
+            .task_start
+            .as_ref()
+            .is_none_or(|s| s.value == TaskStart::AtOnce)
+    {
+        cx.emit(
+            Diagnostic::new(
+                Code::Task,
+                idempotency.span,
+                format!(
+                    "tool {tool_name} declares idempotency keys, but every call of it becomes a task, and a task is not replayed from its key"
+                ),
+            )
+            .with_label("never used")
+            .with_help("remove `idempotency`, or make the tool `task: optional` so that calls without the tasks extension use the keys"),
+        );
     }
 }
 

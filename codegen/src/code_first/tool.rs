@@ -21,7 +21,7 @@ use crate::diag::{Code, Diagnostics};
 use crate::emit::rust::{RuntimePaths, tool_def};
 use crate::model::{
     Annotations, CircuitBreakerSpec, ErrorCase, IdempotencySpec, LargeResponse, NamedMap, Spec,
-    Tool,
+    TaskSupport, Tool,
 };
 use crate::source::Sp;
 
@@ -42,6 +42,7 @@ const TOOL_KEYS: &[&str] = &[
     "circuit_breaker",
     "idempotency",
     "disabled",
+    "task",
     "scopes",
     "errors",
     "allow",
@@ -593,6 +594,8 @@ fn lower(
         circuit_breaker: None,
         idempotency: None,
         disabled: None,
+        task: None,
+        task_start: None,
         params: NamedMap::default(),
         input_schema: None,
         output: None,
@@ -657,6 +660,14 @@ fn lower(
             }
             "idempotency" => tool.idempotency = lower_idempotency(arg, &mut spans, report),
             "disabled" => tool.disabled = arg.bool(report).map(|v| Sp::new(v, at)),
+            "task" => {
+                tool.task = arg
+                    .choice(report, &["optional", "required"])
+                    .map(|support| match support.as_str() {
+                        "required" => Sp::new(TaskSupport::Required, at),
+                        _ => Sp::new(TaskSupport::Optional, at),
+                    });
+            }
             "scopes" => {
                 for (scope, span) in arg
                     .strings(report, "scopes(\"forecast:read\")")

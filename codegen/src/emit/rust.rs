@@ -12,7 +12,9 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::json_schema::{EXTERNAL_TYPE_KEY, OUTPUT_WRAPPER_FIELD, Types};
-use crate::model::{ClientCapability, Kind, Prompt, Resource, Role, Schema, Spec, Tool};
+use crate::model::{
+    ClientCapability, Kind, Prompt, Resource, Role, Schema, Spec, TaskStart, TaskSupport, Tool,
+};
 
 /// Rust keywords that cannot be plain identifiers (they become raw identifiers).
 const KEYWORDS: &[&str] = &[
@@ -1054,6 +1056,21 @@ pub fn tool_def(
         ClientCapability::Roots => quote! { #rt::ClientCapability::Roots },
     });
     let guard = super::guardrails::tool_guard(spec, tool, rt);
+    // Written only when declared, so that tools without tasks read as before.
+    let task = tool.task.as_ref().map(|support| {
+        let support = match support.value {
+            TaskSupport::Optional => quote! { #rt::TaskSupport::Optional },
+            TaskSupport::Required => quote! { #rt::TaskSupport::Required },
+        };
+        quote! { task: #support, }
+    });
+    let task_start = tool.task_start.as_ref().map(|start| {
+        let start = match start.value {
+            TaskStart::AtOnce => quote! { #rt::TaskStart::AtOnce },
+            TaskStart::ByHandler => quote! { #rt::TaskStart::ByHandler },
+        };
+        quote! { task_start: #start, }
+    });
     quote! {
         #rt::ToolDef {
             name: ::std::string::String::from(#name),
@@ -1073,6 +1090,8 @@ pub fn tool_def(
             scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
             client_capabilities: ::std::vec::Vec::from([#(#client_capabilities),*]),
             guard: #guard,
+            #task
+            #task_start
             ..::core::default::Default::default()
         }
     }

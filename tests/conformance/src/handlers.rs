@@ -541,6 +541,99 @@ impl Handler for Handlers {
         )?)
     }
 
+    async fn greet(&self, _ctx: ToolContext, input: GreetInput) -> Result<ToolOutput, GreetError> {
+        Ok(ToolOutput::text(format!("Hello, {}!", input.name)))
+    }
+
+    // The runtime stops the handler when the task is cancelled: the task ends as
+    // `cancelled` while this sleeps.
+    async fn slow_compute(
+        &self,
+        _ctx: ToolContext,
+        input: SlowComputeInput,
+    ) -> Result<ToolOutput, SlowComputeError> {
+        let seconds = u64::try_from(input.seconds).unwrap_or(0);
+        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+        let label = input.label.unwrap_or_default();
+        Ok(ToolOutput::text(format!(
+            "Computed for {seconds}s: {label}"
+        )))
+    }
+
+    async fn failing_job(
+        &self,
+        _ctx: ToolContext,
+        _input: FailingJobInput,
+    ) -> Result<ToolOutput, FailingJobError> {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        Err(FailingJobError::JobFailed)
+    }
+
+    async fn protocol_error_job(
+        &self,
+        _ctx: ToolContext,
+        _input: ProtocolErrorJobInput,
+    ) -> Result<ToolOutput, ProtocolErrorJobError> {
+        panic!("protocol_error_job crashes on purpose");
+    }
+
+    // Inside a task, asking for input parks the task in `input_required` until the
+    // client answers with tasks/update; then the handler runs again with the answer.
+    async fn confirm_delete(
+        &self,
+        ctx: ToolContext,
+        input: ConfirmDeleteInput,
+    ) -> Result<ToolOutput, ConfirmDeleteError> {
+        if let Some(answer) = ctx.input_response("confirm") {
+            let confirmed = answer["action"] == "accept" && answer["content"]["confirm"] == true;
+            let verb = if confirmed { "Deleted" } else { "Kept" };
+            return Ok(ToolOutput::text(format!("{verb} {}", input.filename)));
+        }
+        let message = format!("Delete {}?", input.filename);
+        let requests = json!({"confirm": elicitation(&message, "confirm", "boolean")});
+        Ok(ToolOutput::input_required(requests, None)?)
+    }
+
+    async fn multi_input(
+        &self,
+        ctx: ToolContext,
+        _input: MultiInputInput,
+    ) -> Result<ToolOutput, MultiInputError> {
+        if ctx.input_response("name").is_some() && ctx.input_response("confirm").is_some() {
+            let name = answered(&ctx, "name", "name");
+            let confirm =
+                &ctx.input_response("confirm").unwrap_or(&Value::Null)["content"]["confirm"];
+            return Ok(ToolOutput::text(format!("name={name}, confirm={confirm}")));
+        }
+        let requests = json!({
+            "name": elicitation("What is your name?", "name", "string"),
+            "confirm": elicitation("Proceed?", "confirm", "boolean"),
+        });
+        Ok(ToolOutput::input_required(requests, None)?)
+    }
+
+    // Round 1 asks for the name in the request; round 2, with the answer, continues as a
+    // task; inside the task the handler runs a third time and greets.
+    async fn test_tool_with_task(
+        &self,
+        ctx: ToolContext,
+        _input: TestToolWithTaskInput,
+    ) -> Result<ToolOutput, TestToolWithTaskError> {
+        if ctx.input_response("user_name").is_none() {
+            let requests =
+                json!({"user_name": elicitation("What is your name?", "name", "string")});
+            return Ok(ToolOutput::input_required(requests, None)?);
+        }
+        if ctx.can_continue_as_task() {
+            return Ok(ToolOutput::ContinueAsTask);
+        }
+        let name = answered(&ctx, "user_name", "name");
+        Ok(ToolOutput::text(format!(
+            "Hello, {name}! (from task {})",
+            ctx.task_id().unwrap_or("none")
+        )))
+    }
+
     async fn test_missing_capability(
         &self,
         _ctx: ToolContext,

@@ -879,6 +879,288 @@ impl ::core::convert::From<TestInputRequiredResultCapabilitiesError>
         }
     }
 }
+/// Arguments of the tool `greet`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct GreetInput {
+    /// The name to greet.
+    pub name: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for GreetInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
+/// Errors of the tool `greet`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum GreetError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for GreetError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<GreetError> for ::mcpgen_runtime::ToolError {
+    fn from(error: GreetError) -> Self {
+        match error {
+            GreetError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+        }
+    }
+}
+/// Arguments of the tool `slow_compute`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct SlowComputeInput {
+    /// How long to wait, in seconds.
+    pub seconds: i64,
+    /// A label returned with the result.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub label: ::core::option::Option<::std::string::String>,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for SlowComputeInput {
+    fn satisfies_schema(&self) -> bool {
+        ::mcpgen_runtime::__private::integer_within(
+            self.seconds,
+            ::core::option::Option::Some(0),
+            ::core::option::Option::Some(100),
+        )
+    }
+}
+/// Errors of the tool `slow_compute`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum SlowComputeError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for SlowComputeError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<SlowComputeError> for ::mcpgen_runtime::ToolError {
+    fn from(error: SlowComputeError) -> Self {
+        match error {
+            SlowComputeError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+        }
+    }
+}
+/// Arguments of the tool `failing_job`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct FailingJobInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for FailingJobInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
+/// Errors of the tool `failing_job`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum FailingJobError {
+    /// The job failed on purpose, to test how a task reports a tool error
+    JobFailed,
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for FailingJobError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<FailingJobError> for ::mcpgen_runtime::ToolError {
+    fn from(error: FailingJobError) -> Self {
+        match error {
+            FailingJobError::JobFailed => ::mcpgen_runtime::ToolError::declared("job_failed"),
+            FailingJobError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+        }
+    }
+}
+/// Arguments of the tool `protocol_error_job`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct ProtocolErrorJobInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ProtocolErrorJobInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
+/// Errors of the tool `protocol_error_job`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum ProtocolErrorJobError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for ProtocolErrorJobError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<ProtocolErrorJobError> for ::mcpgen_runtime::ToolError {
+    fn from(error: ProtocolErrorJobError) -> Self {
+        match error {
+            ProtocolErrorJobError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
+/// Arguments of the tool `confirm_delete`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct ConfirmDeleteInput {
+    /// The file to pretend to delete.
+    pub filename: ::std::string::String,
+}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for ConfirmDeleteInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
+/// Errors of the tool `confirm_delete`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum ConfirmDeleteError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for ConfirmDeleteError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<ConfirmDeleteError> for ::mcpgen_runtime::ToolError {
+    fn from(error: ConfirmDeleteError) -> Self {
+        match error {
+            ConfirmDeleteError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+        }
+    }
+}
+/// Arguments of the tool `multi_input`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct MultiInputInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for MultiInputInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
+/// Errors of the tool `multi_input`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum MultiInputError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for MultiInputError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<MultiInputError> for ::mcpgen_runtime::ToolError {
+    fn from(error: MultiInputError) -> Self {
+        match error {
+            MultiInputError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+        }
+    }
+}
+/// Arguments of the tool `test_tool_with_task`.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::mcpgen_runtime::__private::serde::Serialize,
+    ::mcpgen_runtime::__private::serde::Deserialize,
+)]
+#[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
+pub struct TestToolWithTaskInput {}
+impl ::mcpgen_runtime::__private::SatisfiesSchema for TestToolWithTaskInput {
+    fn satisfies_schema(&self) -> bool {
+        true
+    }
+}
+/// Errors of the tool `test_tool_with_task`. Declared cases render their message template; `Unexpected` is reported as a server bug.
+#[derive(Debug)]
+pub enum TestToolWithTaskError {
+    /// A failure that is not the caller's fault (a bug or an outage). The caller
+    /// gets a generic message; the detail is logged on the server.
+    Unexpected(::mcpgen_runtime::__private::anyhow::Error),
+}
+impl<E> ::core::convert::From<E> for TestToolWithTaskError
+where
+    E: ::std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+impl ::core::convert::From<TestToolWithTaskError> for ::mcpgen_runtime::ToolError {
+    fn from(error: TestToolWithTaskError) -> Self {
+        match error {
+            TestToolWithTaskError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
+        }
+    }
+}
 /// Arguments of the tool `test_missing_capability`.
 #[derive(
     Debug,
@@ -1279,6 +1561,62 @@ pub trait Handler: Send + Sync + 'static {
             ::mcpgen_runtime::ToolOutput,
             TestInputRequiredResultCapabilitiesError,
         >,
+    > + Send;
+    /// Greets the given name at once, never as a task.
+    fn greet(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: GreetInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, GreetError>,
+    > + Send;
+    /// Waits the given number of seconds, then returns the label; runs as a task when the client supports tasks.
+    fn slow_compute(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: SlowComputeInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, SlowComputeError>,
+    > + Send;
+    /// Runs as a task only, and ends after about a second with a tool error.
+    fn failing_job(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: FailingJobInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, FailingJobError>,
+    > + Send;
+    /// Runs as a task and crashes, to test how a task reports a server failure.
+    fn protocol_error_job(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: ProtocolErrorJobInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, ProtocolErrorJobError>,
+    > + Send;
+    /// Asks the user to confirm, then reports the deletion of the file (nothing is deleted); runs as a task.
+    fn confirm_delete(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: ConfirmDeleteInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, ConfirmDeleteError>,
+    > + Send;
+    /// Asks two questions at once, then combines the answers; runs as a task.
+    fn multi_input(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: MultiInputInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, MultiInputError>,
+    > + Send;
+    /// Asks for the user's name in a round of input, then greets the user from a task.
+    fn test_tool_with_task(
+        &self,
+        ctx: ::mcpgen_runtime::ToolContext,
+        input: TestToolWithTaskInput,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestToolWithTaskError>,
     > + Send;
     /// Needs the client's sampling capability; a client without it gets error -32021 and the tool does not run.
     fn test_missing_capability(
@@ -2308,6 +2646,323 @@ pub fn tool_test_input_required_result_capabilities() -> ::mcpgen_runtime::ToolD
         ..::core::default::Default::default()
     }
 }
+#[doc = concat!("The declaration of the tool `", "greet", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_greet() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("greet"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from("Greets the given name at once, never as a task."),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "properties": {
+    "name": {
+      "description": "The name to greet.",
+      "type": "string"
+    }
+  },
+  "required": [
+    "name"
+  ],
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "slow_compute", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_slow_compute() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("slow_compute"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Waits the given number of seconds, then returns the label; runs as a task when the client supports tasks.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "properties": {
+    "seconds": {
+      "description": "How long to wait, in seconds.",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 100
+    },
+    "label": {
+      "description": "A label returned with the result.",
+      "type": "string"
+    }
+  },
+  "required": [
+    "seconds"
+  ],
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(120000)),
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        task: ::mcpgen_runtime::TaskSupport::Optional,
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "failing_job", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_failing_job() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("failing_job"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Runs as a task only, and ends after about a second with a tool error.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([::mcpgen_runtime::ErrorDef {
+            code: ::std::string::String::from("job_failed"),
+            message_template: ::std::string::String::from(
+                "The job failed on purpose, to test how a task reports a tool error",
+            ),
+            retryable: false,
+        }]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        task: ::mcpgen_runtime::TaskSupport::Required,
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "protocol_error_job", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_protocol_error_job() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("protocol_error_job"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Runs as a task and crashes, to test how a task reports a server failure.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        task: ::mcpgen_runtime::TaskSupport::Optional,
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "confirm_delete", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_confirm_delete() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("confirm_delete"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks the user to confirm, then reports the deletion of the file (nothing is deleted); runs as a task.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "properties": {
+    "filename": {
+      "description": "The file to pretend to delete.",
+      "type": "string"
+    }
+  },
+  "required": [
+    "filename"
+  ],
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        task: ::mcpgen_runtime::TaskSupport::Optional,
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "multi_input", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_multi_input() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("multi_input"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks two questions at once, then combines the answers; runs as a task.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        task: ::mcpgen_runtime::TaskSupport::Optional,
+        ..::core::default::Default::default()
+    }
+}
+#[doc = concat!("The declaration of the tool `", "test_tool_with_task", "`.")]
+#[allow(clippy::needless_update)]
+pub fn tool_test_tool_with_task() -> ::mcpgen_runtime::ToolDef {
+    ::mcpgen_runtime::ToolDef {
+        name: ::std::string::String::from("test_tool_with_task"),
+        title: ::core::option::Option::None,
+        description: ::std::string::String::from(
+            "Asks for the user's name in a round of input, then greets the user from a task.",
+        ),
+        input_schema: schema(
+            r#"{
+  "type": "object",
+  "additionalProperties": false
+}"#,
+        ),
+        output_schema: ::core::option::Option::None,
+        annotations: ::mcpgen_runtime::Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        errors: ::std::vec::Vec::from([]),
+        timeout: ::core::option::Option::None,
+        max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([]),
+        client_capabilities: ::std::vec::Vec::from([]),
+        guard: ::mcpgen_runtime::ToolGuard {
+            disabled: false,
+            rate_limit: ::core::option::Option::None,
+            rate_limit_per_agent: ::core::option::Option::None,
+            max_concurrent_calls: ::core::option::Option::None,
+            on_large_response: ::mcpgen_runtime::LargeResponse::Error,
+            circuit_breaker: ::core::option::Option::None,
+            idempotency: ::core::option::Option::None,
+        },
+        task: ::mcpgen_runtime::TaskSupport::Required,
+        task_start: ::mcpgen_runtime::TaskStart::ByHandler,
+        ..::core::default::Default::default()
+    }
+}
 #[doc = concat!("The declaration of the tool `", "test_missing_capability", "`.")]
 #[allow(clippy::needless_update)]
 pub fn tool_test_missing_capability() -> ::mcpgen_runtime::ToolDef {
@@ -2863,6 +3518,103 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                 async move {
                     let output = handler
                         .test_input_required_result_capabilities(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<GreetInput, _, _>(tool_greet(), move |ctx, input| {
+            let handler = ::std::sync::Arc::clone(&handler);
+            async move {
+                let output = handler
+                    .greet(ctx, input)
+                    .await
+                    .map_err(::mcpgen_runtime::ToolError::from)?;
+                ::core::result::Result::Ok(output)
+            }
+        })
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<SlowComputeInput, _, _>(tool_slow_compute(), move |ctx, input| {
+            let handler = ::std::sync::Arc::clone(&handler);
+            async move {
+                let output = handler
+                    .slow_compute(ctx, input)
+                    .await
+                    .map_err(::mcpgen_runtime::ToolError::from)?;
+                ::core::result::Result::Ok(output)
+            }
+        })
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<FailingJobInput, _, _>(tool_failing_job(), move |ctx, input| {
+            let handler = ::std::sync::Arc::clone(&handler);
+            async move {
+                let output = handler
+                    .failing_job(ctx, input)
+                    .await
+                    .map_err(::mcpgen_runtime::ToolError::from)?;
+                ::core::result::Result::Ok(output)
+            }
+        })
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<ProtocolErrorJobInput, _, _>(
+            tool_protocol_error_job(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .protocol_error_job(ctx, input)
+                        .await
+                        .map_err(::mcpgen_runtime::ToolError::from)?;
+                    ::core::result::Result::Ok(output)
+                }
+            },
+        )
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<ConfirmDeleteInput, _, _>(tool_confirm_delete(), move |ctx, input| {
+            let handler = ::std::sync::Arc::clone(&handler);
+            async move {
+                let output = handler
+                    .confirm_delete(ctx, input)
+                    .await
+                    .map_err(::mcpgen_runtime::ToolError::from)?;
+                ::core::result::Result::Ok(output)
+            }
+        })
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<MultiInputInput, _, _>(tool_multi_input(), move |ctx, input| {
+            let handler = ::std::sync::Arc::clone(&handler);
+            async move {
+                let output = handler
+                    .multi_input(ctx, input)
+                    .await
+                    .map_err(::mcpgen_runtime::ToolError::from)?;
+                ::core::result::Result::Ok(output)
+            }
+        })
+    };
+    let builder = {
+        let handler = ::std::sync::Arc::clone(&handler);
+        builder.typed_tool::<TestToolWithTaskInput, _, _>(
+            tool_test_tool_with_task(),
+            move |ctx, input| {
+                let handler = ::std::sync::Arc::clone(&handler);
+                async move {
+                    let output = handler
+                        .test_tool_with_task(ctx, input)
                         .await
                         .map_err(::mcpgen_runtime::ToolError::from)?;
                     ::core::result::Result::Ok(output)

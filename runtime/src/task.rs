@@ -1,0 +1,151 @@
+//! The tasks extension (2026-07-28, `io.modelcontextprotocol/tasks`, SEP-2663): a call
+//! of a task tool answers with a task id at once and runs in the background; the client
+//! polls `tasks/get`, answers the task's input requests with `tasks/update`, and may
+//! stop it with `tasks/cancel`.
+//!
+//! rmcp's [`TaskManager`] keeps the tasks (ids, statuses, input requests, results,
+//! expiry after their TTL). This adds what a server facing many clients needs besides:
+//! a task is visible only to the agent that started it (the same key the rate limits
+//! use), and at most so many run at once.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use rmcp::{
+    ErrorData,
+    model::{DetailedTask, InputResponses, Task},
+    task_manager::{TaskContext, TaskFuture, TaskManager, TaskOptions},
+};
+use serde_json::json;
+
+/// How long a task is kept by default: it may run this long, and its result is kept
+/// this long after it ends (rmcp's default, 5 minutes).
+pub(crate) const DEFAULT_TASK_TTL: Duration =
+    Duration::from_millis(rmcp::task_manager::DEFAULT_TASK_TTL_MS);
+
+/// How many tasks may run at once by default, over all clients.
+pub(crate) const DEFAULT_MAX_RUNNING_TASKS: usize = 1024;
+
+/// How often a client should poll `tasks/get`, in milliseconds.
+const POLL_INTERVAL_MS: u64 = 500;
+
+/// The tasks of a server.
+pub(crate) struct Tasks {
+    manager: TaskManager,
+    /// Who started each task, and when: only that agent may see it.
+    owners: Mutex<HashMap<String, (String, Instant)>>,
+    ttl: Duration,
+    max_running: usize,
+}
+
+impl std::fmt::Debug for Tasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tasks")
+            .field("ttl", &self.ttl)
+            .field("max_running", &self.max_running)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a task was not started: this many already run, the most allowed.
+#[derive(Debug)]
+pub(crate) struct AtCapacity(pub(crate) usize);
+
+impl Tasks {
+    pub(crate) fn new(ttl: Duration, max_running: usize) -> Self {
+        Self {
+            manager: TaskManager::new(),
+            owners: Mutex::new(HashMap::new()),
+            ttl,
+            max_running: max_running.max(1),
+        }
+    }
+
+    /// Starts `make_future` as a task of `agent`. The task can be read with
+    /// [`Tasks::get`] before this returns, as the extension requires.
+    pub(crate) fn spawn(
+        &self,
+        agent: &str,
+        make_future: impl FnOnce(TaskContext) -> TaskFuture,
+    ) -> Result<Task, AtCapacity> {
+        let running = self.manager.running_task_count();
+        if running >= self.max_running {
+            return Err(AtCapacity(running));
+        }
+        let ttl_ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
+        let options = TaskOptions::new()
+            .with_ttl_ms(ttl_ms)
+            .with_poll_interval_ms(POLL_INTERVAL_MS);
+        // Registered before the task exists, so that no read can find it unowned.
+        let mut owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
+        // rmcp forgets a task at the latest one TTL after it ended, and a task runs at
+        // most one TTL: owners older than that (and a margin) have no task left.
+        let horizon = self.ttl.saturating_mul(2) + Duration::from_secs(60);
+        owners.retain(|_, (_, since)| since.elapsed() < horizon);
+        let task = self.manager.spawn(options, make_future);
+        owners.insert(task.task_id.clone(), (agent.to_owned(), Instant::now()));
+        Ok(task)
+    }
+
+    /// `tasks/get`.
+    pub(crate) fn get(&self, agent: &str, task_id: &str) -> Result<DetailedTask, ErrorData> {
+        self.owned(agent, task_id)?;
+        self.manager
+            .get_task(task_id)
+            .map_err(|_| unknown_task(task_id))
+    }
+
+    /// `tasks/update`: answers to the task's input requests. Answers to requests the
+    /// task no longer waits for are ignored, as the extension says.
+    pub(crate) fn update(
+        &self,
+        agent: &str,
+        task_id: &str,
+        responses: InputResponses,
+    ) -> Result<(), ErrorData> {
+        self.owned(agent, task_id)?;
+        self.manager
+            .update_task(task_id, responses)
+            .map_err(|_| unknown_task(task_id))
+    }
+
+    /// `tasks/cancel`: the handler is stopped and the task ends as `cancelled`; a task
+    /// that already ended keeps its status.
+    pub(crate) fn cancel(&self, agent: &str, task_id: &str) -> Result<(), ErrorData> {
+        self.owned(agent, task_id)?;
+        self.manager
+            .cancel_task(task_id)
+            .map_err(|_| unknown_task(task_id))
+    }
+
+    fn owned(&self, agent: &str, task_id: &str) -> Result<(), ErrorData> {
+        let owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
+        match owners.get(task_id) {
+            Some((owner, _)) if owner == agent => Ok(()),
+            _ => Err(unknown_task(task_id)),
+        }
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        self.manager.shutdown();
+    }
+}
+
+/// -32602 for a task this agent cannot see: it never existed, it expired, or another
+/// client (or another instance of the server) started it.
+fn unknown_task(task_id: &str) -> ErrorData {
+    ErrorData::invalid_params(
+        format!(
+            "unknown task `{task_id}`: this server keeps no task with this id for this client. \
+             Check that the id is the taskId of the tools/call answer, unchanged; a task is \
+             kept for its ttlMs after it ends, and only the client (credentials or address) \
+             that started it may read it. To get a result, call the tool again."
+        ),
+        Some(json!({"taskId": task_id})),
+    )
+}
