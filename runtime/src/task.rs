@@ -149,3 +149,55 @@ fn unknown_task(task_id: &str) -> ErrorData {
         Some(json!({"taskId": task_id})),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rmcp::model::{CallToolResult, TaskStatus};
+
+    fn forever(_: TaskContext) -> TaskFuture {
+        Box::pin(std::future::pending())
+    }
+
+    #[tokio::test]
+    async fn a_task_is_visible_to_the_agent_that_started_it_only() {
+        let tasks = Tasks::new(Duration::from_secs(60), 8);
+        let task = tasks
+            .spawn("agent-a", |_| {
+                Box::pin(async { Ok(CallToolResult::success(Vec::new())) })
+            })
+            .expect("starts");
+        let id = task.task_id.as_str();
+        assert!(tasks.get("agent-a", id).is_ok());
+        for refused in [
+            tasks.get("agent-b", id).map(|_| ()),
+            tasks.update("agent-b", id, InputResponses::new()),
+            tasks.cancel("agent-b", id),
+        ] {
+            let error = refused.expect_err("another agent is refused");
+            assert_eq!(error.code, rmcp::model::ErrorCode::INVALID_PARAMS);
+            assert!(
+                error.message.contains(&format!("unknown task `{id}`")),
+                "{}",
+                error.message
+            );
+        }
+        // The refused cancel did not touch the task.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(
+            tasks.get("agent-a", id).expect("readable").status(),
+            TaskStatus::Completed
+        );
+    }
+
+    #[tokio::test]
+    async fn no_more_than_the_cap_run_at_once() {
+        let tasks = Tasks::new(Duration::from_secs(60), 2);
+        tasks.spawn("a", forever).expect("first");
+        tasks.spawn("b", forever).expect("second");
+        let Err(AtCapacity(running)) = tasks.spawn("c", forever) else {
+            panic!("a third task started");
+        };
+        assert_eq!(running, 2);
+    }
+}

@@ -26,6 +26,7 @@ pub const RESERVED_ERROR_CODES: &[&str] = &[
     "overloaded",
     "circuit_open",
     "response_truncated",
+    "too_many_tasks",
 ];
 
 /// The guardrails of one tool.
