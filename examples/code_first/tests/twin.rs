@@ -111,7 +111,8 @@ mod code_first {
         destructive = false,
         idempotent = false,
         idempotency(key = "request_id", window_ms = 86_400_000),
-        circuit_breaker(enabled = false)
+        circuit_breaker(enabled = false),
+        task = "optional"
     )]
     pub async fn subscribe_alerts(
         /// City name, such as Zurich.

@@ -534,6 +534,7 @@ pub fn tool_subscribe_alerts() -> ::mcpgen_runtime::ToolDef {
                 window: ::core::time::Duration::from_millis(86400000),
             }),
         },
+        task: ::mcpgen_runtime::TaskSupport::Optional,
         ..::core::default::Default::default()
     }
 }

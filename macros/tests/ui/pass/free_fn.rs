@@ -34,6 +34,7 @@ pub struct Forecast {
     max_response_bytes = 65_536,
     on_large_response = "truncate",
     max_concurrent_calls = 8,
+    task = "required",
     circuit_breaker(failures = 3, window_ms = 60_000, cooldown_ms = 15_000, successes = 1),
     scopes("forecast:read"),
     errors(
@@ -105,6 +106,8 @@ fn main() {
     assert_eq!((breaker.enabled, breaker.failures, breaker.successes), (true, 3, 1));
     assert_eq!(breaker.cooldown, std::time::Duration::from_millis(15_000));
     assert!(!guard.disabled);
+    assert_eq!(def.task, mcpgen_runtime::TaskSupport::Required);
+    assert_eq!(<subscribe_alerts as CodeTool>::def().task, mcpgen_runtime::TaskSupport::Never);
     let sub = <subscribe_alerts as CodeTool>::def().guard;
     assert!(sub.disabled);
     assert!(!sub.circuit_breaker.expect("a breaker of its own").enabled);
