@@ -159,6 +159,21 @@ async fn settled(client: &RunningService<RoleClient, ClientConfig>, id: &str) ->
     panic!("task {id} is still working");
 }
 
+/// Cancels task `id`, waits until it ends as cancelled, and starts `tool` again: the
+/// place the task held is free.
+async fn cancel_then_start_again(
+    client: &RunningService<RoleClient, ClientConfig>,
+    id: &str,
+    tool: &str,
+) {
+    client
+        .cancel_task(CancelTaskParams::new(id))
+        .await
+        .expect("tasks/cancel answers");
+    assert!(matches!(settled(client, id).await, TaskPayload::Cancelled));
+    start(client, tool).await;
+}
+
 fn error_code(response: CallToolResponse) -> Value {
     let CallToolResponse::Complete(result) = response else {
         panic!("not a result: {response:?}");
@@ -222,15 +237,7 @@ async fn running_tasks_are_capped_and_a_cancelled_task_frees_its_place() {
         (json!("too_many_tasks"), json!(1))
     );
     assert_eq!(error["retryable"], true);
-    client
-        .cancel_task(CancelTaskParams::new(first.clone()))
-        .await
-        .expect("tasks/cancel answers");
-    assert!(matches!(
-        settled(&client, &first).await,
-        TaskPayload::Cancelled
-    ));
-    start(&client, "wait_forever").await;
+    cancel_then_start_again(&client, &first, "wait_forever").await;
 }
 
 #[tokio::test]
@@ -239,15 +246,7 @@ async fn a_task_holds_its_tools_concurrency_slot_until_it_ends() {
     let client = connect(&server).await;
     let first = start(&client, "wait_alone").await;
     assert_eq!(error_code(call(&client, "wait_alone").await), "overloaded");
-    client
-        .cancel_task(CancelTaskParams::new(first.clone()))
-        .await
-        .expect("tasks/cancel answers");
-    assert!(matches!(
-        settled(&client, &first).await,
-        TaskPayload::Cancelled
-    ));
-    start(&client, "wait_alone").await;
+    cancel_then_start_again(&client, &first, "wait_alone").await;
 }
 
 #[test]
