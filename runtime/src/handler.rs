@@ -21,6 +21,7 @@ use rmcp::{
     task_manager::{TaskContext, TaskExit},
 };
 use serde_json::{Value, json};
+use tracing::Instrument as _;
 
 use crate::{
     resource::{
@@ -210,8 +211,8 @@ impl McpHandler {
         let plan = task_plan(tool, &context)?;
         let arguments = params.arguments.unwrap_or_default();
         let guard = &self.registry.guard;
+        let agent = crate::guard::agent_key(&self.identity(&context));
         if !guard.enabled() {
-            let agent = crate::guard::agent_key(&self.identity(&context));
             return Ok(
                 match self.execute(index, arguments, round, plan, context).await? {
                     Executed::Response(response) => response,
@@ -221,7 +222,6 @@ impl McpHandler {
                 },
             );
         }
-        let agent = crate::guard::agent_key(&self.identity(&context));
         let key = guard.idempotency_key(index, &agent, &arguments);
         if let Some(result) = key.as_deref().and_then(|k| guard.replay(index, k)) {
             tracing::info!(
@@ -457,7 +457,12 @@ impl McpHandler {
     ) -> CallToolResponse {
         let this = self.clone();
         let spawned = self.registry.tasks.spawn(agent, move |task| {
-            Box::pin(async move { this.run_task(index, ctx, arguments, admission, task).await })
+            // The lines the handler's runs log carry the task's id.
+            let span = tracing::info_span!("task", id = %task.task_id());
+            Box::pin(
+                async move { this.run_task(index, ctx, arguments, admission, task).await }
+                    .instrument(span),
+            )
         });
         let name = self.registry.tools[index].def.name.as_str();
         match spawned {

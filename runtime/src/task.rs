@@ -71,6 +71,9 @@ impl Tasks {
         agent: &str,
         make_future: impl FnOnce(TaskContext) -> TaskFuture,
     ) -> Result<Task, AtCapacity> {
+        // Held until the task is registered: starts are serialized, so the cap holds,
+        // and no read finds the task without its owner.
+        let mut owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
         let running = self.manager.running_task_count();
         if running >= self.max_running {
             return Err(AtCapacity(running));
@@ -79,8 +82,6 @@ impl Tasks {
         let options = TaskOptions::new()
             .with_ttl_ms(ttl_ms)
             .with_poll_interval_ms(POLL_INTERVAL_MS);
-        // Registered before the task exists, so that no read can find it unowned.
-        let mut owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
         // rmcp forgets a task at the latest one TTL after it ended, and a task runs at
         // most one TTL: owners older than that (and a margin) have no task left.
         let horizon = self.ttl.saturating_mul(2) + Duration::from_secs(60);
