@@ -1420,15 +1420,20 @@ mod tests {
         .expect("schema compiles")
     }
 
+    /// Each violation as `path: message`.
+    fn lines(violations: &[Violation]) -> Vec<String> {
+        violations
+            .iter()
+            .map(|v| format!("{}: {}", v.path, v.message))
+            .collect()
+    }
+
     #[test]
     fn messages_name_field_expectation_and_value() {
         let v = schema().violations(&json!({
             "days": 20, "units": "kelvin", "at": {"lat": 1, "x": 2}, "zzz": true
         }));
-        let text: Vec<String> = v
-            .iter()
-            .map(|v| format!("{}: {}", v.path, v.message))
-            .collect();
+        let text = lines(&v);
         assert_eq!(
             text,
             vec![
@@ -1444,10 +1449,7 @@ mod tests {
     #[test]
     fn type_and_length() {
         let v = schema().violations(&json!({"city": "", "days": "3"}));
-        let text: Vec<String> = v
-            .iter()
-            .map(|v| format!("{}: {}", v.path, v.message))
-            .collect();
+        let text = lines(&v);
         assert_eq!(
             text,
             vec![
