@@ -770,15 +770,10 @@ impl McpHandler {
                 .run_prompt(entry, handler, params, arguments, &mut context)
                 .await;
         }
-        let ctx = minijinja::Value::from(minijinja::value::Serde(&arguments));
         let render = |i: usize, suffix: &str| {
-            let rendered = self
-                .registry
-                .prompt_env()
-                .get_template(&(prompt_template_key(name, i) + suffix))
-                .and_then(|t| t.render(&ctx));
-            rendered.map_err(|e| {
-                tracing::error!(prompt = name, message = i + 1, error = %e, "prompt template failed to render");
+            let key = prompt_template_key(name, i) + suffix;
+            self.registry.prompt_texts.render(&key, &arguments).map_err(|error| {
+                tracing::error!(prompt = name, message = i + 1, %error, "prompt template failed to render");
                 ErrorData::internal_error(
                     format!("prompt `{name}` failed to render; {TEXT_BUG}"),
                     None,

@@ -73,6 +73,7 @@ mod http;
 mod log;
 mod methods;
 mod precheck;
+mod prompt_text;
 mod resource;
 mod server;
 mod stdio;

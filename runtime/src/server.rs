@@ -127,12 +127,8 @@ pub(crate) struct Registry {
     pub(crate) templates: Vec<TemplateEntry>,
     pub(crate) prompts: Vec<PromptEntry>,
     pub(crate) prompt_index: HashMap<String, usize>,
-    /// Prompt message templates, compiled with minijinja's filters and functions on
-    /// the first `prompts/get` (registering those is a twentieth of a start-up).
-    pub(crate) compiled_prompts: std::sync::OnceLock<minijinja::Environment<'static>>,
-    /// The templates by key: checked by `build`, or, for prompts generated from a spec
-    /// (`checked_prompt`), by `mcpgen check`.
-    pub(crate) prompt_sources: Vec<(String, String)>,
+    /// Prompt message templates, by key ([`prompt_template_key`]).
+    pub(crate) prompt_texts: crate::prompt_text::PromptTexts,
     pub(crate) page_size: usize,
     pub(crate) stdio_read_ahead: usize,
     pub(crate) default_timeout: Option<Duration>,
@@ -544,10 +540,7 @@ impl ServerBuilder {
 
         let mut prompts = Vec::new();
         let mut prompt_index = HashMap::new();
-        // Syntax and undeclared variables need no filters: an empty environment checks
-        // them; the full one is made when a prompt is first rendered.
-        let mut prompt_env = minijinja::Environment::empty();
-        let mut prompt_sources = Vec::new();
+        let mut prompt_texts = crate::prompt_text::PromptTextsBuilder::new();
         for (def, handler) in self.prompts {
             let what = format!("prompt `{}`", def.name);
             if handler.is_some() && !def.messages.is_empty() {
@@ -574,31 +567,8 @@ impl ServerBuilder {
             let checked = self.checked_prompts.contains(&def.name);
             for (i, suffix, source) in sources {
                 let key = prompt_template_key(&def.name, i) + suffix;
-                if checked {
-                    prompt_sources.push((key, source.to_owned()));
-                    continue;
-                }
-                if let Err(e) = prompt_env.add_template_owned(key.clone(), source.to_owned()) {
-                    problems.push(format!(
-                        "{what}: message {} is not a valid template: {e}",
-                        i + 1
-                    ));
-                    continue;
-                }
-                prompt_sources.push((key.clone(), source.to_owned()));
-                if let Ok(template) = prompt_env.get_template(&key) {
-                    let mut unknown: Vec<String> = template
-                        .undeclared_variables(false)
-                        .into_iter()
-                        .filter(|v| !def.arguments.iter().any(|a| &a.name == v))
-                        .collect();
-                    unknown.sort();
-                    for name in unknown {
-                        problems.push(format!(
-                            "{what}: message {} uses `{name}`, which is not an argument; declare it or fix the name",
-                            i + 1
-                        ));
-                    }
+                for problem in prompt_texts.add(key, source, &def.arguments, checked) {
+                    problems.push(format!("{what}: message {} {problem}", i + 1));
                 }
             }
             let arguments = def
@@ -699,8 +669,7 @@ impl ServerBuilder {
                 templates,
                 prompts,
                 prompt_index,
-                compiled_prompts: std::sync::OnceLock::new(),
-                prompt_sources,
+                prompt_texts: prompt_texts.finish(),
                 page_size: self.page_size,
                 stdio_read_ahead: self.stdio_read_ahead,
                 default_timeout: self.default_timeout,
@@ -783,22 +752,6 @@ fn move_schemas(tool: &mut ToolEntry) {
     }
     tool.wire.input_schema = object(std::mem::take(&mut tool.def.input_schema));
     tool.wire.output_schema = tool.def.output_schema.take().map(object);
-}
-
-impl Registry {
-    /// The prompt templates, ready to render (see [`Registry::compiled_prompts`]).
-    pub(crate) fn prompt_env(&self) -> &minijinja::Environment<'static> {
-        self.compiled_prompts.get_or_init(|| {
-            let mut env = minijinja::Environment::new();
-            for (key, source) in &self.prompt_sources {
-                // `build` or, for generated prompts, `mcpgen check` parsed each one.
-                if let Err(error) = env.add_template_owned(key.clone(), source.clone()) {
-                    tracing::error!(template = %key, %error, "prompt template does not compile");
-                }
-            }
-            env
-        })
-    }
 }
 
 /// A built server: serve it over stdio ([`Server::serve_stdio`]) or Streamable HTTP
