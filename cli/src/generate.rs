@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use mcpgen_codegen::emit::{self, GENERATED_MARKER, GeneratedFile};
+use mcpgen_codegen::model::Spec;
 
 use crate::display_path;
 
@@ -115,6 +116,11 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
 
 /// The files the spec gives, formatted as `cargo fmt` would leave them.
 pub(crate) fn files_for(spec_path: &Path, shown_as: &str) -> Result<Vec<GeneratedFile>, Failure> {
+    load_spec(spec_path, shown_as).map(|spec| files_for_spec(&spec, shown_as))
+}
+
+/// Reads and checks the spec at `spec_path`; prints its diagnostics.
+pub(crate) fn load_spec(spec_path: &Path, shown_as: &str) -> Result<Spec, Failure> {
     let checked = mcpgen_codegen::load_file(spec_path, shown_as)
         .map_err(|e| Failure::new(2, format!("cannot read the spec {shown_as}: {e}")))?;
     for d in &checked.diagnostics {
@@ -134,16 +140,20 @@ pub(crate) fn files_for(spec_path: &Path, shown_as: &str) -> Result<Vec<Generate
             ),
         ));
     }
-    let Some(spec) = checked.spec else {
-        return Err(Failure::new(2, format!("{shown_as} could not be read")));
-    };
-    Ok(emit::generate(&spec, shown_as)
+    checked
+        .spec
+        .ok_or_else(|| Failure::new(2, format!("{shown_as} could not be read")))
+}
+
+/// The generated files of a checked spec, formatted.
+pub(crate) fn files_for_spec(spec: &Spec, shown_as: &str) -> Vec<GeneratedFile> {
+    emit::generate(spec, shown_as)
         .into_iter()
         .map(|mut file| {
             file.contents = rustfmt(&file.contents);
             file
         })
-        .collect())
+        .collect()
 }
 
 /// Runs the toolchain's `rustfmt` on generated code, so the file passes `cargo fmt

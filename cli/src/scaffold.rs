@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::display_path;
-use crate::generate::files_for;
+use crate::generate::{files_for_spec, load_spec};
 
 /// `mcpgen new` arguments.
 #[derive(Debug, clap::Args)]
@@ -85,21 +85,9 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
         runtime_dependency => runtime,
         crate_dir => dir_abs.display().to_string(),
     };
-    let render = |template: &str| -> Result<String, String> {
-        env.render_str(template, &ctx)
-            .map_err(|e| format!("internal error: a scaffold template does not render: {e}"))
-    };
     let spec_name = format!("specs/{name}.yaml");
     let spec = starter_spec(name);
 
-    let files: Vec<(String, String)> = vec![
-        ("Cargo.toml".into(), render(CARGO_TOML)?),
-        ("README.md".into(), render(README)?),
-        (".gitignore".into(), GITIGNORE.to_owned()),
-        (spec_name.clone(), spec),
-        ("src/main.rs".into(), render(MAIN_RS)?),
-        ("src/handlers.rs".into(), HANDLERS_RS.to_owned()),
-    ];
     std::fs::create_dir_all(&dir)
         .map_err(|e| format!("cannot create {}: {e}", display_path(&dir)))?;
     let write = |rel: &str, contents: &str| -> Result<(), String> {
@@ -111,11 +99,26 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
         std::fs::write(&path, contents)
             .map_err(|e| format!("cannot write {}: {e}", display_path(&path)))
     };
+    write(&spec_name, &spec)?;
+    let checked = load_spec(&dir.join(&spec_name), &spec_name).map_err(|f| f.message)?;
+    // The runtime's minijinja (its `templates` feature) only when a prompt needs it.
+    let templates = checked.template_engine_needed().is_some();
+    let ctx = minijinja::context! { templates => templates, ..ctx };
+    let render = |template: &str| -> Result<String, String> {
+        env.render_str(template, &ctx)
+            .map_err(|e| format!("internal error: a scaffold template does not render: {e}"))
+    };
+    let files: Vec<(String, String)> = vec![
+        ("Cargo.toml".into(), render(CARGO_TOML)?),
+        ("README.md".into(), render(README)?),
+        (".gitignore".into(), GITIGNORE.to_owned()),
+        ("src/main.rs".into(), render(MAIN_RS)?),
+        ("src/handlers.rs".into(), HANDLERS_RS.to_owned()),
+    ];
     for (rel, contents) in &files {
         write(rel, contents)?;
     }
-    let generated = files_for(&dir.join(&spec_name), &spec_name).map_err(|f| f.message)?;
-    for file in &generated {
+    for file in files_for_spec(&checked, &spec_name) {
         write(&file.path, &file.contents)?;
     }
     Ok(dir)

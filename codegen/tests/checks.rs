@@ -249,3 +249,50 @@ fn explain_annotations_fills_in_mcp_defaults() {
         .collect();
     insta::assert_snapshot!(explained.join("\n"));
 }
+
+/// The generated module asks for mcpgen-runtime's `templates` feature exactly when a
+/// prompt message is outside the subset the runtime renders itself.
+#[test]
+fn a_prompt_beyond_the_subset_asks_for_the_templates_feature() {
+    let weather = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../specs/weather.yaml"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let module = |text: &str| {
+        let checked = check_source(SourceFile::new("weather.yaml", text));
+        let spec = checked
+            .spec
+            .unwrap_or_else(|| panic!("the spec does not load"));
+        assert!(
+            !checked
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+        );
+        (
+            spec.template_engine_needed(),
+            mcpgen_codegen::emit::generate(&spec, "specs/weather.yaml")
+                .into_iter()
+                .map(|f| f.contents)
+                .collect::<String>(),
+        )
+    };
+    let (needed, code) = module(&weather);
+    assert_eq!(needed, None);
+    assert!(!code.contains("__require_templates_feature"));
+
+    let filtered = weather.replace(
+        "in {{ city }}{% if tone %}",
+        "in {{ city | title }}{% if tone %}",
+    );
+    assert_ne!(filtered, weather);
+    let (needed, code) = module(&filtered);
+    let why = "prompt `daily_briefing`, message 1: a filter (`{{ city | title }}`) at byte 31";
+    assert_eq!(needed.as_deref(), Some(why));
+    assert!(
+        code.contains("::mcpgen_runtime::__require_templates_feature!("),
+        "{code}"
+    );
+    assert!(code.contains(&format!("{why:?}")), "{code}");
+}

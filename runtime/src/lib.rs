@@ -74,6 +74,30 @@ mod log;
 mod methods;
 mod precheck;
 mod prompt_text;
+
+/// Generated code invokes this when a prompt message of its spec needs minijinja: with
+/// the `templates` feature it is nothing.
+#[cfg(feature = "templates")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_templates_feature {
+    ($why:literal) => {};
+}
+
+/// Generated code invokes this when a prompt message of its spec needs minijinja:
+/// without the `templates` feature, the build stops here and says what to do.
+#[cfg(not(feature = "templates"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_templates_feature {
+    ($why:literal) => {
+        compile_error!(concat!(
+            "this server's spec has a prompt message that needs minijinja (",
+            $why,
+            "), which is mcpgen-runtime's `templates` feature: add `features = [\"templates\"]` to mcpgen-runtime in Cargo.toml, or write the message with `{{ name }}` and `{% if [not] name %}` only"
+        ));
+    };
+}
 mod resource;
 mod server;
 mod stdio;
