@@ -60,8 +60,10 @@ impl fmt::Display for NotInSubset {
 
 impl std::error::Error for NotInSubset {}
 
-/// Words a name may not be: Jinja's literals and operators, and minijinja's globals.
-const RESERVED: &[&str] = &[
+/// Jinja's literals, operators and statement words, and the names minijinja provides:
+/// none of them is an argument's value in a template. A name of the subset may not be
+/// one (`mcpgen check` also skips them when it looks for undeclared arguments).
+pub const RESERVED_WORDS: &[&str] = &[
     "and",
     "or",
     "not",
@@ -90,6 +92,7 @@ const RESERVED: &[&str] = &[
     "cycler",
     "joiner",
     "debug",
+    "recursive",
 ];
 
 /// One token of the source: text, or what a delimiter holds.
@@ -205,7 +208,7 @@ fn is_name(word: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&word)
+        && !RESERVED_WORDS.contains(&word)
 }
 
 /// The name inside `{{ ... }}`, or why it is not one.

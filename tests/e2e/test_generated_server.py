@@ -255,6 +255,32 @@ def test_spec_edit_names_the_handler_to_write(scaffold, tmp_path):
     assert generated.read_text() == "// my own code\n"
 
 
+def test_minijinja_only_when_a_prompt_needs_it(scaffold, weather_bin, tmp_path):
+    """The starter spec's prompts are in the subset the runtime renders itself: no minijinja
+    in the server. A filter makes the build ask for the `templates` feature, which fixes it."""
+    assert b"/minijinja-" not in Path(weather_bin).read_bytes()
+    crate = tmp_path / "weather"
+    shutil.copytree(scaffold, crate, ignore=shutil.ignore_patterns("target"))
+    spec = crate / "specs/weather.yaml"
+    text = spec.read_text()
+    edited = text.replace("in {{ city }}{% if tone %}", "in {{ city | title }}{% if tone %}", 1)
+    assert edited != text
+    spec.write_text(edited)
+    out = subprocess.run([mcpgen_bin(), "generate"], cwd=crate, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    check = subprocess.run(["cargo", "check", "--quiet"], cwd=crate, capture_output=True, text=True, env=env, timeout=900)
+    assert check.returncode != 0
+    assert "prompt `daily_briefing`, message 1: a filter (`{{ city | title }}`)" in check.stderr, check.stderr
+    assert 'add `features = ["templates"]` to mcpgen-runtime in Cargo.toml' in check.stderr, check.stderr
+    manifest = crate / "Cargo.toml"
+    manifest.write_text(
+        manifest.read_text().replace("default-features = false }", 'default-features = false, features = ["templates"] }')
+    )
+    check = subprocess.run(["cargo", "check", "--quiet"], cwd=crate, capture_output=True, text=True, env=env, timeout=900)
+    assert check.returncode == 0, check.stderr
+
+
 def test_redis_budgets_need_the_redis_feature(scaffold, weather_bin, tmp_path):
     """The scaffold is built without Redis support: budgets meant for Redis are refused, loudly."""
     # At start-up: REDIS_URL says the budgets are shared, so keeping them in memory

@@ -318,37 +318,6 @@ pub(super) fn check_resource_templates(cx: &mut Cx<'_>) {
 
 // ---- prompts ----
 
-/// Names minijinja provides, and the words of its expression language.
-const JINJA_WORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "if",
-    "else",
-    "true",
-    "false",
-    "none",
-    "True",
-    "False",
-    "None",
-    "loop",
-    "self",
-    "super",
-    "caller",
-    "varargs",
-    "kwargs",
-    "range",
-    "dict",
-    "namespace",
-    "lipsum",
-    "cycler",
-    "joiner",
-    "debug",
-    "recursive",
-];
-
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Ident(String, usize),
@@ -428,7 +397,12 @@ fn expression_names(tokens: &[Tok], scan: &mut JinjaScan) {
         let filter = prev == Some(&Tok::Punct('|'));
         let test = is_word(prev, "is") || (is_word(prev, "not") && is_word(prev2, "is"));
         let keyword_arg = next == Some(&Tok::Punct('=')) && next2 != Some(&Tok::Punct('='));
-        if attribute || filter || test || keyword_arg || JINJA_WORDS.contains(&name.as_str()) {
+        if attribute
+            || filter
+            || test
+            || keyword_arg
+            || mcpgen_prompt::RESERVED_WORDS.contains(&name.as_str())
+        {
             continue;
         }
         scan.used.push((name.clone(), *at));
