@@ -335,9 +335,8 @@ impl Template {
                             open.otherwise = Some(std::mem::take(&mut parts));
                         }
                         Tag::EndIf => {
-                            open_if(&mut stack, t.at, "endif")?;
                             let Some(open) = stack.pop() else {
-                                unreachable!("open_if checked the stack");
+                                return Err(not_in_subset(t.at, "`{% endif` without `{% if`"));
                             };
                             parts = close_if(open, std::mem::take(&mut parts));
                         }
@@ -380,8 +379,8 @@ fn open_if<'a>(
         .ok_or_else(|| not_in_subset(at, format!("`{{% {tag}` without `{{% if`")))
 }
 
-/// The `if` whose last branch (or `else`) holds `last`, followed by it: the parts
-/// before the `if` were kept in its first branch's slot.
+/// Closes `open` at its `endif`: the parts before the `if` (kept in its first branch's
+/// slot), then the `if`, whose last body (the `else`'s, if it has one) is `last`.
 fn close_if(open: OpenIf, last: Vec<Part>) -> Vec<Part> {
     let mut branches = open.branches;
     let before = std::mem::take(&mut branches[0].1);
