@@ -100,9 +100,9 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
             .map_err(|e| format!("cannot write {}: {e}", display_path(&path)))
     };
     write(&spec_name, &spec)?;
-    let checked = load_spec(&dir.join(&spec_name), &spec_name).map_err(|f| f.message)?;
+    let model = load_spec(&dir.join(&spec_name), &spec_name).map_err(|f| f.message)?;
     // The runtime's minijinja (its `templates` feature) only when a prompt needs it.
-    let templates = checked.template_engine_needed().is_some();
+    let templates = model.template_engine_needed().is_some();
     let ctx = minijinja::context! { templates => templates, ..ctx };
     let render = |template: &str| -> Result<String, String> {
         env.render_str(template, &ctx)
@@ -118,7 +118,7 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
     for (rel, contents) in &files {
         write(rel, contents)?;
     }
-    for file in files_for_spec(&checked, &spec_name) {
+    for file in files_for_spec(&model, &spec_name) {
         write(&file.path, &file.contents)?;
     }
     Ok(dir)
