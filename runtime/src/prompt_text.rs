@@ -56,19 +56,10 @@ impl PromptTextsBuilder {
         checked: bool,
     ) -> Vec<String> {
         let mut problems = Vec::new();
-        let undeclared = |name: &str| {
-            format!("uses `{name}`, which is not an argument; declare it or fix the name")
-        };
         match Template::parse(source) {
             Ok(template) => {
                 if !checked {
-                    problems.extend(
-                        template
-                            .variables()
-                            .into_iter()
-                            .filter(|v| !declared.iter().any(|a| a.name == *v))
-                            .map(undeclared),
-                    );
+                    problems = undeclared(template.variables(), declared);
                 }
                 self.texts.simple.insert(key, template);
             }
@@ -82,13 +73,8 @@ impl PromptTextsBuilder {
                         Err(e) => problems.push(format!("is not a valid template: {e}")),
                         Ok(()) => {
                             if let Ok(template) = self.check_env.get_template(&key) {
-                                let mut unknown: Vec<String> = template
-                                    .undeclared_variables(false)
-                                    .into_iter()
-                                    .filter(|v| !declared.iter().any(|a| &a.name == v))
-                                    .collect();
-                                unknown.sort();
-                                problems.extend(unknown.iter().map(|v| undeclared(v)));
+                                let names = template.undeclared_variables(false);
+                                problems = undeclared(names.iter().map(String::as_str), declared);
                             }
                         }
                     }
@@ -112,6 +98,22 @@ impl PromptTextsBuilder {
     pub(crate) fn finish(self) -> PromptTexts {
         self.texts
     }
+}
+
+/// What to say of each name a template reads that is not a declared argument, by name.
+fn undeclared<'n>(
+    names: impl IntoIterator<Item = &'n str>,
+    declared: &[crate::PromptArg],
+) -> Vec<String> {
+    let mut unknown: Vec<&str> = names
+        .into_iter()
+        .filter(|name| !declared.iter().any(|a| a.name == *name))
+        .collect();
+    unknown.sort_unstable();
+    unknown
+        .into_iter()
+        .map(|name| format!("uses `{name}`, which is not an argument; declare it or fix the name"))
+        .collect()
 }
 
 impl PromptTexts {
