@@ -631,7 +631,9 @@ fn explain_body(bytes: &[u8]) -> Option<Response> {
             ));
         }
     };
-    if let Err(e) = serde_json::from_value::<rmcp::model::ClientJsonRpcMessage>(value.clone()) {
+    // From the bytes, as rmcp parses them: deserializing the `Value` instead would link
+    // a second copy of the deserializers of every message type rmcp has.
+    if let Err(e) = serde_json::from_slice::<rmcp::model::ClientJsonRpcMessage>(bytes) {
         // Echo only an id MCP allows (a string or an integer); any other is null, as
         // JSON-RPC asks when the id cannot be read.
         let id = match value.get("id") {

@@ -11,13 +11,7 @@
 //! their way out ([`reword`]): on stdio and in HTTP sessions by the transport, and
 //! by the HTTP guard for the JSON responses of stateless requests.
 
-use rmcp::model::{
-    CallToolRequestParams, CompleteRequestParams, CustomRequest, ErrorCode, ErrorData,
-    GetPromptRequestParams, InitializeRequestParams, PaginatedRequestParams,
-    ReadResourceRequestParams, SubscribeRequestParams, SubscriptionsListenRequestParams,
-    UnsubscribeRequestParams,
-};
-use serde::de::DeserializeOwned;
+use rmcp::model::{CustomRequest, ErrorCode, ErrorData};
 use serde_json::Value;
 
 use crate::handler::suggestion;
@@ -154,38 +148,148 @@ pub(crate) fn not_served(request: &CustomRequest, stateless: bool) -> ErrorData 
     ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None)
 }
 
-/// What is wrong with the `params` of a method of MCP, as serde words it; `None` for
-/// a method without a params type here, or params that parse.
+/// What is wrong with the `params` of a method of MCP, as the field and what it
+/// expected; `None` for a method without a params schema here, or params that match it.
+///
+/// The schemas (`PARAMS_SCHEMAS`) state what rmcp's params types require, and the
+/// server's validator explains a mismatch as it does for tool arguments. Deserializing
+/// the value into each rmcp type instead would give serde's wording, but links a
+/// deserializer per type (about 110 KB of code in every server) for an error path.
+/// A test holds the schemas to rmcp's types: whatever a schema refuses, rmcp refuses.
 fn params_problem(method: &str, params: Option<&Value>) -> Option<String> {
-    fn parse<T: DeserializeOwned>(params: Option<&Value>, optional: bool) -> Option<String> {
-        let params = match params {
-            Some(params) => params.clone(),
-            None if optional => return None,
-            None => return Some("`params` is missing".to_owned()),
-        };
-        serde_json::from_value::<T>(params)
-            .err()
-            .map(|e| e.to_string())
+    let (_, schema) = PARAMS_SCHEMAS.iter().find(|(m, _)| *m == method)?;
+    let Some(params) = params else {
+        let optional = method.ends_with("/list");
+        return (!optional).then(|| "`params` is missing".to_owned());
+    };
+    // The schemas are literals checked by the tests: neither step fails.
+    let schema = serde_json::from_str::<Value>(schema).ok()?;
+    let violations = crate::schema::CompiledSchema::compile(&schema)
+        .ok()?
+        .violations(params);
+    let said: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            let at = if v.path.is_empty() { "params" } else { &v.path };
+            format!("{at}: {}", v.message)
+        })
+        .collect();
+    if said.is_empty() {
+        // rmcp passes a method of MCP on as custom only when its params do not parse,
+        // so the mismatch is deeper than the schemas go (inside `capabilities`, say).
+        return Some(DEEPER.to_owned());
     }
-    match method {
-        "initialize" => parse::<InitializeRequestParams>(params, false),
-        "tools/call" => parse::<CallToolRequestParams>(params, false),
-        "resources/read" => parse::<ReadResourceRequestParams>(params, false),
-        "prompts/get" => parse::<GetPromptRequestParams>(params, false),
-        "completion/complete" => parse::<CompleteRequestParams>(params, false),
-        "logging/setLevel" => {
-            #[allow(deprecated)] // rmcp deprecates logging; 2025-11-25 clients still send it
-            parse::<rmcp::model::SetLevelRequestParams>(params, false)
-        }
-        "resources/subscribe" => parse::<SubscribeRequestParams>(params, false),
-        "resources/unsubscribe" => parse::<UnsubscribeRequestParams>(params, false),
-        "subscriptions/listen" => parse::<SubscriptionsListenRequestParams>(params, false),
-        "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
-            parse::<PaginatedRequestParams>(params, true)
-        }
-        _ => None,
-    }
+    Some(said.join("; "))
 }
+
+/// What [`params_problem`] says of params its schema accepts but rmcp did not.
+const DEEPER: &str = "a field does not have the type or shape MCP defines";
+
+/// The shape of each method's `params`, as rmcp's types require it: the required
+/// fields and the type of every field they name. A field left out is not checked.
+const PARAMS_SCHEMAS: &[(&str, &str)] = &[
+    (
+        "initialize",
+        r#"{"type": "object", "required": ["protocolVersion", "capabilities", "clientInfo"],
+            "properties": {
+                "_meta": {"type": ["object", "null"]},
+                "protocolVersion": {"type": "string"},
+                "capabilities": {"type": "object"},
+                "clientInfo": {"type": "object", "required": ["name", "version"],
+                    "properties": {
+                        "name": {"type": "string"}, "version": {"type": "string"},
+                        "title": {"type": ["string", "null"]},
+                        "description": {"type": ["string", "null"]},
+                        "websiteUrl": {"type": ["string", "null"]},
+                        "icons": {"type": ["array", "null"], "items": {"type": "object"}}}}}}"#,
+    ),
+    (
+        "tools/call",
+        r#"{"type": "object", "required": ["name"], "properties": {
+                "_meta": {"type": ["object", "null"]},
+                "name": {"type": "string"},
+                "arguments": {"type": ["object", "null"]},
+                "inputResponses": {"type": ["object", "null"]},
+                "requestState": {"type": ["string", "null"]}}}"#,
+    ),
+    (
+        "resources/read",
+        r#"{"type": "object", "required": ["uri"], "properties": {
+                "_meta": {"type": ["object", "null"]},
+                "uri": {"type": "string"},
+                "inputResponses": {"type": ["object", "null"]},
+                "requestState": {"type": ["string", "null"]}}}"#,
+    ),
+    (
+        "prompts/get",
+        r#"{"type": "object", "required": ["name"], "properties": {
+                "_meta": {"type": ["object", "null"]},
+                "name": {"type": "string"},
+                "arguments": {"type": ["object", "null"]},
+                "inputResponses": {"type": ["object", "null"]},
+                "requestState": {"type": ["string", "null"]}}}"#,
+    ),
+    (
+        "completion/complete",
+        r#"{"type": "object", "required": ["ref", "argument"], "properties": {
+                "_meta": {"type": ["object", "null"]},
+                "ref": {"type": "object", "required": ["type"], "properties": {
+                    "type": {"enum": ["ref/prompt", "ref/resource"]}}},
+                "argument": {"type": "object", "required": ["name", "value"],
+                    "properties": {"name": {"type": "string"}, "value": {"type": "string"}}},
+                "context": {"type": ["object", "null"], "properties": {
+                    "arguments": {"type": ["object", "null"],
+                        "additionalProperties": {"type": "string"}}}}}}"#,
+    ),
+    (
+        "logging/setLevel",
+        r#"{"type": "object", "required": ["level"], "properties": {
+                "_meta": {"type": ["object", "null"]},
+                "level": {"enum": ["debug", "info", "notice", "warning", "error",
+                    "critical", "alert", "emergency"]}}}"#,
+    ),
+    (
+        "resources/subscribe",
+        r#"{"type": "object", "required": ["uri"], "properties": {
+                "_meta": {"type": ["object", "null"]}, "uri": {"type": "string"}}}"#,
+    ),
+    (
+        "resources/unsubscribe",
+        r#"{"type": "object", "required": ["uri"], "properties": {
+                "_meta": {"type": ["object", "null"]}, "uri": {"type": "string"}}}"#,
+    ),
+    (
+        "subscriptions/listen",
+        r#"{"type": "object", "required": ["notifications"], "properties": {
+                "_meta": {"type": ["object", "null"]},
+                "notifications": {"type": "object", "properties": {
+                    "toolsListChanged": {"type": ["boolean", "null"]},
+                    "promptsListChanged": {"type": ["boolean", "null"]},
+                    "resourcesListChanged": {"type": ["boolean", "null"]},
+                    "resourceSubscriptions": {"type": ["array", "null"],
+                        "items": {"type": "string"}}}}}}"#,
+    ),
+    (
+        "tools/list",
+        r#"{"type": "object", "properties": {
+                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
+    ),
+    (
+        "resources/list",
+        r#"{"type": "object", "properties": {
+                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
+    ),
+    (
+        "resources/templates/list",
+        r#"{"type": "object", "properties": {
+                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
+    ),
+    (
+        "prompts/list",
+        r#"{"type": "object", "properties": {
+                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
+    ),
+];
 
 #[cfg(test)]
 mod tests {
@@ -239,7 +343,7 @@ mod tests {
         says(
             &error,
             ErrorCode::INVALID_PARAMS,
-            "invalid type: integer `5`",
+            "/uri: expected a string, got integer 5",
         );
         assert!(
             error
@@ -279,6 +383,165 @@ mod tests {
         says(&error, ErrorCode::METHOD_NOT_FOUND, "`server/discover`");
         // In a 2025-11-25 session the same params are reported as invalid.
         let error = answer("logging/setLevel", Some(json!({})), false);
-        says(&error, ErrorCode::INVALID_PARAMS, "missing field `level`");
+        says(
+            &error,
+            ErrorCode::INVALID_PARAMS,
+            "/level: is required but missing",
+        );
+    }
+
+    /// Whether rmcp's params type for `method` refuses `params`.
+    #[allow(deprecated)] // rmcp deprecates logging; 2025-11-25 clients still send it
+    fn rmcp_refuses(method: &str, params: &Value) -> bool {
+        use rmcp::model::*;
+        fn no<T: serde::de::DeserializeOwned>(params: &Value) -> bool {
+            serde_json::from_value::<T>(params.clone()).is_err()
+        }
+        match method {
+            "initialize" => no::<InitializeRequestParams>(params),
+            "tools/call" => no::<CallToolRequestParams>(params),
+            "resources/read" => no::<ReadResourceRequestParams>(params),
+            "prompts/get" => no::<GetPromptRequestParams>(params),
+            "completion/complete" => no::<CompleteRequestParams>(params),
+            "logging/setLevel" => no::<SetLevelRequestParams>(params),
+            "resources/subscribe" => no::<SubscribeRequestParams>(params),
+            "resources/unsubscribe" => no::<UnsubscribeRequestParams>(params),
+            "subscriptions/listen" => no::<SubscriptionsListenRequestParams>(params),
+            _ => no::<PaginatedRequestParams>(params),
+        }
+    }
+
+    /// Every field a schema names, as JSON pointers, with its place in `value`.
+    fn named_fields(schema: &Value, at: &str, out: &mut Vec<String>) {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        for (name, sub) in properties {
+            let path = format!("{at}/{name}");
+            named_fields(sub, &path, out);
+            out.push(path);
+        }
+    }
+
+    fn replaced(value: &Value, pointer: &str, with: Option<&Value>) -> Option<Value> {
+        let mut value = value.clone();
+        let (parent, last) = pointer.rsplit_once('/')?;
+        let object = value.pointer_mut(parent)?.as_object_mut()?;
+        match with {
+            Some(with) => object.insert(last.to_owned(), with.clone()),
+            None => object.remove(last),
+        };
+        Some(value)
+    }
+
+    /// The schemas agree with rmcp's types on every field they name: for each
+    /// method, a valid `params` with every named field removed in turn and replaced
+    /// by a value of each JSON type, the schema finds a problem exactly when rmcp
+    /// refuses. So the server never blames a field rmcp accepts, and never says
+    /// "a field does not have the shape" when the schema could name it.
+    #[test]
+    fn params_schemas_agree_with_rmcps_types() {
+        let valid = [
+            (
+                "initialize",
+                json!({"protocolVersion": "2025-11-25", "capabilities": {}, "_meta": {},
+                    "clientInfo": {"name": "c", "version": "1", "title": "t",
+                        "description": "d", "websiteUrl": "https://example.com", "icons": []}}),
+            ),
+            (
+                "tools/call",
+                json!({"name": "t", "arguments": {}, "inputResponses": {},
+                    "requestState": "s", "_meta": {}}),
+            ),
+            (
+                "resources/read",
+                json!({"uri": "u", "inputResponses": {}, "requestState": "s", "_meta": {}}),
+            ),
+            (
+                "prompts/get",
+                json!({"name": "p", "arguments": {}, "inputResponses": {},
+                    "requestState": "s", "_meta": {}}),
+            ),
+            (
+                "completion/complete",
+                json!({"ref": {"type": "ref/prompt", "name": "p"},
+                    "argument": {"name": "a", "value": "v"},
+                    "context": {"arguments": {"x": "y"}}, "_meta": {}}),
+            ),
+            ("logging/setLevel", json!({"level": "info", "_meta": {}})),
+            ("resources/subscribe", json!({"uri": "u", "_meta": {}})),
+            ("resources/unsubscribe", json!({"uri": "u", "_meta": {}})),
+            (
+                "subscriptions/listen",
+                json!({"notifications": {"toolsListChanged": true, "promptsListChanged": true,
+                    "resourcesListChanged": true, "resourceSubscriptions": ["u"]},
+                    "_meta": {}}),
+            ),
+            ("tools/list", json!({"cursor": "c", "_meta": {}})),
+            ("resources/list", json!({"cursor": "c", "_meta": {}})),
+            (
+                "resources/templates/list",
+                json!({"cursor": "c", "_meta": {}}),
+            ),
+            ("prompts/list", json!({"cursor": "c", "_meta": {}})),
+        ];
+        let methods: Vec<&str> = valid.iter().map(|(m, _)| *m).collect();
+        let schemas: Vec<&str> = PARAMS_SCHEMAS.iter().map(|(m, _)| *m).collect();
+        assert_eq!(methods, schemas, "a probe for every schema, in order");
+        let kinds = [
+            json!(null),
+            json!(true),
+            json!(5),
+            json!(1.5),
+            json!("x"),
+            json!([]),
+            json!(["x"]),
+            json!({}),
+        ];
+        let mut probes = 0;
+        for (method, params) in &valid {
+            // A problem the schema names; `DEEPER` is what is said when it names none.
+            let problem =
+                |params: &Value| params_problem(method, Some(params)).filter(|s| s != DEEPER);
+            assert_eq!(problem(params), None, "{method}: {params}");
+            assert!(!rmcp_refuses(method, params), "{method}: {params}");
+            let (_, schema) = PARAMS_SCHEMAS.iter().find(|(m, _)| m == method).unwrap();
+            let mut fields = Vec::new();
+            named_fields(&serde_json::from_str(schema).unwrap(), "", &mut fields);
+            for field in &fields {
+                let with = kinds.iter().map(Some).chain([None]);
+                for (kind, probe) in
+                    with.filter_map(|kind| Some((kind, replaced(params, field, kind)?)))
+                {
+                    let said = problem(&probe);
+                    // serde reads a struct whose fields all have defaults from an
+                    // empty array too; MCP says object, and a client sending `[]`
+                    // there would have been served by rmcp, not answered here.
+                    if kind == Some(&json!([])) && !rmcp_refuses(method, &probe) {
+                        continue;
+                    }
+                    assert_eq!(
+                        said.is_some(),
+                        rmcp_refuses(method, &probe),
+                        "{method} {field}: {probe} -> {said:?}"
+                    );
+                    if let Some(said) = said {
+                        assert!(said.contains(field.as_str()), "{method}: {said}");
+                    }
+                    probes += 1;
+                }
+            }
+            for not_an_object in &kinds[..7] {
+                assert!(
+                    problem(not_an_object).is_some(),
+                    "{method}: {not_an_object}"
+                );
+                assert!(
+                    rmcp_refuses(method, not_an_object),
+                    "{method}: {not_an_object}"
+                );
+            }
+        }
+        assert!(probes > 300, "{probes}");
     }
 }

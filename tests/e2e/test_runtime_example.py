@@ -369,8 +369,8 @@ NOT_SERVED = [
     ("ping", {}, None, -32601, "Drop the call"),
     ("resources/subscribe", {"uri": "weather://cities"}, "weather://cities", -32601, "`subscriptions/listen`"),
     ("tools/cal", {}, None, -32601, "did you mean `tools/call`?"),
-    ("resources/read", {"uri": 5}, "5", -32602, "invalid type: integer `5`, expected a string"),
-    ("tools/call", {"arguments": {}}, "get_forecast", -32602, "missing field `name`"),
+    ("resources/read", {"uri": 5}, "5", -32602, "/uri: expected a string, got integer 5"),
+    ("tools/call", {"arguments": {}}, "get_forecast", -32602, "/name: is required but missing"),
     ("notifications/initialized", {}, None, -32601, "without an `id`"),
 ]
 
