@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,9 @@ def test_scaffold_tests_pass_and_regenerate_is_a_no_op(scaffold):
     tests = subprocess.run(["cargo", "test", "--quiet"], cwd=scaffold, capture_output=True, text=True, env=env, timeout=900)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "4 passed" in tests.stdout
+    # The runtime is built in one codegen unit in release (see the comment in the file).
+    manifest = tomllib.loads((scaffold / "Cargo.toml").read_text())
+    assert manifest["profile"]["release"]["package"]["mcpgen-runtime"] == {"codegen-units": 1}
     before = (scaffold / "src/generated/mod.rs").stat().st_mtime_ns
     check = subprocess.run([mcpgen_bin(), "generate", "--check"], cwd=scaffold, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
