@@ -296,3 +296,56 @@ fn a_prompt_beyond_the_subset_asks_for_the_templates_feature() {
     );
     assert!(code.contains(&format!("{why:?}")), "{code}");
 }
+
+/// The generated module asks for mcpgen-runtime's `pattern` feature exactly when a
+/// schema it advertises uses `pattern`, and names the first one.
+#[test]
+fn a_schema_with_pattern_asks_for_the_pattern_feature() {
+    let weather = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../specs/weather.yaml"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let module = |text: &str| {
+        let checked = check_source(SourceFile::new("weather.yaml", text));
+        let spec = checked
+            .spec
+            .unwrap_or_else(|| panic!("the spec does not load"));
+        (
+            mcpgen_codegen::emit::pattern_needed(&spec),
+            mcpgen_codegen::emit::generate(&spec, "specs/weather.yaml")
+                .into_iter()
+                .map(|f| f.contents)
+                .collect::<String>(),
+        )
+    };
+    let (needed, code) = module(&weather);
+    assert_eq!(needed, None);
+    assert!(!code.contains("__require_pattern_feature"));
+
+    // In the resource template's variable (its only schema), then in a tool's input.
+    let templated = weather.replacen(
+        "min_length: 1, max_length: 100 }\n\nprompts:",
+        "min_length: 1, max_length: 100, pattern: \"^[A-Za-z ]+$\" }\n\nprompts:",
+        1,
+    );
+    assert_ne!(templated, weather);
+    let (needed, code) = module(&templated);
+    let why = "resource template `city_now`, at /properties/city/pattern";
+    assert_eq!(needed.as_deref(), Some(why));
+    assert!(
+        code.contains("::mcpgen_runtime::__require_pattern_feature!("),
+        "{code}"
+    );
+    assert!(code.contains(&format!("{why:?}")), "{code}");
+    let tool = templated.replacen(
+        "max_length: 100 }",
+        "max_length: 100, pattern: \"^.+$\" }",
+        1,
+    );
+    let (needed, _) = module(&tool);
+    assert_eq!(
+        needed.as_deref(),
+        Some("tool `get_forecast`, input schema, at /properties/city/pattern")
+    );
+}

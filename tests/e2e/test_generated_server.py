@@ -259,16 +259,20 @@ def test_spec_edit_names_the_handler_to_write(scaffold, tmp_path):
     assert generated.read_text() == "// my own code\n"
 
 
-def test_minijinja_only_when_a_prompt_needs_it(scaffold, weather_bin, tmp_path):
-    """The starter spec's prompts are in the subset the runtime renders itself: no minijinja
-    in the server. A filter makes the build ask for the `templates` feature, which fixes it."""
-    assert b"/minijinja-" not in Path(weather_bin).read_bytes()
+def test_minijinja_and_regex_only_when_the_spec_needs_them(scaffold, weather_bin, tmp_path):
+    """The starter spec's prompts are in the subset the runtime renders itself and no schema
+    has a `pattern`: neither minijinja nor the regex crate is in the server. A filter and a
+    pattern make the build ask for the `templates` and `pattern` features, which fix it."""
+    binary = Path(weather_bin).read_bytes()
+    assert b"/minijinja-" not in binary
+    assert b"/regex-1." not in binary
     crate = tmp_path / "weather"
     shutil.copytree(scaffold, crate, ignore=shutil.ignore_patterns("target"))
     spec = crate / "specs/weather.yaml"
     text = spec.read_text()
     edited = text.replace("in {{ city }}{% if tone %}", "in {{ city | title }}{% if tone %}", 1)
-    assert edited != text
+    edited = edited.replace("min_length: 1, max_length: 100 }", 'min_length: 1, max_length: 100, pattern: "^[^0-9]+$" }', 1)
+    assert edited.count("| title") == 1 and edited.count("pattern:") == 1
     spec.write_text(edited)
     out = subprocess.run([mcpgen_bin(), "generate"], cwd=crate, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -277,9 +281,13 @@ def test_minijinja_only_when_a_prompt_needs_it(scaffold, weather_bin, tmp_path):
     assert check.returncode != 0
     assert "prompt `daily_briefing`, message 1: a filter (`{{ city | title }}`)" in check.stderr, check.stderr
     assert 'add `features = ["templates"]` to mcpgen-runtime in Cargo.toml' in check.stderr, check.stderr
+    assert "tool `get_forecast`, input schema, at /properties/city/pattern" in check.stderr, check.stderr
+    assert 'add `features = ["pattern"]` to mcpgen-runtime in Cargo.toml' in check.stderr, check.stderr
     manifest = crate / "Cargo.toml"
     manifest.write_text(
-        manifest.read_text().replace("default-features = false }", 'default-features = false, features = ["templates"] }')
+        manifest.read_text().replace(
+            "default-features = false }", 'default-features = false, features = ["templates", "pattern"] }'
+        )
     )
     check = subprocess.run(["cargo", "check", "--quiet"], cwd=crate, capture_output=True, text=True, env=env, timeout=900)
     assert check.returncode == 0, check.stderr

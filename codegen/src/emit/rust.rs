@@ -793,6 +793,13 @@ impl<'a> Emitter<'a> {
                 ::mcpgen_runtime::__require_templates_feature!(#why);
             }
         });
+        let pattern = super::pattern_needed(spec).map(|why| {
+            quote! {
+                // A schema of this spec uses `pattern`: the server does not build without
+                // mcpgen-runtime's `pattern` feature.
+                ::mcpgen_runtime::__require_pattern_feature!(#why);
+            }
+        });
         let handler_doc = format!(
             " What the server does, one method per tool, per dynamic resource and per handler prompt.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
@@ -802,6 +809,8 @@ impl<'a> Emitter<'a> {
             #![allow(dead_code)]
 
             #template_engine
+
+            #pattern
 
             #constants
 
