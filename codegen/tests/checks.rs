@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use mcpgen_codegen::diag::{Code, Severity};
+use mcpgen_codegen::model::Spec;
 use mcpgen_codegen::source::SourceFile;
 use mcpgen_codegen::{Checked, check_source};
 
@@ -250,36 +251,41 @@ fn explain_annotations_fills_in_mcp_defaults() {
     insta::assert_snapshot!(explained.join("\n"));
 }
 
+/// The example weather spec, to edit.
+fn weather() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../specs/weather.yaml"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A spec that passes the checks, and its generated module.
+fn checked_module(text: &str) -> (Spec, String) {
+    let checked = check_source(SourceFile::new("weather.yaml", text));
+    assert!(
+        !checked
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    );
+    let spec = checked
+        .spec
+        .unwrap_or_else(|| panic!("the spec does not load"));
+    let code = mcpgen_codegen::emit::generate(&spec, "specs/weather.yaml")
+        .into_iter()
+        .map(|f| f.contents)
+        .collect::<String>();
+    (spec, code)
+}
+
 /// The generated module asks for mcpgen-runtime's `templates` feature exactly when a
 /// prompt message is outside the subset the runtime renders itself.
 #[test]
 fn a_prompt_beyond_the_subset_asks_for_the_templates_feature() {
-    let weather = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../specs/weather.yaml"
-    ))
-    .unwrap_or_else(|e| panic!("{e}"));
-    let module = |text: &str| {
-        let checked = check_source(SourceFile::new("weather.yaml", text));
-        let spec = checked
-            .spec
-            .unwrap_or_else(|| panic!("the spec does not load"));
-        assert!(
-            !checked
-                .diagnostics
-                .iter()
-                .any(|d| d.severity == Severity::Error)
-        );
-        (
-            spec.template_engine_needed(),
-            mcpgen_codegen::emit::generate(&spec, "specs/weather.yaml")
-                .into_iter()
-                .map(|f| f.contents)
-                .collect::<String>(),
-        )
-    };
-    let (needed, code) = module(&weather);
-    assert_eq!(needed, None);
+    let weather = weather();
+    let (spec, code) = checked_module(&weather);
+    assert_eq!(spec.template_engine_needed(), None);
     assert!(!code.contains("__require_templates_feature"));
 
     let filtered = weather.replace(
@@ -287,9 +293,9 @@ fn a_prompt_beyond_the_subset_asks_for_the_templates_feature() {
         "in {{ city | title }}{% if tone %}",
     );
     assert_ne!(filtered, weather);
-    let (needed, code) = module(&filtered);
+    let (spec, code) = checked_module(&filtered);
     let why = "prompt `daily_briefing`, message 1: a filter (`{{ city | title }}`) at byte 31";
-    assert_eq!(needed.as_deref(), Some(why));
+    assert_eq!(spec.template_engine_needed().as_deref(), Some(why));
     assert!(
         code.contains("::mcpgen_runtime::__require_templates_feature!("),
         "{code}"
@@ -301,26 +307,10 @@ fn a_prompt_beyond_the_subset_asks_for_the_templates_feature() {
 /// schema it advertises uses `pattern`, and names the first one.
 #[test]
 fn a_schema_with_pattern_asks_for_the_pattern_feature() {
-    let weather = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../specs/weather.yaml"
-    ))
-    .unwrap_or_else(|e| panic!("{e}"));
-    let module = |text: &str| {
-        let checked = check_source(SourceFile::new("weather.yaml", text));
-        let spec = checked
-            .spec
-            .unwrap_or_else(|| panic!("the spec does not load"));
-        (
-            mcpgen_codegen::emit::pattern_needed(&spec),
-            mcpgen_codegen::emit::generate(&spec, "specs/weather.yaml")
-                .into_iter()
-                .map(|f| f.contents)
-                .collect::<String>(),
-        )
-    };
-    let (needed, code) = module(&weather);
-    assert_eq!(needed, None);
+    use mcpgen_codegen::emit::pattern_needed;
+    let weather = weather();
+    let (spec, code) = checked_module(&weather);
+    assert_eq!(pattern_needed(&spec), None);
     assert!(!code.contains("__require_pattern_feature"));
 
     // In the resource template's variable (its only schema), then in a tool's input.
@@ -330,9 +320,9 @@ fn a_schema_with_pattern_asks_for_the_pattern_feature() {
         1,
     );
     assert_ne!(templated, weather);
-    let (needed, code) = module(&templated);
+    let (spec, code) = checked_module(&templated);
     let why = "resource template `city_now`, at /properties/city/pattern";
-    assert_eq!(needed.as_deref(), Some(why));
+    assert_eq!(pattern_needed(&spec).as_deref(), Some(why));
     assert!(
         code.contains("::mcpgen_runtime::__require_pattern_feature!("),
         "{code}"
@@ -343,9 +333,9 @@ fn a_schema_with_pattern_asks_for_the_pattern_feature() {
         "max_length: 100, pattern: \"^.+$\" }",
         1,
     );
-    let (needed, _) = module(&tool);
+    let (spec, _) = checked_module(&tool);
     assert_eq!(
-        needed.as_deref(),
+        pattern_needed(&spec).as_deref(),
         Some("tool `get_forecast`, input schema, at /properties/city/pattern")
     );
 }

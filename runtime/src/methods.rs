@@ -203,15 +203,7 @@ const PARAMS_SCHEMAS: &[(&str, &str)] = &[
                         "websiteUrl": {"type": ["string", "null"]},
                         "icons": {"type": ["array", "null"], "items": {"type": "object"}}}}}}"#,
     ),
-    (
-        "tools/call",
-        r#"{"type": "object", "required": ["name"], "properties": {
-                "_meta": {"type": ["object", "null"]},
-                "name": {"type": "string"},
-                "arguments": {"type": ["object", "null"]},
-                "inputResponses": {"type": ["object", "null"]},
-                "requestState": {"type": ["string", "null"]}}}"#,
-    ),
+    ("tools/call", NAMED),
     (
         "resources/read",
         r#"{"type": "object", "required": ["uri"], "properties": {
@@ -220,15 +212,7 @@ const PARAMS_SCHEMAS: &[(&str, &str)] = &[
                 "inputResponses": {"type": ["object", "null"]},
                 "requestState": {"type": ["string", "null"]}}}"#,
     ),
-    (
-        "prompts/get",
-        r#"{"type": "object", "required": ["name"], "properties": {
-                "_meta": {"type": ["object", "null"]},
-                "name": {"type": "string"},
-                "arguments": {"type": ["object", "null"]},
-                "inputResponses": {"type": ["object", "null"]},
-                "requestState": {"type": ["string", "null"]}}}"#,
-    ),
+    ("prompts/get", NAMED),
     (
         "completion/complete",
         r#"{"type": "object", "required": ["ref", "argument"], "properties": {
@@ -248,16 +232,8 @@ const PARAMS_SCHEMAS: &[(&str, &str)] = &[
                 "level": {"enum": ["debug", "info", "notice", "warning", "error",
                     "critical", "alert", "emergency"]}}}"#,
     ),
-    (
-        "resources/subscribe",
-        r#"{"type": "object", "required": ["uri"], "properties": {
-                "_meta": {"type": ["object", "null"]}, "uri": {"type": "string"}}}"#,
-    ),
-    (
-        "resources/unsubscribe",
-        r#"{"type": "object", "required": ["uri"], "properties": {
-                "_meta": {"type": ["object", "null"]}, "uri": {"type": "string"}}}"#,
-    ),
+    ("resources/subscribe", URI),
+    ("resources/unsubscribe", URI),
     (
         "subscriptions/listen",
         r#"{"type": "object", "required": ["notifications"], "properties": {
@@ -269,27 +245,27 @@ const PARAMS_SCHEMAS: &[(&str, &str)] = &[
                     "resourceSubscriptions": {"type": ["array", "null"],
                         "items": {"type": "string"}}}}}}"#,
     ),
-    (
-        "tools/list",
-        r#"{"type": "object", "properties": {
-                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
-    ),
-    (
-        "resources/list",
-        r#"{"type": "object", "properties": {
-                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
-    ),
-    (
-        "resources/templates/list",
-        r#"{"type": "object", "properties": {
-                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
-    ),
-    (
-        "prompts/list",
-        r#"{"type": "object", "properties": {
-                "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#,
-    ),
+    ("tools/list", PAGINATED),
+    ("resources/list", PAGINATED),
+    ("resources/templates/list", PAGINATED),
+    ("prompts/list", PAGINATED),
 ];
+
+/// `tools/call` and `prompts/get`: a name, and arguments as an object.
+const NAMED: &str = r#"{"type": "object", "required": ["name"], "properties": {
+    "_meta": {"type": ["object", "null"]},
+    "name": {"type": "string"},
+    "arguments": {"type": ["object", "null"]},
+    "inputResponses": {"type": ["object", "null"]},
+    "requestState": {"type": ["string", "null"]}}}"#;
+
+/// `resources/subscribe` and `resources/unsubscribe`.
+const URI: &str = r#"{"type": "object", "required": ["uri"], "properties": {
+    "_meta": {"type": ["object", "null"]}, "uri": {"type": "string"}}}"#;
+
+/// The `*/list` methods.
+const PAGINATED: &str = r#"{"type": "object", "properties": {
+    "_meta": {"type": ["object", "null"]}, "cursor": {"type": ["string", "null"]}}}"#;
 
 #[cfg(test)]
 mod tests {
