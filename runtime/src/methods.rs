@@ -163,7 +163,7 @@ fn params_problem(method: &str, params: Option<&Value>) -> Option<String> {
         return (!optional).then(|| "`params` is missing".to_owned());
     };
     // The schemas are literals checked by the tests: neither step fails.
-    let schema = serde_json::from_str::<Value>(schema).ok()?;
+    let schema = serde_json::from_slice::<Value>(schema.as_bytes()).ok()?;
     let violations = crate::schema::CompiledSchema::compile(&schema)
         .ok()?
         .violations(params);
