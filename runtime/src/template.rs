@@ -125,19 +125,24 @@ pub(crate) struct UriTemplate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum UriPart {
     Literal(String),
-    /// `{var}`: one or more characters other than `/`, `?` and `#`.
+    Variable(Expansion),
+}
+
+/// What a variable's value may hold: one or more characters other than these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expansion {
+    /// `{var}`: not `/`, `?` or `#`.
     Segment,
-    /// `{+var}`: one or more characters other than `?` and `#`.
+    /// `{+var}`: not `?` or `#`.
     Reserved,
 }
 
-impl UriPart {
-    /// Whether a variable's value can hold the byte `b` (its classes exclude ASCII only).
-    fn admits(&self, b: u8) -> bool {
+impl Expansion {
+    /// Whether a value can hold the byte `b` (the excluded characters are ASCII).
+    fn admits(self, b: u8) -> bool {
         match self {
-            UriPart::Segment => !matches!(b, b'/' | b'?' | b'#'),
-            UriPart::Reserved => !matches!(b, b'?' | b'#'),
-            UriPart::Literal(_) => false,
+            Expansion::Segment => !matches!(b, b'/' | b'?' | b'#'),
+            Expansion::Reserved => !matches!(b, b'?' | b'#'),
         }
     }
 }
@@ -208,11 +213,11 @@ impl UriTemplate {
                             "`{{{expression}}}` has several variables; use one per expression"
                         ));
                     }
-                    parts.push(if op.is_none() {
-                        UriPart::Segment
+                    parts.push(UriPart::Variable(if op.is_none() {
+                        Expansion::Segment
                     } else {
-                        UriPart::Reserved
-                    });
+                        Expansion::Reserved
+                    }));
                     path_vars.extend(names);
                 }
                 Some('?' | '&') => query_vars.extend(names),
@@ -303,7 +308,7 @@ impl UriTemplate {
                         .map(|p| starts[p] && next.get(p + literal.len()) == Some(&true))
                         .collect()
                 }
-                variable => {
+                UriPart::Variable(expansion) => {
                     // Backwards: the end of the run of admitted bytes from `p`, and
                     // the first position after `p` where the rest matches.
                     let mut row = vec![false; n + 1];
@@ -312,7 +317,7 @@ impl UriTemplate {
                         if next[p + 1] {
                             nearest = p + 1;
                         }
-                        if !variable.admits(bytes[p]) {
+                        if !expansion.admits(bytes[p]) {
                             run_end = p;
                             continue;
                         }
@@ -330,8 +335,8 @@ impl UriTemplate {
         for (k, part) in self.parts.iter().enumerate() {
             match part {
                 UriPart::Literal(literal) => p += literal.len(),
-                variable => {
-                    let run_end = (p..n).find(|&e| !variable.admits(bytes[e])).unwrap_or(n);
+                UriPart::Variable(expansion) => {
+                    let run_end = (p..n).find(|&e| !expansion.admits(bytes[e])).unwrap_or(n);
                     let end = (p + 1..=run_end).rev().find(|&e| rows[k + 1][e])?;
                     values.push(&uri[p..end]);
                     p = end;
@@ -515,8 +520,8 @@ mod tests {
         for part in &template.parts {
             pattern.push_str(&match part {
                 UriPart::Literal(literal) => regex::escape(literal),
-                UriPart::Segment => "([^/?#]+)".to_owned(),
-                UriPart::Reserved => "([^?#]+)".to_owned(),
+                UriPart::Variable(Expansion::Segment) => "([^/?#]+)".to_owned(),
+                UriPart::Variable(Expansion::Reserved) => "([^?#]+)".to_owned(),
             });
         }
         if !template.query_vars.is_empty() {
@@ -584,7 +589,7 @@ mod tests {
             for part in &template.parts {
                 match part {
                     UriPart::Literal(literal) => filled.push_str(literal),
-                    _ => filled.push_str(fills.next().map_or("x", |f| if f.is_empty() { "x" } else { f })),
+                    UriPart::Variable(_) => filled.push_str(fills.next().map_or("x", |f| if f.is_empty() { "x" } else { f })),
                 }
             }
             if let Some(query) = &query {
