@@ -530,8 +530,11 @@ impl McpHandler {
                 Run::Bug(result) => break (result, true),
                 Run::Cancelled => return Err(TaskExit::Cancelled),
                 Run::Input(input) => {
-                    let Some(answers) =
-                        gather_input(&task, input.input_requests, &mut surfaced).await?
+                    let Some(answers) = self
+                        .registry
+                        .tasks
+                        .ask(&task, input.input_requests, &mut surfaced)
+                        .await?
                     else {
                         tracing::error!(
                             tool = name,
@@ -973,35 +976,6 @@ enum Run {
     ContinueAsTask,
     /// The client cancelled the request (or the task).
     Cancelled,
-}
-
-/// Surfaces a task's input requests (each under a key not used before in the task:
-/// the handler's own, or `key.2`, `key.3`, ... when it asks under a key again) and
-/// waits for the client's answers to all of them, keyed as the handler asked. `None`
-/// when there is no request; [`TaskExit::Cancelled`] when the task is cancelled first.
-async fn gather_input(
-    task: &TaskContext,
-    requests: Option<rmcp::model::InputRequests>,
-    surfaced: &mut std::collections::HashSet<String>,
-) -> Result<Option<InputResponses>, TaskExit> {
-    let requests = requests.unwrap_or_default();
-    if requests.is_empty() {
-        return Ok(None);
-    }
-    let waits = requests.into_iter().map(|(key, request)| {
-        let mut wire = key.clone();
-        let mut n = 1;
-        while !surfaced.insert(wire.clone()) {
-            n += 1;
-            wire = format!("{key}.{n}");
-        }
-        async move {
-            let answer = task.request_input(wire, request).await?;
-            Ok::<_, TaskExit>((key, answer))
-        }
-    });
-    let answers = futures::future::try_join_all(waits).await?;
-    Ok(Some(answers.into_iter().collect()))
 }
 
 /// What a `requestState` is bound to: a state issued for one tool or prompt is refused

@@ -9,15 +9,18 @@
 //! use), and at most so many run at once.
 
 use std::{
-    collections::HashMap,
-    sync::Mutex,
+    collections::{HashMap, HashSet},
+    future::Future,
+    pin::Pin,
+    sync::{Mutex, RwLock},
+    task::Poll,
     time::{Duration, Instant},
 };
 
 use rmcp::{
     ErrorData,
-    model::{DetailedTask, InputResponses, Task},
-    task_manager::{TaskContext, TaskFuture, TaskManager, TaskOptions},
+    model::{DetailedTask, InputRequests, InputResponses, Task},
+    task_manager::{TaskContext, TaskExit, TaskFuture, TaskManager, TaskOptions},
 };
 use serde_json::json;
 
@@ -37,6 +40,10 @@ pub(crate) struct Tasks {
     manager: TaskManager,
     /// Who started each task, and when: only that agent may see it.
     owners: Mutex<HashMap<String, (String, Instant)>>,
+    /// Held for writing while a task asks a round of questions, for reading by
+    /// `tasks/get`: rmcp registers input requests one at a time, and a read between two
+    /// of them would show the client a round with requests missing.
+    asking: RwLock<()>,
     ttl: Duration,
     max_running: usize,
 }
@@ -59,6 +66,7 @@ impl Tasks {
         Self {
             manager: TaskManager::new(),
             owners: Mutex::new(HashMap::new()),
+            asking: RwLock::new(()),
             ttl,
             max_running: max_running.max(1),
         }
@@ -94,9 +102,52 @@ impl Tasks {
     /// `tasks/get`.
     pub(crate) fn get(&self, agent: &str, task_id: &str) -> Result<DetailedTask, ErrorData> {
         self.owned(agent, task_id)?;
+        let _round = self.asking.read().unwrap_or_else(|e| e.into_inner());
         self.manager
             .get_task(task_id)
             .map_err(|_| unknown_task(task_id))
+    }
+
+    /// Surfaces a round of a task's input requests, all at once, and waits for the
+    /// client's answers to every one of them, keyed as the handler asked. Each request
+    /// goes out under a key not used before in the task: the handler's own, or `key.2`,
+    /// `key.3`, ... when it asks under a key again. `None` when there is no request;
+    /// [`TaskExit::Cancelled`] when the task is cancelled first.
+    pub(crate) async fn ask(
+        &self,
+        task: &TaskContext,
+        requests: Option<InputRequests>,
+        surfaced: &mut HashSet<String>,
+    ) -> Result<Option<InputResponses>, TaskExit> {
+        let requests = requests.unwrap_or_default();
+        if requests.is_empty() {
+            return Ok(None);
+        }
+        let waits = requests.into_iter().map(|(key, request)| {
+            let mut wire = key.clone();
+            let mut n = 1;
+            while !surfaced.insert(wire.clone()) {
+                n += 1;
+                wire = format!("{key}.{n}");
+            }
+            async move {
+                let answer = task.request_input(wire, request).await?;
+                Ok::<_, TaskExit>((key, answer))
+            }
+        });
+        let mut answers = futures::future::try_join_all(waits);
+        // The first poll registers every request (each registers before it first
+        // waits); `tasks/get` waits for the whole round. Nothing awaits under the lock.
+        let first = std::future::poll_fn(|cx| {
+            let _round = self.asking.write().unwrap_or_else(|e| e.into_inner());
+            Poll::Ready(Pin::new(&mut answers).poll(cx))
+        })
+        .await;
+        let answers = match first {
+            Poll::Ready(answers) => answers?,
+            Poll::Pending => answers.await?,
+        };
+        Ok(Some(answers.into_iter().collect()))
     }
 
     /// `tasks/update`: answers to the task's input requests. Answers to requests the
@@ -200,5 +251,65 @@ mod tests {
             panic!("a third task started");
         };
         assert_eq!(running, 2);
+    }
+
+    /// rmcp registers a task's input requests one by one; a `tasks/get` on another
+    /// thread must still see each round whole (CI once caught `["confirm"]` of
+    /// `["confirm", "name"]`). A reader spins on `get` while tasks ask rounds of 8.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_round_of_input_requests_is_seen_whole_or_not_at_all() {
+        const KEYS: usize = 8;
+        const ROUNDS: usize = 300;
+        let tasks = std::sync::Arc::new(Tasks::new(Duration::from_secs(60), 8));
+        let round: InputRequests = serde_json::from_value(serde_json::Value::Object(
+            (0..KEYS)
+                .map(|k| (format!("k{k}"), json!({"method": "roots/list"})))
+                .collect(),
+        ))
+        .expect("input requests");
+        let (mut partial, mut whole) = (0, 0);
+        for _ in 0..ROUNDS {
+            let asker = std::sync::Arc::clone(&tasks);
+            let round = round.clone();
+            let task = tasks
+                .spawn("a", move |task| {
+                    Box::pin(async move {
+                        let answers = asker.ask(&task, Some(round), &mut HashSet::new()).await?;
+                        assert_eq!(answers.map(|a| a.len()), Some(KEYS));
+                        Ok(CallToolResult::success(Vec::new()))
+                    })
+                })
+                .expect("starts");
+            let id = task.task_id.as_str();
+            // Until the whole round is out; a partial one on the way is counted.
+            let mut saw_partial = false;
+            loop {
+                let detailed = tasks.get("a", id).expect("readable");
+                if let rmcp::model::TaskPayload::InputRequired { input_requests } = detailed.payload
+                {
+                    if input_requests.len() == KEYS {
+                        break;
+                    }
+                    saw_partial = true;
+                }
+                std::hint::spin_loop();
+            }
+            if saw_partial {
+                partial += 1;
+            } else {
+                whole += 1;
+            }
+            let answers: InputResponses = serde_json::from_value(serde_json::Value::Object(
+                (0..KEYS)
+                    .map(|k| (format!("k{k}"), json!({"roots": []})))
+                    .collect(),
+            ))
+            .expect("answers");
+            tasks.update("a", id, answers).expect("answered");
+            while tasks.get("a", id).expect("readable").status() != TaskStatus::Completed {
+                tokio::task::yield_now().await;
+            }
+        }
+        assert_eq!((partial, whole), (0, ROUNDS));
     }
 }
