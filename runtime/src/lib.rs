@@ -71,6 +71,7 @@ mod guard;
 mod handler;
 mod http;
 mod log;
+mod log_sink;
 mod methods;
 mod precheck;
 mod prompt_text;

@@ -1,0 +1,340 @@
+//! Where `serve` writes its log lines: standard error, in batches.
+//!
+//! The server logs one line per tool call. Written as it happens, each line is one
+//! `write` system call on the request's path, which measured 2–7% of a generated
+//! server's HTTP throughput with stderr on a file (README: Performance). Here a line at
+//! INFO, DEBUG or TRACE waits in memory and a small thread writes what gathered
+//! [`FLUSH_DELAY`] after the first line came in: one system call for all the lines of
+//! that span. What matters at once is written at once:
+//!
+//! - a WARN or ERROR line is written by the thread that logs it, after every line
+//!   before it (lines keep their order);
+//! - so is every line once [`MAX_BUFFERED`] bytes wait (a burst never grows the buffer
+//!   further, and never drops a line);
+//! - a panic writes what waits before the panic message;
+//! - stopping the server ([`LogGuard`]'s drop) writes what waits, and lines logged after
+//!   that are written at once.
+//!
+//! What a crash the process cannot see (SIGKILL, an abort) loses is at most the last
+//! [`FLUSH_DELAY`] of INFO lines.
+
+use std::io::{self, Write};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tracing::{Level, Metadata};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// How long an INFO line waits at most before it is written.
+pub(crate) const FLUSH_DELAY: Duration = Duration::from_millis(50);
+
+/// Bytes that may wait; the line that reaches this is written with all before it.
+pub(crate) const MAX_BUFFERED: usize = 64 * 1024;
+
+struct State<W> {
+    buffer: Vec<u8>,
+    out: W,
+    /// The server stopped: no more batching.
+    closed: bool,
+}
+
+impl<W: Write> State<W> {
+    /// Writes what waits. A failing stderr (closed by the parent) cannot be reported
+    /// anywhere; its lines are dropped, as `eprintln!`'s would be.
+    fn write_out(&mut self) {
+        if !self.buffer.is_empty() {
+            let _ = self.out.write_all(&self.buffer);
+            let _ = self.out.flush();
+            self.buffer.clear();
+        }
+    }
+}
+
+struct Shared<W> {
+    state: Mutex<State<W>>,
+    /// Signalled when the first line comes into an empty buffer, and on close.
+    pending: Condvar,
+    delay: Duration,
+    max_buffered: usize,
+}
+
+impl<W: Write> Shared<W> {
+    fn lock(&self) -> MutexGuard<'_, State<W>> {
+        // A panic while a line was appended leaves whole lines behind at worst.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, bytes: &[u8], urgent: bool) {
+        let mut state = self.lock();
+        let was_empty = state.buffer.is_empty();
+        state.buffer.extend_from_slice(bytes);
+        if urgent || state.closed || state.buffer.len() >= self.max_buffered {
+            state.write_out();
+        } else if was_empty {
+            self.pending.notify_one();
+        }
+    }
+
+    /// The writing thread: waits for a first line, lets lines gather for the delay,
+    /// writes them, and again, until the sink closes (which ends a wait at once).
+    fn run(&self) {
+        let mut state = self.lock();
+        loop {
+            while state.buffer.is_empty() && !state.closed {
+                state = self.pending.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            let deadline = Instant::now() + self.delay;
+            while !state.closed {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                state = self
+                    .pending
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            state.write_out();
+            if state.closed {
+                return;
+            }
+        }
+    }
+}
+
+/// The `MakeWriter` of the log subscriber (see the module docs).
+pub(crate) struct LogSink<W: Write + Send + 'static> {
+    shared: Arc<Shared<W>>,
+}
+
+/// Stops the batching when dropped: writes what waits and joins the writing thread.
+pub(crate) struct LogGuard<W: Write + Send + 'static> {
+    shared: Arc<Shared<W>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<W: Write + Send + 'static> std::fmt::Debug for LogGuard<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogGuard").finish_non_exhaustive()
+    }
+}
+
+/// A batching sink over `out` and its guard. Without a thread (the system refuses one)
+/// every line is written at once.
+pub(crate) fn sink<W: Write + Send + 'static>(out: W) -> (LogSink<W>, LogGuard<W>) {
+    sink_with(out, FLUSH_DELAY, MAX_BUFFERED)
+}
+
+fn sink_with<W: Write + Send + 'static>(
+    out: W,
+    delay: Duration,
+    max_buffered: usize,
+) -> (LogSink<W>, LogGuard<W>) {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            buffer: Vec::new(),
+            out,
+            closed: false,
+        }),
+        pending: Condvar::new(),
+        delay,
+        max_buffered,
+    });
+    let writer = Arc::clone(&shared);
+    let thread = std::thread::Builder::new()
+        .name("mcpgen-log".to_owned())
+        .stack_size(64 * 1024)
+        .spawn(move || writer.run())
+        .ok();
+    if thread.is_none() {
+        shared.lock().closed = true;
+    }
+    (
+        LogSink {
+            shared: Arc::clone(&shared),
+        },
+        LogGuard { shared, thread },
+    )
+}
+
+impl<W: Write + Send + 'static> LogSink<W> {
+    /// Writes what waits now (before a panic message). Skipped while another writer
+    /// holds the buffer: a panic hook must not wait on a lock its own thread may hold.
+    pub(crate) fn flush_now(&self) {
+        if let Ok(mut state) = self.shared.state.try_lock() {
+            state.write_out();
+        }
+    }
+
+    pub(crate) fn clone_handle(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<W: Write + Send + 'static> Drop for LogGuard<W> {
+    fn drop(&mut self) {
+        {
+            let mut state = self.shared.lock();
+            state.closed = true;
+            state.write_out();
+        }
+        self.shared.pending.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// One log line on its way into the sink.
+pub(crate) struct Line<'a, W: Write + Send + 'static> {
+    shared: &'a Shared<W>,
+    urgent: bool,
+}
+
+impl<W: Write + Send + 'static> Write for Line<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.shared.push(bytes, self.urgent);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a, W: Write + Send + 'static> MakeWriter<'a> for LogSink<W> {
+    type Writer = Line<'a, W>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        Line {
+            shared: &self.shared,
+            urgent: true,
+        }
+    }
+
+    fn make_writer_for(&'a self, meta: &Metadata<'_>) -> Self::Writer {
+        Line {
+            shared: &self.shared,
+            urgent: *meta.level() <= Level::WARN,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Everything written, and how many writes it took.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<(Vec<u8>, usize)>>);
+
+    impl Write for Recorder {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let mut inner = self.0.lock().expect("lock");
+            inner.0.extend_from_slice(bytes);
+            inner.1 += 1;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Recorder {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().expect("lock").0.clone()).expect("utf-8")
+        }
+        fn writes(&self) -> usize {
+            self.0.lock().expect("lock").1
+        }
+    }
+
+    /// Logs `lines` (level, message) through a subscriber writing to `sink`.
+    fn logged(sink: &LogSink<Recorder>, lines: &[(Level, &str)]) {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(sink.clone_handle())
+            .with_ansi(false)
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            for &(level, message) in lines {
+                if level == Level::WARN {
+                    tracing::warn!("{message}");
+                } else {
+                    tracing::info!("{message}");
+                }
+            }
+        });
+    }
+
+    fn eventually(what: &str, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < deadline, "never: {what}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn info_lines_wait_and_go_out_together() {
+        let out = Recorder::default();
+        let (sink, _guard) = sink_with(out.clone(), Duration::from_secs(1), 1 << 20);
+        let lines: Vec<String> = (0..50).map(|n| format!("line {n}")).collect();
+        let info: Vec<(Level, &str)> = lines.iter().map(|l| (Level::INFO, l.as_str())).collect();
+        logged(&sink, &info);
+        assert_eq!(out.writes(), 0, "written before the delay: {}", out.text());
+        eventually("the batch is written", || out.writes() > 0);
+        assert_eq!(out.writes(), 1, "one write for the batch");
+        let expected: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        assert_eq!(out.text(), expected);
+    }
+
+    #[test]
+    fn a_warning_is_written_at_once_after_the_lines_before_it() {
+        let out = Recorder::default();
+        let (sink, _guard) = sink_with(out.clone(), Duration::from_secs(3600), 1 << 20);
+        logged(&sink, &[(Level::INFO, "first"), (Level::WARN, "careful")]);
+        assert_eq!(out.text(), "first\ncareful\n");
+        logged(&sink, &[(Level::INFO, "after")]);
+        assert_eq!(out.text(), "first\ncareful\n");
+        sink.flush_now();
+        assert_eq!(out.text(), "first\ncareful\nafter\n");
+    }
+
+    #[test]
+    fn a_full_buffer_is_written_by_the_line_that_fills_it() {
+        let out = Recorder::default();
+        let (sink, _guard) = sink_with(out.clone(), Duration::from_secs(3600), 64);
+        let line = "x".repeat(39);
+        logged(&sink, &[(Level::INFO, &line)]);
+        assert_eq!(out.writes(), 0);
+        logged(&sink, &[(Level::INFO, &line)]);
+        assert_eq!(
+            out.text(),
+            format!("{line}\n").repeat(2),
+            "80 bytes reach the 64-byte cap"
+        );
+    }
+
+    #[test]
+    fn stopping_writes_what_waits_and_later_lines_at_once() {
+        let out = Recorder::default();
+        let (sink, guard) = sink_with(out.clone(), Duration::from_secs(3600), 1 << 20);
+        logged(&sink, &[(Level::INFO, "before")]);
+        let started = Instant::now();
+        drop(guard);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the writing thread waited out its delay"
+        );
+        assert_eq!(out.text(), "before\n");
+        logged(&sink, &[(Level::INFO, "after")]);
+        assert_eq!(out.text(), "before\nafter\n");
+    }
+}
