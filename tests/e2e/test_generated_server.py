@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import tomllib
 from pathlib import Path
 
@@ -195,6 +196,34 @@ def test_stdio(weather_bin, tmp_path, revision):
 def test_http(weather_bin, tmp_path, revision):
     with http_server([weather_bin, "serve", "--http"], tmp_path / "stderr.log") as (host, port):
         drive_http(f"http://{host}:{port}/mcp", [lambda s: start(s, revision), scenario])
+
+
+def test_log_lines_come_out_soon_and_all_by_the_stop(weather_bin, tmp_path):
+    """Log lines are batched (an INFO line waits at most 50 ms): each call's line is in the
+    log while the server still runs, and every line is there once it stopped (SIGTERM over
+    HTTP, end of input over stdio)."""
+    calls = 25
+
+    async def call_many(session: ClientSession) -> None:
+        await session.discover()
+        for _ in range(calls):
+            assert not (await session.call_tool("get_forecast", {"city": "Zurich", "days": 1})).is_error
+
+    def succeeded(log: Path) -> int:
+        return log.read_text().count("tool call succeeded")
+
+    http_log = tmp_path / "http.log"
+    with http_server([weather_bin, "serve", "--http"], http_log) as (host, port):
+        drive_http(f"http://{host}:{port}/mcp", [call_many])
+        deadline = time.monotonic() + 10
+        while succeeded(http_log) < calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert succeeded(http_log) == calls, http_log.read_text()[-2000:]
+    assert succeeded(http_log) == calls
+
+    stdio_log = tmp_path / "stdio.log"
+    drive_stdio([weather_bin, "serve", "--stdio"], stdio_log, [call_many])
+    assert succeeded(stdio_log) == calls, stdio_log.read_text()[-2000:]
 
 
 def test_help_and_bad_arguments(weather_bin):
