@@ -12,8 +12,11 @@
 //! - start-up: spawn the process, write one `tools/call` at once, time until its answer
 //!   (the median of several starts).
 //!
-//! Rounds interleave the servers (in a rotating order) so that a change in the
-//! machine's load hits all of them alike; the table shows the median of the rounds.
+//! Rounds interleave the servers so that a change in the machine's load hits all of
+//! them alike, each round in another order: over 6 rounds of 3 servers every order is
+//! used once, so each server runs in each place, and right after each other server,
+//! equally often (a rotation would always run one server right after the same other
+//! one). The table shows the median of the rounds.
 //! Every process it starts is killed when it is done, on error and on ctrl-c/SIGTERM.
 
 use std::{
@@ -67,14 +70,14 @@ struct Options {
 }
 
 const USAGE: &str = "usage: mcpgen-bench --server NAME=BINARY (3 times: generated, hand, bare) \
-[--rounds 5] [--duration 10] [--warmup 2] [--connections 8] [--wrk-threads 2] \
+[--rounds 6] [--duration 10] [--warmup 2] [--connections 8] [--wrk-threads 2] \
 [--stdio-requests 20000] [--startups 15] [--only http,stdio,startup] [--env KEY=VALUE] \
 [--work-dir DIR] [--out results.md]";
 
 fn parse_options() -> Result<Options> {
     let mut options = Options {
         servers: Vec::new(),
-        rounds: 5,
+        rounds: 6,
         duration_s: 10,
         warmup_s: 2,
         connections: 8,
@@ -594,6 +597,27 @@ fn write_script(dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Every order of `n` servers, in the order rounds use them: the first is the order
+/// given, so one round runs them as listed.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    fn extend(prefix: &mut Vec<usize>, n: usize, out: &mut Vec<Vec<usize>>) {
+        if prefix.len() == n {
+            out.push(prefix.clone());
+            return;
+        }
+        for next in 0..n {
+            if !prefix.contains(&next) {
+                prefix.push(next);
+                extend(prefix, n, out);
+                prefix.pop();
+            }
+        }
+    }
+    let mut out = Vec::new();
+    extend(&mut Vec::with_capacity(n), n, &mut out);
+    out
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
@@ -750,6 +774,31 @@ fn report(options: &Options, samples: &[Vec<Sample>]) -> String {
             .collect();
         out.push_str(&format!("- {}: {}\n", figure.label, per_server.join(" / ")));
     }
+    // The first two servers compared within each round: a change in the machine's load
+    // during the run moves both of a round alike, so these spread less than the figures.
+    out.push_str(&format!(
+        "\n{} vs {}, round by round (median; lowest to highest):\n",
+        names[0], names[1]
+    ));
+    for figure in figures() {
+        let mut ratios: Vec<f64> = samples[0]
+            .iter()
+            .zip(&samples[1])
+            .map(|(a, b)| factor((figure.get)(a), (figure.get)(b), figure.higher_is_better))
+            .collect();
+        let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.2}x")).collect();
+        let mid = median(&mut ratios);
+        let (low, high) = ratios
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &r| {
+                (l.min(r), h.max(r))
+            });
+        out.push_str(&format!(
+            "- {}: {} ({mid:.2}x; {low:.2}x to {high:.2}x)\n",
+            figure.label,
+            listed.join(" ")
+        ));
+    }
     out
 }
 
@@ -794,10 +843,9 @@ fn run() -> Result<()> {
     };
     let load_before = loadavg();
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); options.servers.len()];
+    let orders = permutations(options.servers.len());
     for round in 0..options.rounds {
-        for k in 0..options.servers.len() {
-            // Rotate the order so no server is always measured first.
-            let index = (round + k) % options.servers.len();
+        for &index in &orders[round % orders.len()] {
             let (name, bin) = &options.servers[index];
             eprintln!("round {}/{}: {name}", round + 1, options.rounds);
             let mut sample = Sample::default();
@@ -866,5 +914,29 @@ fn main() -> ExitCode {
             eprintln!("mcpgen-bench: error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn six_rounds_put_each_server_in_each_place_and_after_each_other_equally_often() {
+        let orders = permutations(3);
+        assert_eq!(orders.len(), 6);
+        assert_eq!(orders[0], vec![0, 1, 2]);
+        let mut places = [[0; 3]; 3];
+        let mut after = [[0; 3]; 3];
+        for order in &orders {
+            for (place, &server) in order.iter().enumerate() {
+                places[server][place] += 1;
+            }
+            for pair in order.windows(2) {
+                after[pair[1]][pair[0]] += 1;
+            }
+        }
+        assert_eq!(places, [[2; 3]; 3]);
+        assert_eq!(after, [[0, 2, 2], [2, 0, 2], [2, 2, 0]]);
     }
 }
