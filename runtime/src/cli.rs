@@ -182,7 +182,7 @@ fn init_tracing() -> crate::log_sink::LogGuard<std::io::Stderr> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
     let (sink, guard) = crate::log_sink::sink(std::io::stderr());
     // A panic message comes after the lines logged before it.
-    let before_panic = sink.clone_handle();
+    let before_panic = sink.clone();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         before_panic.flush_now();

@@ -167,8 +167,10 @@ impl<W: Write + Send + 'static> LogSink<W> {
             state.write_out();
         }
     }
+}
 
-    pub(crate) fn clone_handle(&self) -> Self {
+impl<W: Write + Send + 'static> Clone for LogSink<W> {
+    fn clone(&self) -> Self {
         Self {
             shared: Arc::clone(&self.shared),
         }
@@ -256,7 +258,7 @@ mod tests {
     /// Logs `lines` (level, message) through a subscriber writing to `sink`.
     fn logged(sink: &LogSink<Recorder>, lines: &[(Level, &str)]) {
         let subscriber = tracing_subscriber::fmt()
-            .with_writer(sink.clone_handle())
+            .with_writer(sink.clone())
             .with_ansi(false)
             .without_time()
             .with_level(false)
