@@ -41,7 +41,7 @@ struct State<W> {
 
 impl<W: Write> State<W> {
     /// Writes what waits. A failing stderr (closed by the parent) cannot be reported
-    /// anywhere; its lines are dropped, as `eprintln!`'s would be.
+    /// anywhere; its lines are dropped and the server goes on serving.
     fn write_out(&mut self) {
         if !self.buffer.is_empty() {
             let _ = self.out.write_all(&self.buffer);
