@@ -68,25 +68,39 @@ impl<W: Write + Send + 'static> Shared<W> {
     }
 
     fn push(self: &Arc<Self>, bytes: &[u8], urgent: bool) {
+        let runtime = tokio::runtime::Handle::try_current().ok();
         let mut state = self.lock();
         state.buffer.extend_from_slice(bytes);
-        if urgent || state.closed || state.buffer.len() >= self.max_buffered {
+        let Some(runtime) = runtime
+            .filter(|_| !(urgent || state.closed || state.buffer.len() >= self.max_buffered))
+        else {
             state.write_out();
-        } else if !state.scheduled {
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    state.scheduled = true;
-                    let shared = Arc::clone(self);
-                    runtime.spawn(async move {
-                        tokio::time::sleep(shared.delay).await;
-                        let mut state = shared.lock();
-                        state.scheduled = false;
-                        state.write_out();
-                    });
-                }
-                Err(_) => state.write_out(),
-            }
+            return;
+        };
+        if state.scheduled {
+            return;
         }
+        state.scheduled = true;
+        // Unlocked first: a runtime that is shutting down drops the task at once.
+        drop(state);
+        let flush = Flush(Arc::clone(self));
+        runtime.spawn(async move {
+            tokio::time::sleep(flush.0.delay).await;
+            drop(flush);
+        });
+    }
+}
+
+/// A scheduled write of the buffer, done when dropped: after the delay, or when the
+/// runtime that holds the task drops it unrun (a runtime a handler made and dropped),
+/// so batching never stops with a write that will not come.
+struct Flush<W: Write + Send + 'static>(Arc<Shared<W>>);
+
+impl<W: Write + Send + 'static> Drop for Flush<W> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.scheduled = false;
+        state.write_out();
     }
 }
 
@@ -311,5 +325,21 @@ mod tests {
         let (sink, _guard) = sink_with(out.clone(), Duration::from_secs(3600), 1 << 20);
         logged(&sink, &[(Level::INFO, "starting")]);
         assert_eq!(out.text(), "starting\n");
+    }
+
+    #[test]
+    fn a_write_dropped_with_its_runtime_is_done_then_and_batching_goes_on() {
+        let out = Recorder::default();
+        let (sink, _guard) = sink_with(out.clone(), Duration::from_secs(3600), 1 << 20);
+        for (line, expected) in [("inside", "inside\n"), ("next", "inside\nnext\n")] {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async { logged(&sink, &[(Level::INFO, line)]) });
+            assert_eq!(out.text(), &expected[..expected.len() - line.len() - 1]);
+            drop(runtime);
+            assert_eq!(out.text(), expected);
+        }
     }
 }
