@@ -99,11 +99,22 @@ impl McpHandler {
     /// The handler's view of a request. Takes the request's `_meta`, which is read
     /// only when the handler asks for what it holds.
     fn context(&self, name: Arc<str>, context: &mut RequestContext<RoleServer>) -> ToolContext {
+        let identity = self.identity(context);
+        self.context_of(name, identity, context)
+    }
+
+    /// [`Self::context`] for a caller whose identity is known already.
+    fn context_of(
+        &self,
+        name: Arc<str>,
+        identity: Identity,
+        context: &mut RequestContext<RoleServer>,
+    ) -> ToolContext {
         let connection_level = self.log_level.lock().ok().and_then(|level| *level);
         let meta = std::mem::take(&mut context.meta);
         ToolContext {
             name,
-            identity: self.identity(context),
+            identity,
             cancellation: context.ct.child_token(),
             peer: Some(context.peer.clone()),
             request: Some(Arc::new(RequestInfo::new(
@@ -172,107 +183,154 @@ impl McpHandler {
         }
     }
 
-    /// A tool call as clients receive it: [`Self::guarded_call`], with the error object
+    /// A tool call as clients receive it: through the guardrails ([`crate::guard`], the
+    /// same on every transport), validated, run under its timeout, with the error object
     /// of a tool that declares an `outputSchema` moved out of `structuredContent`
     /// ([`error_object_as_text`]).
-    async fn call(
+    ///
+    /// One future, not `async fn`s awaiting each other: each level of `async fn` keeps
+    /// its own copies of the arguments it was given (`params`, 224 bytes, and the
+    /// request context, 184, twice per level), and the boxed future `call_tool` returns
+    /// was 3,960 bytes, above the largest block glibc serves from its per-thread cache.
+    /// The work that does not wait is in plain functions ([`Self::begin`],
+    /// [`Self::start`], [`Self::ended`], [`Self::settle`]), so the future holds only
+    /// what lives across an await.
+    fn call(
         &self,
-        params: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, ErrorData> {
+        mut params: CallToolRequestParams,
+        mut context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<CallToolResponse, ErrorData>> + Send + '_ {
+        let (index, plan, agent) = match self.admissible(&params, &context) {
+            Ok(admitted) => admitted,
+            Err(error) => return futures::future::Either::Left(std::future::ready(Err(error))),
+        };
+        // Most calls are not a later round of an input-required exchange: boxed, what
+        // one is takes a pointer's room in the future.
+        let round =
+            (params.request_state.is_some() || params.input_responses.is_some()).then(|| {
+                Box::new(Round {
+                    request_state: params.request_state.take(),
+                    input_responses: params.input_responses.take(),
+                })
+            });
+        let arguments = params.arguments.take().unwrap_or_default();
+        drop(params);
+        futures::future::Either::Right(async move {
+            let guard = &self.registry.guard;
+            let (mut admission, mut reservation) = (None, None);
+            if guard.enabled() {
+                let key = guard.idempotency_key(index, &agent, &arguments);
+                if let Some(result) = key.as_deref().and_then(|k| guard.replay(index, k)) {
+                    tracing::info!(
+                        tool = self.registry.tools[index].def.name.as_str(),
+                        outcome = "idempotent_replay",
+                        "tool call answered from its idempotency key"
+                    );
+                    return Ok(self.shaped(index, result));
+                }
+                admission = match guard.admit(index, &agent).await {
+                    Ok(admission) => Some(admission),
+                    Err(refusal) => return Ok(self.shaped(index, refusal)),
+                };
+                if let Some(key) = key {
+                    // Boxed: only calls with an idempotency key wait here, and its 448
+                    // bytes would be in every call's future.
+                    match Box::pin(guard.reserve(index, &key)).await {
+                        Some(crate::guard::Reserve::Replay(result)) => {
+                            return Ok(self.shaped(index, result));
+                        }
+                        Some(crate::guard::Reserve::Run(r)) => reservation = Some(r),
+                        None => {}
+                    }
+                }
+            }
+            // A statement of its own: a temporary of `begin`'s result kept to the end of
+            // the `match` would be kept in the future across the handler's await.
+            let begun = self.begin(index, arguments, round, plan, &agent, &mut context)?;
+            let run = match begun {
+                Err(done) => *done,
+                Ok(run) => {
+                    let tool = &self.registry.tools[index];
+                    let ended = run_handler(run.future, run.timeout, context.ct.cancelled()).await;
+                    let ended = self.ended(
+                        tool,
+                        ended,
+                        &run.arguments,
+                        run.started,
+                        &run.cancellation,
+                        run.timeout,
+                    );
+                    self.settle(index, ended, run.resumable, run.arguments)
+                }
+            };
+            // An input-required answer is not a result yet: it is neither size-checked
+            // nor counted by the breaker, and its idempotency key stays free for the
+            // next round. A task holds the call's admission until it ends; its key is
+            // freed.
+            let result = match run {
+                Executed::Response(CallToolResponse::Complete(result)) => result,
+                Executed::Response(incomplete) => return Ok(incomplete),
+                Executed::Task(ctx, arguments) => {
+                    return Ok(self.spawn_task(index, ctx, arguments, admission, agent.key()));
+                }
+            };
+            let result = match admission {
+                Some(admission) => guard.finish(index, admission, result),
+                None => result,
+            };
+            if let Some(reservation) = reservation {
+                crate::guard::GuardLayer::store(reservation, &result);
+            }
+            Ok(self.shaped(index, result))
+        })
+    }
+
+    /// The checks of a call before the guardrails: the tool exists, the client declared
+    /// the capabilities it needs, and whether it becomes a task; then the tool's index,
+    /// that plan and the agent the guardrails count the call against.
+    fn admissible(
+        &self,
+        params: &CallToolRequestParams,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(usize, TaskPlan, crate::guard::Agent), ErrorData> {
         let name = params.name.as_ref();
         let Some(&index) = self.registry.tool_index.get(name) else {
             return Err(unknown_tool(&self.registry, name));
         };
-        let response = self.guarded_call(index, params, context).await?;
-        Ok(match response {
-            CallToolResponse::Complete(result) if self.registry.tools[index].output.is_some() => {
-                CallToolResponse::Complete(error_object_as_text(result))
-            }
-            other => other,
-        })
-    }
-
-    /// A call of tool `index` through the guardrails ([`crate::guard`]): the same on
-    /// every transport.
-    async fn guarded_call(
-        &self,
-        index: usize,
-        mut params: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, ErrorData> {
-        let round = Round {
-            request_state: params.request_state.take(),
-            input_responses: params.input_responses.take(),
-        };
-        let name = params.name.as_ref();
         let tool = &self.registry.tools[index];
-        missing_client_capabilities(name, &tool.def.client_capabilities, &context)?;
-        let plan = task_plan(tool, &context)?;
-        let arguments = params.arguments.unwrap_or_default();
-        let guard = &self.registry.guard;
-        let agent = crate::guard::agent_key(&self.identity(&context));
-        if !guard.enabled() {
-            return Ok(
-                match self.execute(index, arguments, round, plan, context).await? {
-                    Executed::Response(response) => response,
-                    Executed::Task(ctx, arguments) => {
-                        self.spawn_task(index, ctx, arguments, None, &agent)
-                    }
-                },
-            );
-        }
-        let key = guard.idempotency_key(index, &agent, &arguments);
-        if let Some(result) = key.as_deref().and_then(|k| guard.replay(index, k)) {
-            tracing::info!(
-                tool = name,
-                outcome = "idempotent_replay",
-                "tool call answered from its idempotency key"
-            );
-            return Ok(result.into());
-        }
-        let admission = match guard.admit(index, &agent).await {
-            Ok(admission) => admission,
-            Err(refusal) => return Ok(refusal.into()),
-        };
-        let reservation = match key {
-            Some(key) => match guard.reserve(index, &key).await {
-                Some(crate::guard::Reserve::Replay(result)) => return Ok(result.into()),
-                Some(crate::guard::Reserve::Run(reservation)) => Some(reservation),
-                None => None,
-            },
-            None => None,
-        };
-        // An input-required answer is not a result yet: it is neither size-checked nor
-        // counted by the breaker, and its idempotency key stays free for the next round.
-        // A task holds the call's admission until it ends; its key is freed.
-        let result = match self.execute(index, arguments, round, plan, context).await? {
-            Executed::Response(CallToolResponse::Complete(result)) => result,
-            Executed::Response(incomplete) => return Ok(incomplete),
-            Executed::Task(ctx, arguments) => {
-                return Ok(self.spawn_task(index, ctx, arguments, Some(admission), &agent));
-            }
-        };
-        let result = guard.finish(index, admission, result);
-        if let Some(reservation) = reservation {
-            crate::guard::GuardLayer::store(reservation, &result);
-        }
-        Ok(result.into())
+        missing_client_capabilities(name, &tool.def.client_capabilities, context)?;
+        let plan = task_plan(tool, context)?;
+        Ok((
+            index,
+            plan,
+            crate::guard::Agent::new(self.identity(context)),
+        ))
     }
 
-    /// Validation, then the handler under its timeout and the shaping of its result,
-    /// or the context a task will run the handler with.
-    async fn execute(
+    /// A complete result of tool `index` as clients receive it ([`error_object_as_text`]).
+    fn shaped(&self, index: usize, result: CallToolResult) -> CallToolResponse {
+        if self.registry.tools[index].output.is_some() {
+            error_object_as_text(result).into()
+        } else {
+            result.into()
+        }
+    }
+
+    /// Validation, then the handler's run, started; or, without running it, what the
+    /// call comes to (invalid arguments, or a task at once), boxed: the future of
+    /// [`Self::call`] keeps the result of this function while the handler runs.
+    fn begin(
         &self,
         index: usize,
         arguments: rmcp::model::JsonObject,
-        round: Round,
+        round: Option<Box<Round>>,
         plan: TaskPlan,
-        mut context: RequestContext<RoleServer>,
-    ) -> Result<Executed, ErrorData> {
+        agent: &crate::guard::Agent,
+        context: &mut RequestContext<RoleServer>,
+    ) -> Result<Result<Started, Box<Executed>>, ErrorData> {
+        let started = Instant::now();
         let tool = &self.registry.tools[index];
         let name = tool.def.name.as_str();
-        let started = Instant::now();
         let mut instance = Value::Object(arguments);
         let violations = tool.input.violations(&instance);
         // Still an object: `prepare` changes values inside it, never its kind.
@@ -285,28 +343,51 @@ impl McpHandler {
                 violations = violations.len(),
                 "tool call rejected"
             );
-            return Ok(Executed::Response(invalid_arguments(name, &violations)));
+            return Ok(Err(Box::new(Executed::Response(invalid_arguments(
+                name,
+                &violations,
+            )))));
         }
 
-        let mut ctx = self.context(Arc::clone(&tool.name), &mut context);
-        if let Some(sealed) = &round.request_state {
-            ctx.request_state = Some(self.open_request_state(StateScope::Tool(name), sealed)?);
-        }
-        let responses = checked_input_responses(name, round.input_responses)?;
-        if !responses.is_empty() {
-            ctx.input_responses = Arc::new(responses);
+        let mut ctx = self.context_of(Arc::clone(&tool.name), agent.identity().clone(), context);
+        if let Some(round) = round {
+            if let Some(sealed) = &round.request_state {
+                ctx.request_state = Some(self.open_request_state(StateScope::Tool(name), sealed)?);
+            }
+            let responses = checked_input_responses(name, round.input_responses)?;
+            if !responses.is_empty() {
+                ctx.input_responses = Arc::new(responses);
+            }
         }
         let resumable = match plan {
             TaskPlan::Never => None,
-            TaskPlan::AtOnce => return Ok(Executed::Task(ctx, arguments)),
+            TaskPlan::AtOnce => return Ok(Err(Box::new(Executed::Task(ctx, arguments)))),
             TaskPlan::ByHandler => {
                 ctx.can_continue_as_task = true;
-                Some(ctx.clone())
+                Some(Box::new(ctx.clone()))
             }
         };
-        let run = self
-            .run_once(tool, ctx, &arguments, started, context.ct.cancelled())
-            .await;
+        let (future, cancellation, timeout) = self.start(tool, ctx, &arguments);
+        Ok(Ok(Started {
+            future,
+            cancellation,
+            timeout,
+            arguments,
+            resumable,
+            started,
+        }))
+    }
+
+    /// What a run of the handler came to, as the answer to the request or the task the
+    /// call becomes.
+    fn settle(
+        &self,
+        index: usize,
+        run: Run,
+        resumable: Option<Box<ToolContext>>,
+        arguments: Arc<Value>,
+    ) -> Executed {
+        let name = self.registry.tools[index].def.name.as_str();
         let response = match run {
             Run::Result(result) | Run::Bug(result) => result.into(),
             Run::Input(mut input) => {
@@ -318,7 +399,7 @@ impl McpHandler {
                 json!({"status": "error", "code": "cancelled", "message": "cancelled by the client", "retryable": true}),
             ),
             Run::ContinueAsTask => match resumable {
-                Some(ctx) => return Ok(Executed::Task(ctx, arguments)),
+                Some(ctx) => return Executed::Task(*ctx, arguments),
                 None => {
                     tracing::error!(
                         tool = name,
@@ -330,7 +411,7 @@ impl McpHandler {
                 }
             },
         };
-        Ok(Executed::Response(response))
+        Executed::Response(response)
     }
 
     /// One run of a tool's handler under its timeout, until `cancelled` fires, and what
@@ -340,18 +421,46 @@ impl McpHandler {
         tool: &ToolEntry,
         ctx: ToolContext,
         arguments: &Arc<Value>,
-        started: Instant,
         cancelled: impl Future<Output = ()>,
     ) -> Run {
-        let name = tool.def.name.as_str();
+        let started = Instant::now();
+        let (future, cancellation, timeout) = self.start(tool, ctx, arguments);
+        let ended = run_handler(future, timeout, cancelled).await;
+        self.ended(tool, ended, arguments, started, &cancellation, timeout)
+    }
+
+    /// The handler's future for one run, the token that stops what it started, and its
+    /// time limit.
+    fn start(
+        &self,
+        tool: &ToolEntry,
+        ctx: ToolContext,
+        arguments: &Arc<Value>,
+    ) -> (
+        crate::tool::BoxFuture<Result<ToolOutput, ToolError>>,
+        tokio_util::sync::CancellationToken,
+        Option<Duration>,
+    ) {
         let cancellation = ctx.cancellation.clone();
         let timeout = tool.def.timeout.or(self.registry.default_timeout);
-        let ended = run_handler(
+        (
             (tool.handler)(ctx, Arc::clone(arguments)),
+            cancellation,
             timeout,
-            cancelled,
         )
-        .await;
+    }
+
+    /// What a run of a handler came to, logged.
+    fn ended(
+        &self,
+        tool: &ToolEntry,
+        ended: Ended<Result<ToolOutput, ToolError>>,
+        arguments: &Arc<Value>,
+        started: Instant,
+        cancellation: &tokio_util::sync::CancellationToken,
+        timeout: Option<Duration>,
+    ) -> Run {
+        let name = tool.def.name.as_str();
         let duration_ms = elapsed_ms(started);
         let result = match ended {
             Ended::Cancelled => {
@@ -517,13 +626,7 @@ impl McpHandler {
         let mut surfaced = std::collections::HashSet::new();
         let (result, bug) = loop {
             let run = self
-                .run_once(
-                    tool,
-                    ctx.clone(),
-                    &arguments,
-                    Instant::now(),
-                    task.cancelled(),
-                )
+                .run_once(tool, ctx.clone(), &arguments, task.cancelled())
                 .await;
             match run {
                 Run::Result(result) => break (result, false),
@@ -955,7 +1058,20 @@ fn task_plan(
     })
 }
 
-/// What [`McpHandler::execute`] came to.
+/// A handler's run as [`McpHandler::begin`] started it.
+struct Started {
+    future: crate::tool::BoxFuture<Result<ToolOutput, ToolError>>,
+    /// Stops what the handler started when it times out or is cancelled.
+    cancellation: tokio_util::sync::CancellationToken,
+    timeout: Option<Duration>,
+    arguments: Arc<Value>,
+    /// The handler's context, for the task the call becomes should the handler ask to
+    /// continue as one.
+    resumable: Option<Box<ToolContext>>,
+    started: Instant,
+}
+
+/// What a call came to ([`McpHandler::begin`], [`McpHandler::settle`]).
 enum Executed {
     /// The answer to the request.
     Response(CallToolResponse),
@@ -963,7 +1079,7 @@ enum Executed {
     Task(ToolContext, Arc<Value>),
 }
 
-/// What one run of a handler came to ([`McpHandler::run_once`]).
+/// What one run of a handler came to ([`McpHandler::ended`]).
 enum Run {
     /// A result for the client: a success, a declared error, a timeout.
     Result(CallToolResult),
@@ -1123,32 +1239,65 @@ enum Ended<T> {
 
 /// Runs a handler in rmcp's task for the request rather than a task of its own: a
 /// panic is caught here, and returning early (timeout, cancellation) drops the handler.
-async fn run_handler<T>(
-    future: impl Future<Output = T>,
+fn run_handler<F: Future, C: Future<Output = ()>>(
+    future: F,
     timeout: Option<Duration>,
-    cancelled: impl Future<Output = ()>,
-) -> Ended<T> {
-    let task = std::panic::AssertUnwindSafe(future).catch_unwind();
-    tokio::select! {
-        joined = task => match joined {
-            Ok(value) => Ended::Finished(value),
-            Err(payload) => Ended::Panicked(
-                payload
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".to_owned()),
-            ),
-        },
-        () = sleep_or_forever(timeout) => Ended::TimedOut,
-        () = cancelled => Ended::Cancelled,
+    cancelled: C,
+) -> HandlerRun<F, C> {
+    HandlerRun {
+        handler: std::panic::AssertUnwindSafe(future).catch_unwind(),
+        deadline: timeout.map(tokio::time::sleep),
+        cancelled,
     }
 }
 
-async fn sleep_or_forever(timeout: Option<Duration>) {
-    match timeout {
-        Some(timeout) => tokio::time::sleep(timeout).await,
-        None => std::future::pending().await,
+pin_project_lite::pin_project! {
+    /// A handler's run ([`run_handler`]). A future of its own rather than
+    /// `tokio::select!` in an `async fn`: that keeps each of the three futures twice
+    /// (as the function's argument and in the tuple `select!` polls), and this is part
+    /// of every tool call's future.
+    struct HandlerRun<F, C> {
+        #[pin]
+        handler: futures::future::CatchUnwind<std::panic::AssertUnwindSafe<F>>,
+        #[pin]
+        deadline: Option<tokio::time::Sleep>,
+        #[pin]
+        cancelled: C,
+    }
+}
+
+impl<F: Future, C: Future<Output = ()>> Future for HandlerRun<F, C> {
+    type Output = Ended<F::Output>;
+
+    /// The handler first: a result that is ready wins over a timeout or a cancellation
+    /// that came at the same time.
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        let this = self.project();
+        if let Poll::Ready(joined) = this.handler.poll(cx) {
+            return Poll::Ready(match joined {
+                Ok(value) => Ended::Finished(value),
+                Err(payload) => Ended::Panicked(
+                    payload
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "non-string panic payload".to_owned()),
+                ),
+            });
+        }
+        if let Some(deadline) = this.deadline.as_pin_mut()
+            && deadline.poll(cx).is_ready()
+        {
+            return Poll::Ready(Ended::TimedOut);
+        }
+        if this.cancelled.poll(cx).is_ready() {
+            return Poll::Ready(Ended::Cancelled);
+        }
+        Poll::Pending
     }
 }
 

@@ -13,6 +13,40 @@ use crate::tool::Identity;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ClientAddr(pub(crate) IpAddr);
 
+/// The agent a call counts against, keyed ([`agent_key`]) on first use: most calls
+/// meet no per-agent budget, idempotency key or task, and then need no key.
+#[derive(Debug)]
+pub(crate) struct Agent {
+    identity: Identity,
+    key: std::sync::OnceLock<Cow<'static, str>>,
+}
+
+impl Agent {
+    pub(crate) fn new(identity: Identity) -> Self {
+        Self {
+            identity,
+            key: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// An agent whose key is `key` (tests of the limiters).
+    #[cfg(test)]
+    pub(crate) fn named(key: &str) -> Self {
+        Self {
+            identity: Identity::Anonymous,
+            key: std::sync::OnceLock::from(Cow::Owned(key.to_owned())),
+        }
+    }
+
+    pub(crate) fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub(crate) fn key(&self) -> &str {
+        self.key.get_or_init(|| agent_key(&self.identity))
+    }
+}
+
 /// The budget key of an identity. IPv6 addresses count by their /64 network, which a
 /// single client usually holds whole.
 pub(crate) fn agent_key(identity: &Identity) -> Cow<'static, str> {
@@ -106,6 +140,13 @@ mod tests {
         assert_eq!(client_addr(peer, &h, 1), ip("198.51.100.1"));
         assert_eq!(client_addr(peer, &h, 3), ip("198.51.100.1"));
         assert_eq!(client_addr(peer, &HeaderMap::new(), 2), peer);
+    }
+
+    #[test]
+    fn an_agent_is_keyed_as_its_identity() {
+        let agent = Agent::new(Identity::Address(ip("192.0.2.1")));
+        assert_eq!(agent.key(), "address:192.0.2.1");
+        assert_eq!(agent.identity(), &Identity::Address(ip("192.0.2.1")));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::{
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, clock::Clock as _};
 
-use super::{config::Rate, refusal::Scope};
+use super::{agent::Agent, config::Rate, refusal::Scope};
 
 /// The budgets of one tool.
 #[derive(Debug, Clone, Default)]
@@ -90,14 +90,14 @@ impl MemoryLimiter {
         }
     }
 
-    pub(crate) fn check(&self, tool: usize, agent: &str) -> Decision {
+    pub(crate) fn check(&self, tool: usize, agent: &Agent) -> Decision {
         let Some(budgets) = self.tools.get(tool) else {
             return Decision::Admit;
         };
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.sweep();
         }
-        let agent_key = || agent.to_owned();
+        let agent_key = || agent.key().to_owned();
         for (scope, budget) in [
             (Scope::Agent, &self.agent),
             (Scope::AgentTool, &budgets.per_agent),
@@ -148,7 +148,7 @@ pub(crate) enum Limiter {
 }
 
 impl Limiter {
-    pub(crate) async fn check(&self, tool: usize, agent: &str) -> Decision {
+    pub(crate) async fn check(&self, tool: usize, agent: &Agent) -> Decision {
         match self {
             Limiter::None => Decision::Admit,
             Limiter::Memory(memory) => memory.check(tool, agent),
@@ -181,7 +181,7 @@ pub(crate) mod tests {
 
     fn admitted(limiter: &MemoryLimiter, agent: &str, n: usize) -> usize {
         (0..n)
-            .filter(|_| limiter.check(0, agent) == Decision::Admit)
+            .filter(|_| limiter.check(0, &Agent::named(agent)) == Decision::Admit)
             .count()
     }
 
@@ -194,7 +194,7 @@ pub(crate) mod tests {
             scope,
             rate,
             retry_after,
-        } = limiter.check(0, "a")
+        } = limiter.check(0, &Agent::named("a"))
         else {
             panic!("the fourth call is refused");
         };
@@ -224,7 +224,7 @@ pub(crate) mod tests {
         );
         assert_eq!(admitted(&limiter, "a", 5), 3);
         assert!(matches!(
-            limiter.check(0, "a"),
+            limiter.check(0, &Agent::named("a")),
             Decision::Refuse {
                 scope: Scope::AgentTool,
                 ..
@@ -233,7 +233,7 @@ pub(crate) mod tests {
         assert_eq!(admitted(&limiter, "b", 5), 3);
         // a and b used the tool's shared budget 6 times: c gets nothing.
         assert!(matches!(
-            limiter.check(0, "c"),
+            limiter.check(0, &Agent::named("c")),
             Decision::Refuse {
                 scope: Scope::Tool,
                 ..
@@ -249,7 +249,7 @@ pub(crate) mod tests {
         );
         assert_eq!(admitted(&limiter, "greedy", 50), 2);
         assert!(matches!(
-            limiter.check(0, "greedy"),
+            limiter.check(0, &Agent::named("greedy")),
             Decision::Refuse {
                 scope: Scope::Agent,
                 ..

@@ -35,7 +35,7 @@ use rmcp::model::CallToolResult;
 use serde_json::{Map, Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub(crate) use agent::{ClientAddr, agent_key, client_addr, network};
+pub(crate) use agent::{Agent, ClientAddr, agent_key, client_addr, network};
 pub use config::{
     CircuitBreaker, Guardrails, Idempotency, LargeResponse, OnRedisError, Rate, RateLimitBackend,
     ToolGuard,
@@ -288,7 +288,7 @@ impl GuardLayer {
     pub(crate) fn idempotency_key(
         &self,
         tool: usize,
-        agent: &str,
+        agent: &Agent,
         arguments: &Map<String, Value>,
     ) -> Option<String> {
         let (param, _) = self.tools.get(tool)?.idempotency.as_ref()?;
@@ -297,7 +297,7 @@ impl GuardLayer {
             Value::String(_) | Value::Null => return None,
             other => other.to_string(),
         };
-        Some(format!("{agent}\n{key}"))
+        Some(format!("{}\n{key}", agent.key()))
     }
 
     /// The stored result of a finished call with the same key.
@@ -310,7 +310,7 @@ impl GuardLayer {
     pub(crate) async fn admit(
         &self,
         tool: usize,
-        agent: &str,
+        agent: &Agent,
     ) -> Result<Admission, CallToolResult> {
         let started = Instant::now();
         let Some(state) = self.tools.get(tool) else {

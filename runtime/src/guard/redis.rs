@@ -8,6 +8,7 @@ use std::{
 };
 
 use super::{
+    agent::Agent,
     config::{OnRedisError, Rate},
     limiter::{Decision, MemoryLimiter, ToolRates},
     refusal::Scope,
@@ -133,8 +134,8 @@ impl RedisLimiter {
         budgets
     }
 
-    pub(crate) async fn check(&self, tool: usize, agent: &str) -> Decision {
-        let budgets = self.budgets(tool, agent);
+    pub(crate) async fn check(&self, tool: usize, agent: &Agent) -> Decision {
+        let budgets = self.budgets(tool, agent.key());
         if budgets.is_empty() {
             return Decision::Admit;
         }
@@ -186,7 +187,7 @@ impl RedisLimiter {
         Ok((reply.0, wait_us))
     }
 
-    fn degraded(&self, tool: usize, agent: &str) -> Decision {
+    fn degraded(&self, tool: usize, agent: &Agent) -> Decision {
         match self.on_error {
             OnRedisError::Local => self.fallback.check(tool, agent),
             OnRedisError::Open => Decision::Admit,
@@ -341,7 +342,7 @@ mod tests {
     async fn redis_admitted(limiter: &RedisLimiter, agent: &str, n: usize) -> usize {
         let mut admitted = 0;
         for _ in 0..n {
-            if limiter.check(0, agent).await == Decision::Admit {
+            if limiter.check(0, &Agent::named(agent)).await == Decision::Admit {
                 admitted += 1;
             }
         }
@@ -364,7 +365,7 @@ mod tests {
             scope,
             rate,
             retry_after,
-        } = limiter.check(0, "a").await
+        } = limiter.check(0, &Agent::named("a")).await
         else {
             panic!("refused");
         };
@@ -376,7 +377,7 @@ mod tests {
         );
         assert_eq!(redis_admitted(&limiter, "b", 5).await, 3);
         assert!(matches!(
-            limiter.check(0, "c").await,
+            limiter.check(0, &Agent::named("c")).await,
             Decision::Refuse {
                 scope: Scope::Tool,
                 ..
@@ -391,7 +392,7 @@ mod tests {
             OnRedisError::Closed,
         );
         assert!(matches!(
-            other.check(0, "d").await,
+            other.check(0, &Agent::named("d")).await,
             Decision::Refuse {
                 scope: Scope::Tool,
                 ..
@@ -445,7 +446,10 @@ mod tests {
             .map(|i| {
                 let limiter = std::sync::Arc::clone(&limiter);
                 tokio::spawn(async move {
-                    limiter.check(0, &format!("agent{}", i % 7)).await == Decision::Admit
+                    limiter
+                        .check(0, &Agent::named(&format!("agent{}", i % 7)))
+                        .await
+                        == Decision::Admit
                 })
             })
             .collect();
@@ -470,7 +474,7 @@ mod tests {
         assert_eq!(redis_admitted(&open, "a", 5).await, 5);
         let closed = redis(&url, None, budget(), OnRedisError::Closed);
         assert_eq!(
-            closed.check(0, "a").await,
+            closed.check(0, &Agent::named("a")).await,
             Decision::Unavailable {
                 retry_after: REDIS_RETRY
             }
