@@ -44,11 +44,6 @@ pub(crate) enum TransportKind {
     Http,
 }
 
-/// The remote address of an HTTP connection, put into request extensions by the
-/// HTTP layer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RemoteAddr(pub(crate) std::net::SocketAddr);
-
 /// The rmcp [`ServerHandler`] of a [`crate::Server`]: one per connection (stdio,
 /// in-process) or per HTTP session / stateless request.
 #[derive(Clone)]
@@ -86,7 +81,11 @@ impl McpHandler {
             if let Some(crate::guard::ClientAddr(ip)) = parts.extensions.get() {
                 return Identity::Address(*ip);
             }
-            if let Some(RemoteAddr(addr)) = parts.extensions.get::<RemoteAddr>() {
+            if let Some(axum::extract::ConnectInfo(addr)) =
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            {
                 return Identity::Address(addr.ip());
             }
         }

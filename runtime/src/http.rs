@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     Server,
-    handler::{McpHandler, RemoteAddr, TransportKind},
+    handler::{McpHandler, TransportKind},
 };
 
 mod sessions;
@@ -451,12 +451,15 @@ fn screen(guard: &Guard, mut request: Request) -> Screen {
         .get::<ConnectInfo<SocketAddr>>()
         .copied()
     {
-        request.extensions_mut().insert(RemoteAddr(addr));
         let client =
             crate::guard::client_addr(addr.ip(), request.headers(), guard.trusted_proxy_hops);
-        request
-            .extensions_mut()
-            .insert(crate::guard::ClientAddr(client));
+        // Only when a trusted proxy named another client: the handler falls back on
+        // `ConnectInfo`, and an extension costs an allocation per request.
+        if client != addr.ip() {
+            request
+                .extensions_mut()
+                .insert(crate::guard::ClientAddr(client));
+        }
         if let Some(flood) = &guard.flood
             && let Some(response) = flood.refuse(client)
         {
@@ -645,9 +648,13 @@ impl Flood {
 /// The header checks on a POST before rmcp sees it ([`screen`]): the answer to send
 /// instead when one fails.
 fn refused_post(guard: &Guard, headers: &HeaderMap) -> Option<Response> {
-    let accepts =
-        |wanted: &str| media_types(headers, header::ACCEPT).any(|m| m.eq_ignore_ascii_case(wanted));
-    if !(accepts("application/json") && accepts("text/event-stream")) {
+    // One pass over the header for both types.
+    let (mut json, mut stream) = (false, false);
+    for media_type in media_types(headers, header::ACCEPT) {
+        json |= media_type.eq_ignore_ascii_case("application/json");
+        stream |= media_type.eq_ignore_ascii_case("text/event-stream");
+    }
+    if !(json && stream) {
         let got = headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
