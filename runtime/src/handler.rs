@@ -1696,3 +1696,34 @@ impl ServerHandler for McpHandler {
         std::future::ready(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// See the test of the same name in `http.rs`.
+    const PER_THREAD_CACHE_BYTES: usize = 1032;
+
+    fn size_of_output<A, B, R>(_: impl Fn(A, B) -> R) -> usize {
+        std::mem::size_of::<R>()
+    }
+
+    /// `call_tool` boxes this future for every tool call.
+    #[test]
+    fn a_tool_calls_future_fits_glibcs_per_thread_cache() {
+        let server = crate::Server::builder(crate::ServerInfo::default())
+            .build()
+            .expect("an empty server builds");
+        let handler = server.handler();
+        let size = size_of_output(
+            |params: CallToolRequestParams, context: RequestContext<RoleServer>| {
+                handler.call(params, context)
+            },
+        );
+        assert!(
+            size <= PER_THREAD_CACHE_BYTES,
+            "a tool call's future is {size} bytes, over {PER_THREAD_CACHE_BYTES}: something large \
+             now lives across one of its awaits (rustc -Zprint-type-sizes shows what)"
+        );
+    }
+}

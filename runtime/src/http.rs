@@ -410,26 +410,54 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         match screen(&self.guard, request) {
             Screen::Refused(refused) => Either::Left(std::future::ready(Ok(refused))),
-            Screen::Pass(request) => {
-                let answer = inner.call(request);
-                Either::Right(Box::pin(async move {
-                    let Ok(response) = answer.await;
-                    Ok(finish(response, None).await)
-                }))
-            }
-            Screen::Post(parts, body) => {
-                let limit = self.guard.max_body_bytes;
-                Either::Right(Box::pin(async move {
-                    let bytes = match read_body(body, limit).await {
-                        Ok(bytes) => bytes,
-                        Err(refused) => return Ok(refused),
-                    };
-                    let request = Request::from_parts(parts, Body::from(bytes.clone()));
-                    let Ok(response) = inner.call(request).await;
-                    Ok(finish(response, Some(bytes)).await)
-                }))
-            }
+            Screen::Pass(request) => Either::Right(Box::pin(forward(inner.call(request)))),
+            Screen::Post(parts, body) => Either::Right(Box::pin(forward_post(
+                inner,
+                parts,
+                body,
+                self.guard.max_body_bytes,
+            ))),
         }
+    }
+}
+
+/// rmcp's answer to a request that [`screen`] let through as it was.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its arguments twice (rust-lang/rust#62958)"
+)]
+fn forward<F>(answer: F) -> impl Future<Output = Result<Response, std::convert::Infallible>>
+where
+    F: Future<Output = Result<Response, std::convert::Infallible>>,
+{
+    async move {
+        let Ok(response) = answer.await;
+        Ok(finish(response, None).await)
+    }
+}
+
+/// rmcp's answer to a POST to the MCP endpoint, once its body is read within the cap.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its arguments twice (rust-lang/rust#62958)"
+)]
+fn forward_post<S>(
+    mut inner: S,
+    parts: http::request::Parts,
+    body: Body,
+    limit: usize,
+) -> impl Future<Output = Result<Response, std::convert::Infallible>>
+where
+    S: tower_service::Service<Request, Response = Response, Error = std::convert::Infallible>,
+{
+    async move {
+        let bytes = match read_body(body, limit).await {
+            Ok(bytes) => bytes,
+            Err(refused) => return Ok(refused),
+        };
+        let request = Request::from_parts(parts, Body::from(bytes.clone()));
+        let Ok(response) = inner.call(request).await;
+        Ok(finish(response, Some(bytes)).await)
     }
 }
 
@@ -844,4 +872,37 @@ async fn json_errors(response: Response) -> Response {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// glibc serves blocks of up to this many bytes from a per-thread cache; larger
+    /// ones take the arena's locked path (and, under load, `malloc_consolidate`).
+    const PER_THREAD_CACHE_BYTES: usize = 1032;
+
+    fn size_of_output<A, R>(_: impl Fn(A) -> R) -> usize {
+        std::mem::size_of::<R>()
+    }
+
+    /// The futures [`Screened`] boxes for every request through the guard.
+    #[test]
+    fn the_guards_futures_fit_glibcs_per_thread_cache() {
+        let router = Router::new();
+        let post = size_of_output(|(parts, body): (http::request::Parts, Body)| {
+            forward_post(router.clone(), parts, body, 1024)
+        });
+        let pass = size_of_output(|request: Request| {
+            forward(tower_service::Service::call(&mut router.clone(), request))
+        });
+        for (what, size) in [("a POST", post), ("another request", pass)] {
+            assert!(
+                size <= PER_THREAD_CACHE_BYTES,
+                "the guard's future for {what} is {size} bytes, over {PER_THREAD_CACHE_BYTES}: \
+                 something large now lives across one of its awaits (rustc -Zprint-type-sizes \
+                 shows what)"
+            );
+        }
+    }
 }
