@@ -153,7 +153,9 @@ impl Limiter {
             Limiter::None => Decision::Admit,
             Limiter::Memory(memory) => memory.check(tool, agent),
             #[cfg(feature = "redis")]
-            Limiter::Redis(redis) => redis.check(tool, agent).await,
+            // Boxed: a round trip to Redis dwarfs an allocation, and its future would
+            // otherwise be in every tool call's future, with or without Redis.
+            Limiter::Redis(redis) => Box::pin(redis.check(tool, agent)).await,
         }
     }
 
