@@ -213,7 +213,6 @@ impl McpHandler {
                 })
             });
         let arguments = params.arguments.take().unwrap_or_default();
-        drop(params);
         futures::future::Either::Right(async move {
             let guard = &self.registry.guard;
             let (mut admission, mut reservation) = (None, None);
@@ -414,7 +413,9 @@ impl McpHandler {
     }
 
     /// One run of a tool's handler under its timeout, until `cancelled` fires, and what
-    /// it came to.
+    /// it came to: a task's runs. [`Self::call`] takes the same three steps inline, on
+    /// the [`Started`] run of [`Self::begin`], so that its future does not keep a
+    /// context this function would take.
     async fn run_once(
         &self,
         tool: &ToolEntry,
