@@ -34,47 +34,40 @@ const FLUSH_DELAY: Duration = Duration::from_millis(50);
 /// Bytes that may wait; the line that reaches this is written with all before it.
 const MAX_BUFFERED: usize = 64 * 1024;
 
-struct State<W> {
+struct State {
     buffer: Vec<u8>,
-    out: W,
     /// The server stopped: no more batching.
     closed: bool,
     /// A task will write the buffer.
     scheduled: bool,
 }
 
-impl<W: Write> State<W> {
-    /// Writes what waits. A failing stderr (closed by the parent) cannot be reported
-    /// anywhere; its lines are dropped and the server goes on serving.
-    fn write_out(&mut self) {
-        if !self.buffer.is_empty() {
-            let _ = self.out.write_all(&self.buffer);
-            let _ = self.out.flush();
-            self.buffer.clear();
-        }
-    }
-}
-
+/// The buffer and the output have locks of their own: a batch is taken from the buffer
+/// and written with only the output locked, so a line logged meanwhile (on another
+/// worker) goes into the next batch instead of waiting for the write. Writers take the
+/// output's lock before the buffer's, so batches go out in the order their lines came.
 struct Shared<W> {
-    state: Mutex<State<W>>,
+    state: Mutex<State>,
+    out: Mutex<W>,
     delay: Duration,
     max_buffered: usize,
 }
 
-impl<W: Write + Send + 'static> Shared<W> {
-    fn lock(&self) -> MutexGuard<'_, State<W>> {
-        // A panic while a line was appended leaves whole lines behind at worst.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
+/// Locks `mutex`; a panic while it was held leaves whole lines behind at worst.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
+impl<W: Write + Send + 'static> Shared<W> {
     fn push(self: &Arc<Self>, bytes: &[u8], urgent: bool) {
         let runtime = tokio::runtime::Handle::try_current().ok();
-        let mut state = self.lock();
+        let mut state = locked(&self.state);
         state.buffer.extend_from_slice(bytes);
         let Some(runtime) = runtime
             .filter(|_| !(urgent || state.closed || state.buffer.len() >= self.max_buffered))
         else {
-            state.write_out();
+            drop(state);
+            self.write_out();
             return;
         };
         if state.scheduled {
@@ -89,6 +82,28 @@ impl<W: Write + Send + 'static> Shared<W> {
             drop(flush);
         });
     }
+
+    /// Writes what waits. A failing stderr (closed by the parent) cannot be reported
+    /// anywhere; its lines are dropped and the server goes on serving.
+    fn write_out(&self) {
+        let mut out = locked(&self.out);
+        let batch = std::mem::take(&mut locked(&self.state).buffer);
+        self.write_batch(&mut out, batch);
+    }
+
+    fn write_batch(&self, out: &mut W, mut batch: Vec<u8>) {
+        if batch.is_empty() {
+            return;
+        }
+        let _ = out.write_all(&batch);
+        let _ = out.flush();
+        // The allocation goes back, unless lines came in meanwhile and made another.
+        batch.clear();
+        let mut state = locked(&self.state);
+        if state.buffer.is_empty() {
+            state.buffer = batch;
+        }
+    }
 }
 
 /// A scheduled write of the buffer, done when dropped: after the delay, or when the
@@ -98,9 +113,8 @@ struct Flush<W: Write + Send + 'static>(Arc<Shared<W>>);
 
 impl<W: Write + Send + 'static> Drop for Flush<W> {
     fn drop(&mut self) {
-        let mut state = self.0.lock();
-        state.scheduled = false;
-        state.write_out();
+        locked(&self.0.state).scheduled = false;
+        self.0.write_out();
     }
 }
 
@@ -133,10 +147,10 @@ fn sink_with<W: Write + Send + 'static>(
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             buffer: Vec::new(),
-            out,
             closed: false,
             scheduled: false,
         }),
+        out: Mutex::new(out),
         delay,
         max_buffered,
     });
@@ -150,11 +164,18 @@ fn sink_with<W: Write + Send + 'static>(
 
 impl<W: Write + Send + 'static> LogSink<W> {
     /// Writes what waits now (before a panic message). Skipped while another writer
-    /// holds the buffer: a panic hook must not wait on a lock its own thread may hold.
+    /// holds the output or the buffer: a panic hook must not wait on a lock its own
+    /// thread may hold.
     pub(crate) fn flush_now(&self) {
-        if let Ok(mut state) = self.shared.state.try_lock() {
-            state.write_out();
-        }
+        let Ok(mut out) = self.shared.out.try_lock() else {
+            return;
+        };
+        let Ok(mut state) = self.shared.state.try_lock() else {
+            return;
+        };
+        let batch = std::mem::take(&mut state.buffer);
+        drop(state);
+        self.shared.write_batch(&mut out, batch);
     }
 }
 
@@ -168,9 +189,8 @@ impl<W: Write + Send + 'static> Clone for LogSink<W> {
 
 impl<W: Write + Send + 'static> Drop for LogGuard<W> {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
-        state.closed = true;
-        state.write_out();
+        locked(&self.shared.state).closed = true;
+        self.shared.write_out();
     }
 }
 
@@ -239,7 +259,7 @@ mod tests {
     }
 
     /// Logs `lines` (level, message) through a subscriber writing to `sink`.
-    fn logged(sink: &LogSink<Recorder>, lines: &[(Level, &str)]) {
+    fn logged<W: Write + Send + 'static>(sink: &LogSink<W>, lines: &[(Level, &str)]) {
         let subscriber = tracing_subscriber::fmt()
             .with_writer(sink.clone())
             .with_ansi(false)
@@ -322,6 +342,70 @@ mod tests {
         assert_eq!(out.text(), "before\n");
         logged(&sink, &[(Level::INFO, "after")]);
         assert_eq!(out.text(), "before\nafter\n");
+    }
+
+    /// A writer whose writes wait until the test lets them through.
+    struct Gate {
+        entered: std::sync::mpsc::Sender<()>,
+        release: std::sync::mpsc::Receiver<()>,
+        out: Recorder,
+    }
+
+    impl Write for Gate {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let _ = self.entered.send(());
+            let _ = self.release.recv();
+            self.out.write(bytes)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_logged_during_a_write_waits_for_no_one() {
+        let (entered_tx, entered) = std::sync::mpsc::channel();
+        // A rendezvous: each send lets one write through.
+        let (release, release_rx) = std::sync::mpsc::sync_channel(0);
+        let out = Recorder::default();
+        let gate = Gate {
+            entered: entered_tx,
+            release: release_rx,
+            out: out.clone(),
+        };
+        let (sink, guard) = sink_with(gate, Duration::from_secs(3600), 1 << 20);
+        let writer = {
+            let sink = sink.clone();
+            std::thread::spawn(move || logged(&sink, &[(Level::WARN, "first")]))
+        };
+        entered.recv().expect("the warning's write began");
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let logger = {
+            let sink = sink.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async { logged(&sink, &[(Level::INFO, "second")]) });
+                let _ = done_tx.send(());
+                // Kept until the test ends: its drop would write the line.
+                runtime
+            })
+        };
+        let waited = done.recv_timeout(Duration::from_secs(5));
+        // Let every write through, whatever the outcome, so no thread is left blocked
+        // (the loop ends when the sink, and with it the gate, is dropped).
+        std::thread::spawn(move || while release.send(()).is_ok() {});
+        writer.join().expect("writer");
+        let runtime = logger.join().expect("logger");
+        assert!(
+            waited.is_ok(),
+            "an INFO line waited for a write of earlier lines to finish"
+        );
+        drop(runtime);
+        drop(guard);
+        assert_eq!(out.text(), "first\nsecond\n");
     }
 
     #[test]
