@@ -59,13 +59,16 @@ if [ "${2:-}" = "--cache" ]; then
     # machine's L1 caches and a branch predictor (README: "Performance", session 15).
     # Per HTTP tools/call, both rmcp servers with logging off; start-up is included
     # (about 600 events a call over a run).
+    per() { # cachegrind's summary label -> its count divided by the requests
+        sed -n "s/.*$1: *\([0-9,]*\).*/\1/p" "$work/cache.log" | head -n 1 | tr -d , |
+            awk -v n="$requests" '{printf "%.0f", $1 / n}'
+    }
     printf '| per HTTP tools/call | instructions | L1 instruction misses | L1 data misses | mispredicted branches |\n|---|---:|---:|---:|---:|\n'
     for name in generated:weather hand:hand_rmcp; do
         bin="$release/${name#*:}"
         [ -x "$bin" ] || { echo "error: $bin is missing; run bash bench/run.sh first" >&2; exit 1; }
         requests=$(under_load "$work/cache.log" env RUST_LOG=off valgrind --tool=cachegrind \
             --cache-sim=yes --branch-sim=yes --cachegrind-out-file=/dev/null "$bin")
-        per() { sed -n "s/.*$1: *\([0-9,]*\).*/\1/p" "$work/cache.log" | head -n 1 | tr -d , | awk -v n="$requests" '{printf "%.0f", $1 / n}'; }
         printf '| %s | %s | %s | %s | %s |\n' "${name%%:*}" "$(per 'I *refs')" "$(per 'I1 *misses')" \
             "$(per 'D1 *misses')" "$(per 'Mispredicts')"
     done
