@@ -185,7 +185,15 @@ impl Server {
     ) -> anyhow::Result<()> {
         let local = listener.local_addr()?;
         let ct = CancellationToken::new();
-        let router = self.http_router(&options, ct.clone());
+        // The screened service itself, not `http_router`'s `Router`: a router boxes the
+        // route's service and the layer's, a future each per request (README:
+        // Performance, session 16); `screen` answers other paths as the router's
+        // fallback does.
+        let (service, guard) = self.http_parts(&options, ct.clone());
+        let screened = Screened {
+            inner: service,
+            guard,
+        };
         // Without TCP_NODELAY every small response waits for a delayed ACK (~40 ms).
         let listener = listener.tap_io(|tcp| {
             if let Err(error) = tcp.set_nodelay(true) {
@@ -195,7 +203,9 @@ impl Server {
         tracing::info!(address = %local, path = %options.path, "serving MCP over Streamable HTTP");
         axum::serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
+                screened,
+            ),
         )
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -211,6 +221,22 @@ impl Server {
     /// with `into_make_service_with_connect_info::<SocketAddr>()` so handlers see
     /// [`crate::Identity::Address`].
     pub fn http_router(&self, options: &HttpOptions, ct: CancellationToken) -> Router {
+        let (service, guard) = self.http_parts(options, ct);
+        Router::new()
+            .route_service(&options.path, service)
+            .fallback(not_found)
+            .layer(Screening(guard))
+    }
+
+    /// rmcp's service for the MCP endpoint and the guard in front of it.
+    fn http_parts(
+        &self,
+        options: &HttpOptions,
+        ct: CancellationToken,
+    ) -> (
+        StreamableHttpService<McpHandler, sessions::Sessions>,
+        Arc<Guard>,
+    ) {
         let mut config = StreamableHttpServerConfig::default()
             .with_legacy_session_mode(options.sessions)
             .with_json_response(true)
@@ -252,15 +278,16 @@ impl Server {
                     })
                 }),
         });
-        Router::new()
-            .route_service(&options.path, service)
-            .fallback(not_found)
-            .layer(Screening(guard))
+        (service, guard)
     }
 }
 
 async fn not_found(request: Request) -> Response {
-    let path = request.uri().path().to_owned();
+    no_endpoint(request.uri().path())
+}
+
+fn no_endpoint(path: &str) -> Response {
+    let path = path.to_owned();
     error_response(
         StatusCode::NOT_FOUND,
         -32600,
@@ -380,12 +407,33 @@ struct Screened<S> {
     guard: Arc<Guard>,
 }
 
+/// What [`Screened`] can stand in front of: rmcp's service (as `serve_http` serves it)
+/// or an axum route (as [`Server::http_router`] builds it).
+trait Endpoint:
+    tower_service::Service<
+        Request,
+        Response = http::Response<Self::Body>,
+        Error = std::convert::Infallible,
+    >
+{
+    type Body: axum::body::HttpBody<Data = Bytes, Error: Into<axum::BoxError>> + Send + 'static;
+}
+
+impl<S, B> Endpoint for S
+where
+    S: tower_service::Service<
+            Request,
+            Response = http::Response<B>,
+            Error = std::convert::Infallible,
+        >,
+    B: axum::body::HttpBody<Data = Bytes, Error: Into<axum::BoxError>> + Send + 'static,
+{
+    type Body = B;
+}
+
 impl<S> tower_service::Service<Request> for Screened<S>
 where
-    S: tower_service::Service<Request, Response = Response, Error = std::convert::Infallible>
-        + Clone
-        + Send
-        + 'static,
+    S: Endpoint + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response;
@@ -426,13 +474,14 @@ where
     clippy::manual_async_fn,
     reason = "an async fn keeps its arguments twice (rust-lang/rust#62958)"
 )]
-fn forward<F>(answer: F) -> impl Future<Output = Result<Response, std::convert::Infallible>>
+fn forward<F, B>(answer: F) -> impl Future<Output = Result<Response, std::convert::Infallible>>
 where
-    F: Future<Output = Result<Response, std::convert::Infallible>>,
+    F: Future<Output = Result<http::Response<B>, std::convert::Infallible>>,
+    B: axum::body::HttpBody<Data = Bytes, Error: Into<axum::BoxError>> + Send + 'static,
 {
     async move {
         let Ok(response) = answer.await;
-        Ok(finish(response, None).await)
+        Ok(finish(response.map(Body::new), None).await)
     }
 }
 
@@ -441,15 +490,12 @@ where
     clippy::manual_async_fn,
     reason = "an async fn keeps its arguments twice (rust-lang/rust#62958)"
 )]
-fn forward_post<S>(
+fn forward_post<S: Endpoint>(
     mut inner: S,
     parts: http::request::Parts,
     body: Body,
     limit: usize,
-) -> impl Future<Output = Result<Response, std::convert::Infallible>>
-where
-    S: tower_service::Service<Request, Response = Response, Error = std::convert::Infallible>,
-{
+) -> impl Future<Output = Result<Response, std::convert::Infallible>> {
     async move {
         let bytes = match read_body(body, limit).await {
             Ok(bytes) => bytes,
@@ -457,7 +503,7 @@ where
         };
         let request = Request::from_parts(parts, Body::from(bytes.clone()));
         let Ok(response) = inner.call(request).await;
-        Ok(finish(response, Some(bytes)).await)
+        Ok(finish(response.map(Body::new), Some(bytes)).await)
     }
 }
 
@@ -515,7 +561,10 @@ fn screen(guard: &Guard, mut request: Request) -> Screen {
         }
     }
 
-    if request.method() == Method::POST && request.uri().path() == guard.path {
+    if request.uri().path() != guard.path {
+        return Screen::Refused(no_endpoint(request.uri().path()));
+    }
+    if request.method() == Method::POST {
         if let Some(refused) = refused_post(guard, request.headers()) {
             return Screen::Refused(refused);
         }
@@ -886,17 +935,26 @@ mod tests {
         std::mem::size_of::<R>()
     }
 
-    /// The futures [`Screened`] boxes for every request through the guard.
+    /// The sizes of the futures [`Screened`] boxes in front of `S`: for a POST to the
+    /// endpoint and for another request. No service is built: only the types count.
+    fn screened_futures<S: Endpoint>() -> [(&'static str, usize); 2] {
+        let post = size_of_output(|(inner, parts, body): (S, http::request::Parts, Body)| {
+            forward_post(inner, parts, body, 1024)
+        });
+        let pass = size_of_output(|(mut inner, request): (S, Request)| {
+            forward(tower_service::Service::call(&mut inner, request))
+        });
+        [("a POST", post), ("another request", pass)]
+    }
+
+    /// The futures [`Screened`] boxes for every request through the guard: in front of
+    /// rmcp's service as `serve_http` serves it, and in front of a route as
+    /// [`Server::http_router`] builds it.
     #[test]
     fn the_guards_futures_fit_glibcs_per_thread_cache() {
-        let router = Router::new();
-        let post = size_of_output(|(parts, body): (http::request::Parts, Body)| {
-            forward_post(router.clone(), parts, body, 1024)
-        });
-        let pass = size_of_output(|request: Request| {
-            forward(tower_service::Service::call(&mut router.clone(), request))
-        });
-        for (what, size) in [("a POST", post), ("another request", pass)] {
+        let served = screened_futures::<StreamableHttpService<McpHandler, sessions::Sessions>>();
+        let routed = screened_futures::<axum::routing::Route>();
+        for (what, size) in served.into_iter().chain(routed) {
             assert!(
                 size <= PER_THREAD_CACHE_BYTES,
                 "the guard's future for {what} is {size} bytes, over {PER_THREAD_CACHE_BYTES}: \

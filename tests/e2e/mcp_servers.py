@@ -162,8 +162,8 @@ MODERN_META = {
 }
 
 
-def post(server, body: bytes | str | dict, headers: dict[str, str] | None = None):
-    """POST to /mcp; returns (status, headers, body bytes)."""
+def post(server, body: bytes | str | dict, headers: dict[str, str] | None = None, path: str = "/mcp"):
+    """POST to `path` (the MCP endpoint unless told); returns (status, headers, body bytes)."""
     host, port = server
     if isinstance(body, dict):
         body = json.dumps(body)
@@ -175,7 +175,7 @@ def post(server, body: bytes | str | dict, headers: dict[str, str] | None = None
         all_headers.update(headers or {})
         all_headers = {k: v for k, v in all_headers.items() if v is not None}
         try:
-            conn.request("POST", "/mcp", body=body, headers=all_headers)
+            conn.request("POST", path, body=body, headers=all_headers)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered before reading the whole body (413)
         response = conn.getresponse()

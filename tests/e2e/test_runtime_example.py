@@ -298,6 +298,13 @@ def test_http_rejections_are_json_and_server_keeps_serving(http_server):
     error = error_of(post(http_server, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}), 400)
     assert "Mcp-Session-Id" in error["message"]
 
+    # Any other path is no endpoint, also under the MCP endpoint's path.
+    for path in ("/", "/mcp/", "/mcp/extra", "/other?mcp"):
+        error = error_of(post(http_server, INITIALIZE, path=path), 404)
+        assert error["code"] == -32600
+        assert f"no MCP endpoint at `{path.split('?')[0]}`" in error["message"], error
+        assert error["data"] == {"path": path.split("?")[0]}
+
     error = error_of(post(http_server, INITIALIZE, {"Origin": "https://evil.example"}), 403)
     assert "https://evil.example" in error["message"]
     # Loopback origins are allowed by default.
