@@ -31,6 +31,8 @@ use std::{
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
+mod paced;
+
 /// Process ids of every child still running, for the signal handler.
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
@@ -67,11 +69,15 @@ struct Options {
     only: Vec<String>,
     /// Environment variables for every server (`RUST_LOG=warn`).
     env: Vec<(String, String)>,
+    /// Requests a second of the paced (open-loop) latency run after wrk's; 0: none.
+    paced_rate: u32,
+    paced_s: f64,
 }
 
 const USAGE: &str = "usage: mcpgen-bench --server NAME=BINARY (3 times: generated, hand, bare) \
 [--rounds 6] [--duration 10] [--warmup 2] [--connections 8] [--wrk-threads 2] \
-[--stdio-requests 20000] [--startups 15] [--only http,stdio,startup] [--env KEY=VALUE] \
+[--stdio-requests 20000] [--startups 15] [--paced-rate 5000] [--paced-duration 5] \
+[--only http,stdio,startup] [--env KEY=VALUE] \
 [--work-dir DIR] [--out results.md]";
 
 fn parse_options() -> Result<Options> {
@@ -88,6 +94,8 @@ fn parse_options() -> Result<Options> {
         out: None,
         only: vec!["http".into(), "stdio".into(), "startup".into()],
         env: Vec::new(),
+        paced_rate: 5000,
+        paced_s: 5.0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -110,6 +118,8 @@ fn parse_options() -> Result<Options> {
             "--wrk-threads" => options.wrk_threads = value()?.parse()?,
             "--stdio-requests" => options.stdio_requests = value()?.parse()?,
             "--startups" => options.startups = value()?.parse()?,
+            "--paced-rate" => options.paced_rate = value()?.parse()?,
+            "--paced-duration" => options.paced_s = value()?.parse()?,
             "--work-dir" => options.work_dir = PathBuf::from(value()?),
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--env" => {
@@ -251,20 +261,26 @@ fn free_port() -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// A POST of `body` to the MCP endpoint with the stateless wire's headers: kept alive
+/// as wrk's, or with `extra` headers (`Connection: close`).
+fn http_request(port: u16, body: &str, extra: &str) -> String {
+    let mut request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\n{extra}",
+        body.len()
+    );
+    for (name, value) in HEADERS {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    request
+}
+
 /// One POST with `Connection: close`; returns the status and body.
 fn post_once(port: u16, body: &str) -> Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut head = format!(
-        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in HEADERS {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
+    stream.write_all(http_request(port, body, "Connection: close\r\n").as_bytes())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let split = response
@@ -315,6 +331,8 @@ struct Sample {
     http_p50_ms: f64,
     http_p99_ms: f64,
     http_rss_mib: f64,
+    paced_p50_ms: f64,
+    paced_p99_ms: f64,
     stdio_rps: f64,
     stdio_rss_mib: f64,
     startup_ms: f64,
@@ -391,6 +409,18 @@ impl Bench<'_> {
         sample.http_p50_ms = report.p50_ms;
         sample.http_p99_ms = report.p99_ms;
         sample.http_rss_mib = vm_hwm_kib(server.pid())? as f64 / 1024.0;
+        if self.options.paced_rate > 0 {
+            let paced = paced::run(
+                port,
+                http_request(port, &body, "").as_bytes(),
+                self.options.paced_rate,
+                self.options.connections,
+                self.options.paced_s,
+            )?;
+            server.check_running(&format!("{name} (HTTP)"))?;
+            sample.paced_p50_ms = paced.p50_ms;
+            sample.paced_p99_ms = paced.p99_ms;
+        }
         Ok(())
     }
 
@@ -664,6 +694,20 @@ const FIGURES: &[Figure] = &[
         decimals: 3,
     },
     Figure {
+        from: "paced",
+        label: "HTTP latency p50, paced (ms)",
+        get: |s| s.paced_p50_ms,
+        higher_is_better: false,
+        decimals: 3,
+    },
+    Figure {
+        from: "paced",
+        label: "HTTP latency p99, paced (ms)",
+        get: |s| s.paced_p99_ms,
+        higher_is_better: false,
+        decimals: 3,
+    },
+    Figure {
         from: "stdio",
         label: "stdio pipelined throughput (req/s)",
         get: |s| s.stdio_rps,
@@ -693,6 +737,16 @@ const FIGURES: &[Figure] = &[
     },
 ];
 
+/// Whether a run with `options` measures `figure`: the paced figures come with `http`
+/// unless `--paced-rate 0`.
+fn shown(options: &Options, figure: &Figure) -> bool {
+    let wanted = |m: &str| options.only.iter().any(|o| o == m);
+    match figure.from {
+        "paced" => options.paced_rate > 0 && wanted("http"),
+        from => wanted(from),
+    }
+}
+
 /// How `value` compares with `reference`; above 1.00 means `value` is better.
 fn factor(value: f64, reference: f64, higher_is_better: bool) -> f64 {
     if higher_is_better {
@@ -719,11 +773,7 @@ fn report(options: &Options, samples: &[Vec<Sample>]) -> String {
         names[2],
     ));
     out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
-    let figures = || {
-        FIGURES
-            .iter()
-            .filter(|f| options.only.iter().any(|o| o == f.from))
-    };
+    let figures = || FIGURES.iter().filter(|f| shown(options, f));
     for figure in figures() {
         let medians: Vec<f64> = samples
             .iter()
@@ -866,11 +916,13 @@ fn run() -> Result<()> {
                     .with_context(|| format!("{name}: start-up"))?;
             }
             eprintln!(
-                "  http {:.0} req/s p50 {:.3} ms p99 {:.3} ms rss {:.1} MiB | stdio {:.0} req/s rss {:.1} MiB | start-up {:.2} ms",
+                "  http {:.0} req/s p50 {:.3} ms p99 {:.3} ms rss {:.1} MiB | paced p50 {:.3} ms p99 {:.3} ms | stdio {:.0} req/s rss {:.1} MiB | start-up {:.2} ms",
                 sample.http_rps,
                 sample.http_p50_ms,
                 sample.http_p99_ms,
                 sample.http_rss_mib,
+                sample.paced_p50_ms,
+                sample.paced_p99_ms,
                 sample.stdio_rps,
                 sample.stdio_rss_mib,
                 sample.startup_ms
@@ -888,12 +940,14 @@ fn run() -> Result<()> {
         table.push_str(&format!("\nServers ran with {}.\n", env.join(" ")));
     }
     table.push_str(&format!(
-        "\nwrk: {} threads, {} keep-alive connections, {} s per run after {} s of warm-up; stdio: {} pipelined requests; start-up: median of {} starts.\n\
+        "\nwrk: {} threads, {} keep-alive connections, {} s per run after {} s of warm-up; paced: {} requests a second over as many connections for {} s, open loop, after wrk; stdio: {} pipelined requests; start-up: median of {} starts.\n\
          Load average before: {load_before}; after: {}; {} CPUs.\n",
         options.wrk_threads,
         options.connections,
         options.duration_s,
         options.warmup_s,
+        options.paced_rate,
+        options.paced_s,
         options.stdio_requests,
         options.startups,
         loadavg(),
