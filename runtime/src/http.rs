@@ -222,9 +222,9 @@ impl Server {
     /// [`crate::Identity::Address`].
     pub fn http_router(&self, options: &HttpOptions, ct: CancellationToken) -> Router {
         let (service, guard) = self.http_parts(options, ct);
+        // The layer covers the router's fallback too: `screen` answers other paths.
         Router::new()
             .route_service(&options.path, service)
-            .fallback(not_found)
             .layer(Screening(guard))
     }
 
@@ -280,10 +280,6 @@ impl Server {
         });
         (service, guard)
     }
-}
-
-async fn not_found(request: Request) -> Response {
-    no_endpoint(request.uri().path())
 }
 
 fn no_endpoint(path: &str) -> Response {
@@ -945,6 +941,52 @@ mod tests {
             forward(tower_service::Service::call(&mut inner, request))
         });
         [("a POST", post), ("another request", pass)]
+    }
+
+    /// What a request to `path` gets from `service`: its status and JSON body.
+    async fn answer<S>(mut service: S, path: &str) -> (StatusCode, Value)
+    where
+        S: tower_service::Service<Request, Response = Response, Error = std::convert::Infallible>,
+    {
+        let request = Request::post(path)
+            .header(header::ACCEPT, "application/json, text/event-stream")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#))
+            .expect("a request");
+        let Ok(response) = service.call(request).await;
+        let status = response.status();
+        let body = response.into_body().collect().await.expect("a body");
+        (
+            status,
+            serde_json::from_slice(&body.to_bytes()).expect("JSON"),
+        )
+    }
+
+    /// Both ways of serving the endpoint, the guard in front of rmcp's service
+    /// (`serve_http`) and the router for embedding ([`Server::http_router`]), answer a
+    /// path other than the endpoint's with the same JSON 404.
+    #[tokio::test]
+    async fn other_paths_get_a_json_404_however_the_endpoint_is_served() {
+        let server = crate::Server::builder(crate::ServerInfo::default())
+            .build()
+            .expect("an empty server builds");
+        let options = HttpOptions::default();
+        let (inner, guard) = server.http_parts(&options, CancellationToken::new());
+        let served = Screened { inner, guard };
+        let routed = server.http_router(&options, CancellationToken::new());
+        for (how, (status, body)) in [
+            ("served", answer(served, "/other").await),
+            ("routed", answer(routed, "/other").await),
+        ] {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{how}: {body}");
+            assert_eq!(body["error"]["data"], json!({"path": "/other"}), "{how}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("no MCP endpoint at `/other`")),
+                "{how}: {body}"
+            );
+        }
     }
 
     /// The futures [`Screened`] boxes for every request through the guard: in front of

@@ -71,6 +71,7 @@ struct Options {
     env: Vec<(String, String)>,
     /// Requests a second of the paced (open-loop) latency run after wrk's; 0: none.
     paced_rate: u32,
+    /// How long the paced run lasts, in seconds.
     paced_s: f64,
 }
 

@@ -37,6 +37,9 @@ pub(crate) fn run(
     // Each connection sends every `interval`; connection `c` starts `c / rate` later.
     let interval = Duration::from_secs_f64(f64::from(connections) / f64::from(rate));
     let per_connection = (seconds * f64::from(rate) / f64::from(connections)).ceil() as usize;
+    if per_connection == 0 {
+        bail!("a paced run of {seconds} s sends no request; give --paced-duration above 0");
+    }
     let start = Instant::now() + Duration::from_millis(50);
     let mut latencies: Vec<f64> = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..connections)
