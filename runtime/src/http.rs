@@ -187,13 +187,8 @@ impl Server {
         let ct = CancellationToken::new();
         // The screened service itself, not `http_router`'s `Router`: a router boxes the
         // route's service and the layer's, a future each per request (README:
-        // Performance, session 16); `screen` answers other paths as the router's
-        // fallback does.
-        let (service, guard) = self.http_parts(&options, ct.clone());
-        let screened = Screened {
-            inner: service,
-            guard,
-        };
+        // Performance, session 16); `screen` answers other paths.
+        let screened = self.screened(&options, ct.clone());
         // Without TCP_NODELAY every small response waits for a delayed ACK (~40 ms).
         let listener = listener.tap_io(|tcp| {
             if let Err(error) = tcp.set_nodelay(true) {
@@ -221,22 +216,19 @@ impl Server {
     /// with `into_make_service_with_connect_info::<SocketAddr>()` so handlers see
     /// [`crate::Identity::Address`].
     pub fn http_router(&self, options: &HttpOptions, ct: CancellationToken) -> Router {
-        let (service, guard) = self.http_parts(options, ct);
+        let Screened { inner, guard } = self.screened(options, ct);
         // The layer covers the router's fallback too: `screen` answers other paths.
         Router::new()
-            .route_service(&options.path, service)
+            .route_service(&options.path, inner)
             .layer(Screening(guard))
     }
 
-    /// rmcp's service for the MCP endpoint and the guard in front of it.
-    fn http_parts(
+    /// rmcp's service for the MCP endpoint with the guard in front of it.
+    fn screened(
         &self,
         options: &HttpOptions,
         ct: CancellationToken,
-    ) -> (
-        StreamableHttpService<McpHandler, sessions::Sessions>,
-        Arc<Guard>,
-    ) {
+    ) -> Screened<StreamableHttpService<McpHandler, sessions::Sessions>> {
         let mut config = StreamableHttpServerConfig::default()
             .with_legacy_session_mode(options.sessions)
             .with_json_response(true)
@@ -278,12 +270,14 @@ impl Server {
                     })
                 }),
         });
-        (service, guard)
+        Screened {
+            inner: service,
+            guard,
+        }
     }
 }
 
 fn no_endpoint(path: &str) -> Response {
-    let path = path.to_owned();
     error_response(
         StatusCode::NOT_FOUND,
         -32600,
@@ -373,7 +367,8 @@ fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<I
         .map(str::trim)
 }
 
-/// The HTTP guard as a tower layer over the router's routes: [`screen`] before rmcp
+/// The HTTP guard as a tower layer over a router ([`Server::http_router`]; `serve_http`
+/// serves [`Screened`] itself): [`screen`] before rmcp
 /// sees a request, [`reworded`] and [`json_errors`] on its error answers.
 ///
 /// A layer of its own rather than `axum::middleware::from_fn`: that boxes an `async
@@ -396,7 +391,7 @@ impl<S> tower_layer::Layer<S> for Screening {
     }
 }
 
-/// A route behind [`Screening`].
+/// rmcp's service, or a route, behind the guard.
 #[derive(Clone)]
 struct Screened<S> {
     inner: S,
@@ -513,8 +508,8 @@ enum Screen {
 }
 
 /// The checks that need no waiting: the client's address (and the flood limit),
-/// `Origin`, and for a POST to the MCP endpoint `Accept`, `Content-Type` and a
-/// declared `Content-Length` over the cap.
+/// `Origin`, the path (any other than the MCP endpoint's gets a JSON 404), and for a
+/// POST `Accept`, `Content-Type` and a declared `Content-Length` over the cap.
 fn screen(guard: &Guard, mut request: Request) -> Screen {
     if let Some(ConnectInfo(addr)) = request
         .extensions()
@@ -971,8 +966,7 @@ mod tests {
             .build()
             .expect("an empty server builds");
         let options = HttpOptions::default();
-        let (inner, guard) = server.http_parts(&options, CancellationToken::new());
-        let served = Screened { inner, guard };
+        let served = server.screened(&options, CancellationToken::new());
         let routed = server.http_router(&options, CancellationToken::new());
         for (how, (status, body)) in [
             ("served", answer(served, "/other").await),
