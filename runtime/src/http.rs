@@ -368,8 +368,8 @@ fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<I
 }
 
 /// The HTTP guard as a tower layer over a router ([`Server::http_router`]; `serve_http`
-/// serves [`Screened`] itself): [`screen`] before rmcp
-/// sees a request, [`reworded`] and [`json_errors`] on its error answers.
+/// serves [`Screened`] itself): [`screen`] before rmcp sees a request, [`reworded`] and
+/// [`json_errors`] on its error answers.
 ///
 /// A layer of its own rather than `axum::middleware::from_fn`: that boxes an `async
 /// fn` future that keeps the request twice (as the function's argument and as its
