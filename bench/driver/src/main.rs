@@ -31,6 +31,7 @@ use std::{
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
+mod cpus;
 mod paced;
 
 /// Process ids of every child still running, for the signal handler.
@@ -73,12 +74,14 @@ struct Options {
     paced_rate: u32,
     /// How long the paced run lasts, in seconds.
     paced_s: f64,
+    /// Which CPUs the servers run on and which the load runs on.
+    cpus: cpus::Placement,
 }
 
 const USAGE: &str = "usage: mcpgen-bench --server NAME=BINARY (3 times: generated, hand, bare) \
 [--rounds 6] [--duration 10] [--warmup 2] [--connections 8] [--wrk-threads 2] \
 [--stdio-requests 20000] [--startups 15] [--paced-rate 5000] [--paced-duration 5] \
-[--only http,stdio,startup] [--env KEY=VALUE] \
+[--only http,stdio,startup] [--env KEY=VALUE] [--cpus auto|shared|SERVER/LOAD] \
 [--work-dir DIR] [--out results.md]";
 
 fn parse_options() -> Result<Options> {
@@ -97,7 +100,9 @@ fn parse_options() -> Result<Options> {
         env: Vec::new(),
         paced_rate: 5000,
         paced_s: 5.0,
+        cpus: cpus::Placement::Shared,
     };
+    let mut cpus = "auto".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -121,6 +126,7 @@ fn parse_options() -> Result<Options> {
             "--startups" => options.startups = value()?.parse()?,
             "--paced-rate" => options.paced_rate = value()?.parse()?,
             "--paced-duration" => options.paced_s = value()?.parse()?,
+            "--cpus" => cpus = value()?,
             "--work-dir" => options.work_dir = PathBuf::from(value()?),
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--env" => {
@@ -147,6 +153,7 @@ fn parse_options() -> Result<Options> {
             other => bail!("unknown option `{other}`\n{USAGE}"),
         }
     }
+    options.cpus = cpus::Placement::parse(&cpus)?;
     if options.servers.len() != 3 {
         bail!("give three servers: the generated one, the hand-written one and the limit\n{USAGE}");
     }
@@ -349,10 +356,14 @@ struct Bench<'a> {
 
 impl Bench<'_> {
     /// The command of a server binary, with the `--env` variables.
-    fn server(&self, bin: &Path) -> Command {
+    /// Starts a server binary on the servers' CPUs, with the `--env` variables.
+    fn start_server(&self, bin: &Path, configure: impl FnOnce(&mut Command)) -> Result<Proc> {
         let mut command = Command::new(bin);
         command.envs(self.options.env.iter().map(|(k, v)| (k, v)));
-        command
+        configure(&mut command);
+        self.options
+            .cpus
+            .on_server_cpus(|| Proc::spawn(&mut command))?
     }
 
     fn log_file(&self, name: &str, what: &str) -> Result<std::fs::File> {
@@ -373,13 +384,14 @@ impl Bench<'_> {
 
     fn http(&mut self, name: &str, bin: &Path, sample: &mut Sample) -> Result<()> {
         let port = free_port()?;
-        let mut server = Proc::spawn(
-            self.server(bin)
+        let log = self.log_file(name, "http")?;
+        let mut server = self.start_server(bin, |command| {
+            command
                 .args(["serve", "--http", &format!("127.0.0.1:{port}")])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(self.log_file(name, "http")?),
-        )?;
+                .stderr(log);
+        })?;
         let body = request(1);
         let deadline = Instant::now() + Duration::from_secs(20);
         let (status, response) = loop {
@@ -461,13 +473,14 @@ impl Bench<'_> {
     }
 
     fn stdio(&mut self, name: &str, bin: &Path, sample: &mut Sample) -> Result<()> {
-        let mut server = Proc::spawn(
-            self.server(bin)
+        let log = self.log_file(name, "stdio")?;
+        let mut server = self.start_server(bin, |command| {
+            command
                 .args(["serve", "--stdio"])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
-                .stderr(self.log_file(name, "stdio")?),
-        )?;
+                .stderr(log);
+        })?;
         let mut stdin = server.child.stdin.take().context("no stdin")?;
         let mut stdout =
             BufReader::with_capacity(1 << 16, server.child.stdout.take().context("no stdout")?);
@@ -529,13 +542,13 @@ impl Bench<'_> {
         let line = format!("{}\n", request(1));
         for _ in 0..self.options.startups {
             let started = Instant::now();
-            let mut server = Proc::spawn(
-                self.server(bin)
+            let mut server = self.start_server(bin, |command| {
+                command
                     .args(["serve", "--stdio"])
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
-                    .stderr(Stdio::null()),
-            )?;
+                    .stderr(Stdio::null());
+            })?;
             let mut stdin = server.child.stdin.take().context("no stdin")?;
             stdin.write_all(line.as_bytes())?;
             stdin.flush()?;
@@ -883,6 +896,9 @@ fn run() -> Result<()> {
     {
         bail!("wrk is not installed; install it with: sudo apt-get install -y wrk");
     }
+    let cpu_count = cpus::allowed()?.len();
+    // From here on, this thread and everything it starts run on the load's CPUs.
+    options.cpus.enter_load()?;
     install_signal_handler()?;
     std::fs::create_dir_all(&options.work_dir)?;
     copy_binaries(&mut options)?;
@@ -942,7 +958,7 @@ fn run() -> Result<()> {
     }
     table.push_str(&format!(
         "\nwrk: {} threads, {} keep-alive connections, {} s per run after {} s of warm-up; paced: {} requests a second over as many connections for {} s, open loop, after wrk; stdio: {} pipelined requests; start-up: median of {} starts.\n\
-         Load average before: {load_before}; after: {}; {} CPUs.\n",
+         Load average before: {load_before}; after: {}; {cpu_count} CPUs: {}.\n",
         options.wrk_threads,
         options.connections,
         options.duration_s,
@@ -952,7 +968,7 @@ fn run() -> Result<()> {
         options.stdio_requests,
         options.startups,
         loadavg(),
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        options.cpus.describe(),
     ));
     println!("{table}");
     if let Some(out) = &options.out {
