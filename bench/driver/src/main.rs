@@ -80,7 +80,7 @@ struct Options {
 
 const USAGE: &str = "usage: mcpgen-bench --server NAME=BINARY (3 times: generated, hand, bare) \
 [--rounds 6] [--duration 10] [--warmup 2] [--connections 8] [--wrk-threads 2] \
-[--stdio-requests 20000] [--startups 15] [--paced-rate 5000] [--paced-duration 5] \
+[--stdio-requests 20000] [--startups 101] [--paced-rate 5000] [--paced-duration 5] \
 [--only http,stdio,startup] [--env KEY=VALUE] [--cpus auto|shared|SERVER/LOAD] \
 [--work-dir DIR] [--out results.md]";
 
@@ -93,7 +93,7 @@ fn parse_options() -> Result<Options> {
         connections: 8,
         wrk_threads: 2,
         stdio_requests: 20_000,
-        startups: 15,
+        startups: 101,
         work_dir: std::env::temp_dir().join("mcpgen-bench"),
         out: None,
         only: vec!["http".into(), "stdio".into(), "startup".into()],
