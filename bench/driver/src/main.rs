@@ -16,7 +16,8 @@
 //! them alike, each round in another order: over 6 rounds of 3 servers every order is
 //! used once, so each server runs in each place, and right after each other server,
 //! equally often (a rotation would always run one server right after the same other
-//! one). The table shows the median of the rounds.
+//! one). The table shows the median of the rounds. The servers run on CPUs of their
+//! own, away from the load ([`cpus`], `--cpus`).
 //! Every process it starts is killed when it is done, on error and on ctrl-c/SIGTERM.
 
 use std::{
@@ -355,7 +356,6 @@ struct Bench<'a> {
 }
 
 impl Bench<'_> {
-    /// The command of a server binary, with the `--env` variables.
     /// Starts a server binary on the servers' CPUs, with the `--env` variables.
     fn start_server(&self, bin: &Path, configure: impl FnOnce(&mut Command)) -> Result<Proc> {
         let mut command = Command::new(bin);
