@@ -93,7 +93,7 @@ impl Placement {
     }
 }
 
-/// The CPUs this process may run on.
+/// The CPUs the calling thread may run on: at start, those of the whole process.
 pub(crate) fn allowed() -> Result<Vec<usize>> {
     let set = nix::sched::sched_getaffinity(Pid::from_raw(0))
         .context("cannot read this process's CPU affinity")?;

@@ -101,9 +101,8 @@ fn parse_options() -> Result<Options> {
         env: Vec::new(),
         paced_rate: 5000,
         paced_s: 5.0,
-        cpus: cpus::Placement::Shared,
+        cpus: cpus::Placement::parse("auto")?,
     };
-    let mut cpus = "auto".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -127,7 +126,7 @@ fn parse_options() -> Result<Options> {
             "--startups" => options.startups = value()?.parse()?,
             "--paced-rate" => options.paced_rate = value()?.parse()?,
             "--paced-duration" => options.paced_s = value()?.parse()?,
-            "--cpus" => cpus = value()?,
+            "--cpus" => options.cpus = cpus::Placement::parse(&value()?)?,
             "--work-dir" => options.work_dir = PathBuf::from(value()?),
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--env" => {
@@ -154,7 +153,6 @@ fn parse_options() -> Result<Options> {
             other => bail!("unknown option `{other}`\n{USAGE}"),
         }
     }
-    options.cpus = cpus::Placement::parse(&cpus)?;
     if options.servers.len() != 3 {
         bail!("give three servers: the generated one, the hand-written one and the limit\n{USAGE}");
     }
