@@ -115,7 +115,7 @@ fn main_with(defaults: HttpDefaults, build: BuildFn<'_>) -> ExitCode {
         }
         Command::Stdio | Command::Http(_) => {}
     }
-    let logs = init_tracing();
+    let logs = crate::observe::install();
     let outcome = run(command, &defaults, build);
     // The server's last lines come before the error that ends it.
     drop(logs);
@@ -169,33 +169,6 @@ async fn serve_http(
         options = options.allow_origin(crate::env::expand(origin)?);
     }
     server.serve_http_with(addr, options).await
-}
-
-/// Installs the log subscriber: lines on stderr, batched ([`crate::log_sink`]: an INFO
-/// line waits at most 50 ms, a WARN or ERROR line is written at once). The guard writes
-/// what waits when the server stops. (tracing-appender's writer thread, one write per
-/// line, measured no faster here and cost 4 MiB for its queue and a worse p99 latency.)
-fn init_tracing() -> crate::log_sink::LogGuard<std::io::Stderr> {
-    // rmcp logs its per-connection lifecycle at info: three lines for every stateless
-    // HTTP request. The server's own line per call says what matters.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
-    let (sink, guard) = crate::log_sink::sink(std::io::stderr());
-    // A panic message comes after the lines logged before it.
-    let before_panic = sink.clone();
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        before_panic.flush_now();
-        previous(info);
-    }));
-    // Ignore the error of a second call (a subscriber is already installed).
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(sink)
-        .with_ansi(false)
-        .event_format(crate::log::LineFormat)
-        .try_init();
-    guard
 }
 
 #[cfg(test)]

@@ -22,8 +22,24 @@
 //!   in Redis), concurrency caps, circuit breakers, idempotency keys, response size
 //!   caps and timeouts, each refusal an `isError: true` result saying when to retry
 //!   ([`Guardrails`], [`ToolGuard`]);
-//! - an HTTP guard: body cap, `Origin` check, per-address flood protection (429), and
+//! - HTTP screening: body cap, `Origin` check, per-address flood protection (429), and
 //!   JSON bodies for every rejection.
+//!
+//! # Layout
+//!
+//! The source is laid out by layer, outside in:
+//!
+//! - `transport/`: stdio, Streamable HTTP serving, the screening of raw HTTP requests,
+//!   sessions;
+//! - `protocol/`: the rmcp `ServerHandler` ([`McpService`]), method dispatch, the
+//!   rewording of protocol errors, paging;
+//! - `call/`: the request pipeline a tool call, resource read or prompt takes
+//!   (identify, admit by the guardrails, validate, run, shape);
+//! - `guard/`: the guardrails (rate limits, caps, breakers, idempotency, the HTTP
+//!   flood limit);
+//! - `declare/`: tools, resources, URI templates and prompts as declared, and the
+//!   registry a built server serves from;
+//! - `observe/`: logging.
 //!
 //! Logging goes through `tracing`; install a subscriber that writes to **stderr**
 //! (stdout is the stdio transport). Argument values are never logged.
@@ -65,16 +81,15 @@
 #![deny(missing_docs)]
 
 pub mod cli;
-mod code_first;
 pub mod env;
+
+mod call;
+mod declare;
 mod guard;
-mod handler;
-mod http;
-mod log;
-mod log_sink;
-mod methods;
-mod precheck;
-mod prompt_text;
+mod observe;
+mod protocol;
+mod server;
+mod transport;
 
 /// Generated code invokes this when a prompt message of its spec needs minijinja: with
 /// the `templates` feature it is nothing.
@@ -123,33 +138,27 @@ macro_rules! __require_pattern_feature {
         ));
     };
 }
-mod resource;
-mod server;
-mod stdio;
-mod task;
-mod template;
-mod tool;
 
 // The validator lives in its own crate, which `mcpgen check` shares.
 use mcpgen_schema as schema;
 
-pub use code_first::{CodeTool, ToolSchema, ToolSet};
+pub use declare::code_first::{CodeTool, ToolSchema, ToolSet};
+pub use declare::resource::{
+    PromptArg, PromptContent, PromptDef, PromptError, PromptOutput, ResourceContent, ResourceDef,
+    ResourceError, ResourceHandlerFn, ResourceOutput, ResourceTemplateDef, Role,
+};
+pub use declare::tool::{
+    Annotations, BoxFuture, ClientCapability, ErrorDef, Identity, LogLevel, TaskStart, TaskSupport,
+    ToolContext, ToolDef, ToolError, ToolOutput,
+};
 pub use guard::{
     CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,
     REPLAY_META_KEY, Rate, RateLimitBackend, ToolGuard,
 };
-pub use handler::McpHandler;
-pub use http::HttpOptions;
-pub use resource::{
-    PromptArg, PromptContent, PromptDef, PromptError, PromptOutput, ResourceContent, ResourceDef,
-    ResourceError, ResourceHandlerFn, ResourceOutput, ResourceTemplateDef, Role,
-};
+pub use protocol::service::McpService;
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
-pub use stdio::DEFAULT_STDIO_READ_AHEAD;
-pub use tool::{
-    Annotations, BoxFuture, ClientCapability, ErrorDef, Identity, LogLevel, TaskStart, TaskSupport,
-    ToolContext, ToolDef, ToolError, ToolOutput,
-};
+pub use transport::http::HttpOptions;
+pub use transport::stdio::DEFAULT_STDIO_READ_AHEAD;
 
 /// `#[mcp_tool]`, `#[mcp_tools]` and `#[derive(ToolSchema)]`: code-first tools, checked
 /// by the compiler with the spec checks (feature `macros`; see the README).
@@ -164,8 +173,8 @@ pub use rmcp;
 /// needs no direct dependency on these crates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::code_first::{TypeEntry, schema, splice_types, wrapped_output};
-    pub use crate::precheck::{
+    pub use crate::declare::code_first::{TypeEntry, schema, splice_types, wrapped_output};
+    pub use crate::declare::precheck::{
         SatisfiesSchema, all_distinct, count_within, integer_within, length_within, number_within,
     };
     pub use crate::schema::{CompiledSchema, Violation};

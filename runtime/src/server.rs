@@ -10,13 +10,14 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::{
-    resource::{
+    declare::registry::{PromptEntry, Registry, ResourceEntry, TemplateEntry, ToolEntry},
+    declare::resource::{
         PromptDef, PromptError, PromptHandler, PromptOutput, ResourceContent, ResourceDef,
         ResourceError, ResourceOutput, ResourceTemplateDef, TemplateHandler,
     },
+    declare::tool::{ToolContext, ToolDef, ToolError, ToolHandler, ToolOutput},
+    declare::uri_template::{MessageTemplate, UriTemplate},
     schema::CompiledSchema,
-    template::{MessageTemplate, UriTemplate},
-    tool::{ErrorDef, ToolContext, ToolDef, ToolError, ToolHandler, ToolOutput},
 };
 
 /// Codes the runtime itself uses in `structuredContent.code`; tools cannot declare them.
@@ -85,59 +86,6 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
-
-pub(crate) struct ToolEntry {
-    pub(crate) def: ToolDef,
-    /// `def.name`, shared with each call's [`crate::ToolContext`].
-    pub(crate) name: Arc<str>,
-    pub(crate) wire: rmcp::model::Tool,
-    pub(crate) input: CompiledSchema,
-    pub(crate) output: Option<CompiledSchema>,
-    pub(crate) errors: HashMap<String, (ErrorDef, MessageTemplate)>,
-    pub(crate) handler: ToolHandler,
-}
-
-pub(crate) struct ResourceEntry {
-    pub(crate) def: ResourceDef,
-    pub(crate) wire: rmcp::model::Resource,
-}
-
-pub(crate) struct TemplateEntry {
-    pub(crate) def: ResourceTemplateDef,
-    pub(crate) wire: rmcp::model::ResourceTemplate,
-    pub(crate) template: UriTemplate,
-    pub(crate) params: CompiledSchema,
-    pub(crate) handler: TemplateHandler,
-}
-
-pub(crate) struct PromptEntry {
-    pub(crate) def: PromptDef,
-    pub(crate) wire: rmcp::model::Prompt,
-    /// Builds the messages instead of the templates of `def`.
-    pub(crate) handler: Option<PromptHandler>,
-}
-
-/// Everything registered, immutable after [`ServerBuilder::build`].
-pub(crate) struct Registry {
-    pub(crate) config: ServerConfig,
-    pub(crate) tools: Vec<ToolEntry>,
-    pub(crate) tool_index: HashMap<String, usize>,
-    pub(crate) resources: Vec<ResourceEntry>,
-    pub(crate) resource_index: HashMap<String, usize>,
-    pub(crate) templates: Vec<TemplateEntry>,
-    pub(crate) prompts: Vec<PromptEntry>,
-    pub(crate) prompt_index: HashMap<String, usize>,
-    /// Prompt message templates, by key ([`prompt_template_key`]).
-    pub(crate) prompt_texts: crate::prompt_text::PromptTexts,
-    pub(crate) page_size: usize,
-    pub(crate) stdio_read_ahead: usize,
-    pub(crate) default_timeout: Option<Duration>,
-    /// Signs the `requestState` of input-required results and verifies it on return.
-    pub(crate) request_state: rmcp::model::RequestStateCodec,
-    pub(crate) guard: crate::guard::GuardLayer,
-    /// The tasks of tools with [`crate::TaskSupport`] (tasks extension).
-    pub(crate) tasks: crate::task::Tasks,
-}
 
 /// Collects tools, resources, templates and prompts, in declaration order.
 ///
@@ -540,7 +488,7 @@ impl ServerBuilder {
 
         let mut prompts = Vec::new();
         let mut prompt_index = HashMap::new();
-        let mut prompt_texts = crate::prompt_text::PromptTextsBuilder::new();
+        let mut prompt_texts = crate::declare::prompt_text::PromptTextsBuilder::new();
         for (def, handler) in self.prompts {
             let what = format!("prompt `{}`", def.name);
             if handler.is_some() && !def.messages.is_empty() {
@@ -675,7 +623,10 @@ impl ServerBuilder {
                 default_timeout: self.default_timeout,
                 request_state,
                 guard,
-                tasks: crate::task::Tasks::new(self.task_ttl, self.max_running_tasks),
+                tasks: crate::call::task_registry::Tasks::new(
+                    self.task_ttl,
+                    self.max_running_tasks,
+                ),
             }),
         })
     }
@@ -703,7 +654,7 @@ fn check_object_schema(schema: &Value, what: &str) -> Result<CompiledSchema, Str
             "{what} must have \"type\": \"object\" (MCP requires object arguments and results)"
         ));
     }
-    if let Some(path) = find_key(schema, crate::code_first::TYPE_CYCLE_KEY) {
+    if let Some(path) = find_key(schema, crate::declare::code_first::TYPE_CYCLE_KEY) {
         return Err(format!(
             "{what}: the types {path} contain each other; tool schemas are inlined (no $ref), \
              so a type cannot contain itself, directly or through other types. Break the cycle, \
@@ -781,22 +732,22 @@ impl Server {
             prompts: Vec::new(),
             checked_prompts: std::collections::HashSet::new(),
             page_size: 100,
-            stdio_read_ahead: crate::stdio::DEFAULT_STDIO_READ_AHEAD,
+            stdio_read_ahead: crate::transport::stdio::DEFAULT_STDIO_READ_AHEAD,
             default_timeout: None,
             request_state_key: None,
             guardrails: Some(crate::guard::Guardrails::default()),
-            task_ttl: crate::task::DEFAULT_TASK_TTL,
-            max_running_tasks: crate::task::DEFAULT_MAX_RUNNING_TASKS,
+            task_ttl: crate::call::task_registry::DEFAULT_TASK_TTL,
+            max_running_tasks: crate::call::task_registry::DEFAULT_MAX_RUNNING_TASKS,
         }
     }
 
     /// The rmcp handler for this server, for transports this crate does not wrap
     /// (e.g. `rmcp::ServiceExt::serve` on an in-memory duplex in tests). Handlers
     /// see [`crate::Identity::Anonymous`].
-    pub fn handler(&self) -> crate::handler::McpHandler {
-        crate::handler::McpHandler::new(
+    pub fn handler(&self) -> crate::protocol::service::McpService {
+        crate::protocol::service::McpService::new(
             Arc::clone(&self.registry),
-            crate::handler::TransportKind::InProcess,
+            crate::protocol::service::TransportKind::InProcess,
         )
     }
 
@@ -809,16 +760,16 @@ impl Server {
     /// When the transport fails before the first request is served.
     pub async fn serve_stdio(&self) -> anyhow::Result<()> {
         use rmcp::{ServiceExt, transport::IntoTransport};
-        let handler = crate::handler::McpHandler::new(
+        let handler = crate::protocol::service::McpService::new(
             Arc::clone(&self.registry),
-            crate::handler::TransportKind::Stdio,
+            crate::protocol::service::TransportKind::Stdio,
         );
         let ct = tokio_util::sync::CancellationToken::new();
         let running = handler
             // Non-blocking pipes when the client launched us with pipes (as MCP clients
             // do): no hand-off to tokio's blocking pool for every message.
             .serve_with_ct(
-                crate::stdio::ReadAhead::new(
+                crate::transport::stdio::ReadAhead::new(
                     IntoTransport::<rmcp::RoleServer, std::io::Error, _>::into_transport(
                         rmcp::transport::stdio_pipes(),
                     ),
@@ -832,7 +783,7 @@ impl Server {
             quit = running.waiting() => {
                 tracing::info!(reason = ?quit.ok(), "stdio session ended");
             }
-            () = crate::http::shutdown_signal() => {
+            () = crate::transport::http::shutdown_signal() => {
                 tracing::info!("shutting down");
                 ct.cancel();
             }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use http::HeaderMap;
 
-use crate::tool::Identity;
+use crate::declare::tool::Identity;
 
 /// The client address of an HTTP request after trusted proxy hops, put into request
 /// extensions by the HTTP layer.

@@ -16,6 +16,7 @@
 mod agent;
 mod breaker;
 mod config;
+mod flood;
 mod idempotency;
 mod limiter;
 #[cfg(feature = "redis")]
@@ -40,9 +41,10 @@ pub use config::{
     CircuitBreaker, Guardrails, Idempotency, LargeResponse, OnRedisError, Rate, RateLimitBackend,
     ToolGuard,
 };
+pub(crate) use flood::Flood;
 pub(crate) use limiter::quota;
 
-use crate::tool::ToolDef;
+use crate::declare::tool::ToolDef;
 use breaker::{Breaker, Outcome, Ticket};
 use limiter::{Decision, Limiter, MemoryLimiter, ToolRates};
 

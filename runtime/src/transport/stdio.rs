@@ -132,7 +132,7 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for ReadAhead<T> {
                 if let Some(id) = &error.id {
                     self.finish(id);
                 }
-                crate::methods::reword(&mut error.error);
+                crate::protocol::reword::reword(&mut error.error);
             }
             JsonRpcMessage::Request(_) | JsonRpcMessage::Notification(_) => {}
         }

@@ -5,7 +5,7 @@ use std::{borrow::Cow, fmt, future::Future, sync::Arc};
 use rmcp::model::InputRequiredResult;
 use serde_json::{Map, Value};
 
-use crate::tool::{BoxFuture, ToolContext};
+use crate::declare::tool::{BoxFuture, ToolContext};
 
 pub(crate) type ResourceHandler =
     Arc<dyn Fn(ToolContext) -> BoxFuture<Result<ResourceOutput, ResourceError>> + Send + Sync>;
@@ -186,7 +186,7 @@ impl PromptOutput {
         requests: Value,
         state: Option<String>,
     ) -> Result<Self, serde_json::Error> {
-        crate::tool::input_required_result(requests, state).map(Self::InputRequired)
+        crate::declare::tool::input_required_result(requests, state).map(Self::InputRequired)
     }
 }
 

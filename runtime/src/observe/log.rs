@@ -284,7 +284,7 @@ mod tests {
         let text = |s: &Sink| String::from_utf8(s.0.lock().expect("lock").clone()).expect("utf-8");
         assert_eq!(text(&ours), text(&theirs));
         assert!(text(&ours).contains(
-            "INFO serve{transport=\"stdio\"}: mcpgen_runtime::log::tests: tool call succeeded tool=\"get_forecast\" outcome=\"ok\" duration_ms=3\n"
+            "INFO serve{transport=\"stdio\"}: mcpgen_runtime::observe::log::tests: tool call succeeded tool=\"get_forecast\" outcome=\"ok\" duration_ms=3\n"
         ));
         assert!(
             text(&ours).contains(

@@ -9,12 +9,12 @@
 //! request); rmcp's own bare errors, for a method of the other revision or of an
 //! extension the server does not offer, are reworded by the transports on
 //! their way out ([`reword`]): on stdio and in HTTP sessions by the transport, and
-//! by the HTTP guard for the JSON responses of stateless requests.
+//! by the HTTP screening layer for the JSON responses of stateless requests.
 
 use rmcp::model::{CustomRequest, ErrorCode, ErrorData};
 use serde_json::Value;
 
-use crate::handler::suggestion;
+use crate::protocol::wording::suggestion;
 
 /// The requests of MCP a client sends to a server, in both revisions.
 const MCP_METHODS: &[&str] = &[

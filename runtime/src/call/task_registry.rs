@@ -37,15 +37,15 @@ const POLL_INTERVAL_MS: u64 = 500;
 
 /// The tasks of a server.
 pub(crate) struct Tasks {
-    manager: TaskManager,
+    pub(crate) manager: TaskManager,
     /// Who started each task, and when: only that agent may see it.
-    owners: Mutex<HashMap<String, (String, Instant)>>,
+    pub(crate) owners: Mutex<HashMap<String, (String, Instant)>>,
     /// Held for writing while a task asks a round of questions, for reading by
     /// `tasks/get`: rmcp registers input requests one at a time, and a read between two
     /// of them would show the client a round with requests missing.
-    asking: RwLock<()>,
-    ttl: Duration,
-    max_running: usize,
+    pub(crate) asking: RwLock<()>,
+    pub(crate) ttl: Duration,
+    pub(crate) max_running: usize,
 }
 
 impl std::fmt::Debug for Tasks {

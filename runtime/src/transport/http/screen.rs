@@ -1,320 +1,36 @@
-//! Streamable HTTP: rmcp's `StreamableHttpService` inside axum, with a guard layer in
-//! front that turns every rejection into a JSON body saying what to change.
-//!
-//! What rmcp does itself: sessions (`Mcp-Session-Id`, 404 for unknown sessions),
-//! the stateless 2026-07-28 path (`server/discover`, `_meta`, `Mcp-Method`/`Mcp-Name`
-//! checks, -32020), the `Host` allow list, the protocol-version header, SSE.
-//! What the guard adds: `Origin` validation (loopback plus an allow list), `Accept`
-//! and `Content-Type` checks, the body cap enforced before parsing, JSON-RPC parse
-//! errors (400/-32700) instead of rmcp's 415 text, and JSON bodies for rmcp's own
-//! plain-text rejections.
+//! The screening of raw HTTP requests before rmcp reads them: the client's address and
+//! the per-address flood limit, `Origin`, the path, `Accept`, `Content-Type` and the
+//! body cap; then JSON-RPC bodies for every rejection, rmcp's own included.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    Router,
     body::Body,
     extract::{ConnectInfo, Request},
     response::{IntoResponse, Response},
-    serve::ListenerExt,
 };
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
-use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
-use crate::{
-    Server,
-    handler::{McpHandler, TransportKind},
-};
+use super::no_endpoint;
+use crate::guard::Flood;
 
-mod sessions;
-
-/// Settings of the HTTP transport. `Default` is right for a local server.
-#[derive(Debug, Clone)]
-pub struct HttpOptions {
-    /// Where the MCP endpoint lives (default `/mcp`).
-    pub path: String,
-    /// Largest accepted request body in bytes (default 1 MiB); larger bodies get 413
-    /// before anything is parsed.
-    pub max_body_bytes: usize,
-    /// Browser origins allowed besides loopback ones (`https://app.example.com`,
-    /// with an explicit port if not the scheme default). Requests with any other
-    /// `Origin` get 403. Requests without `Origin` (non-browser clients) pass.
-    pub allowed_origins: Vec<String>,
-    /// Accepted `Host` header values (DNS-rebinding protection). Default: the
-    /// loopback names. Add your public host name when deploying; an empty list
-    /// accepts any host.
-    pub allowed_hosts: Vec<String>,
-    /// Keep `Mcp-Session-Id` sessions for clients of the `initialize` revisions
-    /// (2025-11-25 and older); default true. Requests of the 2026-07-28 revision
-    /// are always served statelessly.
-    pub sessions: bool,
-    /// Interval of SSE keep-alive comments (default 15 s).
-    pub sse_keep_alive: Option<Duration>,
-    /// Reverse proxies in front of the server whose `X-Forwarded-For` entries are
-    /// trusted (default 0: the client is the peer of the TCP connection). With `n`, the
-    /// client is the `n`-th address from the right of `X-Forwarded-For`; entries left of
-    /// it are the client's own claims and are never used.
-    pub trusted_proxy_hops: u32,
-    /// Flood protection: requests per client address, checked before a body is read;
-    /// over it, 429 with `Retry-After`. Default: the server's
-    /// [`crate::Guardrails::per_address`].
-    pub per_address: Option<crate::Rate>,
+pub(super) struct ScreenRules {
+    pub(super) max_body_bytes: usize,
+    pub(super) allowed_origins: Vec<String>,
+    pub(super) path: String,
+    pub(super) trusted_proxy_hops: u32,
+    pub(super) flood: Option<Flood>,
 }
 
-impl Default for HttpOptions {
-    fn default() -> Self {
-        Self {
-            path: "/mcp".to_owned(),
-            max_body_bytes: 1024 * 1024,
-            allowed_origins: Vec::new(),
-            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
-            sessions: true,
-            sse_keep_alive: Some(Duration::from_secs(15)),
-            trusted_proxy_hops: 0,
-            per_address: None,
-        }
-    }
-}
-
-impl HttpOptions {
-    /// Set [`HttpOptions::path`].
-    #[must_use]
-    pub fn with_path(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
-        self
-    }
-
-    /// Set [`HttpOptions::max_body_bytes`].
-    #[must_use]
-    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = bytes;
-        self
-    }
-
-    /// Add an entry to [`HttpOptions::allowed_origins`].
-    #[must_use]
-    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
-        self.allowed_origins.push(origin.into());
-        self
-    }
-
-    /// Add an entry to [`HttpOptions::allowed_hosts`].
-    #[must_use]
-    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
-        self.allowed_hosts.push(host.into());
-        self
-    }
-
-    /// Set [`HttpOptions::trusted_proxy_hops`].
-    #[must_use]
-    pub fn with_trusted_proxy_hops(mut self, hops: u32) -> Self {
-        self.trusted_proxy_hops = hops;
-        self
-    }
-
-    /// Set [`HttpOptions::per_address`].
-    #[must_use]
-    pub fn with_per_address(mut self, rate: crate::Rate) -> Self {
-        self.per_address = Some(rate);
-        self
-    }
-
-    /// Set [`HttpOptions::sessions`].
-    #[must_use]
-    pub fn with_sessions(mut self, sessions: bool) -> Self {
-        self.sessions = sessions;
-        self
-    }
-}
-
-struct Guard {
-    max_body_bytes: usize,
-    allowed_origins: Vec<String>,
-    path: String,
-    trusted_proxy_hops: u32,
-    flood: Option<Flood>,
-}
-
-/// Requests per client address (IPv6 by /64), before anything is parsed.
-struct Flood {
-    rate: crate::Rate,
-    limiter: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
-    checks: std::sync::atomic::AtomicU64,
-}
-
-impl Server {
-    /// Serve MCP over Streamable HTTP at `addr` and `path` until ctrl-c/SIGTERM.
-    ///
-    /// # Errors
-    /// When the address cannot be bound or the server fails.
-    pub async fn serve_http(&self, addr: SocketAddr, path: &str) -> anyhow::Result<()> {
-        self.serve_http_with(addr, HttpOptions::default().with_path(path))
-            .await
-    }
-
-    /// [`Server::serve_http`] with explicit [`HttpOptions`].
-    ///
-    /// # Errors
-    /// When the address cannot be bound or the server fails.
-    pub async fn serve_http_with(
-        &self,
-        addr: SocketAddr,
-        options: HttpOptions,
-    ) -> anyhow::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-        self.serve_http_on(listener, options, shutdown_signal())
-            .await
-    }
-
-    /// Serve on an already bound listener until `shutdown` completes (tests bind
-    /// port 0 and pass their own shutdown future).
-    ///
-    /// # Errors
-    /// When the server fails.
-    pub async fn serve_http_on(
-        &self,
-        listener: tokio::net::TcpListener,
-        options: HttpOptions,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let local = listener.local_addr()?;
-        let ct = CancellationToken::new();
-        // The screened service itself, not `http_router`'s `Router`: a router boxes the
-        // route's service and the layer's, a future each per request (README:
-        // Performance, session 16); `screen` answers other paths.
-        let screened = self.screened(&options, ct.clone());
-        // Without TCP_NODELAY every small response waits for a delayed ACK (~40 ms).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::warn!(%error, "could not set TCP_NODELAY");
-            }
-        });
-        tracing::info!(address = %local, path = %options.path, "serving MCP over Streamable HTTP");
-        axum::serve(
-            listener,
-            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
-                screened,
-            ),
-        )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            ct.cancel();
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// The axum router serving this server's MCP endpoint, to embed in a larger
-    /// application. Cancel `ct` to end sessions and streams on shutdown. Serve it
-    /// with `into_make_service_with_connect_info::<SocketAddr>()` so handlers see
-    /// [`crate::Identity::Address`].
-    pub fn http_router(&self, options: &HttpOptions, ct: CancellationToken) -> Router {
-        let Screened { inner, guard } = self.screened(options, ct);
-        // The layer covers the router's fallback too: `screen` answers other paths.
-        Router::new()
-            .route_service(&options.path, inner)
-            .layer(Screening(guard))
-    }
-
-    /// rmcp's service for the MCP endpoint with the guard in front of it.
-    fn screened(
-        &self,
-        options: &HttpOptions,
-        ct: CancellationToken,
-    ) -> Screened<StreamableHttpService<McpHandler, sessions::Sessions>> {
-        let mut config = StreamableHttpServerConfig::default()
-            .with_legacy_session_mode(options.sessions)
-            .with_json_response(true)
-            .with_sse_keep_alive(options.sse_keep_alive)
-            .with_cancellation_token(ct)
-            // The guard enforces the cap first; rmcp's is a second line.
-            .with_max_request_body_bytes(options.max_body_bytes)
-            // The guard validates Origin (loopback by default), with JSON errors.
-            .disable_allowed_origins();
-        config = if options.allowed_hosts.is_empty() {
-            config.disable_allowed_hosts()
-        } else {
-            config.with_allowed_hosts(options.allowed_hosts.clone())
-        };
-        let registry = Arc::clone(&self.registry);
-        let service: StreamableHttpService<McpHandler, sessions::Sessions> =
-            StreamableHttpService::new(
-                move || Ok(McpHandler::new(Arc::clone(&registry), TransportKind::Http)),
-                Arc::new(sessions::Sessions::default()),
-                config,
-            );
-        let guard = Arc::new(Guard {
-            max_body_bytes: options.max_body_bytes,
-            allowed_origins: options
-                .allowed_origins
-                .iter()
-                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-                .collect(),
-            path: options.path.clone(),
-            trusted_proxy_hops: options.trusted_proxy_hops,
-            flood: options
-                .per_address
-                .or(self.registry.guard.per_address)
-                .and_then(|rate| {
-                    crate::guard::quota(&rate).map(|quota| Flood {
-                        rate,
-                        limiter: governor::DefaultKeyedRateLimiter::dashmap(quota),
-                        checks: std::sync::atomic::AtomicU64::new(0),
-                    })
-                }),
-        });
-        Screened {
-            inner: service,
-            guard,
-        }
-    }
-}
-
-fn no_endpoint(path: &str) -> Response {
-    error_response(
-        StatusCode::NOT_FOUND,
-        -32600,
-        format!("there is no MCP endpoint at `{path}`"),
-        json!({"path": path}),
-    )
-}
-
-/// Resolves on ctrl-c or SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-}
-
-fn error_response(status: StatusCode, code: i64, message: String, data: Value) -> Response {
+pub(crate) fn error_response(
+    status: StatusCode,
+    code: i64,
+    message: String,
+    data: Value,
+) -> Response {
     error_response_with_id(status, Value::Null, code, message, data)
 }
 
@@ -367,7 +83,7 @@ fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<I
         .map(str::trim)
 }
 
-/// The HTTP guard as a tower layer over a router ([`Server::http_router`]; `serve_http`
+/// The HTTP rules as a tower layer over a router ([`Server::http_router`]; `serve_http`
 /// serves [`Screened`] itself): [`screen`] before rmcp sees a request, [`reworded`] and
 /// [`json_errors`] on its error answers.
 ///
@@ -378,7 +94,7 @@ fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<I
 /// Here the checks that do not wait run in [`Service::call`], and the future holds the
 /// request's head while the body is read and then only rmcp's future.
 #[derive(Clone)]
-struct Screening(Arc<Guard>);
+pub(super) struct Screening(pub(super) Arc<ScreenRules>);
 
 impl<S> tower_layer::Layer<S> for Screening {
     type Service = Screened<S>;
@@ -386,16 +102,16 @@ impl<S> tower_layer::Layer<S> for Screening {
     fn layer(&self, inner: S) -> Screened<S> {
         Screened {
             inner,
-            guard: Arc::clone(&self.0),
+            rules: Arc::clone(&self.0),
         }
     }
 }
 
-/// rmcp's service, or a route, behind the guard.
+/// rmcp's service, or a route, behind the rules.
 #[derive(Clone)]
-struct Screened<S> {
-    inner: S,
-    guard: Arc<Guard>,
+pub(super) struct Screened<S> {
+    pub(super) inner: S,
+    pub(super) rules: Arc<ScreenRules>,
 }
 
 /// What [`Screened`] can stand in front of: rmcp's service (as `serve_http` serves it)
@@ -447,14 +163,14 @@ where
         // next one (tower's rule for services called from a future).
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
-        match screen(&self.guard, request) {
-            Screen::Refused(refused) => Either::Left(std::future::ready(Ok(refused))),
-            Screen::Pass(request) => Either::Right(Box::pin(forward(inner.call(request)))),
-            Screen::Post(parts, body) => Either::Right(Box::pin(forward_post(
+        match screen(&self.rules, request) {
+            Verdict::Refused(refused) => Either::Left(std::future::ready(Ok(refused))),
+            Verdict::Pass(request) => Either::Right(Box::pin(forward(inner.call(request)))),
+            Verdict::Post(parts, body) => Either::Right(Box::pin(forward_post(
                 inner,
                 parts,
                 body,
-                self.guard.max_body_bytes,
+                self.rules.max_body_bytes,
             ))),
         }
     }
@@ -501,7 +217,7 @@ fn forward_post<S: Endpoint>(
 /// What [`screen`] made of a request: the answer to send instead, a POST to the MCP
 /// endpoint, whose body is read (within the cap) before rmcp sees it, or any other
 /// request, as it is.
-enum Screen {
+enum Verdict {
     Refused(Response),
     Post(http::request::Parts, Body),
     Pass(Request),
@@ -510,14 +226,14 @@ enum Screen {
 /// The checks that need no waiting: the client's address (and the flood limit),
 /// `Origin`, the path (any other than the MCP endpoint's gets a JSON 404), and for a
 /// POST `Accept`, `Content-Type` and a declared `Content-Length` over the cap.
-fn screen(guard: &Guard, mut request: Request) -> Screen {
+fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
     if let Some(ConnectInfo(addr)) = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .copied()
     {
         let client =
-            crate::guard::client_addr(addr.ip(), request.headers(), guard.trusted_proxy_hops);
+            crate::guard::client_addr(addr.ip(), request.headers(), rules.trusted_proxy_hops);
         // Only when a trusted proxy named another client: the handler falls back on
         // `ConnectInfo`, and an extension costs an allocation per request.
         if client != addr.ip() {
@@ -525,23 +241,23 @@ fn screen(guard: &Guard, mut request: Request) -> Screen {
                 .extensions_mut()
                 .insert(crate::guard::ClientAddr(client));
         }
-        if let Some(flood) = &guard.flood
+        if let Some(flood) = &rules.flood
             && let Some(response) = flood.refuse(client)
         {
-            return Screen::Refused(response);
+            return Verdict::Refused(response);
         }
     }
 
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
         let allowed = is_loopback_origin(origin)
-            || guard
+            || rules
                 .allowed_origins
                 .iter()
                 .any(|o| o == &origin.to_ascii_lowercase());
         if !allowed {
             tracing::warn!(origin, "rejected a request from a disallowed Origin");
-            return Screen::Refused(error_response(
+            return Verdict::Refused(error_response(
                 StatusCode::FORBIDDEN,
                 -32600,
                 format!(
@@ -552,17 +268,17 @@ fn screen(guard: &Guard, mut request: Request) -> Screen {
         }
     }
 
-    if request.uri().path() != guard.path {
-        return Screen::Refused(no_endpoint(request.uri().path()));
+    if request.uri().path() != rules.path {
+        return Verdict::Refused(no_endpoint(request.uri().path()));
     }
     if request.method() == Method::POST {
-        if let Some(refused) = refused_post(guard, request.headers()) {
-            return Screen::Refused(refused);
+        if let Some(refused) = refused_post(rules, request.headers()) {
+            return Verdict::Refused(refused);
         }
         let (parts, body) = request.into_parts();
-        return Screen::Post(parts, body);
+        return Verdict::Post(parts, body);
     }
-    Screen::Pass(request)
+    Verdict::Pass(request)
 }
 
 /// What the client gets for rmcp's answer: successes as they are; errors reworded
@@ -643,7 +359,7 @@ async fn reworded(response: Response) -> Response {
     let why = error.as_deref().and_then(|e| {
         let text = e.get("message")?.as_str()?;
         match e.get("code")?.as_i64()? {
-            -32601 => crate::methods::unavailable(text),
+            -32601 => crate::protocol::reword::unavailable(text),
             -32020 => Some(header_mismatch(text)),
             _ => None,
         }
@@ -679,43 +395,9 @@ fn header_mismatch(message: &str) -> String {
     format!("{message}. Header mismatch: {hint}.")
 }
 
-impl Flood {
-    /// The 429 response for a request over the budget, if it is.
-    fn refuse(&self, client: std::net::IpAddr) -> Option<Response> {
-        use governor::clock::Clock as _;
-        use std::sync::atomic::Ordering;
-        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
-            self.limiter.retain_recent();
-            self.limiter.shrink_to_fit();
-        }
-        let network = crate::guard::network(client);
-        let not_until = self.limiter.check_key(&network).err()?;
-        let wait = not_until.wait_time_from(self.limiter.clock().now());
-        let ms = u64::try_from(wait.as_micros().div_ceil(1000))
-            .unwrap_or(u64::MAX)
-            .max(1);
-        // Debug, not warn: under a flood, a line per refused request would be the flood.
-        tracing::debug!(client = %network, limit = %self.rate, retry_after_ms = ms, "HTTP flood protection: request refused");
-        let mut response = error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            -32000,
-            format!(
-                "Too many requests from {network}: this server accepts {} HTTP requests per client address. Nothing was processed. Retry after {ms} ms (see Retry-After).",
-                self.rate
-            ),
-            json!({"status": "error", "code": "rate_limited", "scope": "address", "limit": self.rate.to_string(), "retry_after_ms": ms, "retryable": true}),
-        );
-        let seconds = ms.div_ceil(1000).max(1);
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        Some(response)
-    }
-}
-
 /// The header checks on a POST before rmcp sees it ([`screen`]): the answer to send
 /// instead when one fails.
-fn refused_post(guard: &Guard, headers: &HeaderMap) -> Option<Response> {
+fn refused_post(rules: &ScreenRules, headers: &HeaderMap) -> Option<Response> {
     // One pass over the header for both types.
     let (mut json, mut stream) = (false, false);
     for media_type in media_types(headers, header::ACCEPT) {
@@ -752,8 +434,8 @@ fn refused_post(guard: &Guard, headers: &HeaderMap) -> Option<Response> {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > guard.max_body_bytes as u64) {
-        return Some(too_large(guard.max_body_bytes));
+    if declared.is_some_and(|n| n > rules.max_body_bytes as u64) {
+        return Some(too_large(rules.max_body_bytes));
     }
     None
 }
@@ -916,7 +598,11 @@ async fn json_errors(response: Response) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sessions;
     use super::*;
+    use crate::{HttpOptions, McpService};
+    use rmcp::transport::StreamableHttpService;
+    use tokio_util::sync::CancellationToken;
 
     /// glibc serves blocks of up to this many bytes from a per-thread cache; larger
     /// ones take the arena's locked path (and, under load, `malloc_consolidate`).
@@ -957,7 +643,7 @@ mod tests {
         )
     }
 
-    /// Both ways of serving the endpoint, the guard in front of rmcp's service
+    /// Both ways of serving the endpoint, the rules in front of rmcp's service
     /// (`serve_http`) and the router for embedding ([`Server::http_router`]), answer a
     /// path other than the endpoint's with the same JSON 404.
     #[tokio::test]
@@ -983,17 +669,17 @@ mod tests {
         }
     }
 
-    /// The futures [`Screened`] boxes for every request through the guard: in front of
+    /// The futures [`Screened`] boxes for every request through the rules: in front of
     /// rmcp's service as `serve_http` serves it, and in front of a route as
     /// [`Server::http_router`] builds it.
     #[test]
     fn the_guards_futures_fit_glibcs_per_thread_cache() {
-        let served = screened_futures::<StreamableHttpService<McpHandler, sessions::Sessions>>();
+        let served = screened_futures::<StreamableHttpService<McpService, sessions::Sessions>>();
         let routed = screened_futures::<axum::routing::Route>();
         for (what, size) in served.into_iter().chain(routed) {
             assert!(
                 size <= PER_THREAD_CACHE_BYTES,
-                "the guard's future for {what} is {size} bytes, over {PER_THREAD_CACHE_BYTES}: \
+                "the rules's future for {what} is {size} bytes, over {PER_THREAD_CACHE_BYTES}: \
                  something large now lives across one of its awaits (rustc -Zprint-type-sizes \
                  shows what)"
             );

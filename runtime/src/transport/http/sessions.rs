@@ -1,8 +1,8 @@
 //! Sessions of the `initialize` revisions (2025-11-25 and older) over HTTP: rmcp's
 //! [`LocalSessionManager`], with every message the server sends in a session passing
-//! through [`methods::reword`](crate::methods::reword) first, as on stdio.
+//! through [`methods::reword`](crate::protocol::reword::reword) first, as on stdio.
 //!
-//! In a session rmcp answers a request in an SSE stream that the guard layer cannot
+//! In a session rmcp answers a request in an SSE stream that the screening layer cannot
 //! rewrite without parsing the stream. The session's transport is where the server's
 //! messages are still typed, so the rewording happens there, before the stream is
 //! written.
@@ -40,7 +40,7 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for Reworded<T> {
         mut item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         if let JsonRpcMessage::Error(error) = &mut item {
-            crate::methods::reword(&mut error.error);
+            crate::protocol::reword::reword(&mut error.error);
         }
         self.0.send(item)
     }

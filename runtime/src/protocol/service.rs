@@ -1,0 +1,411 @@
+//! The rmcp `ServerHandler` over the registry: dispatch, validation, error shaping,
+//! timeouts, panics, pagination.
+
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt as _;
+use rmcp::{
+    ErrorData, RoleServer, ServerHandler,
+    model::{
+        CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+        PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerConfig,
+        Tool,
+    },
+    service::RequestContext,
+};
+use serde_json::json;
+
+use crate::call::state::*;
+use crate::protocol::paging::*;
+use crate::{
+    declare::registry::Registry,
+    declare::tool::{Identity, LogLevel, RequestInfo, ToolContext, from_rmcp_level},
+    declare::uri_template::UriMatch,
+};
+
+/// Which transport a handler instance serves; decides the default [`Identity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransportKind {
+    InProcess,
+    Stdio,
+    Http,
+}
+
+/// The rmcp [`ServerHandler`] of a [`crate::Server`]: one per connection (stdio,
+/// in-process) or per HTTP session / stateless request.
+#[derive(Clone)]
+pub struct McpService {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) transport: TransportKind,
+    // Set by `logging/setLevel` for this connection.
+    pub(crate) log_level: Arc<Mutex<Option<LogLevel>>>,
+}
+
+impl std::fmt::Debug for McpService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpService")
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) const TEXT_BUG: &str = "this is a bug in the server, not in your arguments; retrying will probably not help; report it to the server's maintainers";
+
+impl McpService {
+    pub(crate) fn new(registry: Arc<Registry>, transport: TransportKind) -> Self {
+        Self {
+            registry,
+            transport,
+            log_level: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    pub(crate) fn identity(&self, context: &RequestContext<RoleServer>) -> Identity {
+        if let Some(parts) = context.extensions.get::<http::request::Parts>() {
+            if let Some(identity) = parts.extensions.get::<Identity>() {
+                return identity.clone();
+            }
+            if let Some(crate::guard::ClientAddr(ip)) = parts.extensions.get() {
+                return Identity::Address(*ip);
+            }
+            if let Some(axum::extract::ConnectInfo(addr)) =
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            {
+                return Identity::Address(addr.ip());
+            }
+        }
+        match self.transport {
+            TransportKind::Stdio => Identity::Stdio,
+            TransportKind::InProcess | TransportKind::Http => Identity::Anonymous,
+        }
+    }
+
+    /// The handler's view of a request. Takes the request's `_meta`, which is read
+    /// only when the handler asks for what it holds.
+    pub(crate) fn context(
+        &self,
+        name: Arc<str>,
+        context: &mut RequestContext<RoleServer>,
+    ) -> ToolContext {
+        let identity = self.identity(context);
+        self.context_of(name, identity, context)
+    }
+
+    /// [`Self::context`] for a caller whose identity is known already.
+    pub(crate) fn context_of(
+        &self,
+        name: Arc<str>,
+        identity: Identity,
+        context: &mut RequestContext<RoleServer>,
+    ) -> ToolContext {
+        let connection_level = self.log_level.lock().ok().and_then(|level| *level);
+        let meta = std::mem::take(&mut context.meta);
+        ToolContext {
+            name,
+            identity,
+            cancellation: context.ct.child_token(),
+            peer: Some(context.peer.clone()),
+            request: Some(Arc::new(RequestInfo::new(
+                meta,
+                context.peer.clone(),
+                connection_level,
+            ))),
+            input_responses: no_input_responses(),
+            request_state: None,
+            task_id: None,
+            can_continue_as_task: false,
+        }
+    }
+
+    /// Whether `uri` is a resource of this server (a fixed URI or one a template matches).
+    pub(crate) fn known_resource(&self, uri: &str) -> Result<(), ErrorData> {
+        let known = self.registry.resource_index.contains_key(uri)
+            || self
+                .registry
+                .templates
+                .iter()
+                .any(|t| matches!(t.template.matches(uri), UriMatch::Vars(_)));
+        if known {
+            return Ok(());
+        }
+        Err(ErrorData::invalid_params(
+            format!(
+                "no resource at `{uri}` to subscribe to; list the resources with resources/list and the URI templates with resources/templates/list"
+            ),
+            Some(json!({"uri": uri})),
+        ))
+    }
+}
+
+// Every method that does work returns a boxed future. rmcp's `handle_request` awaits
+// the method a request names; with the futures inline, its state machine, and the code
+// that polls and drops it, held every method's states: 57 KB and 43 KB more code than a
+// server with tools alone, on every request's path. Boxed, each method's code is
+// compiled once, on its own, and rmcp holds a pointer while a request runs (queued
+// requests no longer each reserve the space of a running call).
+#[allow(deprecated)]
+impl ServerHandler for McpService {
+    fn get_info(&self) -> ServerConfig {
+        self.registry.config.clone()
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        let index = *self.registry.tool_index.get(name)?;
+        Some(self.registry.tools[index].wire.clone())
+    }
+
+    fn list_tools(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<ListToolsResult, ErrorData>> + Send + '_ {
+        async move {
+            let all: Vec<&Tool> = self.registry.tools.iter().map(|t| &t.wire).collect();
+            let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
+            let mut result = ListToolsResult::with_all_items(items.into_iter().cloned().collect());
+            result.next_cursor = next;
+            Ok(result)
+        }
+        .boxed()
+    }
+
+    fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<CallToolResponse, ErrorData>> + Send + '_ {
+        self.call(request, context).boxed()
+    }
+
+    fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<ListResourcesResult, ErrorData>> + Send + '_ {
+        async move {
+            let all: Vec<&rmcp::model::Resource> =
+                self.registry.resources.iter().map(|r| &r.wire).collect();
+            let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
+            let mut result =
+                ListResourcesResult::with_all_items(items.into_iter().cloned().collect());
+            result.next_cursor = next;
+            Ok(result)
+        }
+        .boxed()
+    }
+
+    fn list_resource_templates(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<ListResourceTemplatesResult, ErrorData>> + Send + '_ {
+        async move {
+            let all: Vec<&rmcp::model::ResourceTemplate> =
+                self.registry.templates.iter().map(|t| &t.wire).collect();
+            let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
+            let mut result =
+                ListResourceTemplatesResult::with_all_items(items.into_iter().cloned().collect());
+            result.next_cursor = next;
+            Ok(result)
+        }
+        .boxed()
+    }
+
+    fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<ReadResourceResponse, ErrorData>> + Send + '_ {
+        async move {
+            self.read(&request.uri, context)
+                .await
+                .map(ReadResourceResponse::from)
+        }
+        .boxed()
+    }
+
+    fn list_prompts(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<ListPromptsResult, ErrorData>> + Send + '_ {
+        async move {
+            let all: Vec<&rmcp::model::Prompt> =
+                self.registry.prompts.iter().map(|p| &p.wire).collect();
+            let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
+            let mut result =
+                ListPromptsResult::with_all_items(items.into_iter().cloned().collect());
+            result.next_cursor = next;
+            Ok(result)
+        }
+        .boxed()
+    }
+
+    fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<GetPromptResponse, ErrorData>> + Send + '_ {
+        self.prompt(request, context).boxed()
+    }
+
+    fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
+        async move {
+            if let Ok(mut level) = self.log_level.lock() {
+                *level = Some(from_rmcp_level(request.level));
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    // Subscriptions are accepted for every resource the server serves. The runtime
+    // sends no `notifications/resources/updated` of its own: static content never
+    // changes; a handler whose content does change notifies through
+    // `ToolContext::peer()` (`notify_resource_updated`).
+    fn subscribe(
+        &self,
+        request: rmcp::model::SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
+        async move {
+            self.known_resource(&request.uri)?;
+            tracing::debug!(uri = %request.uri, "resource subscribed");
+            Ok(())
+        }
+        .boxed()
+    }
+
+    // 2026-07-28 `subscriptions/listen`: every requested category the capabilities
+    // advertise is acknowledged (rmcp intersects the filter with them); the stream
+    // stays open until the client cancels it, for updates a handler sends.
+    fn accepted_subscription_filter(
+        &self,
+        requested: &rmcp::model::SubscriptionFilter,
+    ) -> Option<rmcp::model::SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    fn unsubscribe(
+        &self,
+        request: rmcp::model::UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
+        async move {
+            self.known_resource(&request.uri)?;
+            tracing::debug!(uri = %request.uri, "resource unsubscribed");
+            Ok(())
+        }
+        .boxed()
+    }
+
+    // The tasks extension: rmcp answers -32021 before these run when the client did
+    // not declare it, and -32601 when no tool of this server runs as a task.
+    fn get_task(
+        &self,
+        request: rmcp::model::GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<rmcp::model::GetTaskResult, ErrorData>> + Send + '_ {
+        async move {
+            let agent = crate::guard::agent_key(&self.identity(&context));
+            self.registry
+                .tasks
+                .get(&agent, &request.task_id)
+                .map(rmcp::model::GetTaskResult::new)
+        }
+        .boxed()
+    }
+
+    fn update_task(
+        &self,
+        request: rmcp::model::UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
+        async move {
+            let agent = crate::guard::agent_key(&self.identity(&context));
+            let responses =
+                checked_input_responses(&request.task_id, Some(request.input_responses))?;
+            self.registry
+                .tasks
+                .update(&agent, &request.task_id, responses)
+        }
+        .boxed()
+    }
+
+    fn cancel_task(
+        &self,
+        request: rmcp::model::CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
+        async move {
+            let agent = crate::guard::agent_key(&self.identity(&context));
+            self.registry.tasks.cancel(&agent, &request.task_id)?;
+            tracing::info!(task = %request.task_id, outcome = "task_cancel_requested", "task cancellation requested");
+            Ok(())
+        }
+        .boxed()
+    }
+
+    // The server serves no custom method: this is a method MCP does not have, or one
+    // of its methods with params rmcp could not parse (rmcp would answer both with the
+    // bare method name).
+    fn on_custom_request(
+        &self,
+        request: rmcp::model::CustomRequest,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<rmcp::model::CustomResult, ErrorData>> + Send + '_ {
+        let stateless = context
+            .meta
+            .protocol_version()
+            .is_some_and(|v| v.as_str() >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str());
+        std::future::ready(Err(crate::protocol::reword::not_served(
+            &request, stateless,
+        )))
+    }
+
+    fn on_initialized(
+        &self,
+        _context: rmcp::service::NotificationContext<RoleServer>,
+    ) -> impl Future<Output = ()> + Send + '_ {
+        tracing::debug!("client initialized");
+        std::future::ready(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// See the test of the same name in `transport/http/screen.rs`.
+    const PER_THREAD_CACHE_BYTES: usize = 1032;
+
+    fn size_of_output<A, B, R>(_: impl Fn(A, B) -> R) -> usize {
+        std::mem::size_of::<R>()
+    }
+
+    /// `call_tool` boxes this future for every tool call.
+    #[test]
+    fn a_tool_calls_future_fits_glibcs_per_thread_cache() {
+        let server = crate::Server::builder(crate::ServerInfo::default())
+            .build()
+            .expect("an empty server builds");
+        let handler = server.handler();
+        let size = size_of_output(
+            |params: CallToolRequestParams, context: RequestContext<RoleServer>| {
+                handler.call(params, context)
+            },
+        );
+        assert!(
+            size <= PER_THREAD_CACHE_BYTES,
+            "a tool call's future is {size} bytes, over {PER_THREAD_CACHE_BYTES}: something large \
+             now lives across one of its awaits (rustc -Zprint-type-sizes shows what)"
+        );
+    }
+}

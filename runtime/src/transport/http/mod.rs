@@ -1,0 +1,296 @@
+//! Streamable HTTP: rmcp's `StreamableHttpService` inside axum, with a rules layer in
+//! front that turns every rejection into a JSON body saying what to change.
+//!
+//! What rmcp does itself: sessions (`Mcp-Session-Id`, 404 for unknown sessions),
+//! the stateless 2026-07-28 path (`server/discover`, `_meta`, `Mcp-Method`/`Mcp-Name`
+//! checks, -32020), the `Host` allow list, the protocol-version header, SSE.
+//! What the rules adds: `Origin` validation (loopback plus an allow list), `Accept`
+//! and `Content-Type` checks, the body cap enforced before parsing, JSON-RPC parse
+//! errors (400/-32700) instead of rmcp's 415 text, and JSON bodies for rmcp's own
+//! plain-text rejections.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{Router, extract::Request, response::Response, serve::ListenerExt};
+use http::StatusCode;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    Server,
+    protocol::service::{McpService, TransportKind},
+};
+
+mod screen;
+mod sessions;
+
+pub(crate) use screen::error_response;
+use screen::{ScreenRules, Screened, Screening};
+
+/// Settings of the HTTP transport. `Default` is right for a local server.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Where the MCP endpoint lives (default `/mcp`).
+    pub path: String,
+    /// Largest accepted request body in bytes (default 1 MiB); larger bodies get 413
+    /// before anything is parsed.
+    pub max_body_bytes: usize,
+    /// Browser origins allowed besides loopback ones (`https://app.example.com`,
+    /// with an explicit port if not the scheme default). Requests with any other
+    /// `Origin` get 403. Requests without `Origin` (non-browser clients) pass.
+    pub allowed_origins: Vec<String>,
+    /// Accepted `Host` header values (DNS-rebinding protection). Default: the
+    /// loopback names. Add your public host name when deploying; an empty list
+    /// accepts any host.
+    pub allowed_hosts: Vec<String>,
+    /// Keep `Mcp-Session-Id` sessions for clients of the `initialize` revisions
+    /// (2025-11-25 and older); default true. Requests of the 2026-07-28 revision
+    /// are always served statelessly.
+    pub sessions: bool,
+    /// Interval of SSE keep-alive comments (default 15 s).
+    pub sse_keep_alive: Option<Duration>,
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` entries are
+    /// trusted (default 0: the client is the peer of the TCP connection). With `n`, the
+    /// client is the `n`-th address from the right of `X-Forwarded-For`; entries left of
+    /// it are the client's own claims and are never used.
+    pub trusted_proxy_hops: u32,
+    /// Flood protection: requests per client address, checked before a body is read;
+    /// over it, 429 with `Retry-After`. Default: the server's
+    /// [`crate::Guardrails::per_address`].
+    pub per_address: Option<crate::Rate>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            path: "/mcp".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            allowed_origins: Vec::new(),
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            sessions: true,
+            sse_keep_alive: Some(Duration::from_secs(15)),
+            trusted_proxy_hops: 0,
+            per_address: None,
+        }
+    }
+}
+
+impl HttpOptions {
+    /// Set [`HttpOptions::path`].
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Set [`HttpOptions::max_body_bytes`].
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Add an entry to [`HttpOptions::allowed_origins`].
+    #[must_use]
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Add an entry to [`HttpOptions::allowed_hosts`].
+    #[must_use]
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Set [`HttpOptions::trusted_proxy_hops`].
+    #[must_use]
+    pub fn with_trusted_proxy_hops(mut self, hops: u32) -> Self {
+        self.trusted_proxy_hops = hops;
+        self
+    }
+
+    /// Set [`HttpOptions::per_address`].
+    #[must_use]
+    pub fn with_per_address(mut self, rate: crate::Rate) -> Self {
+        self.per_address = Some(rate);
+        self
+    }
+
+    /// Set [`HttpOptions::sessions`].
+    #[must_use]
+    pub fn with_sessions(mut self, sessions: bool) -> Self {
+        self.sessions = sessions;
+        self
+    }
+}
+
+impl Server {
+    /// Serve MCP over Streamable HTTP at `addr` and `path` until ctrl-c/SIGTERM.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the server fails.
+    pub async fn serve_http(&self, addr: SocketAddr, path: &str) -> anyhow::Result<()> {
+        self.serve_http_with(addr, HttpOptions::default().with_path(path))
+            .await
+    }
+
+    /// [`Server::serve_http`] with explicit [`HttpOptions`].
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the server fails.
+    pub async fn serve_http_with(
+        &self,
+        addr: SocketAddr,
+        options: HttpOptions,
+    ) -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        self.serve_http_on(listener, options, shutdown_signal())
+            .await
+    }
+
+    /// Serve on an already bound listener until `shutdown` completes (tests bind
+    /// port 0 and pass their own shutdown future).
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn serve_http_on(
+        &self,
+        listener: tokio::net::TcpListener,
+        options: HttpOptions,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let local = listener.local_addr()?;
+        let ct = CancellationToken::new();
+        // The screened service itself, not `http_router`'s `Router`: a router boxes the
+        // route's service and the layer's, a future each per request (README:
+        // Performance, session 16); `screen` answers other paths.
+        let screened = self.screened(&options, ct.clone());
+        // Without TCP_NODELAY every small response waits for a delayed ACK (~40 ms).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "could not set TCP_NODELAY");
+            }
+        });
+        tracing::info!(address = %local, path = %options.path, "serving MCP over Streamable HTTP");
+        axum::serve(
+            listener,
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
+                screened,
+            ),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            ct.cancel();
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The axum router serving this server's MCP endpoint, to embed in a larger
+    /// application. Cancel `ct` to end sessions and streams on shutdown. Serve it
+    /// with `into_make_service_with_connect_info::<SocketAddr>()` so handlers see
+    /// [`crate::Identity::Address`].
+    pub fn http_router(&self, options: &HttpOptions, ct: CancellationToken) -> Router {
+        let Screened { inner, rules } = self.screened(options, ct);
+        // The layer covers the router's fallback too: `screen` answers other paths.
+        Router::new()
+            .route_service(&options.path, inner)
+            .layer(Screening(rules))
+    }
+
+    /// rmcp's service for the MCP endpoint with the rules in front of it.
+    fn screened(
+        &self,
+        options: &HttpOptions,
+        ct: CancellationToken,
+    ) -> Screened<StreamableHttpService<McpService, sessions::Sessions>> {
+        let mut config = StreamableHttpServerConfig::default()
+            .with_legacy_session_mode(options.sessions)
+            .with_json_response(true)
+            .with_sse_keep_alive(options.sse_keep_alive)
+            .with_cancellation_token(ct)
+            // The rules enforces the cap first; rmcp's is a second line.
+            .with_max_request_body_bytes(options.max_body_bytes)
+            // The rules validates Origin (loopback by default), with JSON errors.
+            .disable_allowed_origins();
+        config = if options.allowed_hosts.is_empty() {
+            config.disable_allowed_hosts()
+        } else {
+            config.with_allowed_hosts(options.allowed_hosts.clone())
+        };
+        let registry = Arc::clone(&self.registry);
+        let service: StreamableHttpService<McpService, sessions::Sessions> =
+            StreamableHttpService::new(
+                move || Ok(McpService::new(Arc::clone(&registry), TransportKind::Http)),
+                Arc::new(sessions::Sessions::default()),
+                config,
+            );
+        let rules = Arc::new(ScreenRules {
+            max_body_bytes: options.max_body_bytes,
+            allowed_origins: options
+                .allowed_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
+            path: options.path.clone(),
+            trusted_proxy_hops: options.trusted_proxy_hops,
+            flood: options
+                .per_address
+                .or(self.registry.guard.per_address)
+                .and_then(|rate| {
+                    crate::guard::quota(&rate).map(|quota| crate::guard::Flood {
+                        rate,
+                        limiter: governor::DefaultKeyedRateLimiter::dashmap(quota),
+                        checks: std::sync::atomic::AtomicU64::new(0),
+                    })
+                }),
+        });
+        Screened {
+            inner: service,
+            rules,
+        }
+    }
+}
+
+pub(super) fn no_endpoint(path: &str) -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        -32600,
+        format!("there is no MCP endpoint at `{path}`"),
+        json!({"path": path}),
+    )
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
