@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A deterministic cross-check of bench/run.sh (README: "Performance"): instructions
+# A deterministic cross-check of bench/run.sh (bench/README.md): instructions
 # counted by valgrind's callgrind, which do not depend on what else the machine runs.
 # For each server: instructions to start and answer one stdio tools/call;
 # instructions per tools/call over a pipelined stdio run of N calls (the difference
@@ -56,7 +56,7 @@ http_per_call() { # binary, start-up instructions -> instructions per HTTP tools
 }
 if [ "${2:-}" = "--cache" ]; then
     # Where the time goes that instructions do not show: cachegrind simulates this
-    # machine's L1 caches and a branch predictor (README: "Performance", session 15).
+    # machine's L1 caches and a branch predictor.
     # Per HTTP tools/call, both rmcp servers with logging off; start-up is included
     # (about 600 events a call over a run).
     per() { # cachegrind's summary label -> its count divided by the requests

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (README: "Performance"). Builds in release and runs side by side:
+# The benchmark (bench/README.md). Builds in release and runs side by side:
 #   generated  the server `mcpgen new weather` scaffolds (spec specs/weather.yaml,
 #              handlers from templates/new), built as its own crate under target/bench/
 #   hand       bench/hand_rmcp: the same tool written by hand on rmcp
@@ -30,7 +30,7 @@ mkdir -p "$scratch"
 # turn a load test into a test of refusals; the hand-written server has none. Drop the
 # budgets and regenerate: every other guardrail (validation, concurrency cap, circuit
 # breaker, timeout) stays on. What the whole guardrail layer costs per call is measured
-# by `cargo bench -p mcpgen-runtime --features redis --bench guardrails` (README: Guardrails).
+# by `cargo bench -p mcpgen-runtime --features redis --bench guardrails`.
 sed -i -e '/^    rate_limit: /d' -e '/^rate_limits:/,/^[^ ]/{/^rate_limits:/d;/^  /d;}' \
     "$scratch/weather/specs/weather.yaml"
 (cd "$scratch/weather" && "$release/mcpgen" generate >/dev/null)

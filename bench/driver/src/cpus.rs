@@ -4,7 +4,7 @@
 //! and the driver with everything it starts to make the load (wrk, the paced and the
 //! stdio clients) gets the other. Sharing the CPUs, a closed-loop load generator
 //! competes with the server it measures, and its latencies then count the time its own
-//! threads waited for a CPU (README, "Performance": "Session 17").
+//! threads waited for a CPU.
 //!
 //! A child inherits the CPU affinity of the thread that starts it, so the driver moves
 //! its thread onto the servers' CPUs to start a server and back to the load's right
