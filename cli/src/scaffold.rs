@@ -101,16 +101,6 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
     };
     write(&spec_name, &spec)?;
     let model = load_spec(&dir.join(&spec_name), &spec_name).map_err(|f| f.message)?;
-    // The runtime's minijinja (its `templates` feature) only when a prompt needs it, and
-    // its regex crate (`pattern`) only when a schema does.
-    let templates = model.template_engine_needed().is_some();
-    let pattern = mcpgen_codegen::emit::pattern_needed(&model).is_some();
-    let ctx = minijinja::context! {
-        templates => templates,
-        pattern => pattern,
-        features => runtime_features(templates, pattern),
-        ..ctx
-    };
     let render = |template: &str| -> Result<String, String> {
         env.render_str(template, &ctx)
             .map_err(|e| format!("internal error: a scaffold template does not render: {e}"))
@@ -129,16 +119,6 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
         write(&file.path, &file.contents)?;
     }
     Ok(dir)
-}
-
-/// The runtime features a spec needs, as the inside of a TOML array (`"pattern"`).
-fn runtime_features(templates: bool, pattern: bool) -> String {
-    [("templates", templates), ("pattern", pattern)]
-        .into_iter()
-        .filter(|(_, needed)| *needed)
-        .map(|(feature, _)| format!("{feature:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The weather example under the new server's name, with its own environment prefix.
@@ -190,55 +170,6 @@ mod tests {
         assert!(!valid_name("2fast"));
         assert!(!valid_name("a/b"));
         assert!(!valid_name(""));
-    }
-
-    #[test]
-    fn the_manifest_asks_for_the_runtime_features_the_spec_needs() {
-        for (templates, pattern, line) in [
-            (false, false, "default-features = false }"),
-            (
-                true,
-                false,
-                r#"default-features = false, features = ["templates"] }"#,
-            ),
-            (
-                false,
-                true,
-                r#"default-features = false, features = ["pattern"] }"#,
-            ),
-            (true, true, r#"features = ["templates", "pattern"] }"#),
-        ] {
-            let manifest = minijinja::Environment::new()
-                .render_str(
-                    CARGO_TOML,
-                    minijinja::context! {
-                        name => "demo",
-                        runtime_dependency => "version = \"0.1\"",
-                        templates => templates,
-                        pattern => pattern,
-                        features => runtime_features(templates, pattern),
-                    },
-                )
-                .expect("renders");
-            let dependency = manifest
-                .lines()
-                .find(|l| l.starts_with("mcpgen-runtime = "))
-                .expect("the runtime dependency");
-            assert!(dependency.ends_with(line), "{dependency}");
-            // What is left out is said, with how to get it back.
-            assert_eq!(
-                manifest.contains("minijinja (its `templates` feature"),
-                !templates
-            );
-            assert_eq!(
-                manifest.contains("the regex crate (the `pattern` feature"),
-                !pattern
-            );
-            assert_eq!(
-                manifest.contains("the build stops and names it"),
-                !(templates && pattern)
-            );
-        }
     }
 
     #[test]

@@ -26,40 +26,6 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Why the server needs mcpgen-runtime's `pattern` feature (the regex crate): the first
-/// schema it advertises that uses `pattern`, as "tool `x`, input schema, at
-/// /properties/code/pattern"; `None` when none does.
-///
-/// Schemas of Rust types spliced into a spec are not known here: a server whose Rust
-/// type uses `pattern` without the feature refuses to start and says so.
-pub fn pattern_needed(spec: &crate::model::Spec) -> Option<String> {
-    let types = json_schema::Types::new(spec);
-    let params = |params: &crate::model::NamedMap<crate::model::Schema>| {
-        types.params_schema(params.iter().map(|(n, s)| (n.value.as_str(), s)))
-    };
-    let tools = spec.tools.iter().flat_map(|(name, tool)| {
-        let input = match &tool.input_schema {
-            Some(raw) => raw.value.clone(),
-            None => params(&tool.params),
-        };
-        let output = tool.output.as_ref().map(|o| types.output_schema(o));
-        let name = &name.value;
-        [
-            Some((format!("tool `{name}`, input schema"), input)),
-            output.map(|o| (format!("tool `{name}`, output schema"), o)),
-        ]
-    });
-    let templates = spec.resource_templates.iter().map(|(name, template)| {
-        (
-            format!("resource template `{}`", name.value),
-            params(&template.params),
-        )
-    });
-    tools.flatten().chain(templates).find_map(|(what, schema)| {
-        mcpgen_schema::first_pattern(&schema).map(|at| format!("{what}, at {at}"))
-    })
-}
-
 /// The generated module for `spec`, read from `spec_path` (a path relative to the crate
 /// root, shown in the header). The spec must have passed the checks without errors.
 pub fn generate(spec: &Spec, spec_path: &str) -> Vec<GeneratedFile> {

@@ -786,20 +786,6 @@ impl<'a> Emitter<'a> {
         );
         let constants = constants(spec);
         let guardrails = super::guardrails::server_guardrails(spec);
-        let template_engine = spec.template_engine_needed().map(|why| {
-            quote! {
-                // minijinja renders this spec's prompt messages: the server does not build
-                // without mcpgen-runtime's `templates` feature.
-                ::mcpgen_runtime::__require_templates_feature!(#why);
-            }
-        });
-        let pattern = super::pattern_needed(spec).map(|why| {
-            quote! {
-                // A schema of this spec uses `pattern`: the server does not build without
-                // mcpgen-runtime's `pattern` feature.
-                ::mcpgen_runtime::__require_pattern_feature!(#why);
-            }
-        });
         let handler_doc = format!(
             " What the server does, one method per tool, per dynamic resource and per handler prompt.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
@@ -807,10 +793,6 @@ impl<'a> Emitter<'a> {
             // A server uses only part of its declarations (named types a handler never
             // builds, the `tool_*` declarations): unused ones are not a mistake here.
             #![allow(dead_code)]
-
-            #template_engine
-
-            #pattern
 
             #constants
 
