@@ -1,7 +1,7 @@
 //! `mcpgen generate`: the spec to `src/generated/`, never touching user files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 
 use mcpgen_codegen::emit::{self, GENERATED_MARKER, GeneratedFile};
 use mcpgen_codegen::model::Spec;
@@ -114,7 +114,7 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The files the spec gives, formatted as `cargo fmt` would leave them.
+/// The files the spec gives.
 pub(crate) fn files_for(spec_path: &Path, shown_as: &str) -> Result<Vec<GeneratedFile>, Failure> {
     load_spec(spec_path, shown_as).map(|spec| files_for_spec(&spec, shown_as))
 }
@@ -145,41 +145,10 @@ pub(crate) fn load_spec(spec_path: &Path, shown_as: &str) -> Result<Spec, Failur
         .ok_or_else(|| Failure::new(2, format!("{shown_as} could not be read")))
 }
 
-/// The generated files of a checked spec, formatted.
+/// The generated files of a checked spec, as codegen formats them (prettyplease): the
+/// same bytes on every machine, whatever rustfmt it has.
 pub(crate) fn files_for_spec(spec: &Spec, shown_as: &str) -> Vec<GeneratedFile> {
     emit::generate(spec, shown_as)
-        .into_iter()
-        .map(|mut file| {
-            file.contents = rustfmt(&file.contents);
-            file
-        })
-        .collect()
-}
-
-/// Runs the toolchain's `rustfmt` on generated code, so the file passes `cargo fmt
-/// --check` in the user's crate. Without rustfmt the prettyplease output is kept.
-fn rustfmt(code: &str) -> String {
-    use std::io::Write as _;
-    let child = Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
-        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else {
-        return code.to_owned();
-    };
-    if let Some(mut stdin) = child.stdin.take()
-        && stdin.write_all(code.as_bytes()).is_err()
-    {
-        return code.to_owned();
-    }
-    match child.wait_with_output() {
-        Ok(out) if out.status.success() && !out.stdout.is_empty() => {
-            String::from_utf8(out.stdout).unwrap_or_else(|_| code.to_owned())
-        }
-        _ => code.to_owned(),
-    }
 }
 
 fn single_spec(root: &Path) -> Result<PathBuf, Failure> {
