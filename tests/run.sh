@@ -46,13 +46,9 @@ step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The Redis backend is behind the runtime's `redis` feature, off by default.
 cargo clippy -p mcpgen-runtime --all-targets --locked --features redis -- -D warnings
-# minijinja is the runtime's `templates` feature and regex its `pattern` feature, both on
-# by default; scaffolds leave out what their spec does not need.
-cargo clippy -p mcpgen-runtime -p mcpgen-schema --lib --locked --no-default-features -- -D warnings
 
 step "workspace tests"
 cargo test --workspace --locked --features mcpgen-runtime/redis
-cargo test -p mcpgen-runtime -p mcpgen-schema --lib --locked --no-default-features
 
 step "end-to-end tests"
 cargo build --locked -p mcpgen-cli

@@ -8,6 +8,7 @@ use mcpgen_codegen::diag::{Code, Severity};
 
 mod check;
 mod generate;
+mod outputs;
 mod scaffold;
 
 /// Turn a YAML spec into a production-ready MCP server crate.
@@ -22,7 +23,8 @@ struct Cli {
 enum Command {
     /// Scaffold a new server crate that builds and serves at once.
     New(scaffold::NewArgs),
-    /// Regenerate `src/generated/` from the spec; never touches any other file.
+    /// Regenerate `src/generated/` and the spec's `mcpgen.schema.json` from the spec;
+    /// never touches any other file.
     Generate(generate::GenerateArgs),
     /// Lint specs and report every problem with `file:line:col`.
     ///

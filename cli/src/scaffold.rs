@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::display_path;
-use crate::generate::{files_for_spec, load_spec};
+use crate::generate::{load_spec, write_file};
+use crate::outputs::outputs;
 
 /// `mcpgen new` arguments.
 #[derive(Debug, clap::Args)]
@@ -72,7 +73,27 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
     let dir_abs = std::env::current_dir()
         .map(|cwd| cwd.join(&dir))
         .unwrap_or_else(|_| dir.clone());
+    let files = crate_files(name, &runtime, &dir_abs)?;
+    let spec_name = format!("specs/{name}.yaml");
+    let spec_path = dir.join(&spec_name);
+    write_file(&spec_path, &starter_spec(name))?;
+    let loaded = load_spec(&spec_path, &spec_name).map_err(|f| f.message)?;
+    for (rel, contents) in &files {
+        write_file(&dir.join(rel), contents)?;
+    }
+    // The starter spec's first line points editors at the schema written next to it.
+    for output in outputs(&loaded, &spec_path, &spec_name, &dir) {
+        write_file(&output.path, &output.contents)?;
+    }
+    Ok(dir)
+}
 
+/// The crate's own files (besides the spec and what it generates), by path.
+fn crate_files(
+    name: &str,
+    runtime_dependency: &str,
+    crate_dir: &Path,
+) -> Result<Vec<(&'static str, String)>, String> {
     let mut env = minijinja::Environment::new();
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
         .keep_trailing_newline(true)
@@ -82,63 +103,20 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
     }
     let ctx = minijinja::context! {
         name => name,
-        runtime_dependency => runtime,
-        crate_dir => dir_abs.display().to_string(),
-    };
-    let spec_name = format!("specs/{name}.yaml");
-    let spec = starter_spec(name);
-
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| format!("cannot create {}: {e}", display_path(&dir)))?;
-    let write = |rel: &str, contents: &str| -> Result<(), String> {
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", display_path(parent)))?;
-        }
-        std::fs::write(&path, contents)
-            .map_err(|e| format!("cannot write {}: {e}", display_path(&path)))
-    };
-    write(&spec_name, &spec)?;
-    let model = load_spec(&dir.join(&spec_name), &spec_name).map_err(|f| f.message)?;
-    // The runtime's minijinja (its `templates` feature) only when a prompt needs it, and
-    // its regex crate (`pattern`) only when a schema does.
-    let templates = model.template_engine_needed().is_some();
-    let pattern = mcpgen_codegen::emit::pattern_needed(&model).is_some();
-    let ctx = minijinja::context! {
-        templates => templates,
-        pattern => pattern,
-        features => runtime_features(templates, pattern),
-        ..ctx
+        runtime_dependency => runtime_dependency,
+        crate_dir => crate_dir.display().to_string(),
     };
     let render = |template: &str| -> Result<String, String> {
         env.render_str(template, &ctx)
             .map_err(|e| format!("internal error: a scaffold template does not render: {e}"))
     };
-    let files: Vec<(String, String)> = vec![
-        ("Cargo.toml".into(), render(CARGO_TOML)?),
-        ("README.md".into(), render(README)?),
-        (".gitignore".into(), GITIGNORE.to_owned()),
-        ("src/main.rs".into(), render(MAIN_RS)?),
-        ("src/handlers.rs".into(), HANDLERS_RS.to_owned()),
-    ];
-    for (rel, contents) in &files {
-        write(rel, contents)?;
-    }
-    for file in files_for_spec(&model, &spec_name) {
-        write(&file.path, &file.contents)?;
-    }
-    Ok(dir)
-}
-
-/// The runtime features a spec needs, as the inside of a TOML array (`"pattern"`).
-fn runtime_features(templates: bool, pattern: bool) -> String {
-    [("templates", templates), ("pattern", pattern)]
-        .into_iter()
-        .filter(|(_, needed)| *needed)
-        .map(|(feature, _)| format!("{feature:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    Ok(vec![
+        ("Cargo.toml", render(CARGO_TOML)?),
+        ("README.md", render(README)?),
+        (".gitignore", GITIGNORE.to_owned()),
+        ("src/main.rs", render(MAIN_RS)?),
+        ("src/handlers.rs", HANDLERS_RS.to_owned()),
+    ])
 }
 
 /// The weather example under the new server's name, with its own environment prefix.
@@ -190,55 +168,6 @@ mod tests {
         assert!(!valid_name("2fast"));
         assert!(!valid_name("a/b"));
         assert!(!valid_name(""));
-    }
-
-    #[test]
-    fn the_manifest_asks_for_the_runtime_features_the_spec_needs() {
-        for (templates, pattern, line) in [
-            (false, false, "default-features = false }"),
-            (
-                true,
-                false,
-                r#"default-features = false, features = ["templates"] }"#,
-            ),
-            (
-                false,
-                true,
-                r#"default-features = false, features = ["pattern"] }"#,
-            ),
-            (true, true, r#"features = ["templates", "pattern"] }"#),
-        ] {
-            let manifest = minijinja::Environment::new()
-                .render_str(
-                    CARGO_TOML,
-                    minijinja::context! {
-                        name => "demo",
-                        runtime_dependency => "version = \"0.1\"",
-                        templates => templates,
-                        pattern => pattern,
-                        features => runtime_features(templates, pattern),
-                    },
-                )
-                .expect("renders");
-            let dependency = manifest
-                .lines()
-                .find(|l| l.starts_with("mcpgen-runtime = "))
-                .expect("the runtime dependency");
-            assert!(dependency.ends_with(line), "{dependency}");
-            // What is left out is said, with how to get it back.
-            assert_eq!(
-                manifest.contains("minijinja (its `templates` feature"),
-                !templates
-            );
-            assert_eq!(
-                manifest.contains("the regex crate (the `pattern` feature"),
-                !pattern
-            );
-            assert_eq!(
-                manifest.contains("the build stops and names it"),
-                !(templates && pattern)
-            );
-        }
     }
 
     #[test]

@@ -2,43 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn mcpgen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mcpgen"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run mcpgen")
-}
-
-/// Asserts the exit status, showing what mcpgen printed when it differs.
-fn assert_status(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn write_spec(dir: &Path, text: &str) {
-    std::fs::create_dir_all(dir.join("specs")).unwrap();
-    std::fs::write(dir.join("specs/server.yaml"), text).unwrap();
-}
-
-const CLEAN: &str = "mcpgen: 1
-server: { name: demo, version: 0.1.0, description: A demo server for tests. }
-tools:
-  get_time:
-    description: Current time in UTC as an RFC 3339 string, for scheduling.
-    annotations: { read_only: true, open_world: false }
-";
+use common::{CLEAN, assert_status, mcpgen, repo, write_spec};
 
 #[test]
 fn every_example_spec_is_clean() {

@@ -668,27 +668,6 @@ impl Prompt {
     }
 }
 
-impl Spec {
-    /// Why the server needs minijinja (mcpgen-runtime's `templates` feature): the first
-    /// prompt message outside the subset of Jinja the runtime renders itself
-    /// (`mcpgen-prompt`), as "prompt `x`, message 1: a filter (...) at byte 3"; `None`
-    /// when every message is in it.
-    pub fn template_engine_needed(&self) -> Option<String> {
-        self.prompts
-            .iter()
-            .filter(|(_, prompt)| !prompt.has_handler())
-            .find_map(|(name, prompt)| {
-                prompt.messages.iter().enumerate().find_map(|(i, message)| {
-                    message.templates().into_iter().find_map(|template| {
-                        mcpgen_prompt::Template::parse(&template.value)
-                            .err()
-                            .map(|e| format!("prompt `{}`, message {}: {e}", name.value, i + 1))
-                    })
-                })
-            })
-    }
-}
-
 /// An argument of a prompt (prompt arguments are strings in MCP).
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]

@@ -10,7 +10,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use mcpgen_codegen::diag::{Code, Severity};
-use mcpgen_codegen::model::Spec;
 use mcpgen_codegen::source::SourceFile;
 use mcpgen_codegen::{Checked, check_source};
 
@@ -249,93 +248,4 @@ fn explain_annotations_fills_in_mcp_defaults() {
         })
         .collect();
     insta::assert_snapshot!(explained.join("\n"));
-}
-
-/// The example weather spec, to edit.
-fn weather() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../specs/weather.yaml"
-    ))
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// A spec that passes the checks, and its generated module.
-fn checked_module(text: &str) -> (Spec, String) {
-    let checked = check_source(SourceFile::new("weather.yaml", text));
-    assert!(
-        !checked
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
-    );
-    let spec = checked
-        .spec
-        .unwrap_or_else(|| panic!("the spec does not load"));
-    let code = mcpgen_codegen::emit::generate(&spec, "specs/weather.yaml")
-        .into_iter()
-        .map(|f| f.contents)
-        .collect::<String>();
-    (spec, code)
-}
-
-/// The generated module asks for mcpgen-runtime's `templates` feature exactly when a
-/// prompt message is outside the subset the runtime renders itself.
-#[test]
-fn a_prompt_beyond_the_subset_asks_for_the_templates_feature() {
-    let weather = weather();
-    let (spec, code) = checked_module(&weather);
-    assert_eq!(spec.template_engine_needed(), None);
-    assert!(!code.contains("__require_templates_feature"));
-
-    let filtered = weather.replace(
-        "in {{ city }}{% if tone %}",
-        "in {{ city | title }}{% if tone %}",
-    );
-    assert_ne!(filtered, weather);
-    let (spec, code) = checked_module(&filtered);
-    let why = "prompt `daily_briefing`, message 1: a filter (`{{ city | title }}`) at byte 31";
-    assert_eq!(spec.template_engine_needed().as_deref(), Some(why));
-    assert!(
-        code.contains("::mcpgen_runtime::__require_templates_feature!("),
-        "{code}"
-    );
-    assert!(code.contains(&format!("{why:?}")), "{code}");
-}
-
-/// The generated module asks for mcpgen-runtime's `pattern` feature exactly when a
-/// schema it advertises uses `pattern`, and names the first one.
-#[test]
-fn a_schema_with_pattern_asks_for_the_pattern_feature() {
-    use mcpgen_codegen::emit::pattern_needed;
-    let weather = weather();
-    let (spec, code) = checked_module(&weather);
-    assert_eq!(pattern_needed(&spec), None);
-    assert!(!code.contains("__require_pattern_feature"));
-
-    // In the resource template's variable (its only schema), then in a tool's input.
-    let templated = weather.replacen(
-        "min_length: 1, max_length: 100 }\n\nprompts:",
-        "min_length: 1, max_length: 100, pattern: \"^[A-Za-z ]+$\" }\n\nprompts:",
-        1,
-    );
-    assert_ne!(templated, weather);
-    let (spec, code) = checked_module(&templated);
-    let why = "resource template `city_now`, at /properties/city/pattern";
-    assert_eq!(pattern_needed(&spec).as_deref(), Some(why));
-    assert!(
-        code.contains("::mcpgen_runtime::__require_pattern_feature!("),
-        "{code}"
-    );
-    assert!(code.contains(&format!("{why:?}")), "{code}");
-    let tool = templated.replacen(
-        "max_length: 100 }",
-        "max_length: 100, pattern: \"^.+$\" }",
-        1,
-    );
-    let (spec, _) = checked_module(&tool);
-    assert_eq!(
-        pattern_needed(&spec).as_deref(),
-        Some("tool `get_forecast`, input schema, at /properties/city/pattern")
-    );
 }

@@ -91,54 +91,6 @@ mod protocol;
 mod server;
 mod transport;
 
-/// Generated code invokes this when a prompt message of its spec needs minijinja: with
-/// the `templates` feature it is nothing.
-#[cfg(feature = "templates")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_templates_feature {
-    ($why:literal) => {};
-}
-
-/// Generated code invokes this when a prompt message of its spec needs minijinja:
-/// without the `templates` feature, the build stops here and says what to do.
-#[cfg(not(feature = "templates"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_templates_feature {
-    ($why:literal) => {
-        compile_error!(concat!(
-            "this server's spec has a prompt message that needs minijinja (",
-            $why,
-            "), which is mcpgen-runtime's `templates` feature: add `features = [\"templates\"]` to mcpgen-runtime in Cargo.toml, or write the message with `{{ name }}` and `{% if [not] name %}` only"
-        ));
-    };
-}
-
-/// Generated code invokes this when a schema of its spec uses `pattern`: with the
-/// `pattern` feature it is nothing.
-#[cfg(feature = "pattern")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_pattern_feature {
-    ($why:literal) => {};
-}
-
-/// Generated code invokes this when a schema of its spec uses `pattern`: without the
-/// `pattern` feature, the build stops here and says what to do.
-#[cfg(not(feature = "pattern"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __require_pattern_feature {
-    ($why:literal) => {
-        compile_error!(concat!(
-            "this server's spec has a schema with `pattern` (",
-            $why,
-            "), which needs regular expressions, mcpgen-runtime's `pattern` feature: add `features = [\"pattern\"]` to mcpgen-runtime in Cargo.toml, or drop the pattern"
-        ));
-    };
-}
-
 // The validator lives in its own crate, which `mcpgen check` shares.
 use mcpgen_schema as schema;
 

@@ -791,34 +791,3 @@ impl Server {
         Ok(())
     }
 }
-
-#[cfg(all(test, not(feature = "pattern")))]
-mod without_pattern {
-    use serde_json::json;
-
-    use crate::{Server, ServerInfo, ToolDef, ToolOutput};
-
-    #[test]
-    fn a_schema_with_pattern_does_not_build_and_says_which_feature_to_add() {
-        let def = ToolDef {
-            name: "lookup".into(),
-            input_schema: json!({
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"}},
-            }),
-            ..Default::default()
-        };
-        let error = Server::builder(ServerInfo::default())
-            .tool(def, |_ctx, _args| async { Ok(ToolOutput::text("")) })
-            .build()
-            .expect_err("refused")
-            .to_string();
-        assert!(error.contains("tool `lookup`"), "{error}");
-        assert!(error.contains("/properties/code"), "{error}");
-        assert!(
-            error.contains(r#"add `features = ["pattern"]` to mcpgen-runtime in Cargo.toml"#),
-            "{error}"
-        );
-    }
-}

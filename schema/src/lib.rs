@@ -112,7 +112,7 @@ struct Node {
     exclusive_maximum: Option<Number>,
     min_length: Option<u64>,
     max_length: Option<u64>,
-    pattern: Option<(String, Pattern)>,
+    pattern: Option<(String, regex::Regex)>,
     items: Option<Box<Node>>,
     min_items: Option<u64>,
     max_items: Option<u64>,
@@ -1092,7 +1092,7 @@ fn check_string(node: &Node, s: &str, report: &mut impl FnMut(String), got: &imp
         }
     }
     if let Some((pattern, compiled)) = &node.pattern
-        && !pattern_matches(compiled, s)
+        && !compiled.is_match(s)
     {
         report(format!(
             "expected a string matching the pattern {pattern:?}, got {}",
@@ -1101,75 +1101,13 @@ fn check_string(node: &Node, s: &str, report: &mut impl FnMut(String), got: &imp
     }
 }
 
-/// A compiled `pattern`: a regular expression with the `pattern` feature; without it
-/// nothing, as a schema with `pattern` does not compile.
-#[cfg(feature = "pattern")]
-type Pattern = regex::Regex;
-#[cfg(not(feature = "pattern"))]
-#[derive(Debug)]
-enum Pattern {}
-
-#[cfg(feature = "pattern")]
-fn compile_pattern(pattern: &str) -> Result<Pattern, CompileError> {
+fn compile_pattern(pattern: &str) -> Result<regex::Regex, CompileError> {
     // The same crate and limits as `mcpgen check`, which reports patterns it cannot
     // compile (look-around, backreferences) at their line in the spec.
     regex::RegexBuilder::new(pattern)
         .size_limit(1 << 20)
         .build()
         .map_err(|e| CompileError::new(format!("the pattern does not compile: {e}")))
-}
-
-#[cfg(not(feature = "pattern"))]
-fn compile_pattern(_: &str) -> Result<Pattern, CompileError> {
-    Err(CompileError::new(NO_PATTERN_FEATURE.to_owned()))
-}
-
-/// Why a schema with `pattern` does not compile without the `pattern` feature.
-#[cfg(not(feature = "pattern"))]
-const NO_PATTERN_FEATURE: &str = "`pattern` needs regular expressions, which this build \
-    leaves out: add `features = [\"pattern\"]` to mcpgen-runtime in Cargo.toml (the regex \
-    crate, about 0.3 MB), or drop the pattern";
-
-#[cfg(feature = "pattern")]
-fn pattern_matches(pattern: &Pattern, s: &str) -> bool {
-    pattern.is_match(s)
-}
-
-#[cfg(not(feature = "pattern"))]
-fn pattern_matches(pattern: &Pattern, _: &str) -> bool {
-    match *pattern {}
-}
-
-/// Where `schema` first uses the `pattern` keyword, as a JSON pointer into it (`None`
-/// when it does not), following the subschemas [`CompiledSchema`] compiles. Tells a
-/// code generator whether a server needs the `pattern` feature; a `pattern` inside a
-/// value (`const`, `default`, `enum`, `examples`) is not a keyword and does not count.
-pub fn first_pattern(schema: &Value) -> Option<String> {
-    fn walk(schema: &Value, at: &str) -> Option<String> {
-        let Value::Object(map) = schema else {
-            return None;
-        };
-        if let Some(Value::String(_)) = map.get("pattern") {
-            return Some(format!("{at}/pattern"));
-        }
-        map.iter().find_map(|(key, value)| {
-            let at = format!("{at}/{}", escape_pointer(key));
-            match (key.as_str(), value) {
-                ("properties" | "$defs", Value::Object(subs)) => subs
-                    .iter()
-                    .find_map(|(name, sub)| walk(sub, &format!("{at}/{}", escape_pointer(name)))),
-                ("allOf" | "anyOf" | "oneOf", Value::Array(subs)) => subs
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, sub)| walk(sub, &format!("{at}/{i}"))),
-                ("items" | "additionalProperties" | "not" | "if" | "then" | "else", sub) => {
-                    walk(sub, &at)
-                }
-                _ => None,
-            }
-        })
-    }
-    walk(schema, "")
 }
 
 /// Objects with at most this many properties track which were seen in a bit set;
@@ -1528,55 +1466,6 @@ mod tests {
     fn invalid_schema_is_reported() {
         let err = CompiledSchema::compile(&json!({"type": "objekt"})).expect_err("invalid");
         assert!(err.contains("not a valid JSON Schema"), "{err}");
-    }
-
-    #[test]
-    fn first_pattern_finds_the_keyword_in_subschemas_only() {
-        assert_eq!(first_pattern(&json!({"type": "string"})), None);
-        // Values, not keywords: a property named `pattern`, a const, a default.
-        let values = json!({
-            "properties": {"pattern": {"type": "string"}},
-            "const": {"pattern": "x"},
-            "default": {"pattern": "x"},
-            "examples": [{"pattern": "x"}],
-        });
-        assert_eq!(first_pattern(&values), None);
-        for (schema, at) in [
-            (json!({"pattern": "^a"}), "/pattern"),
-            (
-                json!({"properties": {"a/b": {"items": {"pattern": "x"}}}}),
-                "/properties/a~1b/items/pattern",
-            ),
-            (
-                json!({"anyOf": [{}, {"not": {"pattern": "x"}}]}),
-                "/anyOf/1/not/pattern",
-            ),
-            (
-                json!({"$defs": {"code": {"pattern": "x"}}}),
-                "/$defs/code/pattern",
-            ),
-            (
-                json!({"if": {}, "then": {"additionalProperties": {"pattern": "x"}}}),
-                "/then/additionalProperties/pattern",
-            ),
-        ] {
-            assert_eq!(first_pattern(&schema).as_deref(), Some(at), "{schema}");
-        }
-    }
-
-    #[cfg(not(feature = "pattern"))]
-    #[test]
-    fn without_the_feature_a_pattern_does_not_compile_and_says_what_to_add() {
-        let err =
-            CompiledSchema::compile(&json!({"properties": {"code": {"pattern": "^[A-Z]+$"}}}))
-                .expect_err("refused");
-        assert!(err.contains("/properties/code"), "{err}");
-        assert!(
-            err.contains(r#"add `features = ["pattern"]` to mcpgen-runtime"#),
-            "{err}"
-        );
-        // Everything else still compiles.
-        assert!(CompiledSchema::compile(&json!({"type": "string", "maxLength": 3})).is_ok());
     }
 }
 

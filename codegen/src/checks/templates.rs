@@ -318,6 +318,11 @@ pub(super) fn check_resource_templates(cx: &mut Cx<'_>) {
 
 // ---- prompts ----
 
+/// Jinja's literals, operators and statement words, and the names minijinja provides:
+/// none of them is an argument's value in a template.
+const JINJA_WORDS: &str = "and or not in is if else elif endif true false none True False None \
+     loop self super caller varargs kwargs range dict namespace lipsum cycler joiner debug recursive";
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Ident(String, usize),
@@ -397,12 +402,8 @@ fn expression_names(tokens: &[Tok], scan: &mut JinjaScan) {
         let filter = prev == Some(&Tok::Punct('|'));
         let test = is_word(prev, "is") || (is_word(prev, "not") && is_word(prev2, "is"));
         let keyword_arg = next == Some(&Tok::Punct('=')) && next2 != Some(&Tok::Punct('='));
-        if attribute
-            || filter
-            || test
-            || keyword_arg
-            || mcpgen_prompt::RESERVED_WORDS.contains(&name.as_str())
-        {
+        let reserved = JINJA_WORDS.split_whitespace().any(|word| word == name);
+        if attribute || filter || test || keyword_arg || reserved {
             continue;
         }
         scan.used.push((name.clone(), *at));

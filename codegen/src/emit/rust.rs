@@ -694,8 +694,9 @@ impl<'a> Emitter<'a> {
         ident
     }
 
-    /// Every item of the generated module.
-    pub(crate) fn module(mut self, spec_path: &str) -> TokenStream {
+    /// Every item of the generated module, in order, in chunks of whole items (the
+    /// inner attribute heads the first): a chunk is formatted on its own.
+    pub(crate) fn module(mut self, spec_path: &str) -> Vec<TokenStream> {
         let spec = self.spec;
         self.named_types();
         let mut methods = Vec::new();
@@ -777,7 +778,6 @@ impl<'a> Emitter<'a> {
         }
 
         let info = server_info(spec);
-        let items = &self.items;
         let default_timeout = proc_macro2::Literal::u64_unsuffixed(
             spec.limits
                 .default_timeout_ms
@@ -786,43 +786,25 @@ impl<'a> Emitter<'a> {
         );
         let constants = constants(spec);
         let guardrails = super::guardrails::server_guardrails(spec);
-        let template_engine = spec.template_engine_needed().map(|why| {
-            quote! {
-                // minijinja renders this spec's prompt messages: the server does not build
-                // without mcpgen-runtime's `templates` feature.
-                ::mcpgen_runtime::__require_templates_feature!(#why);
-            }
-        });
-        let pattern = super::pattern_needed(spec).map(|why| {
-            quote! {
-                // A schema of this spec uses `pattern`: the server does not build without
-                // mcpgen-runtime's `pattern` feature.
-                ::mcpgen_runtime::__require_pattern_feature!(#why);
-            }
-        });
         let handler_doc = format!(
             " What the server does, one method per tool, per dynamic resource and per handler prompt.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
-        quote! {
+        let mut chunks = vec![quote! {
             // A server uses only part of its declarations (named types a handler never
             // builds, the `tool_*` declarations): unused ones are not a mistake here.
             #![allow(dead_code)]
 
-            #template_engine
-
-            #pattern
-
             #constants
-
-            #(#items)*
-
+        }];
+        chunks.append(&mut self.items);
+        chunks.push(quote! {
             #[doc = #handler_doc]
             pub trait Handler: Send + Sync + 'static {
                 #(#methods)*
             }
-
-            #(#defs)*
-
+        });
+        chunks.extend(defs);
+        chunks.push(quote! {
             /// Who the server is, from the spec's `server:` section.
             pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
                 #info
@@ -854,7 +836,8 @@ impl<'a> Emitter<'a> {
             fn schema(json: &str) -> ::mcpgen_runtime::__private::serde_json::Value {
                 ::mcpgen_runtime::__private::serde_json::from_str(json).unwrap_or_default()
             }
-        }
+        });
+        chunks
     }
 
     /// The typed arguments and the trait method of a `handler: true` prompt; returns

@@ -9,6 +9,8 @@ use std::sync::Mutex;
 use mcpgen_runtime::{ToolContext, ToolError, ToolSchema, mcp_tool, mcp_tools};
 use serde::{Deserialize, Serialize};
 
+// As `mcpgen generate` writes it: `cargo fmt` leaves it alone.
+#[rustfmt::skip]
 pub mod generated;
 
 /// Measurement system.

@@ -1,12 +1,5 @@
-//! Prompt message templates: rendered by `mcpgen-prompt` when they are in its subset
-//! of Jinja (`{{ name }}`, `{% if name %}`), by minijinja otherwise. minijinja is the
-//! `templates` feature (on by default): a server whose templates are all in the subset
-//! can leave it out, 0.5 MB less code. Both render the subset alike (`mcpgen-prompt`'s
-//! tests compare them), so which one renders a template is not observable.
+//! Prompt message templates, rendered by minijinja.
 
-use std::collections::HashMap;
-
-use mcpgen_prompt::Template;
 use serde_json::{Map, Value};
 
 /// What `ServerBuilder::build` collects, checking each template as it comes.
@@ -14,20 +7,16 @@ pub(crate) struct PromptTextsBuilder {
     texts: PromptTexts,
     /// Checks syntax and undeclared variables without filters (the full environment
     /// is made when a template is first rendered).
-    #[cfg(feature = "templates")]
     check_env: minijinja::Environment<'static>,
 }
 
 /// The templates of every prompt, by key (`prompt#index`, `.uri` for a resource URI).
 pub(crate) struct PromptTexts {
-    simple: HashMap<String, Template>,
-    /// Sources outside the subset; checked by `build` or, for prompts generated from a
-    /// spec (`checked_prompt`), by `mcpgen check`.
-    #[cfg(feature = "templates")]
-    jinja_sources: Vec<(String, String)>,
-    /// Compiled with minijinja's filters and functions on the first render of one of
-    /// them (registering those is a twentieth of a start-up).
-    #[cfg(feature = "templates")]
+    /// Checked by `build` or, for prompts generated from a spec (`checked_prompt`), by
+    /// `mcpgen check`.
+    sources: Vec<(String, String)>,
+    /// Compiled with minijinja's filters and functions on the first render (registering
+    /// those is a twentieth of a start-up).
     jinja: std::sync::OnceLock<minijinja::Environment<'static>>,
 }
 
@@ -35,13 +24,9 @@ impl PromptTextsBuilder {
     pub(crate) fn new() -> Self {
         Self {
             texts: PromptTexts {
-                simple: HashMap::new(),
-                #[cfg(feature = "templates")]
-                jinja_sources: Vec::new(),
-                #[cfg(feature = "templates")]
+                sources: Vec::new(),
                 jinja: std::sync::OnceLock::new(),
             },
-            #[cfg(feature = "templates")]
             check_env: minijinja::Environment::empty(),
         }
     }
@@ -55,44 +40,40 @@ impl PromptTextsBuilder {
         declared: &[crate::PromptArg],
         checked: bool,
     ) -> Vec<String> {
-        let mut problems = Vec::new();
-        match Template::parse(source) {
-            Ok(template) => {
-                if !checked {
-                    problems = undeclared(template.variables(), declared);
-                }
-                self.texts.simple.insert(key, template);
-            }
-            #[cfg(feature = "templates")]
-            Err(_) => {
-                if !checked {
-                    match self
-                        .check_env
-                        .add_template_owned(key.clone(), source.to_owned())
-                    {
-                        Err(e) => problems.push(format!("is not a valid template: {e}")),
-                        Ok(()) => {
-                            if let Ok(template) = self.check_env.get_template(&key) {
-                                let names = template.undeclared_variables(false);
-                                problems = undeclared(names.iter().map(String::as_str), declared);
-                            }
-                        }
-                    }
-                }
-                if problems.is_empty() {
-                    self.texts.jinja_sources.push((key, source.to_owned()));
-                }
-            }
-            #[cfg(not(feature = "templates"))]
-            Err(outside) => problems.push(format!(
-                "needs minijinja, which this server does not link: {outside} is outside the \
-                 Jinja the runtime renders itself ({{{{ name }}}}, {{% if [not] name %}}, \
-                 elif, else, comments). Enable the `templates` feature of mcpgen-runtime \
-                 (in Cargo.toml: `features = [\"templates\"]`), or write the message with \
-                 that subset"
-            )),
+        let problems = if checked {
+            Vec::new()
+        } else {
+            self.check(&key, source, declared)
+        };
+        if problems.is_empty() {
+            self.texts.sources.push((key, source.to_owned()));
         }
         problems
+    }
+
+    /// Whether `source` parses and reads only declared arguments.
+    fn check(&mut self, key: &str, source: &str, declared: &[crate::PromptArg]) -> Vec<String> {
+        if let Err(e) = self
+            .check_env
+            .add_template_owned(key.to_owned(), source.to_owned())
+        {
+            return vec![format!("is not a valid template: {e}")];
+        }
+        let Ok(template) = self.check_env.get_template(key) else {
+            return Vec::new();
+        };
+        let mut unknown: Vec<String> = template
+            .undeclared_variables(false)
+            .into_iter()
+            .filter(|name| !declared.iter().any(|a| a.name == *name))
+            .collect();
+        unknown.sort_unstable();
+        unknown
+            .into_iter()
+            .map(|name| {
+                format!("uses `{name}`, which is not an argument; declare it or fix the name")
+            })
+            .collect()
     }
 
     pub(crate) fn finish(self) -> PromptTexts {
@@ -100,52 +81,27 @@ impl PromptTextsBuilder {
     }
 }
 
-/// What to say of each name a template reads that is not a declared argument, by name.
-fn undeclared<'n>(
-    names: impl IntoIterator<Item = &'n str>,
-    declared: &[crate::PromptArg],
-) -> Vec<String> {
-    let mut unknown: Vec<&str> = names
-        .into_iter()
-        .filter(|name| !declared.iter().any(|a| a.name == *name))
-        .collect();
-    unknown.sort_unstable();
-    unknown
-        .into_iter()
-        .map(|name| format!("uses `{name}`, which is not an argument; declare it or fix the name"))
-        .collect()
-}
-
 impl PromptTexts {
     /// Renders the template `key` with `arguments` (checked to be strings).
     ///
     /// # Errors
-    /// minijinja's, when a template outside the subset fails to render.
+    /// minijinja's, when the template fails to compile or render.
     pub(crate) fn render(
         &self,
         key: &str,
         arguments: &Map<String, Value>,
     ) -> Result<String, String> {
-        if let Some(template) = self.simple.get(key) {
-            return Ok(template.render(|name| arguments.get(name).and_then(Value::as_str)));
-        }
-        #[cfg(feature = "templates")]
-        {
-            let ctx = minijinja::Value::from(minijinja::value::Serde(arguments));
-            self.jinja()
-                .get_template(key)
-                .and_then(|t| t.render(&ctx))
-                .map_err(|e| e.to_string())
-        }
-        #[cfg(not(feature = "templates"))]
-        Err(format!("no template `{key}`"))
+        let ctx = minijinja::Value::from(minijinja::value::Serde(arguments));
+        self.jinja()
+            .get_template(key)
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| e.to_string())
     }
 
-    #[cfg(feature = "templates")]
     fn jinja(&self) -> &minijinja::Environment<'static> {
         self.jinja.get_or_init(|| {
             let mut env = minijinja::Environment::new();
-            for (key, source) in &self.jinja_sources {
+            for (key, source) in &self.sources {
                 // `build` or, for generated prompts, `mcpgen check` parsed each one.
                 if let Err(error) = env.add_template_owned(key.clone(), source.clone()) {
                     tracing::error!(template = %key, %error, "prompt template does not compile");
@@ -180,9 +136,9 @@ mod tests {
     }
 
     #[test]
-    fn renders_the_subset_itself_and_checks_its_names() {
+    fn renders_with_minijinja_and_checks_names_and_syntax() {
         let mut builder = PromptTextsBuilder::new();
-        let source = "Weather in {{ city }}{% if tone %}, {{ tone }}{% endif %}.";
+        let source = "Weather in {{ city | upper }}{% if tone %}, {{ tone }}{% endif %}.";
         assert!(
             builder
                 .add("p#0".into(), source, &declared(&["city", "tone"]), false)
@@ -192,56 +148,32 @@ mod tests {
             builder.add("q#0".into(), "{{ cty }}", &declared(&["city"]), false),
             ["uses `cty`, which is not an argument; declare it or fix the name"]
         );
-        let texts = builder.finish();
-        assert_eq!(
-            texts.render("p#0", &args(&[("city", "Bern"), ("tone", "")])),
-            Ok("Weather in Bern.".to_owned())
-        );
-        assert_eq!(texts.simple.len(), 2);
-    }
-
-    #[cfg(feature = "templates")]
-    #[test]
-    fn renders_the_rest_with_minijinja() {
-        let mut builder = PromptTextsBuilder::new();
-        let source = "{{ city | upper }}";
-        assert!(
-            builder
-                .add("p#0".into(), source, &declared(&["city"]), false)
-                .is_empty()
-        );
-        let problems = builder.add("q#0".into(), "{{ city", &declared(&["city"]), false);
+        let problems = builder.add("r#0".into(), "{{ city", &declared(&["city"]), false);
         assert!(
             problems[0].starts_with("is not a valid template:"),
             "{problems:?}"
         );
         let texts = builder.finish();
-        assert!(texts.simple.is_empty());
         assert_eq!(
-            texts.render("p#0", &args(&[("city", "Bern")])),
-            Ok("BERN".to_owned())
+            texts.render("p#0", &args(&[("city", "Bern"), ("tone", "")])),
+            Ok("Weather in BERN.".to_owned())
         );
+        // What the checks refused is not kept.
+        assert!(texts.render("q#0", &args(&[("city", "Bern")])).is_err());
     }
 
-    // Run by tests/run.sh with `--no-default-features`.
-    #[cfg(not(feature = "templates"))]
     #[test]
-    fn without_minijinja_a_template_outside_the_subset_is_refused_with_the_fix() {
+    fn checked_templates_are_not_parsed_until_rendered() {
         let mut builder = PromptTextsBuilder::new();
-        let problems = builder.add(
-            "p#0".into(),
-            "{{ city | upper }}",
-            &declared(&["city"]),
-            true,
-        );
-        assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].starts_with("needs minijinja, which this server does not link: a filter (`{{ city | upper }}`) at byte 0"),
-            "{problems:?}"
+            builder
+                .add("p#0".into(), "{{ city", &declared(&["city"]), true)
+                .is_empty()
         );
-        assert!(
-            problems[0].contains("features = [\"templates\"]"),
-            "{problems:?}"
-        );
+        let error = builder
+            .finish()
+            .render("p#0", &args(&[("city", "Bern")]))
+            .expect_err("does not compile");
+        assert!(error.contains("p#0"), "{error}");
     }
 }

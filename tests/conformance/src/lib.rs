@@ -6,6 +6,8 @@
 //! specs/conformance.yaml` writes (`tests/generated_is_current.rs` keeps it so);
 //! [`handlers`] holds the fixture behaviours of the suite's reference server.
 
+// As `mcpgen generate` writes it: `cargo fmt` leaves it alone.
+#[rustfmt::skip]
 pub mod generated;
 pub mod handlers;
 

@@ -4,14 +4,13 @@
 #![allow(dead_code)]
 /// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
 /// references are resolved when the server starts.
-pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
-    ::mcpgen_runtime::cli::HttpDefaults {
-        bind: "${TRACKER_BIND:-127.0.0.1:8081}",
-        path: "/mcp",
-        allowed_origins: &["${TRACKER_ORIGIN:-https://tracker.example.com}"],
-        trusted_proxy_hops: 1,
-        max_request_bytes: 1048576,
-    };
+pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
+    bind: "${TRACKER_BIND:-127.0.0.1:8081}",
+    path: "/mcp",
+    allowed_origins: &["${TRACKER_ORIGIN:-https://tracker.example.com}"],
+    trusted_proxy_hops: 1,
+    max_request_bytes: 1048576,
+};
 /// Whether an issue is being worked on.
 #[derive(
     Debug,
@@ -23,7 +22,7 @@ pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
     PartialOrd,
     Ord,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde")]
 pub enum IssueState {
@@ -45,7 +44,7 @@ pub enum IssueState {
     PartialOrd,
     Ord,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde")]
 pub enum Priority {
@@ -68,7 +67,7 @@ pub enum Priority {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct Issue {
@@ -103,7 +102,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for Issue {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct SearchIssuesInput {
@@ -121,11 +120,12 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for SearchIssuesInput {
             &self.query,
             ::core::option::Option::Some(1),
             ::core::option::Option::Some(200),
-        ) && ::mcpgen_runtime::__private::integer_within(
-            self.max_results,
-            ::core::option::Option::Some(1),
-            ::core::option::Option::Some(50),
         )
+            && ::mcpgen_runtime::__private::integer_within(
+                self.max_results,
+                ::core::option::Option::Some(1),
+                ::core::option::Option::Some(50),
+            )
     }
 }
 /// The matching issues.
@@ -134,7 +134,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for SearchIssuesInput {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct SearchIssuesOutput {
@@ -145,7 +145,8 @@ pub struct SearchIssuesOutput {
 }
 impl ::mcpgen_runtime::__private::SatisfiesSchema for SearchIssuesOutput {
     fn satisfies_schema(&self) -> bool {
-        self.issues
+        self
+            .issues
             .iter()
             .all(::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema)
             && ::mcpgen_runtime::__private::integer_within(
@@ -173,7 +174,9 @@ where
 impl ::core::convert::From<SearchIssuesError> for ::mcpgen_runtime::ToolError {
     fn from(error: SearchIssuesError) -> Self {
         match error {
-            SearchIssuesError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            SearchIssuesError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -183,7 +186,7 @@ impl ::core::convert::From<SearchIssuesError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct CreateIssueInput {
@@ -201,31 +204,37 @@ pub struct CreateIssueInput {
 }
 impl ::mcpgen_runtime::__private::SatisfiesSchema for CreateIssueInput {
     fn satisfies_schema(&self) -> bool {
-        self.request_id.as_ref().is_none_or(|value| {
-            ::mcpgen_runtime::__private::length_within(
+        self
+            .request_id
+            .as_ref()
+            .is_none_or(|value| ::mcpgen_runtime::__private::length_within(
                 value,
                 ::core::option::Option::None,
                 ::core::option::Option::Some(100),
+            ))
+            && ::mcpgen_runtime::__private::length_within(
+                &self.title,
+                ::core::option::Option::Some(5),
+                ::core::option::Option::Some(120),
             )
-        }) && ::mcpgen_runtime::__private::length_within(
-            &self.title,
-            ::core::option::Option::Some(5),
-            ::core::option::Option::Some(120),
-        ) && ::mcpgen_runtime::__private::length_within(
-            &self.body,
-            ::core::option::Option::None,
-            ::core::option::Option::Some(20000),
-        ) && ::mcpgen_runtime::__private::count_within(
-            &self.labels,
-            ::core::option::Option::None,
-            ::core::option::Option::Some(10),
-        ) && self.labels.iter().all(|item1| {
-            ::mcpgen_runtime::__private::length_within(
-                item1,
-                ::core::option::Option::Some(1),
-                ::core::option::Option::Some(50),
+            && ::mcpgen_runtime::__private::length_within(
+                &self.body,
+                ::core::option::Option::None,
+                ::core::option::Option::Some(20000),
             )
-        }) && ::mcpgen_runtime::__private::all_distinct(&self.labels)
+            && ::mcpgen_runtime::__private::count_within(
+                &self.labels,
+                ::core::option::Option::None,
+                ::core::option::Option::Some(10),
+            )
+            && self
+                .labels
+                .iter()
+                .all(|item1| ::mcpgen_runtime::__private::length_within(
+                    item1,
+                    ::core::option::Option::Some(1),
+                    ::core::option::Option::Some(50),
+                )) && ::mcpgen_runtime::__private::all_distinct(&self.labels)
     }
 }
 /// Result of the tool `create_issue`.
@@ -254,12 +263,16 @@ impl ::core::convert::From<CreateIssueError> for ::mcpgen_runtime::ToolError {
     fn from(error: CreateIssueError) -> Self {
         match error {
             CreateIssueError::UnknownLabel { label } => {
-                ::mcpgen_runtime::ToolError::declared("unknown_label").with(
-                    "label",
-                    ::mcpgen_runtime::__private::serde_json::to_value(label).unwrap_or_default(),
-                )
+                ::mcpgen_runtime::ToolError::declared("unknown_label")
+                    .with(
+                        "label",
+                        ::mcpgen_runtime::__private::serde_json::to_value(label)
+                            .unwrap_or_default(),
+                    )
             }
-            CreateIssueError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            CreateIssueError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -274,7 +287,7 @@ impl ::core::convert::From<CreateIssueError> for ::mcpgen_runtime::ToolError {
     PartialOrd,
     Ord,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde")]
 pub enum CloseIssueInputResolution {
@@ -297,7 +310,7 @@ pub enum CloseIssueInputResolution {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct CloseIssueInput {
@@ -315,13 +328,15 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for CloseIssueInput {
             self.issue_id,
             ::core::option::Option::Some(1),
             ::core::option::Option::Some(9007199254740991),
-        ) && self.comment.as_ref().is_none_or(|value| {
-            ::mcpgen_runtime::__private::length_within(
-                value,
-                ::core::option::Option::None,
-                ::core::option::Option::Some(5000),
-            )
-        })
+        )
+            && self
+                .comment
+                .as_ref()
+                .is_none_or(|value| ::mcpgen_runtime::__private::length_within(
+                    value,
+                    ::core::option::Option::None,
+                    ::core::option::Option::Some(5000),
+                ))
     }
 }
 /// Result of the tool `close_issue`.
@@ -349,7 +364,9 @@ impl ::core::convert::From<CloseIssueError> for ::mcpgen_runtime::ToolError {
             CloseIssueError::IssueNotFound => {
                 ::mcpgen_runtime::ToolError::declared("issue_not_found")
             }
-            CloseIssueError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            CloseIssueError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -359,7 +376,7 @@ impl ::core::convert::From<CloseIssueError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct DeleteIssueInput {
@@ -406,13 +423,16 @@ impl ::core::convert::From<DeleteIssueError> for ::mcpgen_runtime::ToolError {
                 ::mcpgen_runtime::ToolError::declared("issue_not_found")
             }
             DeleteIssueError::TitleMismatch { actual_title } => {
-                ::mcpgen_runtime::ToolError::declared("title_mismatch").with(
-                    "actual_title",
-                    ::mcpgen_runtime::__private::serde_json::to_value(actual_title)
-                        .unwrap_or_default(),
-                )
+                ::mcpgen_runtime::ToolError::declared("title_mismatch")
+                    .with(
+                        "actual_title",
+                        ::mcpgen_runtime::__private::serde_json::to_value(actual_title)
+                            .unwrap_or_default(),
+                    )
             }
-            DeleteIssueError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            DeleteIssueError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -422,7 +442,7 @@ impl ::core::convert::From<DeleteIssueError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ListLabelsInput {}
@@ -437,7 +457,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for ListLabelsInput {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ListLabelsOutputLabelsItem {
@@ -457,7 +477,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for ListLabelsOutputLabelsItem
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ListLabelsOutput {
@@ -489,7 +509,9 @@ where
 impl ::core::convert::From<ListLabelsError> for ::mcpgen_runtime::ToolError {
     fn from(error: ListLabelsError) -> Self {
         match error {
-            ListLabelsError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            ListLabelsError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -499,7 +521,7 @@ impl ::core::convert::From<ListLabelsError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct IssueParams {
@@ -517,8 +539,8 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for IssueParams {
 }
 /** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
-Implement it in your own file; `mcpgen generate` never touches that file. When
-specs/issue_tracker.yaml gains a tool, this trait gains a method and the compiler names it.*/
+ Implement it in your own file; `mcpgen generate` never touches that file. When
+ specs/issue_tracker.yaml gains a tool, this trait gains a method and the compiler names it.*/
 pub trait Handler: Send + Sync + 'static {
     /// Find issues whose title or body matches a text query, newest first. Returns at most max_results issues.
     fn search_issues(
@@ -577,7 +599,9 @@ pub trait Handler: Send + Sync + 'static {
 pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("search_issues"),
-        title: ::core::option::Option::Some(::std::string::String::from("Search issues")),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("Search issues"),
+        ),
         description: ::std::string::String::from(
             "Find issues whose title or body matches a text query, newest first. Returns at most max_results issues.",
         ),
@@ -614,8 +638,9 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "description": "The matching issues.",
   "type": "object",
   "properties": {
@@ -696,7 +721,8 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: true,
             destructive: false,
@@ -710,7 +736,9 @@ pub fn tool_search_issues() -> ::mcpgen_runtime::ToolDef {
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
-            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(60)),
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(60),
+            ),
             rate_limit_per_agent: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::None,
             on_large_response: ::mcpgen_runtime::LargeResponse::Truncate,
@@ -781,8 +809,9 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "description": "One issue.",
   "type": "object",
   "properties": {
@@ -842,20 +871,23 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: false,
             destructive: false,
             idempotent: false,
             open_world: false,
         },
-        errors: ::std::vec::Vec::from([::mcpgen_runtime::ErrorDef {
-            code: ::std::string::String::from("unknown_label"),
-            message_template: ::std::string::String::from(
-                "The label {label} does not exist. Call list_labels for the labels of this project, or leave it out.",
-            ),
-            retryable: false,
-        }]),
+        errors: ::std::vec::Vec::from([
+            ::mcpgen_runtime::ErrorDef {
+                code: ::std::string::String::from("unknown_label"),
+                message_template: ::std::string::String::from(
+                    "The label {label} does not exist. Call list_labels for the labels of this project, or leave it out.",
+                ),
+                retryable: false,
+            },
+        ]),
         timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(5000)),
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
@@ -865,9 +897,9 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
             rate_limit: ::core::option::Option::Some(
                 ::mcpgen_runtime::Rate::per_minute(10).with_burst(3),
             ),
-            rate_limit_per_agent: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(
-                5,
-            )),
+            rate_limit_per_agent: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(5),
+            ),
             max_concurrent_calls: ::core::option::Option::Some(4),
             on_large_response: ::mcpgen_runtime::LargeResponse::Error,
             circuit_breaker: ::core::option::Option::None,
@@ -922,8 +954,9 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "description": "One issue.",
   "type": "object",
   "properties": {
@@ -983,27 +1016,32 @@ pub fn tool_close_issue() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: false,
             destructive: false,
             idempotent: true,
             open_world: false,
         },
-        errors: ::std::vec::Vec::from([::mcpgen_runtime::ErrorDef {
-            code: ::std::string::String::from("issue_not_found"),
-            message_template: ::std::string::String::from(
-                "There is no issue {issue_id}. Check the number with search_issues.",
-            ),
-            retryable: false,
-        }]),
+        errors: ::std::vec::Vec::from([
+            ::mcpgen_runtime::ErrorDef {
+                code: ::std::string::String::from("issue_not_found"),
+                message_template: ::std::string::String::from(
+                    "There is no issue {issue_id}. Check the number with search_issues.",
+                ),
+                retryable: false,
+            },
+        ]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([::std::string::String::from("issues_write")]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
-            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(20)),
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(20),
+            ),
             rate_limit_per_agent: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::None,
             on_large_response: ::mcpgen_runtime::LargeResponse::Error,
@@ -1073,7 +1111,9 @@ pub fn tool_delete_issue() -> ::mcpgen_runtime::ToolDef {
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
-            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(5)),
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(5),
+            ),
             rate_limit_per_agent: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::None,
             on_large_response: ::mcpgen_runtime::LargeResponse::Error,
@@ -1104,8 +1144,9 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "description": "The labels.",
   "type": "object",
   "properties": {
@@ -1138,7 +1179,8 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: true,
             destructive: false,
@@ -1152,7 +1194,9 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
-            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(60)),
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(60),
+            ),
             rate_limit_per_agent: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::None,
             on_large_response: ::mcpgen_runtime::LargeResponse::Error,
@@ -1167,13 +1211,19 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
     ::mcpgen_runtime::ServerInfo {
         name: ::std::string::String::from("issue_tracker"),
         version: ::std::string::String::from("0.3.1"),
-        title: ::core::option::Option::Some(::std::string::String::from("Issue tracker")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "Search, read, file and update issues of one project.",
-        )),
-        instructions: ::core::option::Option::Some(::std::string::String::from(
-            "Search before you file: call search_issues first and comment on an existing issue instead of filing a duplicate. Closing an issue notifies its watchers.",
-        )),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("Issue tracker"),
+        ),
+        description: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Search, read, file and update issues of one project.",
+            ),
+        ),
+        instructions: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Search before you file: call search_issues first and comment on an existing issue instead of filing a duplicate. Closing an issue notifies its watchers.",
+            ),
+        ),
         website_url: ::core::option::Option::None,
     }
 }
@@ -1195,7 +1245,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(15000))
         .guardrails(::mcpgen_runtime::Guardrails {
-            per_agent: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(300)),
+            per_agent: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(300),
+            ),
             per_address: ::core::option::Option::Some(
                 ::mcpgen_runtime::Rate::per_minute(1200).with_burst(200),
             ),
@@ -1213,92 +1265,155 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<SearchIssuesInput, _, _>(tool_search_issues(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .search_issues(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                let satisfied =
-                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-            }
-        })
+        builder
+            .typed_tool::<
+                SearchIssuesInput,
+                _,
+                _,
+            >(
+                tool_search_issues(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .search_issues(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<CreateIssueInput, _, _>(tool_create_issue(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .create_issue(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                let satisfied =
-                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-            }
-        })
+        builder
+            .typed_tool::<
+                CreateIssueInput,
+                _,
+                _,
+            >(
+                tool_create_issue(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .create_issue(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<CloseIssueInput, _, _>(tool_close_issue(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .close_issue(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                let satisfied =
-                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-            }
-        })
+        builder
+            .typed_tool::<
+                CloseIssueInput,
+                _,
+                _,
+            >(
+                tool_close_issue(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .close_issue(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<DeleteIssueInput, _, _>(tool_delete_issue(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .delete_issue(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::core::result::Result::Ok(output)
-            }
-        })
+        builder
+            .typed_tool::<
+                DeleteIssueInput,
+                _,
+                _,
+            >(
+                tool_delete_issue(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .delete_issue(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<ListLabelsInput, _, _>(tool_list_labels(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .list_labels(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                let satisfied =
-                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-            }
-        })
+        builder
+            .typed_tool::<
+                ListLabelsInput,
+                _,
+                _,
+            >(
+                tool_list_labels(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .list_labels(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.resource_template(
-            ::mcpgen_runtime::ResourceTemplateDef {
-                uri_template: ::std::string::String::from("tracker://issues/{issue_id}"),
-                name: ::std::string::String::from("issue"),
-                title: ::core::option::Option::Some(::std::string::String::from("Issue")),
-                description: ::core::option::Option::Some(::std::string::String::from(
-                    "One issue with its body and comments, as Markdown.",
-                )),
-                mime_type: ::core::option::Option::Some(::std::string::String::from(
-                    "text/markdown",
-                )),
-                params_schema: schema(
-                    r#"{
+        builder
+            .resource_template(
+                ::mcpgen_runtime::ResourceTemplateDef {
+                    uri_template: ::std::string::String::from(
+                        "tracker://issues/{issue_id}",
+                    ),
+                    name: ::std::string::String::from("issue"),
+                    title: ::core::option::Option::Some(
+                        ::std::string::String::from("Issue"),
+                    ),
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from(
+                            "One issue with its body and comments, as Markdown.",
+                        ),
+                    ),
+                    mime_type: ::core::option::Option::Some(
+                        ::std::string::String::from("text/markdown"),
+                    ),
+                    params_schema: schema(
+                        r#"{
   "type": "object",
   "properties": {
     "issue_id": {
@@ -1313,19 +1428,21 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
   ],
   "additionalProperties": false
 }"#,
-                ),
-            },
-            move |ctx, vars| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let params: IssueParams = ::mcpgen_runtime::__private::serde_json::from_value(
-                        ::mcpgen_runtime::__private::serde_json::Value::Object(vars),
-                    )
-                    .map_err(|e| ::mcpgen_runtime::ResourceError::Unexpected(e.into()))?;
-                    handler.read_issue(ctx, params).await
-                }
-            },
-        )
+                    ),
+                },
+                move |ctx, vars| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let params: IssueParams = ::mcpgen_runtime::__private::serde_json::from_value(
+                                ::mcpgen_runtime::__private::serde_json::Value::Object(vars),
+                            )
+                            .map_err(|e| ::mcpgen_runtime::ResourceError::Unexpected(
+                                e.into(),
+                            ))?;
+                        handler.read_issue(ctx, params).await
+                    }
+                },
+            )
     };
     let builder = builder
         .checked_prompt(::mcpgen_runtime::PromptDef {

@@ -4,21 +4,20 @@
 #![allow(dead_code)]
 /// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
 /// references are resolved when the server starts.
-pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
-    ::mcpgen_runtime::cli::HttpDefaults {
-        bind: "127.0.0.1:8080",
-        path: "/mcp",
-        allowed_origins: &[],
-        trusted_proxy_hops: 0,
-        max_request_bytes: 65536,
-    };
+pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
+    bind: "127.0.0.1:8080",
+    path: "/mcp",
+    allowed_origins: &[],
+    trusted_proxy_hops: 0,
+    max_request_bytes: 65536,
+};
 /// Arguments of the tool `run_query`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct RunQueryInput {
@@ -35,15 +34,17 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for RunQueryInput {
             &self.sql,
             ::core::option::Option::Some(1),
             ::core::option::Option::Some(10000),
-        ) && ::mcpgen_runtime::__private::integer_within(
-            self.max_rows,
-            ::core::option::Option::Some(1),
-            ::core::option::Option::Some(1000),
-        ) && ::mcpgen_runtime::__private::integer_within(
-            self.statement_timeout_ms,
-            ::core::option::Option::Some(100),
-            ::core::option::Option::Some(20000),
         )
+            && ::mcpgen_runtime::__private::integer_within(
+                self.max_rows,
+                ::core::option::Option::Some(1),
+                ::core::option::Option::Some(1000),
+            )
+            && ::mcpgen_runtime::__private::integer_within(
+                self.statement_timeout_ms,
+                ::core::option::Option::Some(100),
+                ::core::option::Option::Some(20000),
+            )
     }
 }
 /// The result set.
@@ -52,7 +53,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for RunQueryInput {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct RunQueryOutput {
@@ -99,19 +100,27 @@ impl ::core::convert::From<RunQueryError> for ::mcpgen_runtime::ToolError {
     fn from(error: RunQueryError) -> Self {
         match error {
             RunQueryError::NotReadOnly { keyword } => {
-                ::mcpgen_runtime::ToolError::declared("not_read_only").with(
-                    "keyword",
-                    ::mcpgen_runtime::__private::serde_json::to_value(keyword).unwrap_or_default(),
-                )
+                ::mcpgen_runtime::ToolError::declared("not_read_only")
+                    .with(
+                        "keyword",
+                        ::mcpgen_runtime::__private::serde_json::to_value(keyword)
+                            .unwrap_or_default(),
+                    )
             }
             RunQueryError::SyntaxError { detail } => {
-                ::mcpgen_runtime::ToolError::declared("syntax_error").with(
-                    "detail",
-                    ::mcpgen_runtime::__private::serde_json::to_value(detail).unwrap_or_default(),
-                )
+                ::mcpgen_runtime::ToolError::declared("syntax_error")
+                    .with(
+                        "detail",
+                        ::mcpgen_runtime::__private::serde_json::to_value(detail)
+                            .unwrap_or_default(),
+                    )
             }
-            RunQueryError::QueryTimeout => ::mcpgen_runtime::ToolError::declared("query_timeout"),
-            RunQueryError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            RunQueryError::QueryTimeout => {
+                ::mcpgen_runtime::ToolError::declared("query_timeout")
+            }
+            RunQueryError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -121,7 +130,7 @@ impl ::core::convert::From<RunQueryError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ExplainQueryInput {
@@ -143,7 +152,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for ExplainQueryInput {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ExplainQueryOutput {
@@ -173,21 +182,25 @@ where
 impl ::core::convert::From<ExplainQueryError> for ::mcpgen_runtime::ToolError {
     fn from(error: ExplainQueryError) -> Self {
         match error {
-            ExplainQueryError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            ExplainQueryError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
 /** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
-Implement it in your own file; `mcpgen generate` never touches that file. When
-specs/sql_query.yaml gains a tool, this trait gains a method and the compiler names it.*/
+ Implement it in your own file; `mcpgen generate` never touches that file. When
+ specs/sql_query.yaml gains a tool, this trait gains a method and the compiler names it.*/
 pub trait Handler: Send + Sync + 'static {
     /// Run one SELECT statement and return up to max_rows rows as objects keyed by column name. Statements that modify data are refused.
     fn run_query(
         &self,
         ctx: ::mcpgen_runtime::ToolContext,
         input: RunQueryInput,
-    ) -> impl ::core::future::Future<Output = ::core::result::Result<RunQueryOutput, RunQueryError>> + Send;
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<RunQueryOutput, RunQueryError>,
+    > + Send;
     /// Show the database's query plan for one SELECT statement without running it, to check that it uses indexes.
     fn explain_query(
         &self,
@@ -202,7 +215,9 @@ pub trait Handler: Send + Sync + 'static {
 pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("run_query"),
-        title: ::core::option::Option::Some(::std::string::String::from("Run a read-only query")),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("Run a read-only query"),
+        ),
         description: ::std::string::String::from(
             "Run one SELECT statement and return up to max_rows rows as objects keyed by column name. Statements that modify data are refused.",
         ),
@@ -237,8 +252,9 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "description": "The result set.",
   "type": "object",
   "properties": {
@@ -274,7 +290,8 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: true,
             destructive: false,
@@ -304,7 +321,9 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
                 retryable: false,
             },
         ]),
-        timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(20000)),
+        timeout: ::core::option::Option::Some(
+            ::core::time::Duration::from_millis(20000),
+        ),
         max_response_bytes: ::core::option::Option::Some(524288),
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
@@ -327,7 +346,9 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
 pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("explain_query"),
-        title: ::core::option::Option::Some(::std::string::String::from("Explain a query")),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("Explain a query"),
+        ),
         description: ::std::string::String::from(
             "Show the database's query plan for one SELECT statement without running it, to check that it uses indexes.",
         ),
@@ -348,8 +369,9 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "description": "The plan.",
   "type": "object",
   "properties": {
@@ -363,7 +385,8 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: true,
             destructive: false,
@@ -377,7 +400,9 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
-            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(30)),
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(30),
+            ),
             rate_limit_per_agent: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::None,
             on_large_response: ::mcpgen_runtime::LargeResponse::Error,
@@ -392,13 +417,19 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
     ::mcpgen_runtime::ServerInfo {
         name: ::std::string::String::from("sql_query"),
         version: ::std::string::String::from("1.0.0"),
-        title: ::core::option::Option::Some(::std::string::String::from("Read-only SQL")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "Run read-only SQL queries against the analytics database.",
-        )),
-        instructions: ::core::option::Option::Some(::std::string::String::from(
-            "Read describe://schema first to learn the tables and columns, then run one SELECT per call with run_query. Queries that write are refused.",
-        )),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("Read-only SQL"),
+        ),
+        description: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Run read-only SQL queries against the analytics database.",
+            ),
+        ),
+        instructions: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Read describe://schema first to learn the tables and columns, then run one SELECT per call with run_query. Queries that write are refused.",
+            ),
+        ),
         website_url: ::core::option::Option::None,
     }
 }
@@ -420,7 +451,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(20000))
         .guardrails(::mcpgen_runtime::Guardrails {
-            per_agent: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(60)),
+            per_agent: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(60),
+            ),
             per_address: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::Some(8),
             circuit_breaker: ::mcpgen_runtime::CircuitBreaker {
@@ -436,46 +469,79 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<RunQueryInput, _, _>(tool_run_query(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .run_query(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                let satisfied =
-                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-            }
-        })
+        builder
+            .typed_tool::<
+                RunQueryInput,
+                _,
+                _,
+            >(
+                tool_run_query(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .run_query(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<ExplainQueryInput, _, _>(tool_explain_query(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .explain_query(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                let satisfied =
-                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-            }
-        })
+        builder
+            .typed_tool::<
+                ExplainQueryInput,
+                _,
+                _,
+            >(
+                tool_explain_query(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .explain_query(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
-    let builder = builder.resource(::mcpgen_runtime::ResourceDef {
-        uri: ::std::string::String::from("describe://schema"),
-        name: ::std::string::String::from("schema"),
-        title: ::core::option::Option::Some(::std::string::String::from("Database schema")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "Every table with its columns and types, as SQL CREATE statements.",
-        )),
-        mime_type: ::core::option::Option::Some(::std::string::String::from("application/sql")),
-        content: ::mcpgen_runtime::ResourceContent::Text(::std::borrow::Cow::Borrowed(
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.sql")),
-        )),
-    });
+    let builder = builder
+        .resource(::mcpgen_runtime::ResourceDef {
+            uri: ::std::string::String::from("describe://schema"),
+            name: ::std::string::String::from("schema"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Database schema"),
+            ),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from(
+                    "Every table with its columns and types, as SQL CREATE statements.",
+                ),
+            ),
+            mime_type: ::core::option::Option::Some(
+                ::std::string::String::from("application/sql"),
+            ),
+            content: ::mcpgen_runtime::ResourceContent::Text(
+                ::std::borrow::Cow::Borrowed(
+                    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.sql")),
+                ),
+            ),
+        });
     let _ = &handler;
     builder
 }

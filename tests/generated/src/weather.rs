@@ -4,14 +4,13 @@
 #![allow(dead_code)]
 /// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
 /// references are resolved when the server starts.
-pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
-    ::mcpgen_runtime::cli::HttpDefaults {
-        bind: "${WEATHER_BIND:-127.0.0.1:8080}",
-        path: "/mcp",
-        allowed_origins: &[],
-        trusted_proxy_hops: 0,
-        max_request_bytes: 1048576,
-    };
+pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
+    bind: "${WEATHER_BIND:-127.0.0.1:8080}",
+    path: "/mcp",
+    allowed_origins: &[],
+    trusted_proxy_hops: 0,
+    max_request_bytes: 1048576,
+};
 /// Measurement system for temperatures and wind speeds.
 #[derive(
     Debug,
@@ -23,7 +22,7 @@ pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
     PartialOrd,
     Ord,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde")]
 pub enum Units {
@@ -45,7 +44,7 @@ pub enum Units {
     PartialOrd,
     Ord,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde")]
 pub enum Sky {
@@ -71,7 +70,7 @@ pub enum Sky {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct DayForecast {
@@ -92,15 +91,17 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for DayForecast {
             self.high,
             ::core::option::Option::None,
             ::core::option::Option::None,
-        ) && ::mcpgen_runtime::__private::number_within(
-            self.low,
-            ::core::option::Option::None,
-            ::core::option::Option::None,
-        ) && ::mcpgen_runtime::__private::number_within(
-            self.precipitation_mm,
-            ::core::option::Option::Some(0.0),
-            ::core::option::Option::None,
         )
+            && ::mcpgen_runtime::__private::number_within(
+                self.low,
+                ::core::option::Option::None,
+                ::core::option::Option::None,
+            )
+            && ::mcpgen_runtime::__private::number_within(
+                self.precipitation_mm,
+                ::core::option::Option::Some(0.0),
+                ::core::option::Option::None,
+            )
     }
 }
 /// Arguments of the tool `get_forecast`.
@@ -109,7 +110,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for DayForecast {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct GetForecastInput {
@@ -126,11 +127,12 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for GetForecastInput {
             &self.city,
             ::core::option::Option::Some(1),
             ::core::option::Option::Some(100),
-        ) && ::mcpgen_runtime::__private::integer_within(
-            self.days,
-            ::core::option::Option::Some(1),
-            ::core::option::Option::Some(14),
         )
+            && ::mcpgen_runtime::__private::integer_within(
+                self.days,
+                ::core::option::Option::Some(1),
+                ::core::option::Option::Some(14),
+            )
     }
 }
 /// The forecast, one entry per day.
@@ -139,7 +141,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for GetForecastInput {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct GetForecastOutput {
@@ -186,13 +188,16 @@ impl ::core::convert::From<GetForecastError> for ::mcpgen_runtime::ToolError {
                 ::mcpgen_runtime::ToolError::declared("city_not_found")
             }
             GetForecastError::ServiceUnavailable { waited_ms } => {
-                ::mcpgen_runtime::ToolError::declared("service_unavailable").with(
-                    "waited_ms",
-                    ::mcpgen_runtime::__private::serde_json::to_value(waited_ms)
-                        .unwrap_or_default(),
-                )
+                ::mcpgen_runtime::ToolError::declared("service_unavailable")
+                    .with(
+                        "waited_ms",
+                        ::mcpgen_runtime::__private::serde_json::to_value(waited_ms)
+                            .unwrap_or_default(),
+                    )
             }
-            GetForecastError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            GetForecastError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -202,7 +207,7 @@ impl ::core::convert::From<GetForecastError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct CityNowParams {
@@ -224,7 +229,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for CityNowParams {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct PackingListArgs {
@@ -236,8 +241,8 @@ pub struct PackingListArgs {
 }
 /** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
-Implement it in your own file; `mcpgen generate` never touches that file. When
-specs/weather.yaml gains a tool, this trait gains a method and the compiler names it.*/
+ Implement it in your own file; `mcpgen generate` never touches that file. When
+ specs/weather.yaml gains a tool, this trait gains a method and the compiler names it.*/
 pub trait Handler: Send + Sync + 'static {
     /// Daily forecast for one city, up to 14 days ahead. Returns one entry per day with high and low temperatures, sky and precipitation.
     fn get_forecast(
@@ -312,8 +317,9 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "description": "The forecast, one entry per day.",
   "type": "object",
   "properties": {
@@ -384,7 +390,8 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: true,
             destructive: false,
@@ -407,13 +414,17 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
                 retryable: true,
             },
         ]),
-        timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(10000)),
+        timeout: ::core::option::Option::Some(
+            ::core::time::Duration::from_millis(10000),
+        ),
         max_response_bytes: ::core::option::Option::Some(262144),
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
-            rate_limit: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(30)),
+            rate_limit: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(30),
+            ),
             rate_limit_per_agent: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::None,
             on_large_response: ::mcpgen_runtime::LargeResponse::Error,
@@ -429,12 +440,16 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
         name: ::std::string::String::from("weather"),
         version: ::std::string::String::from("0.1.0"),
         title: ::core::option::Option::Some(::std::string::String::from("Weather")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "Daily forecasts and current conditions for cities worldwide.",
-        )),
-        instructions: ::core::option::Option::Some(::std::string::String::from(
-            "Forecasts for cities. Call get_forecast for the days ahead and read weather://city/{city}/now for current conditions. City names are plain names such as Zurich; when a city is not found, try a larger city nearby.",
-        )),
+        description: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Daily forecasts and current conditions for cities worldwide.",
+            ),
+        ),
+        instructions: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Forecasts for cities. Call get_forecast for the days ahead and read weather://city/{city}/now for current conditions. City names are plain names such as Zurich; when a city is not found, try a larger city nearby.",
+            ),
+        ),
         website_url: ::core::option::Option::None,
     }
 }
@@ -456,7 +471,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
     let builder = ::mcpgen_runtime::Server::builder(server_info())
         .default_tool_timeout(::core::time::Duration::from_millis(15000))
         .guardrails(::mcpgen_runtime::Guardrails {
-            per_agent: ::core::option::Option::Some(::mcpgen_runtime::Rate::per_minute(120)),
+            per_agent: ::core::option::Option::Some(
+                ::mcpgen_runtime::Rate::per_minute(120),
+            ),
             per_address: ::core::option::Option::None,
             max_concurrent_calls: ::core::option::Option::Some(64),
             circuit_breaker: ::mcpgen_runtime::CircuitBreaker {
@@ -472,18 +489,30 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<GetForecastInput, _, _>(tool_get_forecast(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .get_forecast(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                let satisfied =
-                    ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-            }
-        })
+        builder
+            .typed_tool::<
+                GetForecastInput,
+                _,
+                _,
+            >(
+                tool_get_forecast(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .get_forecast(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
     let builder = builder
         .resource(::mcpgen_runtime::ResourceDef {
@@ -508,21 +537,26 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.resource_template(
-            ::mcpgen_runtime::ResourceTemplateDef {
-                uri_template: ::std::string::String::from("weather://city/{city}/now"),
-                name: ::std::string::String::from("city_now"),
-                title: ::core::option::Option::Some(::std::string::String::from(
-                    "Current conditions",
-                )),
-                description: ::core::option::Option::Some(::std::string::String::from(
-                    "Current temperature and sky for one city, as JSON.",
-                )),
-                mime_type: ::core::option::Option::Some(::std::string::String::from(
-                    "application/json",
-                )),
-                params_schema: schema(
-                    r#"{
+        builder
+            .resource_template(
+                ::mcpgen_runtime::ResourceTemplateDef {
+                    uri_template: ::std::string::String::from(
+                        "weather://city/{city}/now",
+                    ),
+                    name: ::std::string::String::from("city_now"),
+                    title: ::core::option::Option::Some(
+                        ::std::string::String::from("Current conditions"),
+                    ),
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from(
+                            "Current temperature and sky for one city, as JSON.",
+                        ),
+                    ),
+                    mime_type: ::core::option::Option::Some(
+                        ::std::string::String::from("application/json"),
+                    ),
+                    params_schema: schema(
+                        r#"{
   "type": "object",
   "properties": {
     "city": {
@@ -537,20 +571,21 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
   ],
   "additionalProperties": false
 }"#,
-                ),
-            },
-            move |ctx, vars| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let params: CityNowParams =
-                        ::mcpgen_runtime::__private::serde_json::from_value(
-                            ::mcpgen_runtime::__private::serde_json::Value::Object(vars),
-                        )
-                        .map_err(|e| ::mcpgen_runtime::ResourceError::Unexpected(e.into()))?;
-                    handler.read_city_now(ctx, params).await
-                }
-            },
-        )
+                    ),
+                },
+                move |ctx, vars| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let params: CityNowParams = ::mcpgen_runtime::__private::serde_json::from_value(
+                                ::mcpgen_runtime::__private::serde_json::Value::Object(vars),
+                            )
+                            .map_err(|e| ::mcpgen_runtime::ResourceError::Unexpected(
+                                e.into(),
+                            ))?;
+                        handler.read_city_now(ctx, params).await
+                    }
+                },
+            )
     };
     let builder = builder
         .checked_prompt(::mcpgen_runtime::PromptDef {

@@ -4,21 +4,20 @@
 #![allow(dead_code)]
 /// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
 /// references are resolved when the server starts.
-pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
-    ::mcpgen_runtime::cli::HttpDefaults {
-        bind: "127.0.0.1:8080",
-        path: "/mcp",
-        allowed_origins: &[],
-        trusted_proxy_hops: 0,
-        max_request_bytes: 1048576,
-    };
+pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
+    bind: "127.0.0.1:8080",
+    path: "/mcp",
+    allowed_origins: &[],
+    trusted_proxy_hops: 0,
+    max_request_bytes: 1048576,
+};
 /// Arguments of the tool `convert_temperature`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ConvertTemperatureInput {
@@ -39,7 +38,7 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for ConvertTemperatureInput {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ConvertTemperatureOutput {
@@ -81,8 +80,8 @@ impl ::core::convert::From<ConvertTemperatureError> for ::mcpgen_runtime::ToolEr
 }
 /** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
-Implement it in your own file; `mcpgen generate` never touches that file. When
-specs/code_first.yaml gains a tool, this trait gains a method and the compiler names it.*/
+ Implement it in your own file; `mcpgen generate` never touches that file. When
+ specs/code_first.yaml gains a tool, this trait gains a method and the compiler names it.*/
 pub trait Handler: Send + Sync + 'static {
     /// Converts a temperature from degrees Celsius to degrees Fahrenheit.
     fn convert_temperature(
@@ -90,7 +89,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: ConvertTemperatureInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<ConvertTemperatureOutput, ConvertTemperatureError>,
+        Output = ::core::result::Result<
+            ConvertTemperatureOutput,
+            ConvertTemperatureError,
+        >,
     > + Send;
 }
 #[doc = concat!("The declaration of the tool `", "convert_temperature", "`.")]
@@ -98,7 +100,9 @@ pub trait Handler: Send + Sync + 'static {
 pub fn tool_convert_temperature() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("convert_temperature"),
-        title: ::core::option::Option::Some(::std::string::String::from("Convert temperature")),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("Convert temperature"),
+        ),
         description: ::std::string::String::from(
             "Converts a temperature from degrees Celsius to degrees Fahrenheit.",
         ),
@@ -117,8 +121,9 @@ pub fn tool_convert_temperature() -> ::mcpgen_runtime::ToolDef {
   "additionalProperties": false
 }"#,
         ),
-        output_schema: ::core::option::Option::Some(schema(
-            r#"{
+        output_schema: ::core::option::Option::Some(
+            schema(
+                r#"{
   "type": "object",
   "properties": {
     "fahrenheit_f": {
@@ -131,7 +136,8 @@ pub fn tool_convert_temperature() -> ::mcpgen_runtime::ToolDef {
   ],
   "additionalProperties": false
 }"#,
-        )),
+            ),
+        ),
         annotations: ::mcpgen_runtime::Annotations {
             read_only: true,
             destructive: false,
@@ -160,13 +166,19 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
     ::mcpgen_runtime::ServerInfo {
         name: ::std::string::String::from("code_first"),
         version: ::std::string::String::from("0.1.0"),
-        title: ::core::option::Option::Some(::std::string::String::from("Code-first example")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "Weather forecasts and notes, with tools declared in Rust and in a spec.",
-        )),
-        instructions: ::core::option::Option::Some(::std::string::String::from(
-            "Call get_forecast for forecasts; keep notes with add_note and list_notes.",
-        )),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("Code-first example"),
+        ),
+        description: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Weather forecasts and notes, with tools declared in Rust and in a spec.",
+            ),
+        ),
+        instructions: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "Call get_forecast for forecasts; keep notes with add_note and list_notes.",
+            ),
+        ),
         website_url: ::core::option::Option::None,
     }
 }
@@ -204,21 +216,30 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<ConvertTemperatureInput, _, _>(
-            tool_convert_temperature(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .convert_temperature(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    let satisfied =
-                        ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(&output);
-                    ::mcpgen_runtime::ToolOutput::structured_prechecked(output, satisfied)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                ConvertTemperatureInput,
+                _,
+                _,
+            >(
+                tool_convert_temperature(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .convert_temperature(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        let satisfied = ::mcpgen_runtime::__private::SatisfiesSchema::satisfies_schema(
+                            &output,
+                        );
+                        ::mcpgen_runtime::ToolOutput::structured_prechecked(
+                            output,
+                            satisfied,
+                        )
+                    }
+                },
+            )
     };
     let _ = &handler;
     builder

@@ -4,21 +4,20 @@
 #![allow(dead_code)]
 /// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
 /// references are resolved when the server starts.
-pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults =
-    ::mcpgen_runtime::cli::HttpDefaults {
-        bind: "127.0.0.1:3000",
-        path: "/mcp",
-        allowed_origins: &[],
-        trusted_proxy_hops: 0,
-        max_request_bytes: 1048576,
-    };
+pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
+    bind: "127.0.0.1:3000",
+    path: "/mcp",
+    allowed_origins: &[],
+    trusted_proxy_hops: 0,
+    max_request_bytes: 1048576,
+};
 /// Arguments of the tool `test_simple_text`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestSimpleTextInput {}
@@ -57,7 +56,7 @@ impl ::core::convert::From<TestSimpleTextError> for ::mcpgen_runtime::ToolError 
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestImageContentInput {}
@@ -96,7 +95,7 @@ impl ::core::convert::From<TestImageContentError> for ::mcpgen_runtime::ToolErro
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestAudioContentInput {}
@@ -135,7 +134,7 @@ impl ::core::convert::From<TestAudioContentError> for ::mcpgen_runtime::ToolErro
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestEmbeddedResourceInput {}
@@ -174,7 +173,7 @@ impl ::core::convert::From<TestEmbeddedResourceError> for ::mcpgen_runtime::Tool
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestMultipleContentTypesInput {}
@@ -198,7 +197,8 @@ where
         Self::Unexpected(error.into())
     }
 }
-impl ::core::convert::From<TestMultipleContentTypesError> for ::mcpgen_runtime::ToolError {
+impl ::core::convert::From<TestMultipleContentTypesError>
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestMultipleContentTypesError) -> Self {
         match error {
             TestMultipleContentTypesError::Unexpected(error) => {
@@ -213,7 +213,7 @@ impl ::core::convert::From<TestMultipleContentTypesError> for ::mcpgen_runtime::
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestToolWithLoggingInput {}
@@ -252,7 +252,7 @@ impl ::core::convert::From<TestToolWithLoggingError> for ::mcpgen_runtime::ToolE
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestToolWithProgressInput {}
@@ -291,7 +291,7 @@ impl ::core::convert::From<TestToolWithProgressError> for ::mcpgen_runtime::Tool
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestErrorHandlingInput {}
@@ -335,7 +335,7 @@ impl ::core::convert::From<TestErrorHandlingError> for ::mcpgen_runtime::ToolErr
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestSamplingInput {
@@ -365,7 +365,9 @@ where
 impl ::core::convert::From<TestSamplingError> for ::mcpgen_runtime::ToolError {
     fn from(error: TestSamplingError) -> Self {
         match error {
-            TestSamplingError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            TestSamplingError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -375,7 +377,7 @@ impl ::core::convert::From<TestSamplingError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestElicitationInput {
@@ -417,11 +419,12 @@ impl ::core::convert::From<TestElicitationError> for ::mcpgen_runtime::ToolError
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestElicitationSep1034DefaultsInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestElicitationSep1034DefaultsInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestElicitationSep1034DefaultsInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -441,7 +444,8 @@ where
         Self::Unexpected(error.into())
     }
 }
-impl ::core::convert::From<TestElicitationSep1034DefaultsError> for ::mcpgen_runtime::ToolError {
+impl ::core::convert::From<TestElicitationSep1034DefaultsError>
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestElicitationSep1034DefaultsError) -> Self {
         match error {
             TestElicitationSep1034DefaultsError::Unexpected(error) => {
@@ -456,7 +460,7 @@ impl ::core::convert::From<TestElicitationSep1034DefaultsError> for ::mcpgen_run
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestElicitationSep1330EnumsInput {}
@@ -480,7 +484,8 @@ where
         Self::Unexpected(error.into())
     }
 }
-impl ::core::convert::From<TestElicitationSep1330EnumsError> for ::mcpgen_runtime::ToolError {
+impl ::core::convert::From<TestElicitationSep1330EnumsError>
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestElicitationSep1330EnumsError) -> Self {
         match error {
             TestElicitationSep1330EnumsError::Unexpected(error) => {
@@ -495,7 +500,7 @@ impl ::core::convert::From<TestElicitationSep1330EnumsError> for ::mcpgen_runtim
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestReconnectionInput {}
@@ -563,11 +568,12 @@ impl ::core::convert::From<JsonSchema202012ToolError> for ::mcpgen_runtime::Tool
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultElicitationInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultElicitationInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultElicitationInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -588,8 +594,7 @@ where
     }
 }
 impl ::core::convert::From<TestInputRequiredResultElicitationError>
-    for ::mcpgen_runtime::ToolError
-{
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultElicitationError) -> Self {
         match error {
             TestInputRequiredResultElicitationError::Unexpected(error) => {
@@ -604,11 +609,12 @@ impl ::core::convert::From<TestInputRequiredResultElicitationError>
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultSamplingInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultSamplingInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultSamplingInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -628,7 +634,8 @@ where
         Self::Unexpected(error.into())
     }
 }
-impl ::core::convert::From<TestInputRequiredResultSamplingError> for ::mcpgen_runtime::ToolError {
+impl ::core::convert::From<TestInputRequiredResultSamplingError>
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultSamplingError) -> Self {
         match error {
             TestInputRequiredResultSamplingError::Unexpected(error) => {
@@ -643,11 +650,12 @@ impl ::core::convert::From<TestInputRequiredResultSamplingError> for ::mcpgen_ru
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultListRootsInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultListRootsInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultListRootsInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -667,7 +675,8 @@ where
         Self::Unexpected(error.into())
     }
 }
-impl ::core::convert::From<TestInputRequiredResultListRootsError> for ::mcpgen_runtime::ToolError {
+impl ::core::convert::From<TestInputRequiredResultListRootsError>
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultListRootsError) -> Self {
         match error {
             TestInputRequiredResultListRootsError::Unexpected(error) => {
@@ -682,11 +691,12 @@ impl ::core::convert::From<TestInputRequiredResultListRootsError> for ::mcpgen_r
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultRequestStateInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultRequestStateInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultRequestStateInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -707,8 +717,7 @@ where
     }
 }
 impl ::core::convert::From<TestInputRequiredResultRequestStateError>
-    for ::mcpgen_runtime::ToolError
-{
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultRequestStateError) -> Self {
         match error {
             TestInputRequiredResultRequestStateError::Unexpected(error) => {
@@ -723,11 +732,12 @@ impl ::core::convert::From<TestInputRequiredResultRequestStateError>
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultMultipleInputsInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultMultipleInputsInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultMultipleInputsInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -748,8 +758,7 @@ where
     }
 }
 impl ::core::convert::From<TestInputRequiredResultMultipleInputsError>
-    for ::mcpgen_runtime::ToolError
-{
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultMultipleInputsError) -> Self {
         match error {
             TestInputRequiredResultMultipleInputsError::Unexpected(error) => {
@@ -764,11 +773,12 @@ impl ::core::convert::From<TestInputRequiredResultMultipleInputsError>
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultMultiRoundInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultMultiRoundInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultMultiRoundInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -788,7 +798,8 @@ where
         Self::Unexpected(error.into())
     }
 }
-impl ::core::convert::From<TestInputRequiredResultMultiRoundError> for ::mcpgen_runtime::ToolError {
+impl ::core::convert::From<TestInputRequiredResultMultiRoundError>
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultMultiRoundError) -> Self {
         match error {
             TestInputRequiredResultMultiRoundError::Unexpected(error) => {
@@ -803,11 +814,12 @@ impl ::core::convert::From<TestInputRequiredResultMultiRoundError> for ::mcpgen_
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultTamperedStateInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultTamperedStateInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultTamperedStateInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -828,8 +840,7 @@ where
     }
 }
 impl ::core::convert::From<TestInputRequiredResultTamperedStateError>
-    for ::mcpgen_runtime::ToolError
-{
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultTamperedStateError) -> Self {
         match error {
             TestInputRequiredResultTamperedStateError::Unexpected(error) => {
@@ -844,11 +855,12 @@ impl ::core::convert::From<TestInputRequiredResultTamperedStateError>
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultCapabilitiesInput {}
-impl ::mcpgen_runtime::__private::SatisfiesSchema for TestInputRequiredResultCapabilitiesInput {
+impl ::mcpgen_runtime::__private::SatisfiesSchema
+for TestInputRequiredResultCapabilitiesInput {
     fn satisfies_schema(&self) -> bool {
         true
     }
@@ -869,8 +881,7 @@ where
     }
 }
 impl ::core::convert::From<TestInputRequiredResultCapabilitiesError>
-    for ::mcpgen_runtime::ToolError
-{
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestInputRequiredResultCapabilitiesError) -> Self {
         match error {
             TestInputRequiredResultCapabilitiesError::Unexpected(error) => {
@@ -885,7 +896,7 @@ impl ::core::convert::From<TestInputRequiredResultCapabilitiesError>
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct GreetInput {
@@ -915,7 +926,9 @@ where
 impl ::core::convert::From<GreetError> for ::mcpgen_runtime::ToolError {
     fn from(error: GreetError) -> Self {
         match error {
-            GreetError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            GreetError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -925,7 +938,7 @@ impl ::core::convert::From<GreetError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct SlowComputeInput {
@@ -962,7 +975,9 @@ where
 impl ::core::convert::From<SlowComputeError> for ::mcpgen_runtime::ToolError {
     fn from(error: SlowComputeError) -> Self {
         match error {
-            SlowComputeError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            SlowComputeError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -972,7 +987,7 @@ impl ::core::convert::From<SlowComputeError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct FailingJobInput {}
@@ -1001,8 +1016,12 @@ where
 impl ::core::convert::From<FailingJobError> for ::mcpgen_runtime::ToolError {
     fn from(error: FailingJobError) -> Self {
         match error {
-            FailingJobError::JobFailed => ::mcpgen_runtime::ToolError::declared("job_failed"),
-            FailingJobError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            FailingJobError::JobFailed => {
+                ::mcpgen_runtime::ToolError::declared("job_failed")
+            }
+            FailingJobError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -1012,7 +1031,7 @@ impl ::core::convert::From<FailingJobError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ProtocolErrorJobInput {}
@@ -1051,7 +1070,7 @@ impl ::core::convert::From<ProtocolErrorJobError> for ::mcpgen_runtime::ToolErro
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct ConfirmDeleteInput {
@@ -1081,7 +1100,9 @@ where
 impl ::core::convert::From<ConfirmDeleteError> for ::mcpgen_runtime::ToolError {
     fn from(error: ConfirmDeleteError) -> Self {
         match error {
-            ConfirmDeleteError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            ConfirmDeleteError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -1091,7 +1112,7 @@ impl ::core::convert::From<ConfirmDeleteError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct MultiInputInput {}
@@ -1118,7 +1139,9 @@ where
 impl ::core::convert::From<MultiInputError> for ::mcpgen_runtime::ToolError {
     fn from(error: MultiInputError) -> Self {
         match error {
-            MultiInputError::Unexpected(error) => ::mcpgen_runtime::ToolError::Unexpected(error),
+            MultiInputError::Unexpected(error) => {
+                ::mcpgen_runtime::ToolError::Unexpected(error)
+            }
         }
     }
 }
@@ -1128,7 +1151,7 @@ impl ::core::convert::From<MultiInputError> for ::mcpgen_runtime::ToolError {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestToolWithTaskInput {}
@@ -1167,7 +1190,7 @@ impl ::core::convert::From<TestToolWithTaskError> for ::mcpgen_runtime::ToolErro
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestMissingCapabilityInput {}
@@ -1206,7 +1229,7 @@ impl ::core::convert::From<TestMissingCapabilityError> for ::mcpgen_runtime::Too
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestStreamingElicitationInput {}
@@ -1230,7 +1253,8 @@ where
         Self::Unexpected(error.into())
     }
 }
-impl ::core::convert::From<TestStreamingElicitationError> for ::mcpgen_runtime::ToolError {
+impl ::core::convert::From<TestStreamingElicitationError>
+for ::mcpgen_runtime::ToolError {
     fn from(error: TestStreamingElicitationError) -> Self {
         match error {
             TestStreamingElicitationError::Unexpected(error) => {
@@ -1245,7 +1269,7 @@ impl ::core::convert::From<TestStreamingElicitationError> for ::mcpgen_runtime::
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestLoggingToolInput {}
@@ -1284,7 +1308,7 @@ impl ::core::convert::From<TestLoggingToolError> for ::mcpgen_runtime::ToolError
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestCustomHeaderInput {
@@ -1326,7 +1350,7 @@ impl ::core::convert::From<TestCustomHeaderError> for ::mcpgen_runtime::ToolErro
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TemplateParams {
@@ -1344,14 +1368,14 @@ impl ::mcpgen_runtime::__private::SatisfiesSchema for TemplateParams {
     Clone,
     PartialEq,
     ::mcpgen_runtime::__private::serde::Serialize,
-    ::mcpgen_runtime::__private::serde::Deserialize,
+    ::mcpgen_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::mcpgen_runtime::__private::serde", deny_unknown_fields)]
 pub struct TestInputRequiredResultPromptArgs {}
 /** What the server does, one method per tool, per dynamic resource and per handler prompt.
 
-Implement it in your own file; `mcpgen generate` never touches that file. When
-specs/conformance.yaml gains a tool, this trait gains a method and the compiler names it.*/
+ Implement it in your own file; `mcpgen generate` never touches that file. When
+ specs/conformance.yaml gains a tool, this trait gains a method and the compiler names it.*/
 pub trait Handler: Send + Sync + 'static {
     /// Returns one text block with a fixed sentence, to test plain text results.
     fn test_simple_text(
@@ -1359,7 +1383,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestSimpleTextInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestSimpleTextError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestSimpleTextError,
+        >,
     > + Send;
     /// Returns one image block (a 1x1 red PNG, base64), to test image results.
     fn test_image_content(
@@ -1367,7 +1394,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestImageContentInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestImageContentError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestImageContentError,
+        >,
     > + Send;
     /// Returns one audio block (a minimal WAV file, base64), to test audio results.
     fn test_audio_content(
@@ -1375,7 +1405,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestAudioContentInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestAudioContentError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestAudioContentError,
+        >,
     > + Send;
     /// Returns one embedded text resource (test://embedded-resource), to test resource results.
     fn test_embedded_resource(
@@ -1383,7 +1416,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestEmbeddedResourceInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestEmbeddedResourceError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestEmbeddedResourceError,
+        >,
     > + Send;
     /// Tests response with multiple content types (text, image, resource).
     fn test_multiple_content_types(
@@ -1402,7 +1438,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestToolWithLoggingInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestToolWithLoggingError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestToolWithLoggingError,
+        >,
     > + Send;
     /// Tests tool that reports progress notifications.
     fn test_tool_with_progress(
@@ -1410,7 +1449,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestToolWithProgressInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestToolWithProgressError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestToolWithProgressError,
+        >,
     > + Send;
     /// Always fails with an isError result whose text explains the failure, to test tool error reporting.
     fn test_error_handling(
@@ -1418,7 +1460,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestErrorHandlingInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestErrorHandlingError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestErrorHandlingError,
+        >,
     > + Send;
     /// Tests server-initiated sampling (LLM completion request).
     fn test_sampling(
@@ -1434,7 +1479,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestElicitationInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestElicitationError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestElicitationError,
+        >,
     > + Send;
     /// Tests elicitation with default values per SEP-1034.
     fn test_elicitation_sep1034_defaults(
@@ -1464,7 +1512,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestReconnectionInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestReconnectionError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestReconnectionError,
+        >,
     > + Send;
     /// Tool with JSON Schema 2020-12 features; answers `ok:` and the arguments it accepted.
     fn json_schema_2020_12_tool(
@@ -1472,7 +1523,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: JsonSchema202012ToolInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, JsonSchema202012ToolError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            JsonSchema202012ToolError,
+        >,
     > + Send;
     /// Asks the client to elicit the user's name, then greets the user by that name.
     fn test_input_required_result_elicitation(
@@ -1592,7 +1646,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: ProtocolErrorJobInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, ProtocolErrorJobError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            ProtocolErrorJobError,
+        >,
     > + Send;
     /// Asks the user to confirm, then reports the deletion of the file (nothing is deleted); runs as a task.
     fn confirm_delete(
@@ -1616,7 +1673,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestToolWithTaskInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestToolWithTaskError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestToolWithTaskError,
+        >,
     > + Send;
     /// Needs the client's sampling capability; a client without it gets error -32021 and the tool does not run.
     fn test_missing_capability(
@@ -1624,7 +1684,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestMissingCapabilityInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestMissingCapabilityError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestMissingCapabilityError,
+        >,
     > + Send;
     /// Returns one text block after a progress notification, to check a response stream carries no independent request.
     fn test_streaming_elicitation(
@@ -1643,7 +1706,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestLoggingToolInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestLoggingToolError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestLoggingToolError,
+        >,
     > + Send;
     /// Returns the region it was called for. Clients of the 2026-07-28 revision mirror the region into the Mcp-Param-Region HTTP header, which the server checks against the argument.
     fn test_custom_header(
@@ -1651,7 +1717,10 @@ pub trait Handler: Send + Sync + 'static {
         ctx: ::mcpgen_runtime::ToolContext,
         input: TestCustomHeaderInput,
     ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<::mcpgen_runtime::ToolOutput, TestCustomHeaderError>,
+        Output = ::core::result::Result<
+            ::mcpgen_runtime::ToolOutput,
+            TestCustomHeaderError,
+        >,
     > + Send;
     /// A resource template with parameter substitution, as JSON.
     fn read_template(
@@ -1916,7 +1985,9 @@ pub fn tool_test_tool_with_progress() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("test_tool_with_progress"),
         title: ::core::option::Option::None,
-        description: ::std::string::String::from("Tests tool that reports progress notifications."),
+        description: ::std::string::String::from(
+            "Tests tool that reports progress notifications.",
+        ),
         input_schema: schema(
             r#"{
   "type": "object",
@@ -1969,13 +2040,15 @@ pub fn tool_test_error_handling() -> ::mcpgen_runtime::ToolDef {
             idempotent: true,
             open_world: false,
         },
-        errors: ::std::vec::Vec::from([::mcpgen_runtime::ErrorDef {
-            code: ::std::string::String::from("intentional_failure"),
-            message_template: ::std::string::String::from(
-                "This tool intentionally returns an error for testing",
-            ),
-            retryable: false,
-        }]),
+        errors: ::std::vec::Vec::from([
+            ::mcpgen_runtime::ErrorDef {
+                code: ::std::string::String::from("intentional_failure"),
+                message_template: ::std::string::String::from(
+                    "This tool intentionally returns an error for testing",
+                ),
+                retryable: false,
+            },
+        ]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
@@ -2652,7 +2725,9 @@ pub fn tool_greet() -> ::mcpgen_runtime::ToolDef {
     ::mcpgen_runtime::ToolDef {
         name: ::std::string::String::from("greet"),
         title: ::core::option::Option::None,
-        description: ::std::string::String::from("Greets the given name at once, never as a task."),
+        description: ::std::string::String::from(
+            "Greets the given name at once, never as a task.",
+        ),
         input_schema: schema(
             r#"{
   "type": "object",
@@ -2730,7 +2805,9 @@ pub fn tool_slow_compute() -> ::mcpgen_runtime::ToolDef {
             open_world: false,
         },
         errors: ::std::vec::Vec::from([]),
-        timeout: ::core::option::Option::Some(::core::time::Duration::from_millis(120000)),
+        timeout: ::core::option::Option::Some(
+            ::core::time::Duration::from_millis(120000),
+        ),
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
@@ -2769,13 +2846,15 @@ pub fn tool_failing_job() -> ::mcpgen_runtime::ToolDef {
             idempotent: true,
             open_world: false,
         },
-        errors: ::std::vec::Vec::from([::mcpgen_runtime::ErrorDef {
-            code: ::std::string::String::from("job_failed"),
-            message_template: ::std::string::String::from(
-                "The job failed on purpose, to test how a task reports a tool error",
-            ),
-            retryable: false,
-        }]),
+        errors: ::std::vec::Vec::from([
+            ::mcpgen_runtime::ErrorDef {
+                code: ::std::string::String::from("job_failed"),
+                message_template: ::std::string::String::from(
+                    "The job failed on purpose, to test how a task reports a tool error",
+                ),
+                retryable: false,
+            },
+        ]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
@@ -2989,7 +3068,9 @@ pub fn tool_test_missing_capability() -> ::mcpgen_runtime::ToolDef {
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
         scopes: ::std::vec::Vec::from([]),
-        client_capabilities: ::std::vec::Vec::from([::mcpgen_runtime::ClientCapability::Sampling]),
+        client_capabilities: ::std::vec::Vec::from([
+            ::mcpgen_runtime::ClientCapability::Sampling,
+        ]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
             rate_limit: ::core::option::Option::None,
@@ -3134,12 +3215,14 @@ pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
     ::mcpgen_runtime::ServerInfo {
         name: ::std::string::String::from("mcp-conformance-test-server"),
         version: ::std::string::String::from("1.0.0"),
-        title: ::core::option::Option::Some(::std::string::String::from(
-            "MCP conformance test server",
-        )),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "The fixtures of the official MCP conformance suite, served by a server mcpgen generated.",
-        )),
+        title: ::core::option::Option::Some(
+            ::std::string::String::from("MCP conformance test server"),
+        ),
+        description: ::core::option::Option::Some(
+            ::std::string::String::from(
+                "The fixtures of the official MCP conformance suite, served by a server mcpgen generated.",
+            ),
+        ),
         instructions: ::core::option::Option::None,
         website_url: ::core::option::Option::None,
     }
@@ -3178,567 +3261,778 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestSimpleTextInput, _, _>(
-            tool_test_simple_text(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_simple_text(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestSimpleTextInput,
+                _,
+                _,
+            >(
+                tool_test_simple_text(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_simple_text(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestImageContentInput, _, _>(
-            tool_test_image_content(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_image_content(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestImageContentInput,
+                _,
+                _,
+            >(
+                tool_test_image_content(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_image_content(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestAudioContentInput, _, _>(
-            tool_test_audio_content(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_audio_content(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestAudioContentInput,
+                _,
+                _,
+            >(
+                tool_test_audio_content(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_audio_content(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestEmbeddedResourceInput, _, _>(
-            tool_test_embedded_resource(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_embedded_resource(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestEmbeddedResourceInput,
+                _,
+                _,
+            >(
+                tool_test_embedded_resource(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_embedded_resource(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestMultipleContentTypesInput, _, _>(
-            tool_test_multiple_content_types(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_multiple_content_types(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestMultipleContentTypesInput,
+                _,
+                _,
+            >(
+                tool_test_multiple_content_types(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_multiple_content_types(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestToolWithLoggingInput, _, _>(
-            tool_test_tool_with_logging(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_tool_with_logging(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestToolWithLoggingInput,
+                _,
+                _,
+            >(
+                tool_test_tool_with_logging(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_tool_with_logging(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestToolWithProgressInput, _, _>(
-            tool_test_tool_with_progress(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_tool_with_progress(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestToolWithProgressInput,
+                _,
+                _,
+            >(
+                tool_test_tool_with_progress(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_tool_with_progress(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestErrorHandlingInput, _, _>(
-            tool_test_error_handling(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_error_handling(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestErrorHandlingInput,
+                _,
+                _,
+            >(
+                tool_test_error_handling(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_error_handling(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestSamplingInput, _, _>(tool_test_sampling(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .test_sampling(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::core::result::Result::Ok(output)
-            }
-        })
+        builder
+            .typed_tool::<
+                TestSamplingInput,
+                _,
+                _,
+            >(
+                tool_test_sampling(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_sampling(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestElicitationInput, _, _>(
-            tool_test_elicitation(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_elicitation(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestElicitationInput,
+                _,
+                _,
+            >(
+                tool_test_elicitation(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_elicitation(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestElicitationSep1034DefaultsInput, _, _>(
-            tool_test_elicitation_sep1034_defaults(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_elicitation_sep1034_defaults(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestElicitationSep1034DefaultsInput,
+                _,
+                _,
+            >(
+                tool_test_elicitation_sep1034_defaults(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_elicitation_sep1034_defaults(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestElicitationSep1330EnumsInput, _, _>(
-            tool_test_elicitation_sep1330_enums(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_elicitation_sep1330_enums(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestElicitationSep1330EnumsInput,
+                _,
+                _,
+            >(
+                tool_test_elicitation_sep1330_enums(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_elicitation_sep1330_enums(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestReconnectionInput, _, _>(
-            tool_test_reconnection(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_reconnection(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestReconnectionInput,
+                _,
+                _,
+            >(
+                tool_test_reconnection(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_reconnection(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<JsonSchema202012ToolInput, _, _>(
-            tool_json_schema_2020_12_tool(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .json_schema_2020_12_tool(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                JsonSchema202012ToolInput,
+                _,
+                _,
+            >(
+                tool_json_schema_2020_12_tool(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .json_schema_2020_12_tool(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultElicitationInput, _, _>(
-            tool_test_input_required_result_elicitation(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_elicitation(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultElicitationInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_elicitation(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_elicitation(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultSamplingInput, _, _>(
-            tool_test_input_required_result_sampling(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_sampling(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultSamplingInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_sampling(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_sampling(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultListRootsInput, _, _>(
-            tool_test_input_required_result_list_roots(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_list_roots(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultListRootsInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_list_roots(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_list_roots(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultRequestStateInput, _, _>(
-            tool_test_input_required_result_request_state(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_request_state(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultRequestStateInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_request_state(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_request_state(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultMultipleInputsInput, _, _>(
-            tool_test_input_required_result_multiple_inputs(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_multiple_inputs(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultMultipleInputsInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_multiple_inputs(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_multiple_inputs(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultMultiRoundInput, _, _>(
-            tool_test_input_required_result_multi_round(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_multi_round(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultMultiRoundInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_multi_round(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_multi_round(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultTamperedStateInput, _, _>(
-            tool_test_input_required_result_tampered_state(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_tampered_state(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultTamperedStateInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_tampered_state(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_tampered_state(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestInputRequiredResultCapabilitiesInput, _, _>(
-            tool_test_input_required_result_capabilities(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_input_required_result_capabilities(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestInputRequiredResultCapabilitiesInput,
+                _,
+                _,
+            >(
+                tool_test_input_required_result_capabilities(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_input_required_result_capabilities(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<GreetInput, _, _>(tool_greet(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .greet(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::core::result::Result::Ok(output)
-            }
-        })
+        builder
+            .typed_tool::<
+                GreetInput,
+                _,
+                _,
+            >(
+                tool_greet(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .greet(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<SlowComputeInput, _, _>(tool_slow_compute(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .slow_compute(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::core::result::Result::Ok(output)
-            }
-        })
+        builder
+            .typed_tool::<
+                SlowComputeInput,
+                _,
+                _,
+            >(
+                tool_slow_compute(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .slow_compute(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<FailingJobInput, _, _>(tool_failing_job(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .failing_job(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::core::result::Result::Ok(output)
-            }
-        })
+        builder
+            .typed_tool::<
+                FailingJobInput,
+                _,
+                _,
+            >(
+                tool_failing_job(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .failing_job(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<ProtocolErrorJobInput, _, _>(
-            tool_protocol_error_job(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .protocol_error_job(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                ProtocolErrorJobInput,
+                _,
+                _,
+            >(
+                tool_protocol_error_job(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .protocol_error_job(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<ConfirmDeleteInput, _, _>(tool_confirm_delete(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .confirm_delete(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::core::result::Result::Ok(output)
-            }
-        })
+        builder
+            .typed_tool::<
+                ConfirmDeleteInput,
+                _,
+                _,
+            >(
+                tool_confirm_delete(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .confirm_delete(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<MultiInputInput, _, _>(tool_multi_input(), move |ctx, input| {
-            let handler = ::std::sync::Arc::clone(&handler);
-            async move {
-                let output = handler
-                    .multi_input(ctx, input)
-                    .await
-                    .map_err(::mcpgen_runtime::ToolError::from)?;
-                ::core::result::Result::Ok(output)
-            }
-        })
+        builder
+            .typed_tool::<
+                MultiInputInput,
+                _,
+                _,
+            >(
+                tool_multi_input(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .multi_input(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestToolWithTaskInput, _, _>(
-            tool_test_tool_with_task(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_tool_with_task(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestToolWithTaskInput,
+                _,
+                _,
+            >(
+                tool_test_tool_with_task(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_tool_with_task(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestMissingCapabilityInput, _, _>(
-            tool_test_missing_capability(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_missing_capability(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestMissingCapabilityInput,
+                _,
+                _,
+            >(
+                tool_test_missing_capability(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_missing_capability(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestStreamingElicitationInput, _, _>(
-            tool_test_streaming_elicitation(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_streaming_elicitation(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestStreamingElicitationInput,
+                _,
+                _,
+            >(
+                tool_test_streaming_elicitation(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_streaming_elicitation(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestLoggingToolInput, _, _>(
-            tool_test_logging_tool(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_logging_tool(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestLoggingToolInput,
+                _,
+                _,
+            >(
+                tool_test_logging_tool(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_logging_tool(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.typed_tool::<TestCustomHeaderInput, _, _>(
-            tool_test_custom_header(),
-            move |ctx, input| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let output = handler
-                        .test_custom_header(ctx, input)
-                        .await
-                        .map_err(::mcpgen_runtime::ToolError::from)?;
-                    ::core::result::Result::Ok(output)
-                }
-            },
-        )
+        builder
+            .typed_tool::<
+                TestCustomHeaderInput,
+                _,
+                _,
+            >(
+                tool_test_custom_header(),
+                move |ctx, input| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let output = handler
+                            .test_custom_header(ctx, input)
+                            .await
+                            .map_err(::mcpgen_runtime::ToolError::from)?;
+                        ::core::result::Result::Ok(output)
+                    }
+                },
+            )
     };
-    let builder = builder.resource(::mcpgen_runtime::ResourceDef {
-        uri: ::std::string::String::from("test://static-text"),
-        name: ::std::string::String::from("static_text"),
-        title: ::core::option::Option::Some(::std::string::String::from("Static Text Resource")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "A static text resource for testing.",
-        )),
-        mime_type: ::core::option::Option::Some(::std::string::String::from("text/plain")),
-        content: ::mcpgen_runtime::ResourceContent::Text(::std::borrow::Cow::Borrowed(
-            "This is the content of the static text resource.",
-        )),
-    });
-    let builder = builder.resource(::mcpgen_runtime::ResourceDef {
-        uri: ::std::string::String::from("test://static-binary"),
-        name: ::std::string::String::from("static_binary"),
-        title: ::core::option::Option::Some(::std::string::String::from("Static Binary Resource")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "A static binary resource (a 1x1 PNG image) for testing.",
-        )),
-        mime_type: ::core::option::Option::Some(::std::string::String::from("image/png")),
-        content: ::mcpgen_runtime::ResourceContent::Blob(::std::borrow::Cow::Borrowed(
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/red-pixel.png")),
-        )),
-    });
-    let builder = builder.resource(::mcpgen_runtime::ResourceDef {
-        uri: ::std::string::String::from("test://watched-resource"),
-        name: ::std::string::String::from("watched_resource"),
-        title: ::core::option::Option::Some(::std::string::String::from("Watched Resource")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "A resource clients can subscribe to.",
-        )),
-        mime_type: ::core::option::Option::Some(::std::string::String::from("text/plain")),
-        content: ::mcpgen_runtime::ResourceContent::Text(::std::borrow::Cow::Borrowed(
-            "Watched resource content",
-        )),
-    });
+    let builder = builder
+        .resource(::mcpgen_runtime::ResourceDef {
+            uri: ::std::string::String::from("test://static-text"),
+            name: ::std::string::String::from("static_text"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Static Text Resource"),
+            ),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from("A static text resource for testing."),
+            ),
+            mime_type: ::core::option::Option::Some(
+                ::std::string::String::from("text/plain"),
+            ),
+            content: ::mcpgen_runtime::ResourceContent::Text(
+                ::std::borrow::Cow::Borrowed(
+                    "This is the content of the static text resource.",
+                ),
+            ),
+        });
+    let builder = builder
+        .resource(::mcpgen_runtime::ResourceDef {
+            uri: ::std::string::String::from("test://static-binary"),
+            name: ::std::string::String::from("static_binary"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Static Binary Resource"),
+            ),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from(
+                    "A static binary resource (a 1x1 PNG image) for testing.",
+                ),
+            ),
+            mime_type: ::core::option::Option::Some(
+                ::std::string::String::from("image/png"),
+            ),
+            content: ::mcpgen_runtime::ResourceContent::Blob(
+                ::std::borrow::Cow::Borrowed(
+                    include_bytes!(
+                        concat!(env!("CARGO_MANIFEST_DIR"), "/data/red-pixel.png")
+                    ),
+                ),
+            ),
+        });
+    let builder = builder
+        .resource(::mcpgen_runtime::ResourceDef {
+            uri: ::std::string::String::from("test://watched-resource"),
+            name: ::std::string::String::from("watched_resource"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Watched Resource"),
+            ),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from("A resource clients can subscribe to."),
+            ),
+            mime_type: ::core::option::Option::Some(
+                ::std::string::String::from("text/plain"),
+            ),
+            content: ::mcpgen_runtime::ResourceContent::Text(
+                ::std::borrow::Cow::Borrowed("Watched resource content"),
+            ),
+        });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
-        builder.resource_template(
-            ::mcpgen_runtime::ResourceTemplateDef {
-                uri_template: ::std::string::String::from("test://template/{id}/data"),
-                name: ::std::string::String::from("template"),
-                title: ::core::option::Option::Some(::std::string::String::from(
-                    "Resource Template",
-                )),
-                description: ::core::option::Option::Some(::std::string::String::from(
-                    "A resource template with parameter substitution, as JSON.",
-                )),
-                mime_type: ::core::option::Option::Some(::std::string::String::from(
-                    "application/json",
-                )),
-                params_schema: schema(
-                    r#"{
+        builder
+            .resource_template(
+                ::mcpgen_runtime::ResourceTemplateDef {
+                    uri_template: ::std::string::String::from(
+                        "test://template/{id}/data",
+                    ),
+                    name: ::std::string::String::from("template"),
+                    title: ::core::option::Option::Some(
+                        ::std::string::String::from("Resource Template"),
+                    ),
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from(
+                            "A resource template with parameter substitution, as JSON.",
+                        ),
+                    ),
+                    mime_type: ::core::option::Option::Some(
+                        ::std::string::String::from("application/json"),
+                    ),
+                    params_schema: schema(
+                        r#"{
   "type": "object",
   "properties": {
     "id": {
@@ -3751,127 +4045,157 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
   ],
   "additionalProperties": false
 }"#,
-                ),
-            },
-            move |ctx, vars| {
-                let handler = ::std::sync::Arc::clone(&handler);
-                async move {
-                    let params: TemplateParams =
-                        ::mcpgen_runtime::__private::serde_json::from_value(
-                            ::mcpgen_runtime::__private::serde_json::Value::Object(vars),
-                        )
-                        .map_err(|e| ::mcpgen_runtime::ResourceError::Unexpected(e.into()))?;
-                    handler.read_template(ctx, params).await
-                }
-            },
-        )
+                    ),
+                },
+                move |ctx, vars| {
+                    let handler = ::std::sync::Arc::clone(&handler);
+                    async move {
+                        let params: TemplateParams = ::mcpgen_runtime::__private::serde_json::from_value(
+                                ::mcpgen_runtime::__private::serde_json::Value::Object(vars),
+                            )
+                            .map_err(|e| ::mcpgen_runtime::ResourceError::Unexpected(
+                                e.into(),
+                            ))?;
+                        handler.read_template(ctx, params).await
+                    }
+                },
+            )
     };
-    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
-        name: ::std::string::String::from("test_simple_prompt"),
-        title: ::core::option::Option::Some(::std::string::String::from("Simple Test Prompt")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "A simple prompt without arguments.",
-        )),
-        arguments: ::std::vec::Vec::from([]),
-        messages: ::std::vec::Vec::from([(
-            ::mcpgen_runtime::Role::User,
-            ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
-                "This is a simple prompt for testing.",
-            )),
-        )]),
-    });
-    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
-        name: ::std::string::String::from("test_prompt_with_arguments"),
-        title: ::core::option::Option::Some(::std::string::String::from("Prompt With Arguments")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "A prompt with required arguments.",
-        )),
-        arguments: ::std::vec::Vec::from([
-            ::mcpgen_runtime::PromptArg {
-                name: ::std::string::String::from("arg1"),
-                title: ::core::option::Option::None,
-                description: ::core::option::Option::Some(::std::string::String::from(
-                    "First test argument.",
-                )),
-                required: true,
-            },
-            ::mcpgen_runtime::PromptArg {
-                name: ::std::string::String::from("arg2"),
-                title: ::core::option::Option::None,
-                description: ::core::option::Option::Some(::std::string::String::from(
-                    "Second test argument.",
-                )),
-                required: true,
-            },
-        ]),
-        messages: ::std::vec::Vec::from([(
-            ::mcpgen_runtime::Role::User,
-            ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
-                "Prompt with arguments: arg1='{{ arg1 }}', arg2='{{ arg2 }}'",
-            )),
-        )]),
-    });
-    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
-        name: ::std::string::String::from("test_prompt_with_embedded_resource"),
-        title: ::core::option::Option::Some(::std::string::String::from(
-            "Prompt With Embedded Resource",
-        )),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "A prompt that embeds a text resource at the URI it is given.",
-        )),
-        arguments: ::std::vec::Vec::from([::mcpgen_runtime::PromptArg {
-            name: ::std::string::String::from("resourceUri"),
-            title: ::core::option::Option::None,
-            description: ::core::option::Option::Some(::std::string::String::from(
-                "URI of the resource to embed.",
-            )),
-            required: true,
-        }]),
-        messages: ::std::vec::Vec::from([
-            (
-                ::mcpgen_runtime::Role::User,
-                ::mcpgen_runtime::PromptContent::Resource {
-                    uri: ::std::string::String::from("{{ resourceUri }}"),
-                    mime_type: ::core::option::Option::Some(::std::string::String::from(
-                        "text/plain",
-                    )),
-                    text: ::std::string::String::from("Embedded resource content for testing."),
+    let builder = builder
+        .checked_prompt(::mcpgen_runtime::PromptDef {
+            name: ::std::string::String::from("test_simple_prompt"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Simple Test Prompt"),
+            ),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from("A simple prompt without arguments."),
+            ),
+            arguments: ::std::vec::Vec::from([]),
+            messages: ::std::vec::Vec::from([
+                (
+                    ::mcpgen_runtime::Role::User,
+                    ::mcpgen_runtime::PromptContent::Text(
+                        ::std::string::String::from(
+                            "This is a simple prompt for testing.",
+                        ),
+                    ),
+                ),
+            ]),
+        });
+    let builder = builder
+        .checked_prompt(::mcpgen_runtime::PromptDef {
+            name: ::std::string::String::from("test_prompt_with_arguments"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Prompt With Arguments"),
+            ),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from("A prompt with required arguments."),
+            ),
+            arguments: ::std::vec::Vec::from([
+                ::mcpgen_runtime::PromptArg {
+                    name: ::std::string::String::from("arg1"),
+                    title: ::core::option::Option::None,
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from("First test argument."),
+                    ),
+                    required: true,
                 },
-            ),
-            (
-                ::mcpgen_runtime::Role::User,
-                ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
-                    "Please process the embedded resource above.",
-                )),
-            ),
-        ]),
-    });
-    let builder = builder.checked_prompt(::mcpgen_runtime::PromptDef {
-        name: ::std::string::String::from("test_prompt_with_image"),
-        title: ::core::option::Option::Some(::std::string::String::from("Prompt With Image")),
-        description: ::core::option::Option::Some(::std::string::String::from(
-            "A prompt that includes an image (a 1x1 red PNG).",
-        )),
-        arguments: ::std::vec::Vec::from([]),
-        messages: ::std::vec::Vec::from([
-            (
-                ::mcpgen_runtime::Role::User,
-                ::mcpgen_runtime::PromptContent::Image {
-                    data: ::std::borrow::Cow::Borrowed(include_bytes!(concat!(
-                        env!("CARGO_MANIFEST_DIR"),
-                        "/data/red-pixel.png"
-                    ))),
-                    mime_type: ::std::string::String::from("image/png"),
+                ::mcpgen_runtime::PromptArg {
+                    name: ::std::string::String::from("arg2"),
+                    title: ::core::option::Option::None,
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from("Second test argument."),
+                    ),
+                    required: true,
                 },
+            ]),
+            messages: ::std::vec::Vec::from([
+                (
+                    ::mcpgen_runtime::Role::User,
+                    ::mcpgen_runtime::PromptContent::Text(
+                        ::std::string::String::from(
+                            "Prompt with arguments: arg1='{{ arg1 }}', arg2='{{ arg2 }}'",
+                        ),
+                    ),
+                ),
+            ]),
+        });
+    let builder = builder
+        .checked_prompt(::mcpgen_runtime::PromptDef {
+            name: ::std::string::String::from("test_prompt_with_embedded_resource"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Prompt With Embedded Resource"),
             ),
-            (
-                ::mcpgen_runtime::Role::User,
-                ::mcpgen_runtime::PromptContent::Text(::std::string::String::from(
-                    "Please analyze the image above.",
-                )),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from(
+                    "A prompt that embeds a text resource at the URI it is given.",
+                ),
             ),
-        ]),
-    });
+            arguments: ::std::vec::Vec::from([
+                ::mcpgen_runtime::PromptArg {
+                    name: ::std::string::String::from("resourceUri"),
+                    title: ::core::option::Option::None,
+                    description: ::core::option::Option::Some(
+                        ::std::string::String::from("URI of the resource to embed."),
+                    ),
+                    required: true,
+                },
+            ]),
+            messages: ::std::vec::Vec::from([
+                (
+                    ::mcpgen_runtime::Role::User,
+                    ::mcpgen_runtime::PromptContent::Resource {
+                        uri: ::std::string::String::from("{{ resourceUri }}"),
+                        mime_type: ::core::option::Option::Some(
+                            ::std::string::String::from("text/plain"),
+                        ),
+                        text: ::std::string::String::from(
+                            "Embedded resource content for testing.",
+                        ),
+                    },
+                ),
+                (
+                    ::mcpgen_runtime::Role::User,
+                    ::mcpgen_runtime::PromptContent::Text(
+                        ::std::string::String::from(
+                            "Please process the embedded resource above.",
+                        ),
+                    ),
+                ),
+            ]),
+        });
+    let builder = builder
+        .checked_prompt(::mcpgen_runtime::PromptDef {
+            name: ::std::string::String::from("test_prompt_with_image"),
+            title: ::core::option::Option::Some(
+                ::std::string::String::from("Prompt With Image"),
+            ),
+            description: ::core::option::Option::Some(
+                ::std::string::String::from(
+                    "A prompt that includes an image (a 1x1 red PNG).",
+                ),
+            ),
+            arguments: ::std::vec::Vec::from([]),
+            messages: ::std::vec::Vec::from([
+                (
+                    ::mcpgen_runtime::Role::User,
+                    ::mcpgen_runtime::PromptContent::Image {
+                        data: ::std::borrow::Cow::Borrowed(
+                            include_bytes!(
+                                concat!(env!("CARGO_MANIFEST_DIR"), "/data/red-pixel.png")
+                            ),
+                        ),
+                        mime_type: ::std::string::String::from("image/png"),
+                    },
+                ),
+                (
+                    ::mcpgen_runtime::Role::User,
+                    ::mcpgen_runtime::PromptContent::Text(
+                        ::std::string::String::from("Please analyze the image above."),
+                    ),
+                ),
+            ]),
+        });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
         builder
