@@ -482,62 +482,15 @@ fn too_large(limit: usize) -> Response {
 /// Why a body is not one JSON-RPC 2.0 message, as the JSON error to answer
 /// (400 with -32700, -32600 or -32602); `None` if it is one after all.
 fn explain_body(bytes: &[u8]) -> Option<Response> {
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(value) => value,
-        Err(e) => {
-            return Some(error_response(
-                StatusCode::BAD_REQUEST,
-                -32700,
-                format!(
-                    "Parse error: the request body is not valid JSON ({e}); send one JSON-RPC 2.0 message"
-                ),
-                json!({"line": e.line(), "column": e.column()}),
-            ));
-        }
-    };
-    // From the bytes, as rmcp parses them: deserializing the `Value` instead would link
-    // a second copy of the deserializers of every message type rmcp has.
-    if let Err(e) = serde_json::from_slice::<rmcp::model::ClientJsonRpcMessage>(bytes) {
-        // Echo only an id MCP allows (a string or an integer); any other is null, as
-        // JSON-RPC asks when the id cannot be read.
-        let id = match value.get("id") {
-            Some(id @ Value::String(_)) => id.clone(),
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
-            _ => Value::Null,
-        };
-        let (code, message) = match &value {
-            Value::Array(_) => (
-                -32600,
-                "Invalid Request: JSON-RPC batches are not supported; send one message per request"
-                    .to_owned(),
-            ),
-            Value::Object(o) if o.get("jsonrpc") != Some(&json!("2.0")) => (
-                -32600,
-                "Invalid Request: the message needs \"jsonrpc\": \"2.0\"".to_owned(),
-            ),
-            Value::Object(o) if o.contains_key("method") && o.contains_key("params") => (
-                -32602,
-                format!(
-                    "Invalid params for `{}`: {e}",
-                    o.get("method").and_then(Value::as_str).unwrap_or("?")
-                ),
-            ),
-            _ => (
-                -32600,
-                format!(
-                    "Invalid Request: not a JSON-RPC 2.0 request, notification or response ({e})"
-                ),
-            ),
-        };
-        return Some(error_response_with_id(
-            StatusCode::BAD_REQUEST,
-            id,
-            code,
-            message,
-            json!({}),
-        ));
-    }
-    None
+    use crate::protocol::malformed::{Framing, explain};
+    let why = explain(bytes, Framing::Body)?;
+    Some(error_response_with_id(
+        StatusCode::BAD_REQUEST,
+        why.id,
+        why.code,
+        why.message,
+        why.data,
+    ))
 }
 
 /// rmcp answers some rejections with plain text; give every error a JSON body.
