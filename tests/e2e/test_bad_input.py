@@ -1,0 +1,168 @@
+"""Malformed input on stdio against the runtime's example server
+(runtime/examples/hand_server.rs): every request gets an answer that says what was
+wrong, and a valid call behind bad input is answered promptly. Raw pipes: no SDK
+client would send any of this."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import threading
+import time
+
+import pytest
+
+from mcp_servers import MODERN_META, hand_server_bin
+
+pytestmark = pytest.mark.timeout(300)
+
+# rmcp's limit for one stdio line (rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH).
+LINE_LIMIT = 16 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def server_bin() -> str:
+    return hand_server_bin()
+
+
+def call(id_, city: str = "Oslo") -> dict:
+    return {
+        "jsonrpc": "2.0",
+        "id": id_,
+        "method": "tools/call",
+        "params": {"name": "get_forecast", "arguments": {"city": city}, "_meta": MODERN_META},
+    }
+
+
+class Stdio:
+    """The server on pipes: lines in, every answer out with the time it came."""
+
+    def __init__(self, binary: str, log_path) -> None:
+        self.log = open(log_path, "w")
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log
+        )
+        self.answers: queue.Queue[tuple[float, dict]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.answers.put((time.monotonic(), json.loads(line)))
+
+    def send(self, *lines: bytes | object) -> None:
+        for line in lines:
+            if not isinstance(line, bytes):
+                line = json.dumps(line).encode()
+            self.proc.stdin.write(line + b"\n")
+        self.proc.stdin.flush()
+
+    def next(self, timeout: float = 10) -> tuple[float, dict]:
+        try:
+            return self.answers.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no answer within {timeout} s") from None
+
+    def until(self, id_, timeout: float = 10) -> tuple[list[dict], float]:
+        """Every answer up to the one with `id_` (included) and when that one came."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            at, answer = self.next(max(0.01, deadline - time.monotonic()))
+            seen.append(answer)
+            if answer.get("id") == id_:
+                return seen, at
+
+    def close(self) -> int:
+        self.proc.stdin.close()
+        code = self.proc.wait(timeout=30)
+        self.log.close()
+        return code
+
+
+@pytest.fixture
+def stdio(server_bin, tmp_path):
+    server = Stdio(server_bin, tmp_path / "stderr.log")
+    yield server
+    if server.proc.poll() is None:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def test_stdio_a_line_that_is_not_json_gets_a_parse_error(stdio):
+    """JSON-RPC 2.0: a parse error is answered with -32700 and a null id."""
+    for line in (b"not json", b'{"jsonrpc": "2.0", "id": 1, "method": ', b"\xff\xfe{}", b'{"id": "a"}}'):
+        stdio.send(line)
+        _, answer = stdio.next()
+        assert answer["jsonrpc"] == "2.0" and answer["id"] is None, (line, answer)
+        assert answer["error"]["code"] == -32700, (line, answer)
+        assert "not valid JSON" in answer["error"]["message"], answer
+        assert "one JSON-RPC" in answer["error"]["message"], answer
+    # Blank lines are not messages: no answer; the next call is served.
+    stdio.send(b"", b"   ", call(9))
+    _, answer = stdio.next()
+    assert answer["id"] == 9 and "result" in answer, answer
+    assert stdio.close() == 0
+
+
+def test_stdio_an_invalid_request_is_answered_with_its_id(stdio):
+    """JSON-RPC 2.0: an invalid request gets its id back whenever the id can be read."""
+    cases = [
+        ({"jsonrpc": "2.0", "id": 7, "method": 5}, 7, -32600),
+        ({"jsonrpc": "1.0", "id": "x", "method": "ping"}, "x", -32600),
+        ({"jsonrpc": "2.0", "id": 2**63, "method": 5}, 2**63, -32600),
+        # Ids MCP does not allow cannot be echoed: null.
+        ({"jsonrpc": "2.0", "id": {"a": 1}, "method": "ping"}, None, -32600),
+        ({"jsonrpc": "2.0", "id": 1.5, "method": "ping"}, None, -32600),
+        ([{"jsonrpc": "2.0", "id": 3, "method": "ping"}], None, -32600),
+        ("just a string", None, -32600),
+    ]
+    for message, id_, code in cases:
+        stdio.send(message)
+        _, answer = stdio.next()
+        assert answer.get("id", "absent") == id_, (message, answer)
+        assert answer["error"]["code"] == code, (message, answer)
+        assert answer["error"]["message"].startswith("Invalid Request"), answer
+    stdio.send({"jsonrpc": "1.0", "id": "x", "method": "ping"})
+    _, answer = stdio.next()
+    assert '"jsonrpc": "2.0"' in answer["error"]["message"], answer
+    # A notification is never answered, even a malformed one; the call after it is.
+    stdio.send({"jsonrpc": "2.0", "method": "notifications/made-up"}, {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": 5}, call(10))
+    _, answer = stdio.next()
+    assert answer["id"] == 10 and "result" in answer, answer
+    assert stdio.close() == 0
+
+
+def test_stdio_a_call_behind_oversized_lines_is_answered_promptly(stdio):
+    """Lines over the limit are read through to their end and answered (with their id
+    when it comes before the large value, as clients write it); the call after them
+    is answered at once."""
+    big = b"a" * (64 * 1024 * 1024)
+
+    def write() -> None:
+        # Half a GiB: each line a head, the one large value, a tail.
+        for i in range(8):
+            head, tail = json.dumps(call(f"big-{i}", "CITY")).encode().split(b"CITY")
+            for piece in (head, big, tail + b"\n"):
+                stdio.proc.stdin.write(piece)
+        stdio.proc.stdin.write(b"x" * (LINE_LIMIT + 1) + b"\n")
+        stdio.send(call(1))
+
+    start = time.monotonic()
+    writer = threading.Thread(target=write)
+    writer.start()
+    seen, answered = stdio.until(1, timeout=60)
+    writer.join()
+    elapsed = answered - start
+    # 0.3 s here in a debug build; rmcp's own reader took 2.1 s.
+    assert elapsed < 1.0, f"the call was answered {elapsed:.2f} s after the oversized lines began"
+    assert "result" in seen[-1], seen[-1]
+
+    errors = seen[:-1]
+    assert [a.get("id") for a in errors] == [f"big-{i}" for i in range(8)] + [None], errors
+    for answer in errors:
+        error = answer["error"]
+        assert error["code"] == -32600, answer
+        assert f"{LINE_LIMIT} bytes" in error["message"], answer
+        assert error["data"] == {"limit_bytes": LINE_LIMIT}, answer
+    assert stdio.close() == 0
