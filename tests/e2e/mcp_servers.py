@@ -178,6 +178,17 @@ MODERN_META = {
     "io.modelcontextprotocol/clientCapabilities": {},
 }
 
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "1"},
+    },
+}
+
 
 def post(server, body: bytes | str | dict, headers: dict[str, str] | None = None, path: str = "/mcp"):
     """POST to `path` (the MCP endpoint unless told); returns (status, headers, body bytes)."""

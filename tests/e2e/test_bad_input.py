@@ -1,19 +1,20 @@
-"""Malformed input on stdio against the runtime's example server
+"""Malformed input, stdio and HTTP, against the runtime's example server
 (runtime/examples/hand_server.rs): every request gets an answer that says what was
-wrong, and a valid call behind bad input is answered promptly. Raw pipes: no SDK
-client would send any of this."""
+wrong, and a valid call behind bad input is answered promptly. Raw pipes and raw
+sockets: no SDK client would send any of this."""
 
 from __future__ import annotations
 
 import json
 import queue
+import socket
 import subprocess
 import threading
 import time
 
 import pytest
 
-from mcp_servers import MODERN_META, hand_server_bin
+from mcp_servers import INITIALIZE, MODERN_META, hand_server_bin, http_server
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -166,3 +167,81 @@ def test_stdio_a_call_behind_oversized_lines_is_answered_promptly(stdio):
         assert f"{LINE_LIMIT} bytes" in error["message"], answer
         assert error["data"] == {"limit_bytes": LINE_LIMIT}, answer
     assert stdio.close() == 0
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+@pytest.fixture(scope="module")
+def http(server_bin, tmp_path_factory):
+    log = tmp_path_factory.mktemp("bad_input") / "stderr.log"
+    with http_server([server_bin, "serve", "--http"], log) as address:
+        yield address
+
+
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 response from `sock`: status, headers (lower-case names) and body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError(f"the connection closed before a response: {data!r}")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(status_line.split()[1]), headers, body
+
+
+def raw(server, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(server, timeout=10) as sock:
+        sock.sendall(request)
+        return read_response(sock)
+
+
+def json_error(response, status: int) -> dict:
+    got, headers, body = response
+    assert got == status, (got, body)
+    assert headers.get("content-type", "").startswith("application/json"), headers
+    answer = json.loads(body)
+    assert answer["jsonrpc"] == "2.0" and answer["id"] is None, answer
+    return answer["error"]
+
+
+def post_head(extra: str = "", accept: str = "application/json, text/event-stream") -> bytes:
+    return (
+        "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        f"Accept: {accept}\r\n{extra}"
+    ).encode()
+
+
+def chunked_post(server, accept: str, chunks: int = 40, size: int = 16 * 1024) -> tuple[int, dict, bytes]:
+    """A chunked POST whose body comes slowly, as an upload does; the response is read
+    only once the whole body is sent."""
+    with socket.create_connection(server, timeout=10) as sock:
+        sock.sendall(post_head("Transfer-Encoding: chunked\r\n\r\n", accept=accept))
+        padded = {**INITIALIZE, "params": {**INITIALIZE["params"], "_meta": {"pad": "PAD"}}}
+        body = json.dumps(padded).encode().replace(b"PAD", b"p" * (chunks * size))
+        for i in range(0, len(body), size):
+            piece = body[i : i + size]
+            sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            time.sleep(0.01)
+        sock.sendall(b"0\r\n\r\n")
+        return read_response(sock)
+
+
+def test_http_a_refused_chunked_upload_gets_its_answer_not_a_reset(http):
+    error = json_error(chunked_post(http, accept="text/plain"), 406)
+    assert "Accept: application/json, text/event-stream" in error["message"], error
+    # The same body, acceptable: served.
+    status, _, body = chunked_post(http, accept="application/json, text/event-stream")
+    assert status == 200, body

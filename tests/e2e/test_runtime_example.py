@@ -14,7 +14,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import MODERN_META, assert_declared_error, drive_http, error_object, drive_stdio, post
+from mcp_servers import INITIALIZE, MODERN_META, assert_declared_error, drive_http, error_object, drive_stdio, post
 from mcp_servers import hand_server_bin as build_hand_server
 from mcp_servers import http_server as running_http_server
 
@@ -211,18 +211,6 @@ def message_of(headers: dict, body: bytes) -> dict:
                 return json.loads(line[5:])
         raise AssertionError(f"no message in SSE body {body!r}")
     return json.loads(body)
-
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "raw", "version": "1"},
-    },
-}
 
 
 def check_still_serving(server) -> None:

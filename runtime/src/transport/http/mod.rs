@@ -22,6 +22,7 @@ use crate::{
     protocol::service::{McpService, TransportKind},
 };
 
+mod drain;
 mod screen;
 mod sessions;
 

@@ -157,16 +157,28 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        use futures::future::Either;
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        use futures::{FutureExt, future::Either};
         // The service that was polled ready serves this request; a clone waits for the
         // next one (tower's rule for services called from a future).
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
+        // The body waits aside while the head is screened: a refusal reads it first.
+        let body = std::mem::take(request.body_mut());
+        let expects_continue = request.headers().contains_key(header::EXPECT);
         match screen(&self.rules, request) {
-            Verdict::Refused(refused) => Either::Left(std::future::ready(Ok(refused))),
-            Verdict::Pass(request) => Either::Right(Box::pin(forward(inner.call(request)))),
-            Verdict::Post(parts, body) => Either::Right(Box::pin(forward_post(
+            Verdict::Refused(refused) => {
+                let limit = self.rules.max_body_bytes;
+                match super::drain::after_body(refused, body, expects_continue, limit) {
+                    Either::Left(ready) => Either::Left(std::future::ready(Ok(ready.into_inner()))),
+                    Either::Right(drained) => Either::Right(Box::pin(drained.map(Ok))),
+                }
+            }
+            Verdict::Pass(mut request) => {
+                *request.body_mut() = body;
+                Either::Right(Box::pin(forward(inner.call(request))))
+            }
+            Verdict::Post(parts) => Either::Right(Box::pin(forward_post(
                 inner,
                 parts,
                 body,
@@ -214,18 +226,19 @@ fn forward_post<S: Endpoint>(
     }
 }
 
-/// What [`screen`] made of a request: the answer to send instead, a POST to the MCP
-/// endpoint, whose body is read (within the cap) before rmcp sees it, or any other
+/// What [`screen`] made of a request's head: the answer to send instead, a POST to the
+/// MCP endpoint, whose body is read (within the cap) before rmcp sees it, or any other
 /// request, as it is.
 enum Verdict {
     Refused(Response),
-    Post(http::request::Parts, Body),
+    Post(http::request::Parts),
     Pass(Request),
 }
 
-/// The checks that need no waiting: the client's address (and the flood limit),
-/// `Origin`, the path (any other than the MCP endpoint's gets a JSON 404), and for a
-/// POST `Accept`, `Content-Type` and a declared `Content-Length` over the cap.
+/// The checks of a request's head that need no waiting (its body waits aside in
+/// [`Screened`]): the client's address (and the flood limit), `Origin`, the path (any
+/// other than the MCP endpoint's gets a JSON 404), and for a POST `Accept`,
+/// `Content-Type` and a declared `Content-Length` over the cap.
 fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
     if let Some(ConnectInfo(addr)) = request
         .extensions()
@@ -275,8 +288,7 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
         if let Some(refused) = refused_post(rules, request.headers()) {
             return Verdict::Refused(refused);
         }
-        let (parts, body) = request.into_parts();
-        return Verdict::Post(parts, body);
+        return Verdict::Post(request.into_parts().0);
     }
     Verdict::Pass(request)
 }
