@@ -224,6 +224,26 @@ def post_head(extra: str = "", accept: str = "application/json, text/event-strea
     ).encode()
 
 
+PING = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}).encode()
+
+
+def test_http_too_many_headers_get_a_json_431(http):
+    headers = "".join(f"X-Filler-{i}: {i}\r\n" for i in range(150))
+    request = post_head(headers + f"Content-Length: {len(PING)}\r\n\r\n") + PING
+    error = json_error(raw(http, request), 431)
+    assert error["code"] == -32600
+    assert "header" in error["message"] and "100" in error["message"], error
+    assert error["data"]["headers"] >= 150, error
+
+
+def test_http_a_nul_byte_in_a_header_gets_a_json_400(http):
+    request = post_head(f"X-Trace: abc\x00def\r\nContent-Length: {len(PING)}\r\n\r\n") + PING
+    error = json_error(raw(http, request), 400)
+    assert error["code"] == -32600
+    assert "X-Trace" in error["message"] and "NUL" in error["message"], error
+    assert error["data"] == {"header": "X-Trace", "byte": 0}, error
+
+
 def chunked_post(server, accept: str, chunks: int = 40, size: int = 16 * 1024) -> tuple[int, dict, bytes]:
     """A chunked POST whose body comes slowly, as an upload does; the response is read
     only once the whole body is sent."""
