@@ -1,12 +1,13 @@
 """Malformed input, stdio and HTTP, against the runtime's example server
 (runtime/examples/hand_server.rs): every request gets an answer that says what was
-wrong, and a valid call behind bad input is answered promptly. Raw pipes and raw
-sockets: no SDK client would send any of this."""
+wrong, a valid call behind bad input is answered promptly, and nothing hangs or
+answers 5xx. Raw pipes and raw sockets: no SDK client would send any of this."""
 
 from __future__ import annotations
 
 import json
 import queue
+import random
 import socket
 import subprocess
 import threading
@@ -265,3 +266,99 @@ def test_http_a_refused_chunked_upload_gets_its_answer_not_a_reset(http):
     # The same body, acceptable: served.
     status, _, body = chunked_post(http, accept="application/json, text/event-stream")
     assert status == 200, body
+
+
+# ---------------------------------------------------------------- fuzz
+
+
+def stdio_fuzz_lines(rng: random.Random, count: int) -> tuple[list[bytes], set[str], int]:
+    """Seeded malformed lines: (lines, the ids each to be answered once, how many get a
+    null-id error)."""
+    lines: list[bytes] = []
+    ids: set[str] = set()
+    null_ids = 0
+    for n in range(count):
+        kind = rng.randrange(7)
+        if kind == 0:  # not JSON at all
+            lines.append(b"#" + bytes(rng.choice(b"{}[]\",:abc \t\x00\x7f\xc3\xff") for _ in range(rng.randrange(40))))
+            null_ids += 1
+        elif kind == 1:  # a request cut short
+            text = json.dumps(call(f"cut{n}")).encode()
+            lines.append(text[: rng.randrange(1, len(text))])
+            null_ids += 1
+        elif kind == 2:  # JSON that is no object
+            lines.append(rng.choice([b"5", b'"x"', b"[1, 2]", b"null", b"true", b"[]"]))
+            null_ids += 1
+        elif kind == 3:  # an object with a readable id and broken fields
+            message = {"id": f"bad{n}"}
+            for key, values in (
+                ("jsonrpc", ["2.0", "1.0", 2, None]),
+                ("method", ["tools/call", "ping", 5, None, [], "tools/list"]),
+                ("params", [{}, 5, "p", [], {"name": 3}, None]),
+            ):
+                if rng.random() < 0.8:
+                    message[key] = rng.choice(values)
+            lines.append(json.dumps(message).encode())
+            ids.add(f"bad{n}")
+        elif kind == 4:  # valid requests
+            lines.append(json.dumps(rng.choice([call(f"ok{n}"), {"jsonrpc": "2.0", "id": f"ok{n}", "method": "tools/list", "params": {"_meta": MODERN_META}}])).encode())
+            ids.add(f"ok{n}")
+        elif kind == 5:  # notifications, broken or not: never answered
+            lines.append(json.dumps({"jsonrpc": "2.0", "method": rng.choice(["notifications/x", "notifications/cancelled", "foo"]), "params": rng.choice([5, {}, []])}).encode())
+        else:  # invalid UTF-8 inside a string
+            lines.append(b'{"jsonrpc": "2.0", "id": "utf' + str(n).encode() + b'", "method": "p\xffing"}')
+            null_ids += 1
+    return lines, ids, null_ids
+
+
+def test_fuzz_stdio_every_request_line_is_answered(stdio):
+    lines, ids, null_ids = stdio_fuzz_lines(random.Random(20261207), 3000)
+    writer = threading.Thread(target=stdio.send, args=lines)
+    writer.start()
+    answered: dict[str, int] = {}
+    nulls = 0
+    while len(answered) < len(ids) or nulls < null_ids:
+        _, answer = stdio.next(timeout=30)
+        if answer.get("id") is None:
+            nulls += 1
+        else:
+            answered[answer["id"]] = answered.get(answer["id"], 0) + 1
+    writer.join()
+    assert stdio.close() == 0
+    assert set(answered) == ids
+    assert all(times == 1 for times in answered.values())
+    assert nulls == null_ids
+    assert stdio.answers.empty(), stdio.answers.get()
+
+
+def http_fuzz_request(rng: random.Random) -> bytes:
+    body = rng.choice([PING, b"", b"{", b"[]", b"\x00\xff", json.dumps(call(1)).encode(), b"x" * rng.randrange(2000)])
+    method = rng.choice(["POST", "GET", "DELETE", "PUT", "OPTIONS", "P\x00ST", "GET /", "é"])
+    path = rng.choice(["/mcp", "/", "/mcp?x=1", "/%00", "*", "/mcp/../mcp", "/" + "a" * 3000])
+    headers = [
+        "Host: localhost",
+        rng.choice(["Content-Type: application/json", "Content-Type: text/plain", ""]),
+        rng.choice(["Accept: application/json, text/event-stream", "Accept: */*", ""]),
+        rng.choice(["", "Origin: https://evil.example", "Origin: http://localhost", "Mcp-Session-Id: nope"]),
+        rng.choice(["", "MCP-Protocol-Version: 2025-11-25", "MCP-Protocol-Version: 1999"]),
+        rng.choice(["", "X-Bad: a\x00b", "X-Bad: a\x01b", "Bad Name: x", "X-Long: " + "v" * 70000]),
+    ]
+    headers += [f"X-F{i}: {i}" for i in range(rng.choice([0, 0, 0, 120]))]
+    head = f"{method} {path} HTTP/1.1\r\n" + "".join(h + "\r\n" for h in headers if h)
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    return head.encode("utf-8") + body
+
+
+def test_fuzz_http_no_5xx_and_every_error_is_json(http):
+    rng = random.Random(20261207)
+    statuses: dict[int, int] = {}
+    for _ in range(3000):
+        request = http_fuzz_request(rng)
+        status, headers, body = raw(http, request)
+        statuses[status] = statuses.get(status, 0) + 1
+        assert status < 500, (request[:200], status, body)
+        if status >= 400:
+            assert headers.get("content-type", "").startswith("application/json"), (request[:200], status, headers)
+            assert "error" in json.loads(body), (request[:200], body)
+    # The mix reached rmcp as well as every rule in front of it.
+    assert any(status < 300 for status in statuses) and len(statuses) >= 6, statuses
