@@ -13,7 +13,7 @@
 //! - the newline is searched with the C library's `memchr` (through std's
 //!   `BufRead::skip_until`), in 64 KiB reads. rmcp searches byte by byte in an iterator
 //!   that a debug build leaves unoptimized, in 8 KiB reads: about 200 MB/s, so a call
-//!   behind a few hundred MiB of oversized lines waited seconds for its turn;
+//!   behind a few hundred MiB of oversized lines waits seconds for its turn;
 //! - a notification or a response before the first request that opens the lifecycle
 //!   (an `initialize`, or a request with the 2026-07-28 `_meta`) is dropped: rmcp ends
 //!   the connection on one, and none means anything before then.
