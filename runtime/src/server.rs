@@ -759,7 +759,7 @@ impl Server {
     /// # Errors
     /// When the transport fails before the first request is served.
     pub async fn serve_stdio(&self) -> anyhow::Result<()> {
-        use rmcp::{ServiceExt, transport::IntoTransport};
+        use rmcp::ServiceExt;
         let handler = crate::protocol::service::McpService::new(
             Arc::clone(&self.registry),
             crate::protocol::service::TransportKind::Stdio,
@@ -770,9 +770,10 @@ impl Server {
             // do): no hand-off to tokio's blocking pool for every message.
             .serve_with_ct(
                 crate::transport::stdio::ReadAhead::new(
-                    IntoTransport::<rmcp::RoleServer, std::io::Error, _>::into_transport(
-                        rmcp::transport::stdio_pipes(),
-                    ),
+                    {
+                        let (read, write) = rmcp::transport::stdio_pipes();
+                        crate::transport::stdio::Lines::new(read, write)
+                    },
                     self.registry.stdio_read_ahead,
                 ),
                 ct.clone(),

@@ -28,6 +28,23 @@ def mcpgen_bin() -> str:
     return str(TARGET / "debug" / "mcpgen")
 
 
+def hand_server_bin() -> str:
+    """The runtime's example server (runtime/examples/hand_server.rs): $HAND_SERVER_BIN,
+    else built here with cargo."""
+    path = os.environ.get("HAND_SERVER_BIN")
+    if path:
+        return path
+    subprocess.run(
+        ["cargo", "build", "--quiet", "--example", "hand_server", "-p", "mcpgen-runtime"],
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
+    path = TARGET / "debug" / "examples" / "hand_server"
+    assert path.exists(), f"cargo built no {path}"
+    return str(path)
+
+
 def cargo_build(crate_dir: Path) -> None:
     """Builds a scaffolded crate into the shared target directory (dependencies built once)."""
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
@@ -159,6 +176,17 @@ MODERN_META = {
     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
     "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
     "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "1"},
+    },
 }
 
 

@@ -353,9 +353,9 @@ def test_stdio_pipelined_calls_are_all_answered(weather_bin, tmp_path):
         args = {"city": f"City{i % 7}", "days": 1 + i % 14}
         lines.append(json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": "get_forecast", "arguments": args, "_meta": meta}}))
         if i == 1000:
-            # Not JSON: ignored, as every official SDK does (no id to answer).
+            # Not JSON: a parse error, with a null id (the id cannot be read).
             lines.append('{"jsonrpc": "2.0", "id": "broken", "method": ')
-            # JSON, but not a JSON-RPC message: answered with Invalid Request.
+            # JSON, but not a JSON-RPC message: Invalid Request, with its id.
             lines.append('{"jsonrpc": "2.0", "id": "odd", "method": 5}')
     with open(tmp_path / "stderr.log", "w") as stderr:
         out = subprocess.run(
@@ -377,6 +377,7 @@ def test_stdio_pipelined_calls_are_all_answered(weather_bin, tmp_path):
             continue
         assert answer["id"] not in by_id, f"answered twice: {answer['id']}"
         by_id[answer["id"]] = answer
+    assert by_id.pop("odd")["error"]["code"] == -32600
     assert sorted(by_id) == list(range(1, 2001))
     # The starter spec's budget (120 calls a minute) refuses most of them, each with
     # its own answer.
@@ -390,7 +391,7 @@ def test_stdio_pipelined_calls_are_all_answered(weather_bin, tmp_path):
             assert result["structuredContent"] == forecast(f"City{i % 7}", 1 + i % 14)
             outcomes["ok"] += 1
     assert outcomes["ok"] >= 1 and outcomes["rate_limited"] >= 1000, outcomes
-    assert len(errors) == 1 and errors[0]["error"]["code"] == -32600, errors
+    assert len(errors) == 1 and errors[0]["error"]["code"] == -32700, errors
 
 
 # --- The official TypeScript SDK client and the MCP Inspector's CLI -------------------

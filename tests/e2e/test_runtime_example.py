@@ -8,20 +8,17 @@ Uses $HAND_SERVER_BIN when set; otherwise builds the example once with cargo."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from pathlib import Path
 
 import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import MODERN_META, assert_declared_error, drive_http, error_object, drive_stdio, post
+from mcp_servers import INITIALIZE, MODERN_META, assert_declared_error, drive_http, error_object, drive_stdio, post
+from mcp_servers import hand_server_bin as build_hand_server
 from mcp_servers import http_server as running_http_server
 
 pytestmark = pytest.mark.timeout(300)
-
-ROOT = Path(__file__).resolve().parents[2]
 
 INPUT_SCHEMA = {
     "type": "object",
@@ -67,19 +64,7 @@ def expected_forecast(city: str, days: int = 3, units: str = "metric") -> dict:
 
 @pytest.fixture(scope="session")
 def hand_server_bin() -> str:
-    path = os.environ.get("HAND_SERVER_BIN")
-    if path:
-        return path
-    subprocess.run(
-        ["cargo", "build", "--quiet", "--example", "hand_server", "-p", "mcpgen-runtime"],
-        cwd=ROOT,
-        check=True,
-        timeout=600,
-    )
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    path = target / "debug" / "examples" / "hand_server"
-    assert path.exists(), f"cargo built no {path}"
-    return str(path)
+    return build_hand_server()
 
 
 @pytest.fixture(scope="module")
@@ -226,18 +211,6 @@ def message_of(headers: dict, body: bytes) -> dict:
                 return json.loads(line[5:])
         raise AssertionError(f"no message in SSE body {body!r}")
     return json.loads(body)
-
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "raw", "version": "1"},
-    },
-}
 
 
 def check_still_serving(server) -> None:

@@ -18,6 +18,11 @@
 //! cancels leaves it at once (rmcp answers nothing for it), and a queued one is dropped
 //! unanswered, as the specification asks. `subscriptions/listen` streams stay open for
 //! as long as the client wants and are not counted.
+//!
+//! Below it, [`Lines`] reads and writes the lines themselves, and answers the lines that
+//! are no message.
+
+mod lines;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -27,6 +32,8 @@ use rmcp::{
     service::{RxJsonRpcMessage, TxJsonRpcMessage},
     transport::Transport,
 };
+
+pub(crate) use lines::Lines;
 
 /// How many stdio requests run at once unless [`crate::ServerBuilder::stdio_read_ahead`]
 /// says otherwise.

@@ -7,7 +7,8 @@
 //! What the rules adds: `Origin` validation (loopback plus an allow list), `Accept`
 //! and `Content-Type` checks, the body cap enforced before parsing, JSON-RPC parse
 //! errors (400/-32700) instead of rmcp's 415 text, and JSON bodies for rmcp's own
-//! plain-text rejections.
+//! plain-text rejections. Below axum, [`wire`] gives a JSON body to hyper's answers to
+//! requests it cannot parse.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -22,8 +23,10 @@ use crate::{
     protocol::service::{McpService, TransportKind},
 };
 
+mod drain;
 mod screen;
 mod sessions;
+mod wire;
 
 pub(crate) use screen::error_response;
 use screen::{ScreenRules, Screened, Screening};
@@ -171,8 +174,8 @@ impl Server {
         // Performance, session 16); `screen` answers other paths.
         let screened = self.screened(&options, ct.clone());
         // Without TCP_NODELAY every small response waits for a delayed ACK (~40 ms).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
+        let listener = wire::WireListener(listener).tap_io(|wire| {
+            if let Err(error) = wire.get_mut().set_nodelay(true) {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });

@@ -157,16 +157,28 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        use futures::future::Either;
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        use futures::{FutureExt, future::Either};
         // The service that was polled ready serves this request; a clone waits for the
         // next one (tower's rule for services called from a future).
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
+        // The body waits aside while the head is screened: a refusal reads it first.
+        let body = std::mem::take(request.body_mut());
+        let expects_continue = request.headers().contains_key(header::EXPECT);
         match screen(&self.rules, request) {
-            Verdict::Refused(refused) => Either::Left(std::future::ready(Ok(refused))),
-            Verdict::Pass(request) => Either::Right(Box::pin(forward(inner.call(request)))),
-            Verdict::Post(parts, body) => Either::Right(Box::pin(forward_post(
+            Verdict::Refused(refused) => {
+                let limit = self.rules.max_body_bytes;
+                match super::drain::after_body(refused, body, expects_continue, limit) {
+                    Either::Left(ready) => Either::Left(std::future::ready(Ok(ready.into_inner()))),
+                    Either::Right(drained) => Either::Right(Box::pin(drained.map(Ok))),
+                }
+            }
+            Verdict::Pass(mut request) => {
+                *request.body_mut() = body;
+                Either::Right(Box::pin(forward(inner.call(request))))
+            }
+            Verdict::Post(parts) => Either::Right(Box::pin(forward_post(
                 inner,
                 parts,
                 body,
@@ -214,18 +226,19 @@ fn forward_post<S: Endpoint>(
     }
 }
 
-/// What [`screen`] made of a request: the answer to send instead, a POST to the MCP
-/// endpoint, whose body is read (within the cap) before rmcp sees it, or any other
+/// What [`screen`] made of a request's head: the answer to send instead, a POST to the
+/// MCP endpoint, whose body is read (within the cap) before rmcp sees it, or any other
 /// request, as it is.
 enum Verdict {
     Refused(Response),
-    Post(http::request::Parts, Body),
+    Post(http::request::Parts),
     Pass(Request),
 }
 
-/// The checks that need no waiting: the client's address (and the flood limit),
-/// `Origin`, the path (any other than the MCP endpoint's gets a JSON 404), and for a
-/// POST `Accept`, `Content-Type` and a declared `Content-Length` over the cap.
+/// The checks of a request's head that need no waiting (its body waits aside in
+/// [`Screened`]): the client's address (and the flood limit), `Origin`, the path (any
+/// other than the MCP endpoint's gets a JSON 404), and for a POST `Accept`,
+/// `Content-Type` and a declared `Content-Length` over the cap.
 fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
     if let Some(ConnectInfo(addr)) = request
         .extensions()
@@ -275,8 +288,7 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
         if let Some(refused) = refused_post(rules, request.headers()) {
             return Verdict::Refused(refused);
         }
-        let (parts, body) = request.into_parts();
-        return Verdict::Post(parts, body);
+        return Verdict::Post(request.into_parts().0);
     }
     Verdict::Pass(request)
 }
@@ -482,62 +494,15 @@ fn too_large(limit: usize) -> Response {
 /// Why a body is not one JSON-RPC 2.0 message, as the JSON error to answer
 /// (400 with -32700, -32600 or -32602); `None` if it is one after all.
 fn explain_body(bytes: &[u8]) -> Option<Response> {
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(value) => value,
-        Err(e) => {
-            return Some(error_response(
-                StatusCode::BAD_REQUEST,
-                -32700,
-                format!(
-                    "Parse error: the request body is not valid JSON ({e}); send one JSON-RPC 2.0 message"
-                ),
-                json!({"line": e.line(), "column": e.column()}),
-            ));
-        }
-    };
-    // From the bytes, as rmcp parses them: deserializing the `Value` instead would link
-    // a second copy of the deserializers of every message type rmcp has.
-    if let Err(e) = serde_json::from_slice::<rmcp::model::ClientJsonRpcMessage>(bytes) {
-        // Echo only an id MCP allows (a string or an integer); any other is null, as
-        // JSON-RPC asks when the id cannot be read.
-        let id = match value.get("id") {
-            Some(id @ Value::String(_)) => id.clone(),
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
-            _ => Value::Null,
-        };
-        let (code, message) = match &value {
-            Value::Array(_) => (
-                -32600,
-                "Invalid Request: JSON-RPC batches are not supported; send one message per request"
-                    .to_owned(),
-            ),
-            Value::Object(o) if o.get("jsonrpc") != Some(&json!("2.0")) => (
-                -32600,
-                "Invalid Request: the message needs \"jsonrpc\": \"2.0\"".to_owned(),
-            ),
-            Value::Object(o) if o.contains_key("method") && o.contains_key("params") => (
-                -32602,
-                format!(
-                    "Invalid params for `{}`: {e}",
-                    o.get("method").and_then(Value::as_str).unwrap_or("?")
-                ),
-            ),
-            _ => (
-                -32600,
-                format!(
-                    "Invalid Request: not a JSON-RPC 2.0 request, notification or response ({e})"
-                ),
-            ),
-        };
-        return Some(error_response_with_id(
-            StatusCode::BAD_REQUEST,
-            id,
-            code,
-            message,
-            json!({}),
-        ));
-    }
-    None
+    use crate::protocol::malformed::{Framing, explain};
+    let why = explain(bytes, Framing::Body)?;
+    Some(error_response_with_id(
+        StatusCode::BAD_REQUEST,
+        why.id,
+        why.code,
+        why.message,
+        why.data,
+    ))
 }
 
 /// rmcp answers some rejections with plain text; give every error a JSON body.
