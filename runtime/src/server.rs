@@ -2,15 +2,14 @@
 
 use std::{collections::HashMap, fmt, future::Future, sync::Arc, time::Duration};
 
-use rmcp::model::{
-    Implementation, PromptsCapability, ResourcesCapability, ServerCapabilities, ServerConfig,
-    ToolAnnotations, ToolsCapability,
-};
+use rmcp::model::{Implementation, ServerConfig, ToolAnnotations};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::{
-    declare::registry::{PromptEntry, Registry, ResourceEntry, TemplateEntry, ToolEntry},
+    declare::registry::{
+        PromptEntry, Registry, ResourceEntry, TemplateEntry, ToolEntry, advertised,
+    },
     declare::resource::{
         PromptDef, PromptError, PromptHandler, PromptOutput, ResourceContent, ResourceDef,
         ResourceError, ResourceOutput, ResourceTemplateDef, TemplateHandler,
@@ -575,35 +574,7 @@ impl ServerBuilder {
         implementation.title = self.info.title;
         implementation.description = self.info.description;
         implementation.website_url = self.info.website_url;
-        let mut capabilities = ServerCapabilities::default();
-        let mut tools_cap = ToolsCapability::default();
-        tools_cap.list_changed = Some(false);
-        capabilities.tools = Some(tools_cap);
-        if !resources.is_empty() || !templates.is_empty() {
-            let mut cap = ResourcesCapability::default();
-            cap.list_changed = Some(false);
-            cap.subscribe = Some(true);
-            capabilities.resources = Some(cap);
-        }
-        if !prompts.is_empty() {
-            let mut cap = PromptsCapability::default();
-            cap.list_changed = Some(false);
-            capabilities.prompts = Some(cap);
-        }
-        #[allow(deprecated)]
-        {
-            capabilities.logging = Some(Map::new());
-        }
-        if tools
-            .iter()
-            .any(|t| t.def.task != crate::TaskSupport::Never)
-        {
-            capabilities.extensions = Some(
-                [(rmcp::model::TASKS_EXTENSION_ID.to_owned(), Map::new())]
-                    .into_iter()
-                    .collect(),
-            );
-        }
+        let capabilities = advertised(&tools, &resources, &templates, &prompts);
         let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
         config.instructions = self.info.instructions;
 

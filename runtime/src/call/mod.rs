@@ -4,6 +4,7 @@
 //! the guardrails ([`crate::guard`]), validate its arguments, run the handler
 //! ([`run`]), shape the result ([`results`]).
 
+pub(crate) mod complete;
 pub(crate) mod prompt;
 pub(crate) mod resource;
 pub(crate) mod results;

@@ -3,7 +3,10 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use rmcp::model::ServerConfig;
+use rmcp::model::{
+    PromptsCapability, ResourcesCapability, ServerCapabilities, ServerConfig, ToolsCapability,
+};
+use serde_json::Map;
 
 use crate::{
     declare::resource::{
@@ -65,4 +68,52 @@ pub(crate) struct Registry {
     pub(crate) guard: crate::guard::GuardLayer,
     /// The tasks of tools with [`crate::TaskSupport`] (tasks extension).
     pub(crate) tasks: crate::call::task_registry::Tasks,
+}
+
+/// The capabilities of a server with these entries: exactly what it serves. rmcp and
+/// the handler refuse every method of a capability left out, with -32601
+/// ([`crate::protocol::service::McpService::served`]).
+pub(crate) fn advertised(
+    tools: &[ToolEntry],
+    resources: &[ResourceEntry],
+    templates: &[TemplateEntry],
+    prompts: &[PromptEntry],
+) -> ServerCapabilities {
+    let mut capabilities = ServerCapabilities::default();
+    if !tools.is_empty() {
+        let mut cap = ToolsCapability::default();
+        cap.list_changed = Some(false);
+        capabilities.tools = Some(cap);
+    }
+    if !resources.is_empty() || !templates.is_empty() {
+        let mut cap = ResourcesCapability::default();
+        cap.list_changed = Some(false);
+        cap.subscribe = Some(true);
+        capabilities.resources = Some(cap);
+    }
+    if !prompts.is_empty() {
+        let mut cap = PromptsCapability::default();
+        cap.list_changed = Some(false);
+        capabilities.prompts = Some(cap);
+    }
+    // `completion/complete` names a prompt argument or a template variable.
+    if !templates.is_empty() || prompts.iter().any(|p| !p.def.arguments.is_empty()) {
+        capabilities.completions = Some(Map::new());
+    }
+    // Every handler may log, and sessions may set the level.
+    #[allow(deprecated)]
+    {
+        capabilities.logging = Some(Map::new());
+    }
+    if tools
+        .iter()
+        .any(|t| t.def.task != crate::TaskSupport::Never)
+    {
+        capabilities.extensions = Some(
+            [(rmcp::model::TASKS_EXTENSION_ID.to_owned(), Map::new())]
+                .into_iter()
+                .collect(),
+        );
+    }
+    capabilities
 }

@@ -8,5 +8,7 @@
 pub(crate) mod malformed;
 pub(crate) mod paging;
 pub(crate) mod reword;
+#[cfg(test)]
+mod rmcp_texts;
 pub(crate) mod service;
 pub(crate) mod wording;

@@ -10,6 +10,9 @@
 //! extension the server does not offer, are reworded by the transports on
 //! their way out ([`reword`]): on stdio and in HTTP sessions by the transport, and
 //! by the HTTP screening layer for the JSON responses of stateless requests.
+//!
+//! Each of rmcp's texts keyed here or in the HTTP screening has a test in
+//! `protocol/rmcp_texts.rs` that drives rmcp into producing it.
 
 use rmcp::model::{CustomRequest, ErrorCode, ErrorData};
 use serde_json::Value;

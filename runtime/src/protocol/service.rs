@@ -7,10 +7,14 @@ use futures::FutureExt as _;
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
-        CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
-        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-        PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerConfig,
-        Tool,
+        CallToolRequestMethod, CallToolRequestParams, CallToolResponse, CompleteRequestMethod,
+        CompleteRequestParams, CompleteResult, ConstString, GetPromptRequestMethod,
+        GetPromptRequestParams, GetPromptResponse, ListPromptsRequestMethod, ListPromptsResult,
+        ListResourceTemplatesRequestMethod, ListResourceTemplatesResult,
+        ListResourcesRequestMethod, ListResourcesResult, ListToolsRequestMethod, ListToolsResult,
+        PaginatedRequestParams, ReadResourceRequestMethod, ReadResourceRequestParams,
+        ReadResourceResponse, ServerCapabilities, ServerConfig, SubscribeRequestMethod, Tool,
+        UnsubscribeRequestMethod,
     },
     service::RequestContext,
 };
@@ -48,6 +52,14 @@ impl std::fmt::Debug for McpService {
             .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether the capabilities offer `resources/subscribe` and `resources/unsubscribe`.
+fn subscribable(capabilities: &ServerCapabilities) -> bool {
+    capabilities
+        .resources
+        .as_ref()
+        .is_some_and(|r| r.subscribe == Some(true))
 }
 
 pub(crate) const TEXT_BUG: &str = "this is a bug in the server, not in your arguments; retrying will probably not help; report it to the server's maintainers";
@@ -120,6 +132,21 @@ impl McpService {
         }
     }
 
+    /// `-32601` for method `M` unless the server advertises the capability it belongs
+    /// to (`advertised` reads it from the server's capabilities): the server serves
+    /// exactly what it advertises, as rmcp's own default handlers do. The message is
+    /// rmcp's bare method name, which the transports reword (`protocol::reword`).
+    pub(crate) fn served<M: ConstString>(
+        &self,
+        advertised: impl FnOnce(&ServerCapabilities) -> bool,
+    ) -> Result<(), ErrorData> {
+        if advertised(&self.registry.config.capabilities) {
+            Ok(())
+        } else {
+            Err(ErrorData::method_not_found::<M>())
+        }
+    }
+
     /// Whether `uri` is a resource of this server (a fixed URI or one a template matches).
     pub(crate) fn known_resource(&self, uri: &str) -> Result<(), ErrorData> {
         let known = self.registry.resource_index.contains_key(uri)
@@ -163,6 +190,7 @@ impl ServerHandler for McpService {
         _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListToolsResult, ErrorData>> + Send + '_ {
         async move {
+            self.served::<ListToolsRequestMethod>(|c| c.tools.is_some())?;
             let all: Vec<&Tool> = self.registry.tools.iter().map(|t| &t.wire).collect();
             let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
             let mut result = ListToolsResult::with_all_items(items.into_iter().cloned().collect());
@@ -177,7 +205,10 @@ impl ServerHandler for McpService {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CallToolResponse, ErrorData>> + Send + '_ {
-        self.call(request, context).boxed()
+        match self.served::<CallToolRequestMethod>(|c| c.tools.is_some()) {
+            Ok(()) => self.call(request, context).boxed(),
+            Err(error) => std::future::ready(Err(error)).boxed(),
+        }
     }
 
     fn list_resources(
@@ -186,6 +217,7 @@ impl ServerHandler for McpService {
         _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListResourcesResult, ErrorData>> + Send + '_ {
         async move {
+            self.served::<ListResourcesRequestMethod>(|c| c.resources.is_some())?;
             let all: Vec<&rmcp::model::Resource> =
                 self.registry.resources.iter().map(|r| &r.wire).collect();
             let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
@@ -203,6 +235,7 @@ impl ServerHandler for McpService {
         _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListResourceTemplatesResult, ErrorData>> + Send + '_ {
         async move {
+            self.served::<ListResourceTemplatesRequestMethod>(|c| c.resources.is_some())?;
             let all: Vec<&rmcp::model::ResourceTemplate> =
                 self.registry.templates.iter().map(|t| &t.wire).collect();
             let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
@@ -220,6 +253,7 @@ impl ServerHandler for McpService {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ReadResourceResponse, ErrorData>> + Send + '_ {
         async move {
+            self.served::<ReadResourceRequestMethod>(|c| c.resources.is_some())?;
             self.read(&request.uri, context)
                 .await
                 .map(ReadResourceResponse::from)
@@ -233,6 +267,7 @@ impl ServerHandler for McpService {
         _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListPromptsResult, ErrorData>> + Send + '_ {
         async move {
+            self.served::<ListPromptsRequestMethod>(|c| c.prompts.is_some())?;
             let all: Vec<&rmcp::model::Prompt> =
                 self.registry.prompts.iter().map(|p| &p.wire).collect();
             let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
@@ -249,7 +284,21 @@ impl ServerHandler for McpService {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetPromptResponse, ErrorData>> + Send + '_ {
-        self.prompt(request, context).boxed()
+        match self.served::<GetPromptRequestMethod>(|c| c.prompts.is_some()) {
+            Ok(()) => self.prompt(request, context).boxed(),
+            Err(error) => std::future::ready(Err(error)).boxed(),
+        }
+    }
+
+    fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<CompleteResult, ErrorData>> + Send + '_ {
+        std::future::ready(
+            self.served::<CompleteRequestMethod>(|c| c.completions.is_some())
+                .and_then(|()| self.completion(&request)),
+        )
     }
 
     fn set_level(
@@ -276,6 +325,7 @@ impl ServerHandler for McpService {
         _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
         async move {
+            self.served::<SubscribeRequestMethod>(subscribable)?;
             self.known_resource(&request.uri)?;
             tracing::debug!(uri = %request.uri, "resource subscribed");
             Ok(())
@@ -299,6 +349,7 @@ impl ServerHandler for McpService {
         _context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
         async move {
+            self.served::<UnsubscribeRequestMethod>(subscribable)?;
             self.known_resource(&request.uri)?;
             tracing::debug!(uri = %request.uri, "resource unsubscribed");
             Ok(())
