@@ -179,10 +179,11 @@ fn public_host(url: &str) -> Result<HostEntry, String> {
              write the URL clients use, such as `https://mcp.example.com/mcp`"
         )
     };
-    let uri: http::Uri = url.trim().parse().map_err(|_| wrong("is not a URL"))?;
+    let not_absolute = || wrong("is not an absolute http:// or https:// URL");
+    let uri: http::Uri = url.trim().parse().map_err(|_| not_absolute())?;
     if !matches!(uri.scheme_str(), Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"))
     {
-        return Err(wrong("is not an absolute http:// or https:// URL"));
+        return Err(not_absolute());
     }
     let authority = uri.authority().map(http::uri::Authority::as_str);
     // Userinfo (`user@host`) is not a host clients send.
