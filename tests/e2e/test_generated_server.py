@@ -16,7 +16,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import ROOT, TARGET, assert_declared_error, cargo_build, error_object, closed_objects, drive_http, drive_stdio, http_server, mcpgen_bin
+from mcp_servers import ROOT, TARGET, assert_declared_error, error_object, closed_objects, drive_http, drive_stdio, http_server, mcpgen_bin
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -65,23 +65,6 @@ def forecast(city: str, days: int = 3, units: str = "metric") -> dict:
             }
         )
     return {"city": city, "units": units, "days": out}
-
-
-@pytest.fixture(scope="session")
-def scaffold(tmp_path_factory) -> Path:
-    """`mcpgen new weather`, built once."""
-    parent = tmp_path_factory.mktemp("scaffold")
-    subprocess.run([mcpgen_bin(), "new", "weather"], cwd=parent, check=True, timeout=60)
-    crate = parent / "weather"
-    cargo_build(crate)
-    return crate
-
-
-@pytest.fixture(scope="session")
-def weather_bin(scaffold) -> str:
-    path = TARGET / "debug" / "weather"
-    assert path.exists()
-    return str(path)
 
 
 async def start(session: ClientSession, revision: str) -> None:
