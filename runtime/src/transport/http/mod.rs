@@ -194,7 +194,13 @@ impl Server {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
-        tracing::info!(address = %local, path = %options.path, "serving MCP over Streamable HTTP");
+        tracing::info!(
+            address = %local,
+            path = %options.path,
+            public_url = options.public_url.as_deref().unwrap_or("(none)"),
+            allowed_hosts = ?options.allowed_hosts,
+            "serving MCP over Streamable HTTP"
+        );
         axum::serve(
             listener,
             axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
