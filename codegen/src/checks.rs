@@ -14,12 +14,14 @@
 //! - `guardrails`: per-agent tool budgets, concurrency caps, circuit breakers,
 //!   idempotency keys, truncation, flood protection, the Redis failure mode;
 //! - `headers`: tool arguments mirrored into `Mcp-Param-*` HTTP headers;
+//! - `http`: the HTTP transport's public URL, host allow list and environment references;
 //! - `templates`: RFC 6570 URI templates and prompt templates;
 //! - `server`: server info, secrets, environment references, lints, resources, duplicates.
 
 mod descriptions;
 mod guardrails;
 mod headers;
+mod http;
 mod input_schema;
 mod names;
 mod server;
@@ -70,6 +72,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     names::check_prompt_handler_collisions(&mut cx);
     tools::check_server_limits(&mut cx);
     guardrails::check_server(&mut cx);
+    http::check_http(&mut cx);
     server::check_auth(&mut cx);
     server::check_lints(&mut cx);
 }

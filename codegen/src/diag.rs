@@ -127,6 +127,16 @@ codes! {
     LiteralSecret = "literal_secret", check, Error;
     /// An environment reference that does not parse: use `${VAR}` or `${VAR:-default}`.
     EnvSyntax = "env_syntax", check, Error;
+    /// `transports.http.public_url` is the URL clients use: an absolute `http` or `https`
+    /// URL whose path is the endpoint's `transports.http.path` (the server answers there
+    /// and nowhere else), without a query or fragment. Its host is accepted in the `Host`
+    /// header. Parts written as `${VAR}` are checked when the server starts.
+    PublicUrl = "public_url", check, Error;
+    /// An entry of `transports.http.allowed_hosts` is a host name as the `Host` header
+    /// carries it (`mcp.internal`, `mcp.internal:8443`, `[::1]`), not a URL: the server
+    /// compares it with the header. `*` accepts any host, and turns off the protection
+    /// against DNS rebinding.
+    AllowedHost = "allowed_host", check, Error;
     /// A scope that a tool requires but `auth.scopes` does not declare.
     UnknownScope = "unknown_scope", check, Error;
     /// A lint name in `lints` or `allow` that does not exist.

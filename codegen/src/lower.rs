@@ -118,7 +118,14 @@ pub mod keys {
     /// `transports:`.
     pub const TRANSPORTS: &[&str] = &["stdio", "http"];
     /// `transports.http:`.
-    pub const HTTP: &[&str] = &["bind", "path", "allowed_origins", "trusted_proxy_hops"];
+    pub const HTTP: &[&str] = &[
+        "bind",
+        "path",
+        "public_url",
+        "allowed_hosts",
+        "allowed_origins",
+        "trusted_proxy_hops",
+    ];
     /// `limits:`.
     pub const LIMITS: &[&str] = &[
         "max_request_bytes",
@@ -948,6 +955,8 @@ impl FromNode for HttpTransport {
         Some(HttpTransport {
             bind: r.opt(&f, "bind"),
             path: r.opt(&f, "path"),
+            public_url: r.opt(&f, "public_url"),
+            allowed_hosts: r.list_or_default(&f, "allowed_hosts"),
             allowed_origins: r.list_or_default(&f, "allowed_origins"),
             trusted_proxy_hops: r.opt(&f, "trusted_proxy_hops"),
         })

@@ -764,6 +764,14 @@ pub struct HttpTransport {
     pub bind: Option<Sp<EnvString>>,
     /// The MCP endpoint path (default `/mcp`).
     pub path: Option<Sp<String>>,
+    /// The URL clients use, such as `https://mcp.example.com/mcp` or `${PUBLIC_URL}`: its
+    /// host is accepted in the `Host` header, and its path is `path`.
+    pub public_url: Option<Sp<EnvString>>,
+    /// Further names accepted in the `Host` header (DNS-rebinding protection), such as
+    /// `mcp.internal` (any port) or `mcp.internal:8443`; loopback names and the host of
+    /// `public_url` are always accepted.
+    #[schemars(default)]
+    pub allowed_hosts: Vec<Sp<EnvString>>,
     /// Origins allowed to call (DNS-rebinding protection); loopback origins are always allowed.
     #[schemars(default)]
     pub allowed_origins: Vec<Sp<EnvString>>,

@@ -16,7 +16,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import ROOT, TARGET, assert_declared_error, cargo_build, error_object, closed_objects, drive_http, drive_stdio, http_server, mcpgen_bin
+from mcp_servers import ROOT, TARGET, assert_declared_error, error_object, closed_objects, drive_http, drive_stdio, http_server, mcpgen_bin
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -65,23 +65,6 @@ def forecast(city: str, days: int = 3, units: str = "metric") -> dict:
             }
         )
     return {"city": city, "units": units, "days": out}
-
-
-@pytest.fixture(scope="session")
-def scaffold(tmp_path_factory) -> Path:
-    """`mcpgen new weather`, built once."""
-    parent = tmp_path_factory.mktemp("scaffold")
-    subprocess.run([mcpgen_bin(), "new", "weather"], cwd=parent, check=True, timeout=60)
-    crate = parent / "weather"
-    cargo_build(crate)
-    return crate
-
-
-@pytest.fixture(scope="session")
-def weather_bin(scaffold) -> str:
-    path = TARGET / "debug" / "weather"
-    assert path.exists()
-    return str(path)
 
 
 async def start(session: ClientSession, revision: str) -> None:
@@ -230,9 +213,21 @@ def test_help_and_bad_arguments(weather_bin):
     out = subprocess.run([weather_bin, "--help"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0
     assert "serve --stdio" in out.stdout and "serve --http" in out.stdout
-    out = subprocess.run([weather_bin, "serve", "--tcp"], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 2
-    assert "unknown option `--tcp`" in out.stderr
+    out = subprocess.run([weather_bin, "serve", "--help"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0
+    for flag in ("--public-url", "--allowed-host", "--allowed-origin", "--log-format"):
+        assert flag in out.stdout, out.stdout
+    # Usage errors: status 2 and what is wrong, before anything starts.
+    for args, says in [
+        (["serve", "--tcp"], "unexpected argument '--tcp'"),
+        (["serve"], "--stdio|--http"),
+        (["serve", "--stdio", "--public-url", "https://mcp.example.com/mcp"], "cannot be used with"),
+    ]:
+        out = subprocess.run([weather_bin, *args], capture_output=True, text=True, timeout=30)
+        assert (out.returncode, says in out.stderr) == (2, True), out.stderr
+    env = dict(os.environ, MCPGEN_LOG_FORMAT="xml")
+    out = subprocess.run([weather_bin, "serve", "--stdio"], capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 2 and "[possible values: text, json]" in out.stderr, out.stderr
 
 
 def test_scaffold_tests_pass_and_regenerate_is_a_no_op(scaffold):

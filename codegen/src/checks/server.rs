@@ -183,7 +183,7 @@ pub(crate) fn check_file(cx: &mut Cx<'_>, owner: &str, name: &Name, file: &Sp<St
 }
 
 /// `env_syntax` on one environment string.
-fn env_string(cx: &mut Cx<'_>, what: &str, value: &Sp<EnvString>) -> bool {
+pub(super) fn env_string(cx: &mut Cx<'_>, what: &str, value: &Sp<EnvString>) -> bool {
     match parse_env(&value.value.0) {
         Ok(_) => true,
         Err(e) => {
@@ -217,17 +217,9 @@ fn literal_password(url: &str) -> bool {
     !password.is_empty() && !is_single_var(password)
 }
 
-/// Auth, transports and rate-limit URLs: environment references, secrets, token scopes.
+/// Auth and rate-limit URLs: environment references, secrets, token scopes.
 pub(super) fn check_auth(cx: &mut Cx<'_>) {
     let spec = cx.spec;
-    if let Some(http) = &spec.transports.http {
-        if let Some(bind) = &http.bind {
-            env_string(cx, "`transports.http.bind`", bind);
-        }
-        for origin in &http.allowed_origins {
-            env_string(cx, "an entry of `allowed_origins`", origin);
-        }
-    }
     if let Some(url) = &spec.rate_limits.redis_url
         && env_string(cx, "`rate_limits.redis_url`", url)
         && literal_password(&url.value.0)

@@ -13,8 +13,10 @@ use serde_json::Value;
 
 use super::json_schema::{EXTERNAL_TYPE_KEY, OUTPUT_WRAPPER_FIELD, Types};
 use crate::model::{
-    ClientCapability, Kind, Prompt, Resource, Role, Schema, Spec, TaskStart, TaskSupport, Tool,
+    ClientCapability, EnvString, HttpTransport, Kind, Prompt, Resource, Role, Schema, Spec,
+    TaskStart, TaskSupport, Tool,
 };
+use crate::source::Sp;
 
 /// Rust keywords that cannot be plain identifiers (they become raw identifiers).
 const KEYWORDS: &[&str] = &[
@@ -1215,24 +1217,33 @@ fn server_info(spec: &Spec) -> TokenStream {
     }
 }
 
-/// Deployment settings from the spec, as constants the scaffolded `main.rs` reads.
-/// `${VAR}` references stay as written: they are resolved when the server starts.
+/// What the spec says about the server and its deployment, as the constant the scaffolded
+/// `main.rs` passes to the runtime's command line. `${VAR}` references stay as written:
+/// they are resolved when the server starts.
 fn constants(spec: &Spec) -> TokenStream {
     let http = spec.transports.http.as_ref();
-    let bind = http
-        .and_then(|h| h.bind.as_ref())
-        .map_or("127.0.0.1:8080", |b| b.value.0.as_str());
+    fn env(value: Option<&Sp<EnvString>>) -> Option<&str> {
+        value.map(|v| v.value.0.as_str())
+    }
+    let env_list = |pick: fn(&HttpTransport) -> &Vec<Sp<EnvString>>| {
+        http.map(|h| {
+            pick(h)
+                .iter()
+                .map(|v| v.value.0.as_str())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    let bind = env(http.and_then(|h| h.bind.as_ref())).unwrap_or("127.0.0.1:8080");
     let path = http
         .and_then(|h| h.path.as_ref())
         .map_or("/mcp", |p| p.value.as_str());
-    let origins = http
-        .map(|h| {
-            h.allowed_origins
-                .iter()
-                .map(|o| o.value.0.as_str())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
+    let public_url = match env(http.and_then(|h| h.public_url.as_ref())) {
+        Some(url) => quote! { ::core::option::Option::Some(#url) },
+        None => quote! { ::core::option::Option::None },
+    };
+    let hosts = env_list(|h| &h.allowed_hosts);
+    let origins = env_list(|h| &h.allowed_origins);
     let hops = http
         .and_then(|h| h.trusted_proxy_hops.as_ref())
         .map_or(0, |h| h.value);
@@ -1243,15 +1254,24 @@ fn constants(spec: &Spec) -> TokenStream {
         .map_or(1_048_576, |v| v.value);
     let max_request = proc_macro2::Literal::u64_unsuffixed(max_request);
     let hops = proc_macro2::Literal::u32_unsuffixed(hops);
+    let name = spec.server.name.value.as_str();
+    let version = spec.server.version.value.as_str();
     quote! {
-        /// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
-        /// references are resolved when the server starts.
-        pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
-            bind: #bind,
-            path: #path,
-            allowed_origins: &[#(#origins),*],
-            trusted_proxy_hops: #hops,
-            max_request_bytes: #max_request,
+        /// The server's name and version and its HTTP settings, from the spec's `server`,
+        /// `transports.http` and `limits`; `${VAR}` references are resolved when the
+        /// server starts.
+        pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
+            name: #name,
+            version: #version,
+            http: ::mcpgen_runtime::cli::HttpDefaults {
+                bind: #bind,
+                path: #path,
+                public_url: #public_url,
+                allowed_hosts: &[#(#hosts),*],
+                allowed_origins: &[#(#origins),*],
+                trusted_proxy_hops: #hops,
+                max_request_bytes: #max_request,
+            },
         };
     }
 }

@@ -159,5 +159,5 @@ fn server() -> Result<mcpgen_runtime::Server, mcpgen_runtime::BuildError> {
 }
 
 fn main() -> std::process::ExitCode {
-    mcpgen_runtime::cli::main(generated::HTTP_DEFAULTS, server)
+    mcpgen_runtime::cli::main(generated::DEFAULTS, server)
 }

@@ -2,7 +2,7 @@
 
 fn main() -> std::process::ExitCode {
     mcpgen_runtime::cli::main(
-        mcpgen_conformance_server::generated::HTTP_DEFAULTS,
+        mcpgen_conformance_server::generated::DEFAULTS,
         mcpgen_conformance_server::server,
     )
 }

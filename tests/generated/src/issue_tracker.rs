@@ -2,14 +2,23 @@
 // Edit the spec and run `mcpgen generate`; implement `Handler` in your own file.
 
 #![allow(dead_code)]
-/// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
-/// references are resolved when the server starts.
-pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
-    bind: "${TRACKER_BIND:-127.0.0.1:8081}",
-    path: "/mcp",
-    allowed_origins: &["${TRACKER_ORIGIN:-https://tracker.example.com}"],
-    trusted_proxy_hops: 1,
-    max_request_bytes: 1048576,
+/// The server's name and version and its HTTP settings, from the spec's `server`,
+/// `transports.http` and `limits`; `${VAR}` references are resolved when the
+/// server starts.
+pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
+    name: "issue_tracker",
+    version: "0.3.1",
+    http: ::mcpgen_runtime::cli::HttpDefaults {
+        bind: "${TRACKER_BIND:-127.0.0.1:8081}",
+        path: "/mcp",
+        public_url: ::core::option::Option::Some(
+            "${TRACKER_PUBLIC_URL:-https://tracker.example.com/mcp}",
+        ),
+        allowed_hosts: &["tracker.internal"],
+        allowed_origins: &["${TRACKER_ORIGIN:-https://tracker.example.com}"],
+        trusted_proxy_hops: 1,
+        max_request_bytes: 1048576,
+    },
 };
 /// Whether an issue is being worked on.
 #[derive(

@@ -2,14 +2,21 @@
 // Edit the spec and run `mcpgen generate`; implement `Handler` in your own file.
 
 #![allow(dead_code)]
-/// HTTP settings from the spec's `transports.http` and `limits`; `${VAR}`
-/// references are resolved when the server starts.
-pub const HTTP_DEFAULTS: ::mcpgen_runtime::cli::HttpDefaults = ::mcpgen_runtime::cli::HttpDefaults {
-    bind: "127.0.0.1:8080",
-    path: "/mcp",
-    allowed_origins: &[],
-    trusted_proxy_hops: 0,
-    max_request_bytes: 1048576,
+/// The server's name and version and its HTTP settings, from the spec's `server`,
+/// `transports.http` and `limits`; `${VAR}` references are resolved when the
+/// server starts.
+pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
+    name: "twin",
+    version: "0.1.0",
+    http: ::mcpgen_runtime::cli::HttpDefaults {
+        bind: "127.0.0.1:8080",
+        path: "/mcp",
+        public_url: ::core::option::Option::None,
+        allowed_hosts: &[],
+        allowed_origins: &[],
+        trusted_proxy_hops: 0,
+        max_request_bytes: 1048576,
+    },
 };
 /// Measurement system.
 #[derive(

@@ -3,8 +3,9 @@
 //!
 //! What rmcp does itself: sessions (`Mcp-Session-Id`, 404 for unknown sessions),
 //! the stateless 2026-07-28 path (`server/discover`, `_meta`, `Mcp-Method`/`Mcp-Name`
-//! checks, -32020), the `Host` allow list, the protocol-version header, SSE.
-//! What the rules adds: `Origin` validation (loopback plus an allow list), `Accept`
+//! checks, -32020), the protocol-version header, SSE.
+//! What the screening adds: `Host` and `Origin` validation ([`allow`]: loopback, the public
+//! URL's host and allow lists, refusals that name the flag and spec key to change), `Accept`
 //! and `Content-Type` checks, the body cap enforced before parsing, JSON-RPC parse
 //! errors (400/-32700) instead of rmcp's 415 text, and JSON bodies for rmcp's own
 //! plain-text rejections. Below axum, [`wire`] gives a JSON body to hyper's answers to
@@ -23,6 +24,7 @@ use crate::{
     protocol::service::{McpService, TransportKind},
 };
 
+mod allow;
 mod drain;
 mod screen;
 mod sessions;
@@ -43,9 +45,14 @@ pub struct HttpOptions {
     /// with an explicit port if not the scheme default). Requests with any other
     /// `Origin` get 403. Requests without `Origin` (non-browser clients) pass.
     pub allowed_origins: Vec<String>,
-    /// Accepted `Host` header values (DNS-rebinding protection). Default: the
-    /// loopback names. Add your public host name when deploying; an empty list
-    /// accepts any host.
+    /// The URL clients use, such as `https://mcp.example.com/mcp` (behind a reverse
+    /// proxy, the proxy's URL): its host is accepted in `Host`, on any port.
+    pub public_url: Option<String>,
+    /// Names accepted in `Host` besides the loopback names (always accepted, on any
+    /// port) and the host of [`HttpOptions::public_url`] (DNS-rebinding protection);
+    /// other hosts get 403. Names compare ignoring case; an entry without a port
+    /// (`mcp.internal`) accepts every port, one with a port (`mcp.internal:8443`) only
+    /// that port. `*` accepts any host. Default: none.
     pub allowed_hosts: Vec<String>,
     /// Keep `Mcp-Session-Id` sessions for clients of the `initialize` revisions
     /// (2025-11-25 and older); default true. Requests of the 2026-07-28 revision
@@ -70,7 +77,8 @@ impl Default for HttpOptions {
             path: "/mcp".to_owned(),
             max_body_bytes: 1024 * 1024,
             allowed_origins: Vec::new(),
-            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            public_url: None,
+            allowed_hosts: Vec::new(),
             sessions: true,
             sse_keep_alive: Some(Duration::from_secs(15)),
             trusted_proxy_hops: 0,
@@ -98,6 +106,13 @@ impl HttpOptions {
     #[must_use]
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
         self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Set [`HttpOptions::public_url`].
+    #[must_use]
+    pub fn with_public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
         self
     }
 
@@ -160,13 +175,16 @@ impl Server {
     /// port 0 and pass their own shutdown future).
     ///
     /// # Errors
-    /// When the server fails.
+    /// When the public URL or an allowed host cannot be read, or the server fails.
     pub async fn serve_http_on(
         &self,
         listener: tokio::net::TcpListener,
         options: HttpOptions,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        if let Some(problem) = allow::problem(&options) {
+            anyhow::bail!(problem);
+        }
         let local = listener.local_addr()?;
         let ct = CancellationToken::new();
         // The screened service itself, not `http_router`'s `Router`: a router boxes the
@@ -179,7 +197,13 @@ impl Server {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
-        tracing::info!(address = %local, path = %options.path, "serving MCP over Streamable HTTP");
+        tracing::info!(
+            address = %local,
+            path = %options.path,
+            public_url = options.public_url.as_deref().unwrap_or("(none)"),
+            allowed_hosts = ?options.allowed_hosts,
+            "serving MCP over Streamable HTTP"
+        );
         axum::serve(
             listener,
             axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
@@ -198,8 +222,12 @@ impl Server {
     /// The axum router serving this server's MCP endpoint, to embed in a larger
     /// application. Cancel `ct` to end sessions and streams on shutdown. Serve it
     /// with `into_make_service_with_connect_info::<SocketAddr>()` so handlers see
-    /// [`crate::Identity::Address`].
+    /// [`crate::Identity::Address`]. A public URL or allowed host that cannot be read is
+    /// logged as an error and accepts no host.
     pub fn http_router(&self, options: &HttpOptions, ct: CancellationToken) -> Router {
+        if let Some(problem) = allow::problem(options) {
+            tracing::error!("{problem}");
+        }
         let Screened { inner, rules } = self.screened(options, ct);
         // The layer covers the router's fallback too: `screen` answers other paths.
         Router::new()
@@ -213,20 +241,16 @@ impl Server {
         options: &HttpOptions,
         ct: CancellationToken,
     ) -> Screened<StreamableHttpService<McpService, sessions::Sessions>> {
-        let mut config = StreamableHttpServerConfig::default()
+        let config = StreamableHttpServerConfig::default()
             .with_legacy_session_mode(options.sessions)
             .with_json_response(true)
             .with_sse_keep_alive(options.sse_keep_alive)
             .with_cancellation_token(ct)
             // The rules enforces the cap first; rmcp's is a second line.
             .with_max_request_body_bytes(options.max_body_bytes)
-            // The rules validates Origin (loopback by default), with JSON errors.
-            .disable_allowed_origins();
-        config = if options.allowed_hosts.is_empty() {
-            config.disable_allowed_hosts()
-        } else {
-            config.with_allowed_hosts(options.allowed_hosts.clone())
-        };
+            // The rules validate Host and Origin, with errors that say what to change.
+            .disable_allowed_origins()
+            .disable_allowed_hosts();
         let registry = Arc::clone(&self.registry);
         let service: StreamableHttpService<McpService, sessions::Sessions> =
             StreamableHttpService::new(
@@ -236,11 +260,7 @@ impl Server {
             );
         let rules = Arc::new(ScreenRules {
             max_body_bytes: options.max_body_bytes,
-            allowed_origins: options
-                .allowed_origins
-                .iter()
-                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-                .collect(),
+            allowed: allow::Allowed::new(options),
             path: options.path.clone(),
             trusted_proxy_hops: options.trusted_proxy_hops,
             flood: options

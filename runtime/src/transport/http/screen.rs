@@ -1,5 +1,5 @@
 //! The screening of raw HTTP requests before rmcp reads them: the client's address and
-//! the per-address flood limit, `Origin`, the path, `Accept`, `Content-Type` and the
+//! the per-address flood limit, `Host` and `Origin`, the path, `Accept`, `Content-Type` and the
 //! body cap; then JSON-RPC bodies for every rejection, rmcp's own included.
 
 use std::{net::SocketAddr, sync::Arc};
@@ -19,7 +19,7 @@ use crate::guard::Flood;
 
 pub(super) struct ScreenRules {
     pub(super) max_body_bytes: usize,
-    pub(super) allowed_origins: Vec<String>,
+    pub(super) allowed: super::allow::Allowed,
     pub(super) path: String,
     pub(super) trusted_proxy_hops: u32,
     pub(super) flood: Option<Flood>,
@@ -55,20 +55,6 @@ fn error_response_with_id(
         body.to_string(),
     )
         .into_response()
-}
-
-fn is_loopback_origin(origin: &str) -> bool {
-    let Ok(uri) = origin.parse::<http::Uri>() else {
-        return false;
-    };
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return false;
-    }
-    let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The media types of a header such as `Accept`, without parameters (compare them
@@ -236,8 +222,8 @@ enum Verdict {
 }
 
 /// The checks of a request's head that need no waiting (its body waits aside in
-/// [`Screened`]): the client's address (and the flood limit), `Origin`, the path (any
-/// other than the MCP endpoint's gets a JSON 404), and for a POST `Accept`,
+/// [`Screened`]): the client's address (and the flood limit), `Host` and `Origin`, the
+/// path (any other than the MCP endpoint's gets a JSON 404), and for a POST `Accept`,
 /// `Content-Type` and a declared `Content-Length` over the cap.
 fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
     if let Some(ConnectInfo(addr)) = request
@@ -261,24 +247,8 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
         }
     }
 
-    if let Some(origin) = request.headers().get(header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-        let allowed = is_loopback_origin(origin)
-            || rules
-                .allowed_origins
-                .iter()
-                .any(|o| o == &origin.to_ascii_lowercase());
-        if !allowed {
-            tracing::warn!(origin, "rejected a request from a disallowed Origin");
-            return Verdict::Refused(error_response(
-                StatusCode::FORBIDDEN,
-                -32600,
-                format!(
-                    "Origin `{origin}` is not allowed. Browser pages may call this server only from loopback origins or origins in the server's allow list (HttpOptions::allowed_origins)."
-                ),
-                json!({"origin": origin}),
-            ));
-        }
+    if let Some(refused) = rules.allowed.refuse(&request) {
+        return Verdict::Refused(refused);
     }
 
     if request.uri().path() != rules.path {
@@ -538,7 +508,7 @@ async fn json_errors(response: Response) -> Response {
         ),
         StatusCode::FORBIDDEN => (
             -32600,
-            "the Host header is not in the server's allow list (HttpOptions::allowed_hosts)",
+            "the server refused the request's Host or Origin; allow them with `--allowed-host` or `--allowed-origin` (`transports.http.allowed_hosts`, `transports.http.allowed_origins` in the spec)",
         ),
         StatusCode::NOT_ACCEPTABLE => (
             -32600,
@@ -595,6 +565,7 @@ mod tests {
         S: tower_service::Service<Request, Response = Response, Error = std::convert::Infallible>,
     {
         let request = Request::post(path)
+            .header(header::HOST, "localhost")
             .header(header::ACCEPT, "application/json, text/event-stream")
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#))
