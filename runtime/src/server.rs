@@ -1,22 +1,21 @@
 //! The builder generated code registers everything on, and the built [`Server`].
 
-use std::{collections::HashMap, fmt, future::Future, sync::Arc, time::Duration};
+use std::{fmt, future::Future, sync::Arc, time::Duration};
 
-use rmcp::model::{Implementation, ServerConfig, ToolAnnotations};
+use rmcp::model::{Implementation, ServerConfig};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::{
     declare::registry::{
-        PromptEntry, Registry, ResourceEntry, TemplateEntry, ToolEntry, advertised,
+        Registry, advertised, move_schemas, prompt_entries, resource_entries, template_entries,
+        tool_entries,
     },
     declare::resource::{
-        PromptDef, PromptError, PromptHandler, PromptOutput, ResourceContent, ResourceDef,
-        ResourceError, ResourceOutput, ResourceTemplateDef, TemplateHandler,
+        PromptDef, PromptError, PromptHandler, PromptOutput, ResourceDef, ResourceError,
+        ResourceOutput, ResourceTemplateDef, TemplateHandler,
     },
     declare::tool::{ToolContext, ToolDef, ToolError, ToolHandler, ToolOutput},
-    declare::uri_template::{MessageTemplate, UriTemplate},
-    schema::CompiledSchema,
 };
 
 /// Codes the runtime itself uses in `structuredContent.code`; tools cannot declare them.
@@ -343,204 +342,11 @@ impl ServerBuilder {
     /// templates that do not parse, prompts using undeclared arguments.
     pub fn build(self) -> Result<Server, BuildError> {
         let mut problems = Vec::new();
-        let mut tools = Vec::new();
-        let mut tool_index = HashMap::new();
-        for (def, handler) in self.tools {
-            let what = format!("tool `{}`", def.name);
-            if def.name.is_empty() {
-                problems.push("a tool has an empty name; give it one".to_owned());
-            }
-            if tool_index.insert(def.name.clone(), tools.len()).is_some() {
-                problems.push(format!("{what} is registered twice; rename one of them"));
-            }
-            if def.task_start == crate::TaskStart::ByHandler
-                && def.task == crate::TaskSupport::Never
-            {
-                problems.push(format!(
-                    "{what}: task_start is ByHandler, but the tool never runs as a task; set `task` to Optional or Required, or drop task_start"
-                ));
-            }
-            let input = check_object_schema(&def.input_schema, &format!("{what}: input_schema"))
-                .map_err(|p| problems.push(p))
-                .ok();
-            let output = match &def.output_schema {
-                Some(schema) => check_object_schema(schema, &format!("{what}: output_schema"))
-                    .map_err(|p| problems.push(p))
-                    .ok(),
-                None => None,
-            };
-            let mut errors = HashMap::new();
-            for error in &def.errors {
-                if RESERVED_ERROR_CODES.contains(&error.code.as_str()) {
-                    problems.push(format!(
-                        "{what}: error code `{}` is reserved by the runtime; choose another code",
-                        error.code
-                    ));
-                }
-                match MessageTemplate::parse(&error.message_template) {
-                    Ok(template) => {
-                        if errors
-                            .insert(error.code.clone(), (error.clone(), template))
-                            .is_some()
-                        {
-                            problems.push(format!(
-                                "{what}: error code `{}` is declared twice; remove one",
-                                error.code
-                            ));
-                        }
-                    }
-                    Err(e) => problems.push(format!(
-                        "{what}: the message template of error `{}` is malformed: {e}",
-                        error.code
-                    )),
-                }
-            }
-            let output = match (&def.output_schema, output) {
-                (None, _) => Some(None),
-                (Some(_), Some(compiled)) => Some(Some(compiled)),
-                (Some(_), None) => None,
-            };
-            if let (Some(input), Some(output)) = (input, output) {
-                let wire = tool_wire(&def);
-                tools.push(ToolEntry {
-                    name: Arc::from(def.name.as_str()),
-                    def,
-                    wire,
-                    input,
-                    output,
-                    errors,
-                    handler,
-                });
-            }
-        }
-
-        let mut resources = Vec::new();
-        let mut resource_index = HashMap::new();
-        for def in self.resources {
-            if resource_index
-                .insert(def.uri.clone(), resources.len())
-                .is_some()
-            {
-                problems.push(format!(
-                    "resource `{}` is registered twice; each URI must be unique",
-                    def.uri
-                ));
-            }
-            let mut wire = rmcp::model::Resource::new(def.uri.clone(), def.name.clone());
-            wire.title = def.title.clone();
-            wire.description = def.description.clone();
-            wire.mime_type = def.mime_type.clone();
-            wire.size = match &def.content {
-                ResourceContent::Text(text) => Some(text.len() as u64),
-                ResourceContent::Blob(bytes) => Some(bytes.len() as u64),
-                ResourceContent::Handler(_) => None,
-            };
-            resources.push(ResourceEntry { def, wire });
-        }
-
-        let mut templates = Vec::new();
-        let mut template_names = HashMap::new();
-        for (def, handler) in self.templates {
-            let what = format!("resource template `{}`", def.name);
-            if template_names.insert(def.name.clone(), ()).is_some() {
-                problems.push(format!("{what} is registered twice; rename one of them"));
-            }
-            let template = UriTemplate::parse(&def.uri_template)
-                .map_err(|e| {
-                    problems.push(format!(
-                        "{what}: uri_template `{}` is not supported: {e}",
-                        def.uri_template
-                    ))
-                })
-                .ok();
-            let params = check_object_schema(&def.params_schema, &format!("{what}: params_schema"))
-                .map_err(|p| problems.push(p))
-                .ok();
-            if let (Some(template), Some(params)) = (template, params) {
-                let declared = def
-                    .params_schema
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
-                for var in template.variables() {
-                    if !declared.contains_key(var) {
-                        problems.push(format!(
-                            "{what}: variable `{var}` of the URI template has no property in params_schema; add it"
-                        ));
-                    }
-                }
-                let mut wire =
-                    rmcp::model::ResourceTemplate::new(def.uri_template.clone(), def.name.clone());
-                wire.title = def.title.clone();
-                wire.description = def.description.clone();
-                wire.mime_type = def.mime_type.clone();
-                templates.push(TemplateEntry {
-                    def,
-                    wire,
-                    template,
-                    params,
-                    handler,
-                });
-            }
-        }
-
-        let mut prompts = Vec::new();
-        let mut prompt_index = HashMap::new();
-        let mut prompt_texts = crate::declare::prompt_text::PromptTextsBuilder::new();
-        for (def, handler) in self.prompts {
-            let what = format!("prompt `{}`", def.name);
-            if handler.is_some() && !def.messages.is_empty() {
-                problems.push(format!(
-                    "{what} has both a handler and messages, and the messages would never be sent; register it with `prompt` (templates) or `prompt_handler` (code), not both"
-                ));
-            }
-            if prompt_index
-                .insert(def.name.clone(), prompts.len())
-                .is_some()
-            {
-                problems.push(format!("{what} is registered twice; rename one of them"));
-            }
-            let sources = def
-                .messages
-                .iter()
-                .enumerate()
-                .flat_map(|(i, (_, content))| {
-                    content
-                        .templates()
-                        .into_iter()
-                        .map(move |(suffix, source)| (i, suffix, source))
-                });
-            let checked = self.checked_prompts.contains(&def.name);
-            for (i, suffix, source) in sources {
-                let key = prompt_template_key(&def.name, i) + suffix;
-                for problem in prompt_texts.add(key, source, &def.arguments, checked) {
-                    problems.push(format!("{what}: message {} {problem}", i + 1));
-                }
-            }
-            let arguments = def
-                .arguments
-                .iter()
-                .map(|a| {
-                    let mut arg =
-                        rmcp::model::PromptArgument::new(a.name.clone()).with_required(a.required);
-                    if let Some(title) = &a.title {
-                        arg = arg.with_title(title.clone());
-                    }
-                    if let Some(description) = &a.description {
-                        arg = arg.with_description(description.clone());
-                    }
-                    arg
-                })
-                .collect::<Vec<_>>();
-            let mut wire = rmcp::model::Prompt::new(
-                def.name.clone(),
-                def.description.clone(),
-                (!arguments.is_empty()).then_some(arguments),
-            );
-            wire.title = def.title.clone();
-            prompts.push(PromptEntry { def, wire, handler });
-        }
+        let (mut tools, tool_index) = tool_entries(self.tools, &mut problems);
+        let (resources, resource_index) = resource_entries(self.resources, &mut problems);
+        let templates = template_entries(self.templates, &mut problems);
+        let (prompts, prompt_index, prompt_texts) =
+            prompt_entries(self.prompts, &self.checked_prompts, &mut problems);
 
         let key = match self.request_state_key {
             Some(key) => Ok(key),
@@ -607,73 +413,6 @@ fn random_key() -> Result<Vec<u8>, getrandom::Error> {
     let mut key = vec![0; 32];
     getrandom::fill(&mut key)?;
     Ok(key)
-}
-
-pub(crate) fn prompt_template_key(prompt: &str, index: usize) -> String {
-    format!("{prompt}#{index}")
-}
-
-fn check_object_schema(schema: &Value, what: &str) -> Result<CompiledSchema, String> {
-    if !schema.is_object() {
-        return Err(format!(
-            "{what} must be a JSON object schema, got {}",
-            crate::schema::json_type(schema)
-        ));
-    }
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
-        return Err(format!(
-            "{what} must have \"type\": \"object\" (MCP requires object arguments and results)"
-        ));
-    }
-    if let Some(path) = find_key(schema, crate::declare::code_first::TYPE_CYCLE_KEY) {
-        return Err(format!(
-            "{what}: the types {path} contain each other; tool schemas are inlined (no $ref), \
-             so a type cannot contain itself, directly or through other types. Break the cycle, \
-             for example by referring to the inner value by id"
-        ));
-    }
-    CompiledSchema::compile(schema).map_err(|e| format!("{what}: {e}"))
-}
-
-/// The first string value under `key` anywhere in `value`.
-fn find_key<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    match value {
-        Value::Object(map) => map
-            .get(key)
-            .and_then(Value::as_str)
-            .or_else(|| map.values().find_map(|v| find_key(v, key))),
-        Value::Array(items) => items.iter().find_map(|v| find_key(v, key)),
-        _ => None,
-    }
-}
-
-/// The tool as `tools/list` shows it, without its schemas (see [`move_schemas`]).
-fn tool_wire(def: &ToolDef) -> rmcp::model::Tool {
-    let mut annotations = ToolAnnotations::new()
-        .read_only(def.annotations.read_only)
-        .destructive(def.annotations.destructive)
-        .idempotent(def.annotations.idempotent)
-        .open_world(def.annotations.open_world);
-    annotations.title = def.title.clone();
-    let mut tool =
-        rmcp::model::Tool::new(def.name.clone(), def.description.clone(), Arc::default())
-            .with_annotations(annotations);
-    tool.title = def.title.clone();
-    tool
-}
-
-/// Moves a tool's schemas from its definition into its wire form, once `build` has
-/// compiled and checked them: nothing reads them from the definition afterwards, and
-/// copying them cost 38 k instructions at start-up.
-fn move_schemas(tool: &mut ToolEntry) {
-    fn object(value: Value) -> Arc<rmcp::model::JsonObject> {
-        match value {
-            Value::Object(map) => Arc::new(map),
-            _ => Arc::default(),
-        }
-    }
-    tool.wire.input_schema = object(std::mem::take(&mut tool.def.input_schema));
-    tool.wire.output_schema = tool.def.output_schema.take().map(object);
 }
 
 /// A built server: serve it over stdio ([`Server::serve_stdio`]) or Streamable HTTP

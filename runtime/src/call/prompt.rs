@@ -13,8 +13,8 @@ use crate::call::{run::*, state::*};
 use crate::protocol::{service::*, wording::*};
 use crate::{
     declare::registry::PromptEntry,
+    declare::registry::prompt_template_key,
     declare::resource::{PromptContent, PromptError, PromptHandler, PromptOutput, Role},
-    server::prompt_template_key,
 };
 
 impl McpService {

@@ -111,10 +111,6 @@ impl GuardLayer {
     /// unknown tool in [`DISABLED_TOOLS_ENV`]) are added to `problems`.
     pub(crate) fn build(
         config: &Guardrails,
-        #[cfg_attr(
-            not(feature = "redis"),
-            expect(unused_variables, reason = "the prefix of the keys in Redis")
-        )]
         server_name: &str,
         defs: &[&ToolDef],
         problems: &mut Vec<String>,
@@ -146,125 +142,21 @@ impl GuardLayer {
             })
             .collect();
 
-        let disabled_env = std::env::var(DISABLED_TOOLS_ENV).unwrap_or_default();
-        let disabled_env: Vec<&str> = disabled_env
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        for name in &disabled_env {
-            if !defs.iter().any(|d| d.name == *name) {
-                problems.push(format!(
-                    "{DISABLED_TOOLS_ENV} names `{name}`, which is not a tool of this server; the tools are: {}",
-                    defs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-                ));
-            }
-        }
+        let disabled_env = disabled_by_env(defs, problems);
+        let disabled_env: Vec<&str> = disabled_env.iter().map(String::as_str).collect();
 
-        let slots = |what: String, cap: Option<u32>, problems: &mut Vec<String>| match cap {
-            Some(0) => {
-                problems.push(format!(
-                    "{what}: max_concurrent_calls is 0, so no call could run; allow at least 1"
-                ));
-                None
-            }
-            Some(n) => Some((Arc::new(Semaphore::new(n as usize)), n)),
-            None => None,
-        };
         let mut tools = Vec::with_capacity(defs.len());
         for def in defs {
-            let guard = &def.guard;
-            let breaker = guard.circuit_breaker.unwrap_or(config.circuit_breaker);
-            if breaker.enabled && (breaker.window.is_zero() || breaker.cooldown.is_zero()) {
-                problems.push(format!(
-                    "tool `{}`: the circuit breaker needs a window and a cooldown longer than zero",
-                    def.name
-                ));
-            }
-            if let Some(idempotency) = &guard.idempotency {
-                let declared = def
-                    .input_schema
-                    .get("properties")
-                    .and_then(|p| p.get(&idempotency.key_param))
-                    .is_some();
-                if !declared {
-                    problems.push(format!(
-                        "tool `{}`: the idempotency key parameter `{}` is not a parameter of the tool; declare it in the input schema",
-                        def.name, idempotency.key_param
-                    ));
-                }
-            }
-            tools.push(ToolState {
-                name: def.name.clone(),
-                disabled: guard.disabled || disabled_env.contains(&def.name.as_str()),
-                slots: slots(
-                    format!("tool `{}`", def.name),
-                    guard.max_concurrent_calls,
-                    problems,
-                ),
-                breaker: breaker.enabled.then(|| Breaker::new(breaker)),
-                idempotency: guard
-                    .idempotency
-                    .as_ref()
-                    .map(|i| (i.key_param.clone(), idempotency::Cache::new(i.window))),
-                on_large_response: guard.on_large_response,
-                max_response_bytes: def.max_response_bytes,
-                average_ms: AtomicU64::new(0),
-            });
+            tools.push(ToolState::new(def, config, &disabled_env, problems));
         }
-        let server_slots = slots(
-            "the server".to_owned(),
-            config.max_concurrent_calls,
-            problems,
-        );
+        let server_slots = slots("the server", config.max_concurrent_calls, problems);
 
         let any_rate = per_agent.is_some()
             || rates
                 .iter()
                 .any(|r| r.per_agent.is_some() || r.shared.is_some());
         let known_problems = problems.len();
-        let url = match &config.backend {
-            RateLimitBackend::Memory => None,
-            RateLimitBackend::Auto => std::env::var("REDIS_URL")
-                .ok()
-                .filter(|u| !u.trim().is_empty()),
-            RateLimitBackend::Redis { url } => match crate::env::expand(url) {
-                Ok(url) => Some(url),
-                Err(e) => {
-                    problems.push(format!("the Redis URL of the rate limits: {e}"));
-                    None
-                }
-            },
-        };
-        let limiter = match url {
-            _ if !any_rate => Limiter::None,
-            None => Limiter::Memory(MemoryLimiter::new(per_agent, &rates)),
-            #[cfg(feature = "redis")]
-            Some(url) => {
-                let prefix = config
-                    .redis_prefix
-                    .clone()
-                    .unwrap_or_else(|| format!("mcpgen:{server_name}"));
-                match redis::RedisLimiter::new(
-                    &url,
-                    prefix,
-                    per_agent,
-                    rates,
-                    config.on_redis_error,
-                ) {
-                    Ok(redis) => Limiter::Redis(Box::new(redis)),
-                    Err(e) => {
-                        problems.push(format!("the Redis URL of the rate limits: {e}"));
-                        Limiter::None
-                    }
-                }
-            }
-            #[cfg(not(feature = "redis"))]
-            Some(_) => {
-                problems.push(without_redis(&config.backend));
-                Limiter::None
-            }
-        };
+        let limiter = limiter(config, server_name, per_agent, rates, any_rate, problems);
         // When the backend cannot be built the server does not start: no line for it.
         if problems.len() == known_problems {
             tracing::info!(
@@ -446,6 +338,145 @@ impl GuardLayer {
 /// Why budgets meant for Redis cannot be kept there: the `redis` feature is off.
 /// Keeping them in memory instead would multiply them by the number of instances
 /// without a word, so the server does not start.
+/// The tools `MCPGEN_DISABLED_TOOLS` turns off; a name that is not a tool is a problem.
+fn disabled_by_env(defs: &[&ToolDef], problems: &mut Vec<String>) -> Vec<String> {
+    let names: Vec<String> = std::env::var(DISABLED_TOOLS_ENV)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for name in &names {
+        if !defs.iter().any(|d| d.name == *name) {
+            problems.push(format!(
+                "{DISABLED_TOOLS_ENV} names `{name}`, which is not a tool of this server; the tools are: {}",
+                defs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    names
+}
+
+/// A concurrency cap's semaphore; a cap of 0 is a problem.
+fn slots(
+    what: &str,
+    cap: Option<u32>,
+    problems: &mut Vec<String>,
+) -> Option<(Arc<Semaphore>, u32)> {
+    match cap {
+        Some(0) => {
+            problems.push(format!(
+                "{what}: max_concurrent_calls is 0, so no call could run; allow at least 1"
+            ));
+            None
+        }
+        Some(n) => Some((Arc::new(Semaphore::new(n as usize)), n)),
+        None => None,
+    }
+}
+
+impl ToolState {
+    /// The guardrail state of one tool; problems with its settings are added to `problems`.
+    fn new(
+        def: &ToolDef,
+        config: &Guardrails,
+        disabled_env: &[&str],
+        problems: &mut Vec<String>,
+    ) -> Self {
+        let guard = &def.guard;
+        let breaker = guard.circuit_breaker.unwrap_or(config.circuit_breaker);
+        if breaker.enabled && (breaker.window.is_zero() || breaker.cooldown.is_zero()) {
+            problems.push(format!(
+                "tool `{}`: the circuit breaker needs a window and a cooldown longer than zero",
+                def.name
+            ));
+        }
+        if let Some(idempotency) = &guard.idempotency {
+            let declared = def
+                .input_schema
+                .get("properties")
+                .and_then(|p| p.get(&idempotency.key_param))
+                .is_some();
+            if !declared {
+                problems.push(format!(
+                    "tool `{}`: the idempotency key parameter `{}` is not a parameter of the tool; declare it in the input schema",
+                    def.name, idempotency.key_param
+                ));
+            }
+        }
+        Self {
+            name: def.name.clone(),
+            disabled: guard.disabled || disabled_env.contains(&def.name.as_str()),
+            slots: slots(
+                &format!("tool `{}`", def.name),
+                guard.max_concurrent_calls,
+                problems,
+            ),
+            breaker: breaker.enabled.then(|| Breaker::new(breaker)),
+            idempotency: guard
+                .idempotency
+                .as_ref()
+                .map(|i| (i.key_param.clone(), idempotency::Cache::new(i.window))),
+            on_large_response: guard.on_large_response,
+            max_response_bytes: def.max_response_bytes,
+            average_ms: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Where the rate-limit budgets are kept: nowhere without a rate, in memory, or in
+/// Redis (`backend`, or `REDIS_URL` with `auto`).
+fn limiter(
+    config: &Guardrails,
+    #[cfg_attr(
+        not(feature = "redis"),
+        expect(unused_variables, reason = "the prefix of the keys in Redis")
+    )]
+    server_name: &str,
+    per_agent: Option<Rate>,
+    rates: Vec<ToolRates>,
+    any_rate: bool,
+    problems: &mut Vec<String>,
+) -> Limiter {
+    let url = match &config.backend {
+        RateLimitBackend::Memory => None,
+        RateLimitBackend::Auto => std::env::var("REDIS_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty()),
+        RateLimitBackend::Redis { url } => match crate::env::expand(url) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                problems.push(format!("the Redis URL of the rate limits: {e}"));
+                None
+            }
+        },
+    };
+    match url {
+        _ if !any_rate => Limiter::None,
+        None => Limiter::Memory(MemoryLimiter::new(per_agent, &rates)),
+        #[cfg(feature = "redis")]
+        Some(url) => {
+            let prefix = config
+                .redis_prefix
+                .clone()
+                .unwrap_or_else(|| format!("mcpgen:{server_name}"));
+            match redis::RedisLimiter::new(&url, prefix, per_agent, rates, config.on_redis_error) {
+                Ok(redis) => Limiter::Redis(Box::new(redis)),
+                Err(e) => {
+                    problems.push(format!("the Redis URL of the rate limits: {e}"));
+                    Limiter::None
+                }
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        Some(_) => {
+            problems.push(without_redis(&config.backend));
+            Limiter::None
+        }
+    }
+}
+
 #[cfg(not(feature = "redis"))]
 fn without_redis(backend: &RateLimitBackend) -> String {
     let asked = match backend {
