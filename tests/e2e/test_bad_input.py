@@ -142,8 +142,8 @@ def test_stdio_a_call_behind_oversized_lines_is_answered_promptly(stdio):
     big = b"a" * (64 * 1024 * 1024)
 
     def write() -> None:
-        # Half a GiB: each line a head, the one large value, a tail.
-        for i in range(8):
+        # Three quarters of a GiB: each line a head, the one large value, a tail.
+        for i in range(12):
             head, tail = json.dumps(call(f"big-{i}", "CITY")).encode().split(b"CITY")
             for piece in (head, big, tail + b"\n"):
                 stdio.proc.stdin.write(piece)
@@ -156,8 +156,10 @@ def test_stdio_a_call_behind_oversized_lines_is_answered_promptly(stdio):
     seen, answered = stdio.until(1, timeout=60)
     writer.join()
     elapsed = answered - start
-    # 0.3 s here in a debug build; rmcp's own reader took 2.1 s.
-    assert elapsed < 1.0, f"the call was answered {elapsed:.2f} s after the oversized lines began"
+    # A reader that scans every byte of what it skips takes over 3 s here; one that
+    # skips to the newline with memchr, under 0.5 s. The bound leaves room for a busy
+    # machine and still tells the two apart.
+    assert elapsed < 1.5, f"the call was answered {elapsed:.2f} s after the oversized lines began"
     assert "result" in seen[-1], seen[-1]
 
     errors = seen[:-1]
