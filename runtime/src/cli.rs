@@ -115,7 +115,7 @@ fn main_with(defaults: HttpDefaults, build: BuildFn<'_>) -> ExitCode {
         }
         Command::Stdio | Command::Http(_) => {}
     }
-    let logs = crate::observe::install();
+    let logs = crate::observe::install(None);
     let outcome = run(command, &defaults, build);
     // The server's last lines come before the error that ends it.
     drop(logs);

@@ -747,7 +747,7 @@ impl Server {
     pub fn handler(&self) -> crate::protocol::service::McpService {
         crate::protocol::service::McpService::new(
             Arc::clone(&self.registry),
-            crate::protocol::service::TransportKind::InProcess,
+            crate::observe::record::Transport::InProcess,
         )
     }
 
@@ -759,31 +759,41 @@ impl Server {
     /// # Errors
     /// When the transport fails before the first request is served.
     pub async fn serve_stdio(&self) -> anyhow::Result<()> {
-        use rmcp::{ServiceExt, transport::IntoTransport};
+        // Non-blocking pipes when the client launched us with pipes (as MCP clients do):
+        // no hand-off to tokio's blocking pool for every message.
+        let pipes = rmcp::transport::stdio_pipes();
+        self.serve_lines(pipes, crate::transport::http::shutdown_signal())
+            .await
+    }
+
+    /// Serves MCP as lines on `read` and `write` (stdin and stdout, or a test's pipe)
+    /// until the input ends or `shutdown` completes.
+    pub(crate) async fn serve_lines<R, W>(
+        &self,
+        (read, write): (R, W),
+        shutdown: impl Future<Output = ()>,
+    ) -> anyhow::Result<()>
+    where
+        R: tokio::io::AsyncRead + Unpin + Send + 'static,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        use rmcp::ServiceExt;
         let handler = crate::protocol::service::McpService::new(
             Arc::clone(&self.registry),
-            crate::protocol::service::TransportKind::Stdio,
+            crate::observe::record::Transport::Stdio,
         );
         let ct = tokio_util::sync::CancellationToken::new();
-        let running = handler
-            // Non-blocking pipes when the client launched us with pipes (as MCP clients
-            // do): no hand-off to tokio's blocking pool for every message.
-            .serve_with_ct(
-                crate::transport::stdio::ReadAhead::new(
-                    IntoTransport::<rmcp::RoleServer, std::io::Error, _>::into_transport(
-                        rmcp::transport::stdio_pipes(),
-                    ),
-                    self.registry.stdio_read_ahead,
-                ),
-                ct.clone(),
-            )
-            .await?;
+        let transport = crate::transport::stdio::ReadAhead::new(
+            crate::transport::stdio::framing::Framing::from((read, write)),
+            self.registry.stdio_read_ahead,
+        );
+        let running = handler.serve_with_ct(transport, ct.clone()).await?;
         tracing::info!("serving MCP on stdio");
         tokio::select! {
             quit = running.waiting() => {
                 tracing::info!(reason = ?quit.ok(), "stdio session ended");
             }
-            () = crate::transport::http::shutdown_signal() => {
+            () = shutdown => {
                 tracing::info!("shutting down");
                 ct.cancel();
             }

@@ -1,4 +1,5 @@
-//! Back-pressure for the stdio transport.
+//! The stdio transport: lines of JSON-RPC on stdin and stdout ([`framing`], which also
+//! opens and finishes the record of every request), and back-pressure.
 //!
 //! rmcp's serve loop reads the next message as soon as it can and spawns a task for
 //! every request, so a client that writes requests faster than the tools answer them
@@ -18,6 +19,8 @@
 //! cancels leaves it at once (rmcp answers nothing for it), and a queued one is dropped
 //! unanswered, as the specification asks. `subscriptions/listen` streams stay open for
 //! as long as the client wants and are not counted.
+
+pub(crate) mod framing;
 
 use std::collections::{HashMap, VecDeque};
 
