@@ -119,14 +119,16 @@ impl McpService {
         answer.reply
     }
 
-    /// Identify: the tool, the client's capabilities it needs, whether the call becomes a
-    /// task, and the agent the guardrails count it against.
+    /// Identify: the agent the guardrails count the call against, the tool, the
+    /// client's capabilities it needs, and whether the call becomes a task.
     fn identify(
         &self,
         params: &CallToolRequestParams,
         context: &RequestContext<RoleServer>,
         record: &Recording,
     ) -> Result<Call, Box<Answer>> {
+        let agent = Agent::new(self.identity(context));
+        record.update(|r| r.agent = Some(agent.key().to_owned().into()));
         let name = params.name.as_ref();
         let Some(&index) = self.registry.tool_index.get(name) else {
             let error = unknown_tool(&self.registry, name);
@@ -137,8 +139,6 @@ impl McpService {
         missing_client_capabilities(name, &tool.def.client_capabilities, context)
             .map_err(refused)?;
         let plan = task_plan(tool, context).map_err(refused)?;
-        let agent = Agent::new(self.identity(context));
-        record.update(|r| r.agent = Some(agent.key().to_owned().into()));
         Ok(Call { index, plan, agent })
     }
 

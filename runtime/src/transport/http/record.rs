@@ -149,7 +149,8 @@ pub(super) fn finish(recording: Recording, carries_request: bool, response: Resp
 
 pin_project_lite::pin_project! {
     /// An answer's body that finishes its request's record when it is done: sent
-    /// whole, or dropped unfinished (the client went away).
+    /// whole, or dropped (the client went away, or closed the stream once it had its
+    /// answer).
     struct Answer {
         #[pin]
         body: Body,
@@ -162,14 +163,16 @@ pin_project_lite::pin_project! {
     impl PinnedDrop for Answer {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            let whole = *this.ended || http_body::Body::is_end_stream(&*this.body);
+            // A client may close an SSE stream as soon as it has its answer, so only a
+            // body dropped before it sent anything says the client went away unanswered.
+            let ended = *this.ended || http_body::Body::is_end_stream(&*this.body);
             let bytes = *this.bytes;
             this.recording.finish(|record| {
                 record.response_bytes = Some(bytes);
-                if !whole {
+                if !ended && bytes == 0 {
                     record.outcome.get_or_insert(Outcome::Cancelled);
                     record.detail.get_or_insert_with(|| {
-                        "the client went away before the whole answer was sent".to_owned()
+                        "the client went away before the answer was sent".to_owned()
                     });
                 }
             });
