@@ -5,7 +5,8 @@
 //! Each stage either hands the next one what it needs or ends the call with an
 //! [`Answer`]: the reply and what goes into the request's record. A stage that checks
 //! who may call what (`authorize`) goes between identify and admit: it takes the
-//! [`Call`] and returns `Err(Answer)` to refuse.
+//! [`Call`] (whose agent carries the caller's identity) and returns an `Err` answer to
+//! refuse (outcome `unauthenticated` or `forbidden`).
 
 use std::sync::Arc;
 
@@ -97,24 +98,30 @@ impl McpService {
     ) -> Result<CallToolResponse, ErrorData> {
         let record = Recording::of_request(&context);
         let answer = async {
+            // 1. Identify.
             let call = self.identify(&params, &context, &record)?;
+            // 2. Admit by the guardrails.
             let arguments = params.arguments.take().unwrap_or_default();
             let admitted = self.admit(&call, &arguments).await?;
+            // 3. Validate.
             let round = Round::take(&mut params);
             let (ctx, arguments) = self.validate(&call, arguments, round, &mut context)?;
             if call.plan == TaskPlan::AtOnce {
                 return Ok(self.spawn_task(&call, ctx, arguments, admitted.admission));
             }
-            // Should the handler ask to continue as a task, this is the task's context.
+            // 4. Run. Should the handler ask to continue as a task, `resumable` is the
+            // task's context.
             let resumable = (call.plan == TaskPlan::ByHandler).then(|| ctx.clone());
             let tool = &self.registry.tools[call.index];
             let run = self
                 .run_once(tool, ctx, &arguments, context.ct.cancelled())
                 .await;
+            // 5. Shape.
             Ok(self.shape(&call, admitted, run, resumable, arguments))
         }
         .await
         .unwrap_or_else(|answer: Box<Answer>| *answer);
+        // 6. Record.
         record.update(|r| answer.write(r));
         answer.reply
     }
@@ -128,7 +135,7 @@ impl McpService {
         record: &Recording,
     ) -> Result<Call, Box<Answer>> {
         let agent = Agent::new(self.identity(context));
-        record.update(|r| r.agent = Some(agent.key().to_owned().into()));
+        record.update(|r| r.agent = Some(agent.key_owned()));
         let name = params.name.as_ref();
         let Some(&index) = self.registry.tool_index.get(name) else {
             let error = unknown_tool(&self.registry, name);

@@ -1,17 +1,22 @@
 //! The record of one request: what was asked, by whom, over which transport, and what it
 //! came to ([`Outcome`]).
 //!
-//! A transport opens a [`Recording`] when a request arrives and puts it in the request's
-//! extensions (stdio: `transport/stdio/framing.rs`; HTTP: `transport/http/screen.rs`);
-//! the protocol layer names the method, target, revision and client
-//! (`protocol/service.rs`); the pipeline's stages fill in the agent, the outcome and the
-//! detail (`call/`); the transport finishes it when the answer leaves (status, JSON-RPC
-//! error code, response bytes). Finishing emits the request's one log event
-//! ([`super::log::request`]); a record nobody finished (the client went away before
-//! its answer was sent) is finished when its last handle is dropped.
+//! The transport opens a [`Recording`] when a request arrives, names what it can read
+//! of it (method, target, id, protocol revision, client, request bytes) and puts it in
+//! the request's extensions (stdio: `transport/stdio/framing.rs`; HTTP:
+//! `transport/http/screen.rs` and `record.rs`). The pipeline's stages find it there
+//! ([`Recording::of_request`]) and fill in the agent, the outcome and the detail
+//! (`call/`), and the JSON-RPC error a handler answers with (`protocol/service.rs`). The
+//! transport finishes it when the answer leaves (status, JSON-RPC error code, response
+//! bytes). Finishing settles the outcome (what a stage said, else what the status or
+//! error code says), takes the latency and emits the request's one log event
+//! ([`super::log::request`]): the place where an audit trail or metrics would read
+//! records too. A record nobody finished (the request ended without its answer being
+//! sent) is finished when its last handle is dropped.
 //!
 //! What is not a request gets no record: a notification, a client's response to a
-//! server's request, and over HTTP a POST that carries either (answered 202).
+//! server's request, and over HTTP a POST that carries either (answered 202). A line on
+//! stdin that carries no message at all is recorded as a refused request.
 
 use std::{
     borrow::Cow,

@@ -257,6 +257,10 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
         if let Some(flood) = &rules.flood
             && let Some(response) = flood.refuse(client)
         {
+            if let Some(recording) = request.extensions().get::<Recording>() {
+                let agent = crate::guard::agent_key(&crate::Identity::Address(client));
+                recording.update(|r| r.agent = Some(agent));
+            }
             return Verdict::Refused(response);
         }
     }
