@@ -65,7 +65,8 @@ pub(crate) struct LogGuard(
 /// else as text. `RUST_LOG` filters (default: `info`, rmcp's own lines from `warn`).
 ///
 /// Lines go to a writer thread (tracing-appender), so writing stderr is off the request
-/// path; none is dropped (a full queue makes the logging thread wait). A panic is logged
+/// path; it writes what is queued and flushes when the queue is empty. No line is
+/// dropped (a full queue makes the logging thread wait). A panic is logged
 /// as an event through the same writer, after the lines logged before it. A second call
 /// (a subscriber is already installed) changes nothing.
 pub(crate) fn install(format: Option<LogFormat>) -> LogGuard {
@@ -80,10 +81,13 @@ pub(crate) fn install(format: Option<LogFormat>) -> LogGuard {
     // HTTP request. The server's own event per request says what matters.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
+    // The writer thread drains what is queued, then flushes: buffered, a burst of lines
+    // is one write.
+    let stderr = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("mcpgen-log")
-        .finish(std::io::stderr());
+        .finish(stderr);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -574,6 +574,8 @@ fn requests_refused_before_rmcp_reads_them_are_recorded_with_their_status() {
         assert!(event["error_code"].is_i64(), "{event:#?}");
     }
     assert_fields(&events[2], json!({"error_code": -32700}));
+    let detail = events[5]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("https://evil.example"), "{:#?}", events[5]);
 }
 
 #[test]
@@ -601,6 +603,6 @@ fn a_flood_is_rate_limited_and_a_notification_has_no_record() {
     assert_fields(&events[0], json!({"outcome": "ok", "status": 200}));
     assert_fields(
         &events[1],
-        json!({"outcome": "rate_limited", "status": 429, "level": "WARN"}),
+        json!({"outcome": "rate_limited", "status": 429, "agent": "address:127.0.0.1"}),
     );
 }

@@ -273,7 +273,10 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
                 .iter()
                 .any(|o| o == &origin.to_ascii_lowercase());
         if !allowed {
-            tracing::warn!(origin, "rejected a request from a disallowed Origin");
+            if let Some(recording) = request.extensions().get::<Recording>() {
+                let detail = format!("a request from the disallowed Origin `{origin}`");
+                recording.update(|r| r.detail = Some(detail));
+            }
             return Verdict::Refused(error_response(
                 StatusCode::FORBIDDEN,
                 -32600,
