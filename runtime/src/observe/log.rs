@@ -1,7 +1,10 @@
 //! The log event of a finished request: one per request, built from its
 //! [`Record`](super::record::Record), at info when it went as asked and at warn when it
-//! failed, every field of the record a structured field of the event (its target, the
-//! tool, prompt or resource the request names, as `name`: `target` is the event's own).
+//! failed, every field of the record a structured field of the event: the tool, prompt
+//! or resource the request names as `name` (`target` is the event's own), the arrival
+//! as `received_at_us` (microseconds since the Unix epoch), `truncated` and `replayed`
+//! only when true, and what the record does not know not at all. The event is on every
+//! request's path: each field costs formatting, so none is there for nothing.
 
 use super::record::Record;
 
@@ -31,14 +34,11 @@ pub(crate) fn request(record: &Record) {
                 status = record.status,
                 error_code = record.error_code,
                 latency_us = u64::try_from(record.latency.as_micros()).unwrap_or(u64::MAX),
-                received_at = record
-                    .received_at
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0.0, |t| t.as_secs_f64()),
+                received_at_us = record.received_at_us(),
                 request_bytes = record.request_bytes,
                 response_bytes = record.response_bytes,
-                truncated = record.truncated,
-                replayed = record.replayed,
+                truncated = record.truncated.then_some(true),
+                replayed = record.replayed.then_some(true),
                 detail = record.detail.as_deref(),
                 "request"
             )

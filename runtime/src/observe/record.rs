@@ -229,6 +229,12 @@ impl Record {
         self.client_version = Some(client.version);
     }
 
+    /// When the request arrived, in microseconds since the Unix epoch.
+    pub(crate) fn received_at_us(&self) -> u64 {
+        let since = self.received_at.duration_since(std::time::UNIX_EPOCH);
+        since.map_or(0, |t| u64::try_from(t.as_micros()).unwrap_or(u64::MAX))
+    }
+
     pub(crate) fn transport_name(&self) -> &'static str {
         self.transport.as_str()
     }
