@@ -176,7 +176,7 @@ fn main_with(defaults: Defaults, build: BuildFn<'_>) -> ExitCode {
     };
     match command {
         Command::Serve(serve) => {
-            let logs = crate::observe::install(serve.log_format);
+            let logs = crate::observe::install(Some(serve.log_format));
             let outcome = run(serve, &defaults.http, build);
             // The server's last lines come before the error that ends it.
             drop(logs);

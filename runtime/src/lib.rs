@@ -34,15 +34,17 @@
 //! - `protocol/`: the rmcp `ServerHandler` ([`McpService`]), method dispatch, the
 //!   rewording of protocol errors, paging;
 //! - `call/`: the request pipeline a tool call, resource read or prompt takes
-//!   (identify, admit by the guardrails, validate, run, shape);
+//!   (identify, admit by the guardrails, validate, run, shape, record);
 //! - `guard/`: the guardrails (rate limits, caps, breakers, idempotency, the HTTP
 //!   flood limit);
 //! - `declare/`: tools, resources, URI templates and prompts as declared, and the
 //!   registry a built server serves from;
-//! - `observe/`: logging.
+//! - `observe/`: the record every request ends in, and logging: one event per request,
+//!   built from its record.
 //!
 //! Logging goes through `tracing`; install a subscriber that writes to **stderr**
-//! (stdout is the stdio transport). Argument values are never logged.
+//! (stdout is the stdio transport), as a generated server's `serve` does
+//! ([`LogFormat`]). Argument values are never logged.
 //!
 //! ```no_run
 //! use mcpgen_runtime::{Annotations, ErrorDef, Server, ServerInfo, ToolDef, ToolError, ToolOutput};
@@ -107,6 +109,7 @@ pub use guard::{
     CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,
     REPLAY_META_KEY, Rate, RateLimitBackend, ToolGuard,
 };
+pub use observe::{LOG_FORMAT_ENV, LogFormat};
 pub use protocol::service::McpService;
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
 pub use transport::http::HttpOptions;

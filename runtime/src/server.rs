@@ -453,52 +453,12 @@ impl Server {
 
     /// The rmcp handler for this server, for transports this crate does not wrap
     /// (e.g. `rmcp::ServiceExt::serve` on an in-memory duplex in tests). Handlers
-    /// see [`crate::Identity::Anonymous`].
+    /// see [`crate::Identity::Anonymous`]. Requests over such a transport have no record
+    /// and no log event: this crate's transports open and finish them.
     pub fn handler(&self) -> crate::protocol::service::McpService {
         crate::protocol::service::McpService::new(
             Arc::clone(&self.registry),
-            crate::protocol::service::TransportKind::InProcess,
+            crate::observe::record::Transport::InProcess,
         )
-    }
-
-    /// Serve MCP on stdin/stdout until the client closes stdin, or ctrl-c/SIGTERM.
-    /// Speaks both the `initialize` revisions (2025-11-25 and older) and the
-    /// stateless 2026-07-28 revision (`server/discover`, per-request `_meta`).
-    /// Logs must go to stderr: stdout carries the protocol.
-    ///
-    /// # Errors
-    /// When the transport fails before the first request is served.
-    pub async fn serve_stdio(&self) -> anyhow::Result<()> {
-        use rmcp::ServiceExt;
-        let handler = crate::protocol::service::McpService::new(
-            Arc::clone(&self.registry),
-            crate::protocol::service::TransportKind::Stdio,
-        );
-        let ct = tokio_util::sync::CancellationToken::new();
-        let running = handler
-            // Non-blocking pipes when the client launched us with pipes (as MCP clients
-            // do): no hand-off to tokio's blocking pool for every message.
-            .serve_with_ct(
-                crate::transport::stdio::ReadAhead::new(
-                    {
-                        let (read, write) = rmcp::transport::stdio_pipes();
-                        crate::transport::stdio::Lines::new(read, write)
-                    },
-                    self.registry.stdio_read_ahead,
-                ),
-                ct.clone(),
-            )
-            .await?;
-        tracing::info!("serving MCP on stdio");
-        tokio::select! {
-            quit = running.waiting() => {
-                tracing::info!(reason = ?quit.ok(), "stdio session ended");
-            }
-            () = crate::transport::http::shutdown_signal() => {
-                tracing::info!("shutting down");
-                ct.cancel();
-            }
-        }
-        Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! A `prompts/get` request: arguments checked, messages rendered or built by a handler.
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use rmcp::{
     ErrorData, RoleServer,
@@ -10,6 +10,7 @@ use rmcp::{
 use serde_json::{Value, json};
 
 use crate::call::{run::*, state::*};
+use crate::observe::record::{Outcome, Recording};
 use crate::protocol::{service::*, wording::*};
 use crate::{
     declare::registry::PromptEntry,
@@ -23,8 +24,10 @@ impl McpService {
         mut params: GetPromptRequestParams,
         mut context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
+        let record = Recording::of_request(&context);
         let name = params.name.as_str();
         let Some(&index) = self.registry.prompt_index.get(name) else {
+            record.outcome(Outcome::NotFound);
             let known: Vec<&str> = self
                 .registry
                 .prompts
@@ -50,6 +53,7 @@ impl McpService {
             .filter(|k| !declared.contains(k))
             .collect();
         if !unknown.is_empty() {
+            record.outcome(Outcome::InvalidArguments);
             return Err(ErrorData::invalid_params(
                 format!(
                     "prompt `{name}` has no argument(s) {}; its arguments are: {}",
@@ -66,6 +70,7 @@ impl McpService {
             .map(|a| a.name.as_str())
             .collect();
         if !missing.is_empty() {
+            record.outcome(Outcome::InvalidArguments);
             return Err(ErrorData::invalid_params(
                 format!(
                     "prompt `{name}` needs the argument(s) {}; pass them in `arguments`",
@@ -80,6 +85,7 @@ impl McpService {
             .map(|(k, _)| k.as_str())
             .collect();
         if !not_strings.is_empty() {
+            record.outcome(Outcome::InvalidArguments);
             return Err(ErrorData::invalid_params(
                 format!(
                     "the argument(s) {} of prompt `{name}` are not strings; prompt arguments are always strings: pass `\"3\"`, not `3`",
@@ -90,18 +96,22 @@ impl McpService {
         }
         if let Some(handler) = &entry.handler {
             return self
-                .run_prompt(entry, handler, params, arguments, &mut context)
+                .run_prompt(entry, handler, params, arguments, &mut context, &record)
                 .await;
         }
         let render = |i: usize, suffix: &str| {
             let key = prompt_template_key(name, i) + suffix;
-            self.registry.prompt_texts.render(&key, &arguments).map_err(|error| {
-                tracing::error!(prompt = name, message = i + 1, %error, "prompt template failed to render");
-                ErrorData::internal_error(
-                    format!("prompt `{name}` failed to render; {TEXT_BUG}"),
-                    None,
-                )
-            })
+            self.registry
+                .prompt_texts
+                .render(&key, &arguments)
+                .map_err(|error| {
+                    let detail = format!("message {} failed to render: {error}", i + 1);
+                    record.failed(Outcome::InternalError, detail);
+                    ErrorData::internal_error(
+                        format!("prompt `{name}` failed to render; {TEXT_BUG}"),
+                        None,
+                    )
+                })
         };
         let mut messages = Vec::new();
         for (i, (role, content)) in prompt.messages.iter().enumerate() {
@@ -118,7 +128,6 @@ impl McpService {
         }
         let mut result = GetPromptResult::new(messages);
         result.description = prompt.description.clone();
-        tracing::info!(prompt = name, "prompt rendered");
         Ok(result.into())
     }
 
@@ -131,23 +140,25 @@ impl McpService {
         mut params: GetPromptRequestParams,
         arguments: serde_json::Map<String, Value>,
         context: &mut RequestContext<RoleServer>,
+        record: &Recording,
     ) -> Result<GetPromptResponse, ErrorData> {
         let name = entry.def.name.as_str();
         let scope = StateScope::Prompt(name);
         let mut ctx = self.context(Arc::from(name), context);
+        let refused = |error| {
+            record.outcome(Outcome::ProtocolError);
+            error
+        };
         if let Some(sealed) = &params.request_state {
-            ctx.request_state = Some(self.open_request_state(scope, sealed)?);
+            ctx.request_state = Some(self.open_request_state(scope, sealed).map_err(refused)?);
         }
-        ctx.input_responses = Arc::new(checked_input_responses(
-            name,
-            params.input_responses.take(),
-        )?);
-        let started = Instant::now();
+        let responses = checked_input_responses(name, params.input_responses.take());
+        ctx.input_responses = Arc::new(responses.map_err(refused)?);
         let cancellation = ctx.cancellation.clone();
         let timeout = self.registry.default_timeout;
         let ended = run_handler(handler(ctx, arguments), timeout, std::future::pending()).await;
-        let duration_ms = elapsed_ms(started);
-        let bug = || {
+        let bug = |detail: String| {
+            record.failed(Outcome::InternalError, detail);
             ErrorData::internal_error(
                 format!("unexpected error in prompt `{name}`: {TEXT_BUG}"),
                 None,
@@ -157,12 +168,7 @@ impl McpService {
             Ended::TimedOut | Ended::Cancelled => {
                 cancellation.cancel();
                 let limit_ms = timeout.map_or(0, |t| t.as_millis());
-                tracing::warn!(
-                    prompt = name,
-                    outcome = "timeout",
-                    duration_ms,
-                    "prompt handler timed out"
-                );
+                record.failed(Outcome::Timeout, format!("no answer within {limit_ms} ms"));
                 return Err(ErrorData::internal_error(
                     format!(
                         "the prompt `{name}` did not finish within the server's time limit of {limit_ms} ms and was stopped; try again later"
@@ -170,43 +176,23 @@ impl McpService {
                     None,
                 ));
             }
-            Ended::Panicked(text) => {
-                tracing::error!(prompt = name, outcome = "panic", duration_ms, error = %text, "prompt handler failed");
-                return Err(bug());
-            }
+            Ended::Panicked(text) => return Err(bug(format!("the handler panicked: {text}"))),
             Ended::Finished(Err(PromptError::InvalidArguments(message))) => {
-                tracing::info!(
-                    prompt = name,
-                    outcome = "invalid_arguments",
-                    duration_ms,
-                    "prompt refused its arguments"
-                );
+                record.outcome(Outcome::InvalidArguments);
                 return Err(ErrorData::invalid_params(
                     message,
                     Some(json!({"name": name})),
                 ));
             }
             Ended::Finished(Err(PromptError::Unexpected(error))) => {
-                tracing::error!(
-                    prompt = name,
-                    outcome = "unexpected_error",
-                    duration_ms,
-                    error = format!("{error:#}"),
-                    "prompt handler failed"
-                );
-                return Err(bug());
+                return Err(bug(format!("{error:#}")));
             }
             Ended::Finished(Ok(output)) => output,
         };
         match output {
             PromptOutput::InputRequired(mut input) => {
                 self.seal_request_state(scope, &mut input);
-                tracing::info!(
-                    prompt = name,
-                    outcome = "input_required",
-                    duration_ms,
-                    "prompt needs client input"
-                );
+                record.outcome(Outcome::InputRequired);
                 Ok(GetPromptResponse::InputRequired(input))
             }
             PromptOutput::Messages(messages) => {
@@ -216,7 +202,6 @@ impl McpService {
                     .collect();
                 let mut result = GetPromptResult::new(messages);
                 result.description = entry.def.description.clone();
-                tracing::info!(prompt = name, outcome = "ok", duration_ms, "prompt built");
                 Ok(result.into())
             }
         }

@@ -1,6 +1,6 @@
 //! A `resources/read` request: a fixed resource or one a URI template matches.
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use rmcp::{
@@ -10,7 +10,7 @@ use rmcp::{
 };
 use serde_json::{Value, json};
 
-use crate::call::run::*;
+use crate::observe::record::{Outcome, Recording};
 use crate::protocol::service::*;
 use crate::{
     declare::resource::{ResourceContent, ResourceError, ResourceOutput},
@@ -23,7 +23,7 @@ impl McpService {
         uri: &str,
         mut context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResult, ErrorData> {
-        let started = Instant::now();
+        let record = Recording::of_request(&context);
         if let Some(&index) = self.registry.resource_index.get(uri) {
             let entry = &self.registry.resources[index];
             let mime = entry.def.mime_type.clone();
@@ -32,16 +32,16 @@ impl McpService {
                 ResourceContent::Blob(bytes) => ResourceOutput::Blob(bytes.to_vec()),
                 ResourceContent::Handler(handler) => {
                     let ctx = self.context(Arc::from(entry.def.name.as_str()), &mut context);
-                    run_resource(uri, (handler.0)(ctx)).await?
+                    run_resource(uri, (handler.0)(ctx), &record).await?
                 }
             };
-            tracing::info!(resource = %entry.def.name, duration_ms = elapsed_ms(started), "resource read");
             return Ok(contents(uri, mime, output));
         }
         for entry in &self.registry.templates {
             let mut vars = match entry.template.matches(uri) {
                 UriMatch::NoMatch => continue,
                 UriMatch::UnknownQuery(names) => {
+                    record.outcome(Outcome::InvalidArguments);
                     let known: Vec<&str> = entry.template.variables().collect();
                     return Err(ErrorData::invalid_params(
                         format!(
@@ -60,6 +60,7 @@ impl McpService {
             let violations = entry.params.violations(&instance);
             entry.params.prepare(&mut instance);
             if !violations.is_empty() {
+                record.outcome(Outcome::InvalidArguments);
                 let lines: Vec<String> = violations
                     .iter()
                     .map(|v| format!("{}: {}", v.path, v.message))
@@ -77,10 +78,10 @@ impl McpService {
                 continue;
             };
             let ctx = self.context(Arc::from(entry.def.name.as_str()), &mut context);
-            let output = run_resource(uri, (entry.handler)(ctx, vars)).await?;
-            tracing::info!(resource_template = %entry.def.name, duration_ms = elapsed_ms(started), "resource read");
+            let output = run_resource(uri, (entry.handler)(ctx, vars), &record).await?;
             return Ok(contents(uri, entry.def.mime_type.clone(), output));
         }
+        record.outcome(Outcome::NotFound);
         Err(ErrorData::invalid_params(
             format!(
                 "no resource at `{uri}`; list the resources with resources/list and the URI templates with resources/templates/list"
@@ -90,31 +91,29 @@ impl McpService {
     }
 }
 
+/// Runs a resource handler in a task of its own (a panic ends only that task).
 pub(crate) async fn run_resource(
     uri: &str,
     future: crate::declare::tool::BoxFuture<Result<ResourceOutput, ResourceError>>,
+    record: &Recording,
 ) -> Result<ResourceOutput, ErrorData> {
-    match tokio::spawn(future).await {
-        Ok(Ok(output)) => Ok(output),
-        Ok(Err(ResourceError::NotFound(message))) => Err(ErrorData::invalid_params(
-            message,
-            Some(json!({"uri": uri})),
-        )),
-        Ok(Err(ResourceError::Unexpected(error))) => {
-            tracing::error!(uri, error = format!("{error:#}"), "resource handler failed");
-            Err(ErrorData::internal_error(
-                format!("unexpected error reading `{uri}`: {TEXT_BUG}"),
-                None,
-            ))
+    let detail = match tokio::spawn(future).await {
+        Ok(Ok(output)) => return Ok(output),
+        Ok(Err(ResourceError::NotFound(message))) => {
+            record.outcome(Outcome::NotFound);
+            return Err(ErrorData::invalid_params(
+                message,
+                Some(json!({"uri": uri})),
+            ));
         }
-        Err(join_error) => {
-            tracing::error!(uri, error = %join_error, "resource handler panicked");
-            Err(ErrorData::internal_error(
-                format!("unexpected error reading `{uri}`: {TEXT_BUG}"),
-                None,
-            ))
-        }
-    }
+        Ok(Err(ResourceError::Unexpected(error))) => format!("{error:#}"),
+        Err(join_error) => format!("the handler failed: {join_error}"),
+    };
+    record.failed(Outcome::InternalError, detail);
+    Err(ErrorData::internal_error(
+        format!("unexpected error reading `{uri}`: {TEXT_BUG}"),
+        None,
+    ))
 }
 
 pub(crate) fn contents(

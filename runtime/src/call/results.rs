@@ -89,7 +89,6 @@ pub(crate) fn missing_client_capabilities(
         quote_list(&missing)
     )
     .into();
-    tracing::info!(tool, missing = ?missing, outcome = "missing_client_capability", "tool call rejected");
     Err(error)
 }
 

@@ -88,13 +88,21 @@ impl<'a> StateScope<'a> {
     }
 }
 
-/// The answers a client sent with `inputResponses`: each must be an object (an
-/// elicitation, sampling or roots/list result).
 /// What a 2026-07-28 client sends back after an input-required result: the sealed
 /// `requestState` and the answers to the server's requests.
 pub(crate) struct Round {
     pub(crate) request_state: Option<String>,
     pub(crate) input_responses: Option<InputResponses>,
+}
+
+impl Round {
+    /// The round a tool call continues, if it is a later round of an exchange.
+    pub(crate) fn take(params: &mut rmcp::model::CallToolRequestParams) -> Option<Self> {
+        (params.request_state.is_some() || params.input_responses.is_some()).then(|| Self {
+            request_state: params.request_state.take(),
+            input_responses: params.input_responses.take(),
+        })
+    }
 }
 
 /// The answers of a call that has none, shared rather than allocated per call.
@@ -103,6 +111,8 @@ pub(crate) fn no_input_responses() -> Arc<InputResponses> {
     Arc::clone(NONE.get_or_init(Arc::default))
 }
 
+/// The answers a client sent with `inputResponses`: each must be an object (an
+/// elicitation, sampling or roots/list result).
 pub(crate) fn checked_input_responses(
     name: &str,
     responses: Option<InputResponses>,

@@ -45,6 +45,11 @@ impl Agent {
     pub(crate) fn key(&self) -> &str {
         self.key.get_or_init(|| agent_key(&self.identity))
     }
+
+    /// [`Self::key`] to keep (in a request's record).
+    pub(crate) fn key_owned(&self) -> Cow<'static, str> {
+        self.key.get_or_init(|| agent_key(&self.identity)).clone()
+    }
 }
 
 /// The budget key of an identity. IPv6 addresses count by their /64 network, which a

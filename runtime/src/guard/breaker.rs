@@ -8,14 +8,33 @@ use std::{
 };
 
 use super::config::CircuitBreaker;
+use crate::observe::record::Outcome;
 
 /// How a finished call counts for the breaker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
+enum Count {
     Success,
     Failure,
     /// Neither (the caller's mistake, a refusal, a cancelled call).
     Neutral,
+}
+
+impl Count {
+    /// Bugs, timeouts and retryable declared errors are failures; the caller's mistakes,
+    /// cancellations and refusals count for nothing; anything else (a success, a
+    /// declared error that is not retryable) shows the tool works.
+    fn of(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::InternalError | Outcome::Timeout | Outcome::ToolError { retryable: true } => {
+                Self::Failure
+            }
+            Outcome::Ok
+            | Outcome::ToolError { retryable: false }
+            | Outcome::InputRequired
+            | Outcome::TaskCreated => Self::Success,
+            _ => Self::Neutral,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -117,7 +136,13 @@ impl Ticket {
     /// Record the outcome of the admitted call at `now`.
     pub(crate) fn finish(mut self, outcome: Outcome, now: Instant) {
         self.done = true;
-        record(&self.config, &self.state, self.trial, outcome, now);
+        record(
+            &self.config,
+            &self.state,
+            self.trial,
+            Count::of(outcome),
+            now,
+        );
     }
 }
 
@@ -128,7 +153,7 @@ impl Drop for Ticket {
                 &self.config,
                 &self.state,
                 self.trial,
-                Outcome::Neutral,
+                Count::Neutral,
                 Instant::now(),
             );
         }
@@ -139,13 +164,13 @@ fn record(
     config: &CircuitBreaker,
     state: &Mutex<State>,
     trial: bool,
-    outcome: Outcome,
+    outcome: Count,
     now: Instant,
 ) {
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     match &mut *state {
         State::Closed { failures } => {
-            if outcome != Outcome::Failure || trial {
+            if outcome != Count::Failure || trial {
                 return;
             }
             while failures
@@ -178,8 +203,8 @@ fn record(
             }
             *in_flight = in_flight.saturating_sub(1);
             match outcome {
-                Outcome::Neutral => {}
-                Outcome::Success => {
+                Count::Neutral => {}
+                Count::Success => {
                     *successes += 1;
                     if *successes >= config.successes.max(1) {
                         tracing::info!("circuit breaker closed");
@@ -188,7 +213,7 @@ fn record(
                         };
                     }
                 }
-                Outcome::Failure => {
+                Count::Failure => {
                     tracing::warn!("circuit breaker re-opened: a trial call failed");
                     *state = State::Open {
                         until: now + config.cooldown,
@@ -214,7 +239,27 @@ mod tests {
     }
 
     fn fail(b: &Breaker, at: Instant) {
-        b.admit(at).map(|t| t.finish(Outcome::Failure, at)).ok();
+        b.admit(at)
+            .map(|t| t.finish(Outcome::InternalError, at))
+            .ok();
+    }
+
+    #[test]
+    fn outcomes_count_as_the_tool_working_failing_or_neither() {
+        assert_eq!(Count::of(Outcome::Ok), Count::Success);
+        assert_eq!(
+            Count::of(Outcome::ToolError { retryable: false }),
+            Count::Success
+        );
+        assert_eq!(
+            Count::of(Outcome::ToolError { retryable: true }),
+            Count::Failure
+        );
+        assert_eq!(Count::of(Outcome::InternalError), Count::Failure);
+        assert_eq!(Count::of(Outcome::Timeout), Count::Failure);
+        assert_eq!(Count::of(Outcome::InvalidArguments), Count::Neutral);
+        assert_eq!(Count::of(Outcome::Cancelled), Count::Neutral);
+        assert_eq!(Count::of(Outcome::RateLimited), Count::Neutral);
     }
 
     #[test]
@@ -265,9 +310,9 @@ mod tests {
             .expect("a second trial: two successes are needed");
         let third = b.admit(after).unwrap_err();
         assert!(third.half_open);
-        first.finish(Outcome::Success, after);
+        first.finish(Outcome::Ok, after);
         assert_eq!(b.state_name(), "half_open");
-        second.finish(Outcome::Success, after);
+        second.finish(Outcome::ToolError { retryable: false }, after);
         assert_eq!(b.state_name(), "closed");
     }
 
@@ -286,7 +331,7 @@ mod tests {
             .admit(after)
             .expect("the dropped trial's slot is free again");
         drop(again);
-        kept.finish(Outcome::Failure, after);
+        kept.finish(Outcome::Timeout, after);
         assert_eq!(b.state_name(), "open");
         let refused = b.admit(after + Duration::from_secs(1)).unwrap_err();
         assert_eq!(refused.retry_after, Duration::from_secs(4));

@@ -29,8 +29,6 @@ impl Flood {
         let ms = u64::try_from(wait.as_micros().div_ceil(1000))
             .unwrap_or(u64::MAX)
             .max(1);
-        // Debug, not warn: under a flood, a line per refused request would be the flood.
-        tracing::debug!(client = %network, limit = %self.rate, retry_after_ms = ms, "HTTP flood protection: request refused");
         let mut response = error_response(
             StatusCode::TOO_MANY_REQUESTS,
             -32000,

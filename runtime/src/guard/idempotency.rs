@@ -11,14 +11,23 @@ use std::{
 use rmcp::model::CallToolResult;
 use tokio::sync::watch;
 
+use crate::observe::record::Outcome;
+
+/// The first result of a key and what its call came to.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub(crate) result: CallToolResult,
+    pub(crate) outcome: Outcome,
+}
+
 /// Entries kept per tool; past it, the oldest finished ones go first.
 const CAPACITY: usize = 10_000;
 
 #[derive(Debug)]
 enum Entry {
-    Running(watch::Receiver<Option<CallToolResult>>),
+    Running(watch::Receiver<Option<Stored>>),
     Done {
-        result: CallToolResult,
+        stored: Box<Stored>,
         expires: Instant,
     },
 }
@@ -40,9 +49,9 @@ pub(crate) struct Cache {
 #[derive(Debug)]
 pub(crate) enum Begin {
     /// A finished call had this key: return its result.
-    Replay(CallToolResult),
+    Replay(Stored),
     /// A call with this key is running: wait for its result.
-    Wait(watch::Receiver<Option<CallToolResult>>),
+    Wait(watch::Receiver<Option<Stored>>),
     /// The first call with this key: run it and [`Reservation::complete`] it.
     Run(Reservation),
 }
@@ -54,7 +63,7 @@ pub(crate) struct Reservation {
     key: String,
     window: Duration,
     inner: Arc<Mutex<Inner>>,
-    sender: Option<watch::Sender<Option<CallToolResult>>>,
+    sender: Option<watch::Sender<Option<Stored>>>,
 }
 
 impl Cache {
@@ -66,11 +75,11 @@ impl Cache {
     }
 
     /// A finished result for `key`, if there is one.
-    pub(crate) fn replay(&self, key: &str, now: Instant) -> Option<CallToolResult> {
+    pub(crate) fn replay(&self, key: &str, now: Instant) -> Option<Stored> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.expire(now);
         match inner.entries.get(key) {
-            Some(Entry::Done { result, .. }) => Some(result.clone()),
+            Some(Entry::Done { stored, .. }) => Some(Stored::clone(stored)),
             _ => None,
         }
     }
@@ -79,7 +88,7 @@ impl Cache {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.expire(now);
         match inner.entries.get(&key) {
-            Some(Entry::Done { result, .. }) => return Begin::Replay(result.clone()),
+            Some(Entry::Done { stored, .. }) => return Begin::Replay(Stored::clone(stored)),
             Some(Entry::Running(receiver)) => return Begin::Wait(receiver.clone()),
             None => {}
         }
@@ -115,14 +124,14 @@ impl Inner {
 
 impl Reservation {
     /// Store the result of the call and hand it to the calls waiting for it.
-    pub(crate) fn complete(mut self, result: &CallToolResult, now: Instant) {
+    pub(crate) fn complete(mut self, stored: Stored, now: Instant) {
         let expires = now + self.window;
         {
             let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
             inner.entries.insert(
                 self.key.clone(),
                 Entry::Done {
-                    result: result.clone(),
+                    stored: Box::new(stored.clone()),
                     expires,
                 },
             );
@@ -130,7 +139,7 @@ impl Reservation {
             inner.expire(now);
         }
         if let Some(sender) = self.sender.take() {
-            sender.send_replace(Some(result.clone()));
+            sender.send_replace(Some(stored));
         }
     }
 }
@@ -148,9 +157,7 @@ impl Drop for Reservation {
 
 /// Waits for the running call's result; `None` if it ended without one (then the
 /// caller should begin again).
-pub(crate) async fn wait(
-    mut receiver: watch::Receiver<Option<CallToolResult>>,
-) -> Option<CallToolResult> {
+pub(crate) async fn wait(mut receiver: watch::Receiver<Option<Stored>>) -> Option<Stored> {
     match receiver.wait_for(Option::is_some).await {
         Ok(result) => result.clone(),
         Err(_) => None,
@@ -163,8 +170,8 @@ mod tests {
 
     use super::*;
 
-    fn text(result: &CallToolResult) -> String {
-        format!("{:?}", result.content)
+    fn text(stored: &Stored) -> String {
+        format!("{:?}", stored.result.content)
     }
 
     #[tokio::test]
@@ -177,8 +184,11 @@ mod tests {
         let Begin::Wait(receiver) = cache.begin("k".into(), t0) else {
             panic!("a repeat during the first call waits");
         };
-        let first = CallToolResult::success(vec![ContentBlock::text("note 1")]);
-        reservation.complete(&first, t0);
+        let first = Stored {
+            result: CallToolResult::success(vec![ContentBlock::text("note 1")]),
+            outcome: Outcome::Ok,
+        };
+        reservation.complete(first.clone(), t0);
         assert_eq!(wait(receiver).await.map(|r| text(&r)), Some(text(&first)));
         assert!(matches!(
             cache.begin("k".into(), t0 + Duration::from_secs(59)),

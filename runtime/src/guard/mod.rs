@@ -42,10 +42,12 @@ pub use config::{
     ToolGuard,
 };
 pub(crate) use flood::Flood;
+pub(crate) use idempotency::{Reservation, Stored};
 pub(crate) use limiter::quota;
 
 use crate::declare::tool::ToolDef;
-use breaker::{Breaker, Outcome, Ticket};
+use crate::observe::record::Outcome;
+use breaker::{Breaker, Ticket};
 use limiter::{Decision, Limiter, MemoryLimiter, ToolRates};
 
 /// The `_meta` key set on a result replayed for a repeated idempotency key.
@@ -86,11 +88,31 @@ pub(crate) struct Admission {
     started: Instant,
 }
 
+/// A call the guardrails refused: the result the client gets, what the call came to,
+/// and which check refused it, for operators.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) result: CallToolResult,
+    pub(crate) outcome: Outcome,
+    pub(crate) detail: String,
+}
+
+/// What the size cap did to a result ([`GuardLayer::cap`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Capped {
+    /// Within the cap, or no cap.
+    Whole,
+    /// Cut to the cap (`on_large_response: truncate`).
+    Truncated { detail: String },
+    /// Replaced by a `response_too_large` error.
+    Refused { detail: String },
+}
+
 /// What to do with a call that carries an idempotency key.
 #[derive(Debug)]
 pub(crate) enum Reserve {
     /// The result of the first call with the key (labelled as a replay).
-    Replay(CallToolResult),
+    Replay(Stored),
     /// Run the call; store its result with [`GuardLayer::store`].
     Run(idempotency::Reservation),
 }
@@ -195,17 +217,13 @@ impl GuardLayer {
     }
 
     /// The stored result of a finished call with the same key.
-    pub(crate) fn replay(&self, tool: usize, key: &str) -> Option<CallToolResult> {
+    pub(crate) fn replay(&self, tool: usize, key: &str) -> Option<Stored> {
         let (_, cache) = self.tools.get(tool)?.idempotency.as_ref()?;
         cache.replay(key, Instant::now()).map(labelled_replay)
     }
 
     /// Runs the checks before a call: `Err` holds the refusal to return.
-    pub(crate) async fn admit(
-        &self,
-        tool: usize,
-        agent: &Agent,
-    ) -> Result<Admission, CallToolResult> {
+    pub(crate) async fn admit(&self, tool: usize, agent: &Agent) -> Result<Admission, Refusal> {
         let started = Instant::now();
         let Some(state) = self.tools.get(tool) else {
             return Ok(Admission {
@@ -217,8 +235,11 @@ impl GuardLayer {
         };
         let name = state.name.as_str();
         if state.disabled {
-            tracing::info!(tool = name, outcome = "tool_disabled", "tool call refused");
-            return Err(refusal::tool_disabled(name));
+            return Err(Refusal {
+                result: refusal::tool_disabled(name),
+                outcome: Outcome::Disabled,
+                detail: "disabled by configuration".to_owned(),
+            });
         }
         let ticket = match &state.breaker {
             Some(breaker) => match breaker.admit(started) {
@@ -230,19 +251,17 @@ impl GuardLayer {
                     } else {
                         "open"
                     };
-                    tracing::info!(
-                        tool = name,
-                        outcome = "circuit_open",
-                        state = state_name,
-                        "tool call refused"
-                    );
-                    return Err(refusal::circuit_open(
-                        name,
-                        state_name,
-                        config.failures,
-                        config.window,
-                        refused.retry_after,
-                    ));
+                    return Err(Refusal {
+                        result: refusal::circuit_open(
+                            name,
+                            state_name,
+                            config.failures,
+                            config.window,
+                            refused.retry_after,
+                        ),
+                        outcome: Outcome::CircuitOpen,
+                        detail: format!("circuit breaker {state_name}"),
+                    });
                 }
             },
             None => None,
@@ -258,16 +277,18 @@ impl GuardLayer {
                 rate,
                 retry_after,
             } => {
-                tracing::info!(tool = name, outcome = "rate_limited", scope = scope.as_str(), limit = %rate, "tool call refused");
-                return Err(refusal::rate_limited(name, scope, &rate, retry_after));
+                return Err(Refusal {
+                    result: refusal::rate_limited(name, scope, &rate, retry_after),
+                    outcome: Outcome::RateLimited,
+                    detail: format!("{} budget of {rate}", scope.as_str()),
+                });
             }
             Decision::Unavailable { retry_after } => {
-                tracing::warn!(
-                    tool = name,
-                    outcome = "rate_limit_unavailable",
-                    "tool call refused"
-                );
-                return Err(refusal::rate_limit_unavailable(name, retry_after));
+                return Err(Refusal {
+                    result: refusal::rate_limit_unavailable(name, retry_after),
+                    outcome: Outcome::Overloaded,
+                    detail: "the rate-limit backend is unavailable".to_owned(),
+                });
             }
         }
         Ok(Admission {
@@ -284,13 +305,13 @@ impl GuardLayer {
         let (_, cache) = self.tools.get(tool)?.idempotency.as_ref()?;
         loop {
             match cache.begin(key.to_owned(), Instant::now()) {
-                idempotency::Begin::Replay(result) => {
-                    return Some(Reserve::Replay(labelled_replay(result)));
+                idempotency::Begin::Replay(stored) => {
+                    return Some(Reserve::Replay(labelled_replay(stored)));
                 }
                 idempotency::Begin::Run(reservation) => return Some(Reserve::Run(reservation)),
                 idempotency::Begin::Wait(receiver) => {
-                    if let Some(result) = idempotency::wait(receiver).await {
-                        return Some(Reserve::Replay(labelled_replay(result)));
+                    if let Some(stored) = idempotency::wait(receiver).await {
+                        return Some(Reserve::Replay(labelled_replay(stored)));
                     }
                     // The first call ended without a result; try to run this one.
                 }
@@ -298,23 +319,27 @@ impl GuardLayer {
         }
     }
 
-    /// Stores the result of a call that reserved a key, if the tool ran (a call
-    /// rejected for its arguments did not, and frees the key).
-    pub(crate) fn store(reservation: idempotency::Reservation, result: &CallToolResult) {
-        if code(result) != Some("invalid_arguments") {
-            reservation.complete(result, Instant::now());
+    /// Stores the result of a call that reserved a key, if the tool ran to an answer (a
+    /// call rejected for its arguments or cancelled did not, and frees the key).
+    pub(crate) fn store(
+        reservation: idempotency::Reservation,
+        result: &CallToolResult,
+        outcome: Outcome,
+    ) {
+        if !matches!(outcome, Outcome::InvalidArguments | Outcome::Cancelled) {
+            let stored = Stored {
+                result: result.clone(),
+                outcome,
+            };
+            reservation.complete(stored, Instant::now());
         }
     }
 
-    /// The checks after a call: the size cap and the breaker's bookkeeping.
-    pub(crate) fn finish(
-        &self,
-        tool: usize,
-        admission: Admission,
-        result: CallToolResult,
-    ) -> CallToolResult {
+    /// The bookkeeping after a call: the breaker counts its outcome, and its duration
+    /// goes into the hint of `overloaded` refusals.
+    pub(crate) fn finish(&self, tool: usize, admission: Admission, outcome: Outcome) {
         let Some(state) = self.tools.get(tool) else {
-            return result;
+            return;
         };
         let now = Instant::now();
         let elapsed = now.duration_since(admission.started).as_millis() as u64;
@@ -326,11 +351,36 @@ impl GuardLayer {
         };
         state.average_ms.store(average.max(1), Ordering::Relaxed);
         if let Some(ticket) = admission.ticket {
-            ticket.finish(outcome(&result), now);
+            ticket.finish(outcome, now);
         }
-        match state.max_response_bytes {
-            Some(limit) => cap_size(&state.name, state.on_large_response, limit, result),
-            None => result,
+    }
+
+    /// The result within the tool's size cap: whole, truncated, or replaced by a
+    /// `response_too_large` error.
+    pub(crate) fn cap(&self, tool: usize, result: CallToolResult) -> (CallToolResult, Capped) {
+        let Some(state) = self.tools.get(tool) else {
+            return (result, Capped::Whole);
+        };
+        let Some(limit) = state.max_response_bytes else {
+            return (result, Capped::Whole);
+        };
+        let Some(size) = size::size_over(&result, limit) else {
+            return (result, Capped::Whole);
+        };
+        let detail = format!("a response of {size} bytes, over the limit of {limit}");
+        let name = state.name.as_str();
+        let text: String = result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if state.on_large_response == LargeResponse::Truncate && !text.is_empty() {
+            let truncated = refusal::response_truncated(name, &text, size, limit);
+            (truncated, Capped::Truncated { detail })
+        } else {
+            let refused = refusal::response_too_large(name, size, limit);
+            (refused, Capped::Refused { detail })
         }
     }
 }
@@ -497,86 +547,23 @@ fn slot(
     name: &str,
     scope: &str,
     hint: Duration,
-) -> Result<Option<OwnedSemaphorePermit>, Box<CallToolResult>> {
+) -> Result<Option<OwnedSemaphorePermit>, Box<Refusal>> {
     let Some((semaphore, limit)) = cap else {
         return Ok(None);
     };
     match Arc::clone(semaphore).try_acquire_owned() {
         Ok(permit) => Ok(Some(permit)),
-        Err(_) => {
-            tracing::info!(
-                tool = name,
-                outcome = "overloaded",
-                scope,
-                "tool call refused"
-            );
-            Err(Box::new(refusal::overloaded(name, scope, *limit, hint)))
-        }
+        Err(_) => Err(Box::new(Refusal {
+            result: refusal::overloaded(name, scope, *limit, hint),
+            outcome: Outcome::Overloaded,
+            detail: format!("the {scope}'s cap of {limit} concurrent calls"),
+        })),
     }
 }
 
-fn labelled_replay(mut result: CallToolResult) -> CallToolResult {
-    let mut meta = result.meta.take().unwrap_or_default();
+fn labelled_replay(mut stored: Stored) -> Stored {
+    let mut meta = stored.result.meta.take().unwrap_or_default();
     meta.0.insert(REPLAY_META_KEY.to_owned(), json!(true));
-    result.meta = Some(meta);
-    result
-}
-
-fn code(result: &CallToolResult) -> Option<&str> {
-    result.structured_content.as_ref()?.get("code")?.as_str()
-}
-
-/// How a result counts for the breaker: unexpected errors, timeouts and retryable
-/// declared errors are failures; the caller's mistakes and cancellations count for
-/// nothing; anything else (a success, a declared error that is not retryable) shows
-/// the tool works.
-fn outcome(result: &CallToolResult) -> Outcome {
-    if result.is_error != Some(true) {
-        return Outcome::Success;
-    }
-    match code(result) {
-        Some("unexpected_error" | "timeout") => Outcome::Failure,
-        Some("invalid_arguments" | "cancelled") => Outcome::Neutral,
-        _ => {
-            let retryable = result
-                .structured_content
-                .as_ref()
-                .and_then(|s| s.get("retryable"))
-                .and_then(Value::as_bool);
-            if retryable == Some(true) {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            }
-        }
-    }
-}
-
-fn cap_size(
-    name: &str,
-    mode: LargeResponse,
-    limit: usize,
-    result: CallToolResult,
-) -> CallToolResult {
-    let Some(size) = size::size_over(&result, limit) else {
-        return result;
-    };
-    tracing::warn!(
-        tool = name,
-        outcome = "response_too_large",
-        size,
-        limit,
-        "tool response over its size limit"
-    );
-    let text: String = result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    if mode == LargeResponse::Truncate && !text.is_empty() {
-        refusal::response_truncated(name, &text, size, limit)
-    } else {
-        refusal::response_too_large(name, size, limit)
-    }
+    stored.result.meta = Some(meta);
+    stored
 }

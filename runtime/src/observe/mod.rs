@@ -1,45 +1,159 @@
-//! What the server tells its operator: log lines on stderr ([`log`]), written in
-//! batches off the request path ([`log_sink`]).
+//! What the server tells its operator: the record of every request ([`record`]) and
+//! its one log event ([`log`]), and the subscriber that writes the log ([`install`]):
+//! tracing-subscriber's text or JSON format, on standard error (standard output is the
+//! stdio transport), through tracing-appender's non-blocking writer.
 
 pub(crate) mod log;
-pub(crate) mod log_sink;
+#[cfg(test)]
+mod outcome_tests;
+pub(crate) mod record;
 
-/// Installs the log subscriber: lines on stderr, batched ([`crate::observe::log_sink`]: an INFO
-/// line waits at most 50 ms, a WARN or ERROR line is written at once). The guard writes
-/// what waits when the server stops. (tracing-appender's writer thread, one write per
-/// line, measured no faster here and cost 4 MiB for its queue and a worse p99 latency.)
-pub(crate) fn install(format: LogFormat) -> log_sink::LogGuard<std::io::Stderr> {
-    // rmcp logs its per-connection lifecycle at info: three lines for every stateless
-    // HTTP request. The server's own line per call says what matters.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
-    let (sink, guard) = log_sink::sink(std::io::stderr());
-    // A panic message comes after the lines logged before it.
-    let before_panic = sink.clone();
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        before_panic.flush_now();
-        previous(info);
-    }));
-    // Ignore the error of a second call (a subscriber is already installed).
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(sink)
-        .with_ansi(false)
-        .event_format(log::LineFormat)
-        .try_init();
-    if format == LogFormat::Json {
-        tracing::warn!("JSON log lines are not available in this build yet; writing text");
-    }
-    guard
-}
+use std::{fmt, str::FromStr};
 
-/// How log lines are written (`serve --log-format`, `MCPGEN_LOG_FORMAT`).
+/// The environment variable that selects the log format when the command line does not.
+pub const LOG_FORMAT_ENV: &str = "MCPGEN_LOG_FORMAT";
+
+/// How log events are written: one line each, as text or as a JSON object.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogFormat {
-    /// One line of text per event.
+    /// `2026-11-21T10:56:10.695352Z  INFO mcpgen_runtime::request: request outcome="ok" ...`
     #[default]
     Text,
-    /// One JSON object per line, for log collectors.
+    /// `{"timestamp":"...","level":"INFO","message":"request","outcome":"ok",...}`, for
+    /// log collectors.
     Json,
+}
+
+impl LogFormat {
+    /// The names [`FromStr`] accepts, as a command line lists them.
+    pub const NAMES: [&'static str; 2] = ["text", "json"];
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(format!(
+                "`{name}` is not a log format; use `text` or `json`"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Text => "text",
+            Self::Json => "json",
+        })
+    }
+}
+
+/// Flushes the log when dropped: what is still queued is written before the server's
+/// last words (an error message, the exit).
+#[derive(Debug)]
+#[must_use = "the log is flushed when this is dropped"]
+pub(crate) struct LogGuard(
+    #[expect(dead_code, reason = "held for its drop")]
+    Option<tracing_appender::non_blocking::WorkerGuard>,
+);
+
+/// Installs the log subscriber, in `format` if given, else as [`LOG_FORMAT_ENV`] says,
+/// else as text. `RUST_LOG` filters (default: `info`, rmcp's own lines from `warn`).
+///
+/// Lines go to a writer thread (tracing-appender), so writing stderr is off the request
+/// path; it writes what is queued and flushes when the queue is empty. No line is
+/// dropped (a full queue makes the logging thread wait). A panic is logged
+/// as an event through the same writer, after the lines logged before it. A second call
+/// (a subscriber is already installed) changes nothing.
+pub(crate) fn install(format: Option<LogFormat>) -> LogGuard {
+    let from_env = std::env::var(LOG_FORMAT_ENV).ok();
+    let (format, unknown) = match (format, from_env.as_deref().map(str::parse::<LogFormat>)) {
+        (Some(format), _) => (format, None),
+        (None, Some(Ok(format))) => (format, None),
+        (None, Some(Err(problem))) => (LogFormat::Text, Some(problem)),
+        (None, None) => (LogFormat::Text, None),
+    };
+    // rmcp logs its per-connection lifecycle at info: three lines for every stateless
+    // HTTP request. The server's own event per request says what matters.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
+    // The writer thread drains what is queued, then flushes: buffered, a burst of lines
+    // is one write.
+    let stderr = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("mcpgen-log")
+        .finish(stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false);
+    let installed = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    if installed.is_err() {
+        return LogGuard(None);
+    }
+    log_panics();
+    if let Some(problem) = unknown {
+        tracing::warn!("{LOG_FORMAT_ENV}: {problem}; writing text");
+    }
+    LogGuard(Some(guard))
+}
+
+/// Panics become log events: in the log's format, and after the lines queued before
+/// them (the default hook writes to stderr at once, ahead of them). With
+/// `RUST_BACKTRACE` set, the default hook also runs, for its backtrace.
+fn log_panics() {
+    let previous = std::panic::take_hook();
+    let backtrace = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        let thread = std::thread::current();
+        tracing::error!(
+            target: "panic",
+            thread = thread.name().unwrap_or("unnamed"),
+            location = location.as_deref(),
+            "panicked: {message}"
+        );
+        if backtrace {
+            previous(info);
+        }
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_formats_parse_from_their_names() {
+        assert_eq!("json".parse(), Ok(LogFormat::Json));
+        assert_eq!(" Text ".parse(), Ok(LogFormat::Text));
+        assert!(
+            "yaml"
+                .parse::<LogFormat>()
+                .unwrap_err()
+                .contains("`text` or `json`")
+        );
+        for name in LogFormat::NAMES {
+            assert_eq!(
+                name.parse::<LogFormat>().map(|f| f.to_string()).as_deref(),
+                Ok(name)
+            );
+        }
+    }
 }

@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    HttpOptions, Server, ServerInfo, ToolDef, ToolOutput,
-    protocol::service::{McpService, TransportKind},
+    HttpOptions, Server, ServerInfo, ToolDef, ToolOutput, observe::record::Transport,
+    protocol::service::McpService,
 };
 
 const STATELESS_META: &str = r#"{
@@ -290,7 +290,7 @@ async fn bare_method_names_are_reworded_on_stdio() {
 
     let server = server();
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);
-    let handler = McpService::new(Arc::clone(&server.registry), TransportKind::Stdio);
+    let handler = McpService::new(Arc::clone(&server.registry), Transport::Stdio);
     let transport = crate::transport::stdio::ReadAhead::new(
         IntoTransport::<rmcp::RoleServer, std::io::Error, _>::into_transport(server_io),
         8,

@@ -1,5 +1,5 @@
-//! The rmcp `ServerHandler` over the registry: dispatch, validation, error shaping,
-//! timeouts, panics, pagination.
+//! The rmcp `ServerHandler` over the registry: each method dispatched to the request
+//! pipeline ([`crate::call`]), lists paged.
 
 use std::sync::{Arc, Mutex};
 
@@ -21,6 +21,7 @@ use rmcp::{
 use serde_json::json;
 
 use crate::call::state::*;
+use crate::observe::record::{Outcome, Recording, Transport};
 use crate::protocol::paging::*;
 use crate::{
     declare::registry::Registry,
@@ -28,20 +29,13 @@ use crate::{
     declare::uri_template::UriMatch,
 };
 
-/// Which transport a handler instance serves; decides the default [`Identity`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TransportKind {
-    InProcess,
-    Stdio,
-    Http,
-}
-
 /// The rmcp [`ServerHandler`] of a [`crate::Server`]: one per connection (stdio,
 /// in-process) or per HTTP session / stateless request.
 #[derive(Clone)]
 pub struct McpService {
     pub(crate) registry: Arc<Registry>,
-    pub(crate) transport: TransportKind,
+    /// Decides the default [`Identity`].
+    pub(crate) transport: Transport,
     // Set by `logging/setLevel` for this connection.
     pub(crate) log_level: Arc<Mutex<Option<LogLevel>>>,
 }
@@ -65,7 +59,7 @@ fn subscribable(capabilities: &ServerCapabilities) -> bool {
 pub(crate) const TEXT_BUG: &str = "this is a bug in the server, not in your arguments; retrying will probably not help; report it to the server's maintainers";
 
 impl McpService {
-    pub(crate) fn new(registry: Arc<Registry>, transport: TransportKind) -> Self {
+    pub(crate) fn new(registry: Arc<Registry>, transport: Transport) -> Self {
         Self {
             registry,
             transport,
@@ -90,8 +84,8 @@ impl McpService {
             }
         }
         match self.transport {
-            TransportKind::Stdio => Identity::Stdio,
-            TransportKind::InProcess | TransportKind::Http => Identity::Anonymous,
+            Transport::Stdio => Identity::Stdio,
+            Transport::InProcess | Transport::Http => Identity::Anonymous,
         }
     }
 
@@ -148,7 +142,11 @@ impl McpService {
     }
 
     /// Whether `uri` is a resource of this server (a fixed URI or one a template matches).
-    pub(crate) fn known_resource(&self, uri: &str) -> Result<(), ErrorData> {
+    pub(crate) fn known_resource(
+        &self,
+        uri: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
         let known = self.registry.resource_index.contains_key(uri)
             || self
                 .registry
@@ -158,6 +156,7 @@ impl McpService {
         if known {
             return Ok(());
         }
+        Recording::of_request(context).outcome(Outcome::NotFound);
         Err(ErrorData::invalid_params(
             format!(
                 "no resource at `{uri}` to subscribe to; list the resources with resources/list and the URI templates with resources/templates/list"
@@ -187,17 +186,16 @@ impl ServerHandler for McpService {
     fn list_tools(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListToolsResult, ErrorData>> + Send + '_ {
-        async move {
+        noted(Recording::of_request(&context), async move {
             self.served::<ListToolsRequestMethod>(|c| c.tools.is_some())?;
             let all: Vec<&Tool> = self.registry.tools.iter().map(|t| &t.wire).collect();
             let (items, next) = page(&all, request.as_ref(), self.registry.page_size)?;
             let mut result = ListToolsResult::with_all_items(items.into_iter().cloned().collect());
             result.next_cursor = next;
             Ok(result)
-        }
-        .boxed()
+        })
     }
 
     fn call_tool(
@@ -214,9 +212,9 @@ impl ServerHandler for McpService {
     fn list_resources(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListResourcesResult, ErrorData>> + Send + '_ {
-        async move {
+        noted(Recording::of_request(&context), async move {
             self.served::<ListResourcesRequestMethod>(|c| c.resources.is_some())?;
             let all: Vec<&rmcp::model::Resource> =
                 self.registry.resources.iter().map(|r| &r.wire).collect();
@@ -225,16 +223,15 @@ impl ServerHandler for McpService {
                 ListResourcesResult::with_all_items(items.into_iter().cloned().collect());
             result.next_cursor = next;
             Ok(result)
-        }
-        .boxed()
+        })
     }
 
     fn list_resource_templates(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListResourceTemplatesResult, ErrorData>> + Send + '_ {
-        async move {
+        noted(Recording::of_request(&context), async move {
             self.served::<ListResourceTemplatesRequestMethod>(|c| c.resources.is_some())?;
             let all: Vec<&rmcp::model::ResourceTemplate> =
                 self.registry.templates.iter().map(|t| &t.wire).collect();
@@ -243,8 +240,7 @@ impl ServerHandler for McpService {
                 ListResourceTemplatesResult::with_all_items(items.into_iter().cloned().collect());
             result.next_cursor = next;
             Ok(result)
-        }
-        .boxed()
+        })
     }
 
     fn read_resource(
@@ -252,21 +248,21 @@ impl ServerHandler for McpService {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ReadResourceResponse, ErrorData>> + Send + '_ {
-        async move {
+        let record = Recording::of_request(&context);
+        noted(record, async move {
             self.served::<ReadResourceRequestMethod>(|c| c.resources.is_some())?;
             self.read(&request.uri, context)
                 .await
                 .map(ReadResourceResponse::from)
-        }
-        .boxed()
+        })
     }
 
     fn list_prompts(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<ListPromptsResult, ErrorData>> + Send + '_ {
-        async move {
+        noted(Recording::of_request(&context), async move {
             self.served::<ListPromptsRequestMethod>(|c| c.prompts.is_some())?;
             let all: Vec<&rmcp::model::Prompt> =
                 self.registry.prompts.iter().map(|p| &p.wire).collect();
@@ -275,8 +271,7 @@ impl ServerHandler for McpService {
                 ListPromptsResult::with_all_items(items.into_iter().cloned().collect());
             result.next_cursor = next;
             Ok(result)
-        }
-        .boxed()
+        })
     }
 
     fn get_prompt(
@@ -284,20 +279,24 @@ impl ServerHandler for McpService {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetPromptResponse, ErrorData>> + Send + '_ {
+        let record = Recording::of_request(&context);
         match self.served::<GetPromptRequestMethod>(|c| c.prompts.is_some()) {
-            Ok(()) => self.prompt(request, context).boxed(),
-            Err(error) => std::future::ready(Err(error)).boxed(),
+            Ok(()) => noted(record, self.prompt(request, context)),
+            Err(error) => noted(record, std::future::ready(Err(error))),
         }
     }
 
     fn complete(
         &self,
         request: CompleteRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CompleteResult, ErrorData>> + Send + '_ {
-        std::future::ready(
-            self.served::<CompleteRequestMethod>(|c| c.completions.is_some())
-                .and_then(|()| self.completion(&request)),
+        noted(
+            Recording::of_request(&context),
+            std::future::ready(
+                self.served::<CompleteRequestMethod>(|c| c.completions.is_some())
+                    .and_then(|()| self.completion(&request)),
+            ),
         )
     }
 
@@ -322,15 +321,13 @@ impl ServerHandler for McpService {
     fn subscribe(
         &self,
         request: rmcp::model::SubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
-        async move {
+        let record = Recording::of_request(&context);
+        noted(record, async move {
             self.served::<SubscribeRequestMethod>(subscribable)?;
-            self.known_resource(&request.uri)?;
-            tracing::debug!(uri = %request.uri, "resource subscribed");
-            Ok(())
-        }
-        .boxed()
+            self.known_resource(&request.uri, &context)
+        })
     }
 
     // 2026-07-28 `subscriptions/listen`: every requested category the capabilities
@@ -346,15 +343,13 @@ impl ServerHandler for McpService {
     fn unsubscribe(
         &self,
         request: rmcp::model::UnsubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
-        async move {
+        let record = Recording::of_request(&context);
+        noted(record, async move {
             self.served::<UnsubscribeRequestMethod>(subscribable)?;
-            self.known_resource(&request.uri)?;
-            tracing::debug!(uri = %request.uri, "resource unsubscribed");
-            Ok(())
-        }
-        .boxed()
+            self.known_resource(&request.uri, &context)
+        })
     }
 
     // The tasks extension: rmcp answers -32021 before these run when the client did
@@ -364,14 +359,14 @@ impl ServerHandler for McpService {
         request: rmcp::model::GetTaskParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<rmcp::model::GetTaskResult, ErrorData>> + Send + '_ {
-        async move {
+        let record = Recording::of_request(&context);
+        noted(record, async move {
             let agent = crate::guard::agent_key(&self.identity(&context));
             self.registry
                 .tasks
                 .get(&agent, &request.task_id)
                 .map(rmcp::model::GetTaskResult::new)
-        }
-        .boxed()
+        })
     }
 
     fn update_task(
@@ -379,15 +374,15 @@ impl ServerHandler for McpService {
         request: rmcp::model::UpdateTaskParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
-        async move {
+        let record = Recording::of_request(&context);
+        noted(record, async move {
             let agent = crate::guard::agent_key(&self.identity(&context));
             let responses =
                 checked_input_responses(&request.task_id, Some(request.input_responses))?;
             self.registry
                 .tasks
                 .update(&agent, &request.task_id, responses)
-        }
-        .boxed()
+        })
     }
 
     fn cancel_task(
@@ -395,13 +390,11 @@ impl ServerHandler for McpService {
         request: rmcp::model::CancelTaskParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
-        async move {
+        let record = Recording::of_request(&context);
+        noted(record, async move {
             let agent = crate::guard::agent_key(&self.identity(&context));
-            self.registry.tasks.cancel(&agent, &request.task_id)?;
-            tracing::info!(task = %request.task_id, outcome = "task_cancel_requested", "task cancellation requested");
-            Ok(())
-        }
-        .boxed()
+            self.registry.tasks.cancel(&agent, &request.task_id)
+        })
     }
 
     // The server serves no custom method: this is a method MCP does not have, or one
@@ -416,9 +409,9 @@ impl ServerHandler for McpService {
             .meta
             .protocol_version()
             .is_some_and(|v| v.as_str() >= rmcp::model::ProtocolVersion::V_2026_07_28.as_str());
-        std::future::ready(Err(crate::protocol::reword::not_served(
-            &request, stateless,
-        )))
+        let refused = Err(crate::protocol::reword::not_served(&request, stateless));
+        Recording::of_request(&context).answered(&refused);
+        std::future::ready(refused)
     }
 
     fn on_initialized(
@@ -430,33 +423,16 @@ impl ServerHandler for McpService {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// See the test of the same name in `transport/http/screen.rs`.
-    const PER_THREAD_CACHE_BYTES: usize = 1032;
-
-    fn size_of_output<A, B, R>(_: impl Fn(A, B) -> R) -> usize {
-        std::mem::size_of::<R>()
+/// `future`, with the JSON-RPC error it answers with noted in the request's record
+/// ([`Recording::answered`]); boxed (see above).
+fn noted<'a, T: Send + 'a>(
+    record: Recording,
+    future: impl Future<Output = Result<T, ErrorData>> + Send + 'a,
+) -> futures::future::BoxFuture<'a, Result<T, ErrorData>> {
+    async move {
+        let result = future.await;
+        record.answered(&result);
+        result
     }
-
-    /// `call_tool` boxes this future for every tool call.
-    #[test]
-    fn a_tool_calls_future_fits_glibcs_per_thread_cache() {
-        let server = crate::Server::builder(crate::ServerInfo::default())
-            .build()
-            .expect("an empty server builds");
-        let handler = server.handler();
-        let size = size_of_output(
-            |params: CallToolRequestParams, context: RequestContext<RoleServer>| {
-                handler.call(params, context)
-            },
-        );
-        assert!(
-            size <= PER_THREAD_CACHE_BYTES,
-            "a tool call's future is {size} bytes, over {PER_THREAD_CACHE_BYTES}: something large \
-             now lives across one of its awaits (rustc -Zprint-type-sizes shows what)"
-        );
-    }
+    .boxed()
 }

@@ -19,19 +19,18 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    Server,
-    protocol::service::{McpService, TransportKind},
-};
+use crate::{Server, observe::record::Transport, protocol::service::McpService};
 
 mod allow;
 mod drain;
+mod record;
 mod screen;
 mod sessions;
 mod wire;
 
+pub(crate) use screen::Screened;
 pub(crate) use screen::error_response;
-use screen::{ScreenRules, Screened, Screening};
+use screen::{ScreenRules, Screening};
 
 /// Settings of the HTTP transport. `Default` is right for a local server.
 #[derive(Debug, Clone)]
@@ -188,8 +187,8 @@ impl Server {
         let local = listener.local_addr()?;
         let ct = CancellationToken::new();
         // The screened service itself, not `http_router`'s `Router`: a router boxes the
-        // route's service and the layer's, a future each per request (README:
-        // Performance, session 16); `screen` answers other paths.
+        // route's service and the layer's, a future each per request; `screen` answers
+        // other paths.
         let screened = self.screened(&options, ct.clone());
         // Without TCP_NODELAY every small response waits for a delayed ACK (~40 ms).
         let listener = wire::WireListener(listener).tap_io(|wire| {
@@ -236,7 +235,7 @@ impl Server {
     }
 
     /// rmcp's service for the MCP endpoint with the rules in front of it.
-    fn screened(
+    pub(crate) fn screened(
         &self,
         options: &HttpOptions,
         ct: CancellationToken,
@@ -254,7 +253,7 @@ impl Server {
         let registry = Arc::clone(&self.registry);
         let service: StreamableHttpService<McpService, sessions::Sessions> =
             StreamableHttpService::new(
-                move || Ok(McpService::new(Arc::clone(&registry), TransportKind::Http)),
+                move || Ok(McpService::new(Arc::clone(&registry), Transport::Http)),
                 Arc::new(sessions::Sessions::default()),
                 config,
             );

@@ -1,6 +1,7 @@
 //! The screening of raw HTTP requests before rmcp reads them: the client's address and
-//! the per-address flood limit, `Host` and `Origin`, the path, `Accept`, `Content-Type` and the
-//! body cap; then JSON-RPC bodies for every rejection, rmcp's own included.
+//! the per-address flood limit, `Host` and `Origin`, the path, `Accept`, `Content-Type` and
+//! the body cap; then JSON-RPC bodies for every rejection, rmcp's own included. Every
+//! request's record opens and finishes here ([`super::record`]).
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -14,8 +15,9 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
-use super::no_endpoint;
+use super::{no_endpoint, record, record::RpcCode};
 use crate::guard::Flood;
+use crate::observe::record::Recording;
 
 pub(super) struct ScreenRules {
     pub(super) max_body_bytes: usize,
@@ -46,7 +48,7 @@ fn error_response_with_id(
         "id": id,
         "error": {"code": code, "message": message, "data": data},
     });
-    (
+    let mut response = (
         status,
         [(
             header::CONTENT_TYPE,
@@ -54,7 +56,9 @@ fn error_response_with_id(
         )],
         body.to_string(),
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(RpcCode(code));
+    response
 }
 
 /// The media types of a header such as `Accept`, without parameters (compare them
@@ -71,14 +75,8 @@ fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<I
 
 /// The HTTP rules as a tower layer over a router ([`Server::http_router`]; `serve_http`
 /// serves [`Screened`] itself): [`screen`] before rmcp sees a request, [`reworded`] and
-/// [`json_errors`] on its error answers.
-///
-/// A layer of its own rather than `axum::middleware::from_fn`: that boxes an `async
-/// fn` future that keeps the request twice (as the function's argument and as its
-/// local), with the body checks and the rewording of errors inline; on every request it
-/// was 1,856 bytes, above the largest block glibc serves from its per-thread cache.
-/// Here the checks that do not wait run in [`Service::call`], and the future holds the
-/// request's head while the body is read and then only rmcp's future.
+/// [`json_errors`] on its error answers. The checks that do not wait run in
+/// [`Service::call`]; a refused request is answered without a future.
 #[derive(Clone)]
 pub(super) struct Screening(pub(super) Arc<ScreenRules>);
 
@@ -95,7 +93,7 @@ impl<S> tower_layer::Layer<S> for Screening {
 
 /// rmcp's service, or a route, behind the rules.
 #[derive(Clone)]
-pub(super) struct Screened<S> {
+pub(crate) struct Screened<S> {
     pub(super) inner: S,
     pub(super) rules: Arc<ScreenRules>,
 }
@@ -149,11 +147,13 @@ where
         // next one (tower's rule for services called from a future).
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
+        let recording = record::open(&mut request);
         // The body waits aside while the head is screened: a refusal reads it first.
         let body = std::mem::take(request.body_mut());
         let expects_continue = request.headers().contains_key(header::EXPECT);
         match screen(&self.rules, request) {
             Verdict::Refused(refused) => {
+                let refused = record::finish(recording, true, refused);
                 let limit = self.rules.max_body_bytes;
                 match super::drain::after_body(refused, body, expects_continue, limit) {
                     Either::Left(ready) => Either::Left(std::future::ready(Ok(ready.into_inner()))),
@@ -162,13 +162,14 @@ where
             }
             Verdict::Pass(mut request) => {
                 *request.body_mut() = body;
-                Either::Right(Box::pin(forward(inner.call(request))))
+                Either::Right(Box::pin(forward(inner.call(request), recording)))
             }
             Verdict::Post(parts) => Either::Right(Box::pin(forward_post(
                 inner,
                 parts,
                 body,
                 self.rules.max_body_bytes,
+                recording,
             ))),
         }
     }
@@ -179,14 +180,18 @@ where
     clippy::manual_async_fn,
     reason = "an async fn keeps its arguments twice (rust-lang/rust#62958)"
 )]
-fn forward<F, B>(answer: F) -> impl Future<Output = Result<Response, std::convert::Infallible>>
+fn forward<F, B>(
+    answer: F,
+    recording: Recording,
+) -> impl Future<Output = Result<Response, std::convert::Infallible>>
 where
     F: Future<Output = Result<http::Response<B>, std::convert::Infallible>>,
     B: axum::body::HttpBody<Data = Bytes, Error: Into<axum::BoxError>> + Send + 'static,
 {
     async move {
         let Ok(response) = answer.await;
-        Ok(finish(response.map(Body::new), None).await)
+        let response = finish(response.map(Body::new), None).await;
+        Ok(record::finish(recording, true, response))
     }
 }
 
@@ -200,15 +205,19 @@ fn forward_post<S: Endpoint>(
     parts: http::request::Parts,
     body: Body,
     limit: usize,
+    recording: Recording,
 ) -> impl Future<Output = Result<Response, std::convert::Infallible>> {
     async move {
         let bytes = match read_body(body, limit).await {
             Ok(bytes) => bytes,
-            Err(refused) => return Ok(refused),
+            Err(refused) => return Ok(record::finish(recording, true, refused)),
         };
+        recording.update(|r| r.request_bytes = Some(bytes.len() as u64));
+        let carries_request = record::name(&recording, &bytes);
         let request = Request::from_parts(parts, Body::from(bytes.clone()));
         let Ok(response) = inner.call(request).await;
-        Ok(finish(response.map(Body::new), Some(bytes)).await)
+        let response = finish(response.map(Body::new), Some(bytes)).await;
+        Ok(record::finish(recording, carries_request, response))
     }
 }
 
@@ -243,11 +252,27 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
         if let Some(flood) = &rules.flood
             && let Some(response) = flood.refuse(client)
         {
+            if let Some(recording) = request.extensions().get::<Recording>() {
+                let agent = crate::guard::agent_key(&crate::Identity::Address(client));
+                recording.update(|r| r.agent = Some(agent));
+            }
             return Verdict::Refused(response);
         }
     }
 
     if let Some(refused) = rules.allowed.refuse(&request) {
+        if let Some(recording) = request.extensions().get::<Recording>() {
+            let header = |name| {
+                let value = request.headers().get(name).and_then(|v| v.to_str().ok());
+                value.unwrap_or("(none)").to_owned()
+            };
+            let detail = format!(
+                "refused by the Host and Origin allow lists (Host `{}`, Origin `{}`)",
+                header(header::HOST),
+                header(header::ORIGIN)
+            );
+            recording.update(|r| r.detail = Some(detail));
+        }
         return Verdict::Refused(refused);
     }
 
@@ -337,6 +362,9 @@ async fn reworded(response: Response) -> Response {
         Ok(message) => message,
         Err(_) => return Response::from_parts(parts, Body::from(bytes)),
     };
+    if let Some(code) = message["error"]["code"].as_i64() {
+        parts.extensions.insert(RpcCode(code));
+    }
     let error = message.get_mut("error");
     let why = error.as_deref().and_then(|e| {
         let text = e.get("message")?.as_str()?;
@@ -533,31 +561,9 @@ async fn json_errors(response: Response) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sessions;
     use super::*;
-    use crate::{HttpOptions, McpService};
-    use rmcp::transport::StreamableHttpService;
+    use crate::HttpOptions;
     use tokio_util::sync::CancellationToken;
-
-    /// glibc serves blocks of up to this many bytes from a per-thread cache; larger
-    /// ones take the arena's locked path (and, under load, `malloc_consolidate`).
-    const PER_THREAD_CACHE_BYTES: usize = 1032;
-
-    fn size_of_output<A, R>(_: impl Fn(A) -> R) -> usize {
-        std::mem::size_of::<R>()
-    }
-
-    /// The sizes of the futures [`Screened`] boxes in front of `S`: for a POST to the
-    /// endpoint and for another request. No service is built: only the types count.
-    fn screened_futures<S: Endpoint>() -> [(&'static str, usize); 2] {
-        let post = size_of_output(|(inner, parts, body): (S, http::request::Parts, Body)| {
-            forward_post(inner, parts, body, 1024)
-        });
-        let pass = size_of_output(|(mut inner, request): (S, Request)| {
-            forward(tower_service::Service::call(&mut inner, request))
-        });
-        [("a POST", post), ("another request", pass)]
-    }
 
     /// What a request to `path` gets from `service`: its status and JSON body.
     async fn answer<S>(mut service: S, path: &str) -> (StatusCode, Value)
@@ -601,23 +607,6 @@ mod tests {
                     .as_str()
                     .is_some_and(|m| m.contains("no MCP endpoint at `/other`")),
                 "{how}: {body}"
-            );
-        }
-    }
-
-    /// The futures [`Screened`] boxes for every request through the rules: in front of
-    /// rmcp's service as `serve_http` serves it, and in front of a route as
-    /// [`Server::http_router`] builds it.
-    #[test]
-    fn the_guards_futures_fit_glibcs_per_thread_cache() {
-        let served = screened_futures::<StreamableHttpService<McpService, sessions::Sessions>>();
-        let routed = screened_futures::<axum::routing::Route>();
-        for (what, size) in served.into_iter().chain(routed) {
-            assert!(
-                size <= PER_THREAD_CACHE_BYTES,
-                "the rules's future for {what} is {size} bytes, over {PER_THREAD_CACHE_BYTES}: \
-                 something large now lives across one of its awaits (rustc -Zprint-type-sizes \
-                 shows what)"
             );
         }
     }

@@ -5,14 +5,18 @@
 //! In a session rmcp answers a request in an SSE stream that the screening layer cannot
 //! rewrite without parsing the stream. The session's transport is where the server's
 //! messages are still typed, so the rewording happens there, before the stream is
-//! written.
+//! written. It is also where the session's client, named once in `initialize`, is
+//! known: it goes into the record of every request of the session.
 
 use std::sync::Arc;
 
 use futures::Stream;
 use rmcp::{
     RoleServer,
-    model::{ClientJsonRpcMessage, JsonRpcMessage, ServerJsonRpcMessage},
+    model::{
+        ClientJsonRpcMessage, ClientRequest, GetExtensions as _, Implementation, JsonRpcMessage,
+        ServerJsonRpcMessage,
+    },
     service::{RxJsonRpcMessage, TxJsonRpcMessage},
     transport::{
         Transport,
@@ -29,8 +33,37 @@ use rmcp::{
 #[derive(Debug, Default)]
 pub(crate) struct Sessions(LocalSessionManager);
 
-/// A session's transport: what the server sends is reworded, the rest passes through.
-pub(crate) struct Reworded<T>(T);
+/// A session's transport: what the server sends is reworded, and the requests it
+/// receives are recorded with the session's client.
+pub(crate) struct Reworded<T> {
+    inner: T,
+    /// As `initialize` named it.
+    client: Option<Implementation>,
+}
+
+impl<T> Reworded<T> {
+    fn new(inner: T) -> Self {
+        Self {
+            inner,
+            client: None,
+        }
+    }
+
+    fn name_client(&mut self, request: &ClientRequest) {
+        if let ClientRequest::InitializeRequest(initialize) = request {
+            self.client = Some(initialize.params.client_info.clone());
+            return;
+        }
+        let Some(client) = &self.client else { return };
+        if let Some(recording) = crate::observe::record::Recording::of(request.extensions()) {
+            recording.update(|record| {
+                if record.client_name.is_none() {
+                    record.client(client.clone());
+                }
+            });
+        }
+    }
+}
 
 impl<T: Transport<RoleServer>> Transport<RoleServer> for Reworded<T> {
     type Error = T::Error;
@@ -42,15 +75,20 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for Reworded<T> {
         if let JsonRpcMessage::Error(error) = &mut item {
             crate::protocol::reword::reword(&mut error.error);
         }
-        self.0.send(item)
+        self.inner.send(item)
     }
 
-    fn receive(&mut self) -> impl Future<Output = Option<RxJsonRpcMessage<RoleServer>>> + Send {
-        self.0.receive()
+    // Cancel-safe as the inner transport's: nothing changes before its message is in.
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        let message = self.inner.receive().await?;
+        if let JsonRpcMessage::Request(request) = &message {
+            self.name_client(&request.request);
+        }
+        Some(message)
     }
 
     fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.0.close()
+        self.inner.close()
     }
 }
 
@@ -62,7 +100,7 @@ impl SessionManager for Sessions {
 
     async fn create_session(&self) -> Result<(SessionId, Self::Transport), Self::Error> {
         let (id, transport) = self.0.create_session().await?;
-        Ok((id, Reworded(transport)))
+        Ok((id, Reworded::new(transport)))
     }
 
     async fn initialize_session(
@@ -117,7 +155,9 @@ impl SessionManager for Sessions {
         id: SessionId,
     ) -> Result<RestoreOutcome<Self::Transport>, Self::Error> {
         Ok(match self.0.restore_session(id).await? {
-            RestoreOutcome::Restored(transport) => RestoreOutcome::Restored(Reworded(transport)),
+            RestoreOutcome::Restored(transport) => {
+                RestoreOutcome::Restored(Reworded::new(transport))
+            }
             RestoreOutcome::AlreadyPresent => RestoreOutcome::AlreadyPresent,
             // `NotSupported`, and any outcome a later rmcp adds: the client gets 404 and
             // opens a new session.

@@ -18,11 +18,14 @@
 //!   (an `initialize`, or a request with the 2026-07-28 `_meta`) is dropped: rmcp ends
 //!   the connection on one, and none means anything before then.
 
-use std::{io, sync::Arc};
+use std::{collections::HashMap, io, sync::Arc};
 
 use rmcp::{
     RoleServer,
-    model::{ClientRequest, GetMeta, JsonRpcMessage, ProtocolVersion},
+    model::{
+        ClientNotification, ClientRequest, GetExtensions as _, GetMeta, Implementation,
+        JsonRpcMessage, ProtocolVersion, RequestId,
+    },
     service::{RxJsonRpcMessage, TxJsonRpcMessage},
     transport::Transport,
 };
@@ -33,7 +36,10 @@ use tokio::{
     task::JoinHandle,
 };
 
-use crate::protocol::malformed::{self, Framing};
+use crate::{
+    observe::record::{Outcome, Record, Recording, Transport as Over},
+    protocol::malformed::{self, Framing},
+};
 
 /// The largest line read as a message: rmcp's limit, so that what passed before passes.
 pub(crate) const MAX_LINE_BYTES: usize = rmcp::transport::async_rw::DEFAULT_MAX_LINE_LENGTH;
@@ -60,6 +66,12 @@ pub(crate) struct Lines<R, W> {
     answering: Option<JoinHandle<()>>,
     /// A request that opens the lifecycle has been read (see the module docs).
     opened: bool,
+    /// The records of requests read and not yet answered, by id: each opened when its
+    /// line is read, finished when its answer is written.
+    open: HashMap<RequestId, Recording>,
+    /// The revision and client `initialize` named, for the requests after it.
+    protocol: Option<ProtocolVersion>,
+    client: Option<Implementation>,
 }
 
 struct Out<W> {
@@ -70,7 +82,8 @@ struct Out<W> {
 }
 
 impl<W: AsyncWrite + Unpin> Out<W> {
-    async fn write_line(&mut self, message: &impl serde::Serialize) -> io::Result<()> {
+    /// Writes `message` and a newline; how many bytes that took.
+    async fn write_line(&mut self, message: &impl serde::Serialize) -> io::Result<usize> {
         let Some(write) = &mut self.write else {
             return Err(io::Error::new(
                 io::ErrorKind::NotConnected,
@@ -81,7 +94,31 @@ impl<W: AsyncWrite + Unpin> Out<W> {
         serde_json::to_writer(&mut self.buffer, message)?;
         self.buffer.push(b'\n');
         write.write_all(&self.buffer).await?;
-        write.flush().await
+        write.flush().await?;
+        Ok(self.buffer.len())
+    }
+
+    /// Writes an answer and finishes the record of the request it answers.
+    async fn answer(
+        &mut self,
+        message: &impl serde::Serialize,
+        code: Option<i32>,
+        record: Option<Recording>,
+    ) -> io::Result<()> {
+        let written = self.write_line(message).await;
+        if let Some(record) = record {
+            record.finish(|r| {
+                r.error_code = code;
+                match &written {
+                    Ok(bytes) => r.response_bytes = Some(*bytes as u64),
+                    Err(error) => {
+                        r.detail
+                            .get_or_insert_with(|| format!("the answer was not written: {error}"));
+                    }
+                }
+            });
+        }
+        written.map(drop)
     }
 }
 
@@ -116,6 +153,9 @@ where
             })),
             answering: None,
             opened: false,
+            open: HashMap::new(),
+            protocol: None,
+            client: None,
         }
     }
 
@@ -161,14 +201,66 @@ where
         }
     }
 
-    /// Writes `answer` from a task of its own (see [`Lines::answering`]).
-    fn answer(&mut self, answer: Value) {
+    /// Writes `answer` to a line that is no request from a task of its own (see
+    /// [`Lines::answering`]), and records that line as a refused request.
+    fn answer(&mut self, answer: Value, bytes: usize, detail: String) {
+        let mut record = Record::new(Over::Stdio);
+        record.request_bytes = Some(bytes as u64);
+        record.outcome = Some(Outcome::ProtocolError);
+        record.detail = Some(detail);
+        let record = Recording::open(record);
+        let code = answer["error"]["code"]
+            .as_i64()
+            .and_then(|c| i32::try_from(c).ok());
         let out = Arc::clone(&self.out);
         self.answering = Some(tokio::spawn(async move {
-            if let Err(error) = out.lock().await.write_line(&answer).await {
+            let written = out.lock().await.answer(&answer, code, Some(record)).await;
+            if let Err(error) = written {
                 tracing::debug!(%error, "could not answer a malformed stdio line");
             }
         }));
+    }
+
+    /// Opens the record of a request (in its extensions, where the pipeline finds it);
+    /// a cancellation lets go of the record of the request it cancels.
+    fn open_record(&mut self, message: &mut RxJsonRpcMessage<RoleServer>, bytes: usize) {
+        match message {
+            JsonRpcMessage::Request(request) => {
+                let mut record = Record::new(Over::Stdio);
+                record.request_bytes = Some(bytes as u64);
+                record.request_id = Some(request.id.clone());
+                record.identify(&request.request);
+                self.name_client(&request.request, &mut record);
+                let recording = Recording::open(record);
+                request.request.extensions_mut().insert(recording.clone());
+                self.open.insert(request.id.clone(), recording);
+            }
+            JsonRpcMessage::Notification(notification) => {
+                if let ClientNotification::CancelledNotification(cancelled) =
+                    &notification.notification
+                    && let Some(id) = &cancelled.params.request_id
+                {
+                    // Its answer will not be sent; the record ends with its last holder.
+                    self.open.remove(id);
+                }
+            }
+            JsonRpcMessage::Response(_) | JsonRpcMessage::Error(_) => {}
+        }
+    }
+
+    /// The revision and client of a request: its own `_meta`'s (2026-07-28), else those
+    /// of the connection's `initialize`.
+    fn name_client(&mut self, request: &ClientRequest, record: &mut Record) {
+        if let ClientRequest::InitializeRequest(initialize) = request {
+            self.protocol = Some(initialize.params.protocol_version.clone());
+            self.client = Some(initialize.params.client_info.clone());
+        }
+        let meta = request.get_meta();
+        let protocol = meta.protocol_version().or_else(|| self.protocol.clone());
+        record.protocol = protocol.map(|p| p.as_str().to_owned());
+        if let Some(client) = meta.client_info().or_else(|| self.client.clone()) {
+            record.client(client);
+        }
     }
 
     fn too_long(&self, id: Value) -> Value {
@@ -233,8 +325,14 @@ where
         &mut self,
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let (id, code) = match &item {
+            JsonRpcMessage::Response(response) => (Some(&response.id), None),
+            JsonRpcMessage::Error(error) => (error.id.as_ref(), Some(error.error.code.0)),
+            JsonRpcMessage::Request(_) | JsonRpcMessage::Notification(_) => (None, None),
+        };
+        let record = id.and_then(|id| self.open.remove(id));
         let out = Arc::clone(&self.out);
-        async move { out.lock().await.write_line(&item).await }
+        async move { out.lock().await.answer(&item, code, record).await }
     }
 
     // Cancel-safe, as rmcp needs: see `read_line` and `answering`.
@@ -253,7 +351,8 @@ where
                         "answered a stdio message over the size limit with an error"
                     );
                     let answer = self.too_long(id);
-                    self.answer(answer);
+                    let detail = format!("a line over {} bytes", self.max_line);
+                    self.answer(answer, self.max_line, detail);
                     continue;
                 }
                 LineRead::End => return None,
@@ -268,11 +367,14 @@ where
                 continue;
             }
             let read = malformed::read(bytes, Framing::Line);
+            let size = self.line.len();
             self.line.clear();
             match read {
                 Ok(JsonRpcMessage::Request(request)) if !self.opened => {
                     self.opened = opens_lifecycle(&request.request);
-                    return Some(JsonRpcMessage::Request(request));
+                    let mut message = JsonRpcMessage::Request(request);
+                    self.open_record(&mut message, size);
+                    return Some(message);
                 }
                 Ok(message) if !self.opened => {
                     tracing::debug!(
@@ -280,13 +382,16 @@ where
                         "dropped a notification or response sent before initialize"
                     );
                 }
-                Ok(message) => return Some(message),
+                Ok(mut message) => {
+                    self.open_record(&mut message, size);
+                    return Some(message);
+                }
                 Err(why) if why.notification => {
                     tracing::debug!(reason = %why.message, "ignored a malformed notification");
                 }
                 Err(why) => {
-                    tracing::debug!(reason = %why.message, "answered a malformed stdio line");
-                    self.answer(why.to_response());
+                    let detail = why.message.clone();
+                    self.answer(why.to_response(), size, detail);
                 }
             }
         }

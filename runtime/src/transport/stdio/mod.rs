@@ -1,4 +1,6 @@
-//! Back-pressure for the stdio transport.
+//! The stdio transport: serving on stdin and stdout ([`crate::Server::serve_stdio`]),
+//! lines of JSON-RPC ([`Lines`], which also opens and finishes the record of every
+//! request), and back-pressure.
 //!
 //! rmcp's serve loop reads the next message as soon as it can and spawns a task for
 //! every request, so a client that writes requests faster than the tools answer them
@@ -24,7 +26,10 @@
 
 mod lines;
 
-use std::collections::{HashMap, VecDeque};
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::Arc,
+};
 
 use rmcp::{
     RoleServer,
@@ -34,6 +39,55 @@ use rmcp::{
 };
 
 pub(crate) use lines::Lines;
+
+impl crate::Server {
+    /// Serve MCP on stdin/stdout until the client closes stdin, or ctrl-c/SIGTERM.
+    /// Speaks both the `initialize` revisions (2025-11-25 and older) and the
+    /// stateless 2026-07-28 revision (`server/discover`, per-request `_meta`).
+    /// Logs must go to stderr: stdout carries the protocol.
+    ///
+    /// # Errors
+    /// When the transport fails before the first request is served.
+    pub async fn serve_stdio(&self) -> anyhow::Result<()> {
+        // Non-blocking pipes when the client launched us with pipes (as MCP clients do):
+        // no hand-off to tokio's blocking pool for every message.
+        let pipes = rmcp::transport::stdio_pipes();
+        self.serve_lines(pipes, crate::transport::http::shutdown_signal())
+            .await
+    }
+
+    /// Serves MCP as lines on `read` and `write` (stdin and stdout, or a test's pipe)
+    /// until the input ends or `shutdown` completes.
+    pub(crate) async fn serve_lines<R, W>(
+        &self,
+        (read, write): (R, W),
+        shutdown: impl Future<Output = ()>,
+    ) -> anyhow::Result<()>
+    where
+        R: tokio::io::AsyncRead + Unpin + Send + 'static,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        use rmcp::ServiceExt;
+        let handler = crate::protocol::service::McpService::new(
+            Arc::clone(&self.registry),
+            crate::observe::record::Transport::Stdio,
+        );
+        let ct = tokio_util::sync::CancellationToken::new();
+        let transport = ReadAhead::new(Lines::new(read, write), self.registry.stdio_read_ahead);
+        let running = handler.serve_with_ct(transport, ct.clone()).await?;
+        tracing::info!("serving MCP on stdio");
+        tokio::select! {
+            quit = running.waiting() => {
+                tracing::info!(reason = ?quit.ok(), "stdio session ended");
+            }
+            () = shutdown => {
+                tracing::info!("shutting down");
+                ct.cancel();
+            }
+        }
+        Ok(())
+    }
+}
 
 /// How many stdio requests run at once unless [`crate::ServerBuilder::stdio_read_ahead`]
 /// says otherwise.

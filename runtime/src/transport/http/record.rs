@@ -1,0 +1,212 @@
+//! The record of every HTTP request: opened by the screening layer as the request
+//! arrives ([`open`]), named from the message a POST carries ([`name`]), finished when
+//! the answer's body has been sent ([`finish`]).
+//!
+//! One record per HTTP request, refused ones included, except a POST of a notification
+//! or of a response, answered 202: that carries no request. A GET that opens a
+//! long-lived SSE stream is recorded when the stream opens.
+
+use std::{
+    borrow::Cow,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use axum::{body::Body, extract::Request, response::Response};
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode, header};
+use serde::Deserialize;
+
+use crate::observe::record::{Outcome, Record, Recording, Transport};
+
+/// The JSON-RPC error code of an answer the HTTP layer wrote itself, in the answer's
+/// extensions ([`super::error_response`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RpcCode(pub(crate) i64);
+
+/// Opens the record of `request` and puts it in the request's extensions, where rmcp
+/// hands it to the handler (inside the request's `http::request::Parts`).
+pub(super) fn open(request: &mut Request) -> Recording {
+    let mut record = Record::new(Transport::Http);
+    record.http_method = Some(request.method().clone());
+    record.protocol = header_text(request.headers(), "mcp-protocol-version");
+    record.method = header_text(request.headers(), "mcp-method").map(Cow::Owned);
+    record.target = header_text(request.headers(), "mcp-name");
+    let recording = Recording::open(record);
+    request.extensions_mut().insert(recording.clone());
+    recording
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    Some(headers.get(name)?.to_str().ok()?.to_owned())
+}
+
+/// What a POST's body says of the message it carries, read without its arguments.
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+    id: Option<rmcp::model::RequestId>,
+    #[serde(borrow)]
+    params: Option<Params<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Params<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uri: Option<Cow<'a, str>>,
+    /// `initialize`'s.
+    protocol_version: Option<String>,
+    client_info: Option<Client>,
+    #[serde(rename = "_meta")]
+    meta: Option<Meta>,
+}
+
+/// The 2026-07-28 `_meta` of a request.
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
+    protocol_version: Option<String>,
+    #[serde(rename = "io.modelcontextprotocol/clientInfo")]
+    client_info: Option<Client>,
+}
+
+#[derive(Deserialize)]
+struct Client {
+    name: String,
+    version: String,
+}
+
+/// Names the request a POST carries in its record: method, id, target, revision,
+/// client. `false` when the body carries no request (a notification, a response, or
+/// what is not a message), whose record is dropped if rmcp accepts it.
+pub(super) fn name(recording: &Recording, body: &[u8]) -> bool {
+    let Ok(message) = serde_json::from_slice::<Message<'_>>(body) else {
+        return false;
+    };
+    let is_request = message.id.is_some() && message.method.is_some();
+    recording.update(|record| {
+        if let Some(method) = message.method {
+            record.method = Some(Cow::Owned(method.into_owned()));
+        }
+        record.request_id = message.id;
+        let Some(params) = message.params else { return };
+        if let Some(target) = params.name.or(params.uri) {
+            record.target = Some(target.into_owned());
+        }
+        let meta = params.meta.unwrap_or(Meta {
+            protocol_version: None,
+            client_info: None,
+        });
+        if let Some(protocol) = meta.protocol_version.or(params.protocol_version) {
+            record.protocol = Some(protocol);
+        }
+        if let Some(client) = meta.client_info.or(params.client_info) {
+            record.client_name = Some(client.name);
+            record.client_version = Some(client.version);
+        }
+    });
+    is_request
+}
+
+/// Finishes the record when the answer's body has been sent; at once for the answer
+/// that opens a long-lived stream (a GET), or drops it for an accepted notification.
+pub(super) fn finish(recording: Recording, carries_request: bool, response: Response) -> Response {
+    let status = response.status();
+    let code = response.extensions().get::<RpcCode>().map(|c| c.0);
+    recording.update(|record| {
+        record.status = Some(status.as_u16());
+        if let Some(code) = code {
+            record.error_code = i32::try_from(code).ok();
+        }
+    });
+    if status == StatusCode::ACCEPTED && !carries_request {
+        recording.discard();
+        return response;
+    }
+    let opens_stream = recording.read(|r| r.http_method == Some(Method::GET)) == Some(true)
+        && status.is_success()
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if opens_stream {
+        recording.finish(|_| {});
+        return response;
+    }
+    response.map(|body| {
+        Body::new(Answer {
+            body,
+            recording,
+            bytes: 0,
+            ended: false,
+        })
+    })
+}
+
+pin_project_lite::pin_project! {
+    /// An answer's body that finishes its request's record when it is done: sent
+    /// whole, or dropped (the client went away, or closed the stream once it had its
+    /// answer).
+    struct Answer {
+        #[pin]
+        body: Body,
+        recording: Recording,
+        bytes: u64,
+        // The body said it has no more.
+        ended: bool,
+    }
+
+    impl PinnedDrop for Answer {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            // A client may close an SSE stream as soon as it has its answer, so only a
+            // body dropped before it sent anything says the client went away unanswered.
+            let ended = *this.ended || http_body::Body::is_end_stream(&*this.body);
+            let bytes = *this.bytes;
+            this.recording.finish(|record| {
+                record.response_bytes = Some(bytes);
+                if !ended && bytes == 0 {
+                    record.outcome.get_or_insert(Outcome::Cancelled);
+                    record.detail.get_or_insert_with(|| {
+                        "the client went away before the answer was sent".to_owned()
+                    });
+                }
+            });
+        }
+    }
+}
+
+impl http_body::Body for Answer {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let this = self.project();
+        let frame = this.body.poll_frame(cx);
+        match &frame {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    *this.bytes += data.len() as u64;
+                }
+            }
+            Poll::Ready(None) => *this.ended = true,
+            Poll::Ready(Some(Err(_))) | Poll::Pending => {}
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
