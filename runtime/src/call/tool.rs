@@ -317,7 +317,7 @@ pub(crate) enum TaskPlan {
     Never,
     /// As soon as its arguments are valid.
     AtOnce,
-    /// When its handler returns [`ToolOutput::ContinueAsTask`].
+    /// When its handler returns [`crate::ToolOutput::ContinueAsTask`].
     ByHandler,
 }
 

@@ -1,5 +1,5 @@
 //! Rate-limit budgets: GCRA in memory (the `governor` crate) or, with the `redis`
-//! feature, in Redis (the same algorithm, [`super::redis`]).
+//! feature, in Redis (the same algorithm, `guard/redis.rs`).
 //!
 //! A call is checked against its budgets in a fixed order: the agent's budget across
 //! all tools, then the agent's budget for this tool, then the tool's budget shared by

@@ -1,5 +1,5 @@
 //! The log event of a finished request: one per request, built from its
-//! [`Record`](super::record::Record), at info when it went as asked and at warn when it
+//! [`super::record::Record`], at info when it went as asked and at warn when it
 //! failed, every field of the record a structured field of the event: the tool, prompt
 //! or resource the request names as `name` (`target` is the event's own), the arrival
 //! as `received_at_us` (microseconds since the Unix epoch), `truncated` and `replayed`

@@ -73,10 +73,10 @@ fn media_types(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<I
         .map(str::trim)
 }
 
-/// The HTTP rules as a tower layer over a router ([`Server::http_router`]; `serve_http`
+/// The HTTP rules as a tower layer over a router ([`crate::Server::http_router`]; `serve_http`
 /// serves [`Screened`] itself): [`screen`] before rmcp sees a request, [`reworded`] and
 /// [`json_errors`] on its error answers. The checks that do not wait run in
-/// [`Service::call`]; a refused request is answered without a future.
+/// [`tower_service::Service::call`]; a refused request is answered without a future.
 #[derive(Clone)]
 pub(super) struct Screening(pub(super) Arc<ScreenRules>);
 
@@ -99,7 +99,7 @@ pub(crate) struct Screened<S> {
 }
 
 /// What [`Screened`] can stand in front of: rmcp's service (as `serve_http` serves it)
-/// or an axum route (as [`Server::http_router`] builds it).
+/// or an axum route (as [`crate::Server::http_router`] builds it).
 trait Endpoint:
     tower_service::Service<
         Request,
@@ -586,7 +586,7 @@ mod tests {
     }
 
     /// Both ways of serving the endpoint, the rules in front of rmcp's service
-    /// (`serve_http`) and the router for embedding ([`Server::http_router`]), answer a
+    /// (`serve_http`) and the router for embedding ([`crate::Server::http_router`]), answer a
     /// path other than the endpoint's with the same JSON 404.
     #[tokio::test]
     async fn other_paths_get_a_json_404_however_the_endpoint_is_served() {
