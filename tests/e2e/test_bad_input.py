@@ -135,6 +135,9 @@ def test_stdio_an_invalid_request_is_answered_with_its_id(stdio):
     assert stdio.close() == 0
 
 
+OVERSIZED = 12
+
+
 def test_stdio_a_call_behind_oversized_lines_is_answered_promptly(stdio):
     """Lines over the limit are read through to their end and answered (with their id
     when it comes before the large value, as clients write it); the call after them
@@ -143,7 +146,7 @@ def test_stdio_a_call_behind_oversized_lines_is_answered_promptly(stdio):
 
     def write() -> None:
         # Three quarters of a GiB: each line a head, the one large value, a tail.
-        for i in range(12):
+        for i in range(OVERSIZED):
             head, tail = json.dumps(call(f"big-{i}", "CITY")).encode().split(b"CITY")
             for piece in (head, big, tail + b"\n"):
                 stdio.proc.stdin.write(piece)
@@ -163,7 +166,7 @@ def test_stdio_a_call_behind_oversized_lines_is_answered_promptly(stdio):
     assert "result" in seen[-1], seen[-1]
 
     errors = seen[:-1]
-    assert [a.get("id") for a in errors] == [f"big-{i}" for i in range(8)] + [None], errors
+    assert [a.get("id") for a in errors] == [f"big-{i}" for i in range(OVERSIZED)] + [None], errors
     for answer in errors:
         error = answer["error"]
         assert error["code"] == -32600, answer
