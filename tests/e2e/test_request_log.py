@@ -22,7 +22,7 @@ from test_guardrails import guard_bin  # noqa: F401 (the fixture that builds the
 pytestmark = pytest.mark.timeout(900)
 
 REVISIONS = ["2025-11-25", "2026-07-28"]
-ENV = {"MCPGEN_LOG_FORMAT": "json", "REDIS_URL": ""}
+ENV = {"REDIS_URL": ""}
 
 # The scripted calls and the outcome each one's event must carry, in order.
 SCRIPT = [
@@ -89,7 +89,7 @@ def test_stdio_logs_one_event_per_request(guard_bin, tmp_path, revision):  # noq
     sent: list = []
 
     async def main() -> None:
-        params = StdioServerParameters(command=guard_bin, args=["serve", "--stdio"], env=ENV)
+        params = StdioServerParameters(command=guard_bin, args=["serve", "--stdio", "--log-format", "json"], env=ENV)
         with log.open("w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):
                 # Between the session and the pipe, to count what the client sends.
@@ -128,7 +128,7 @@ def test_http_logs_one_event_per_request(guard_bin, tmp_path, revision):  # noqa
     async def counted(response) -> None:
         exchanges.append((response.request.method, response.status_code))
 
-    with http_server([guard_bin, "serve", "--http"], log, env=ENV) as server:
+    with http_server([guard_bin, "serve", "--log-format", "json", "--http"], log, env=ENV) as server:
         url = f"http://{server[0]}:{server[1]}/mcp"
 
         async def main() -> None:
