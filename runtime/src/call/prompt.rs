@@ -46,53 +46,9 @@ impl McpService {
         let entry = &self.registry.prompts[index];
         let prompt = &entry.def;
         let arguments = params.arguments.take().unwrap_or_default();
-        let declared: Vec<&str> = prompt.arguments.iter().map(|a| a.name.as_str()).collect();
-        let unknown: Vec<&str> = arguments
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !declared.contains(k))
-            .collect();
-        if !unknown.is_empty() {
+        if let Err(error) = checked_arguments(prompt, &arguments) {
             record.outcome(Outcome::InvalidArguments);
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "prompt `{name}` has no argument(s) {}; its arguments are: {}",
-                    quote_list(&unknown),
-                    list_or_none(&declared)
-                ),
-                Some(json!({"unknown": unknown})),
-            ));
-        }
-        let missing: Vec<&str> = prompt
-            .arguments
-            .iter()
-            .filter(|a| a.required && !arguments.contains_key(&a.name))
-            .map(|a| a.name.as_str())
-            .collect();
-        if !missing.is_empty() {
-            record.outcome(Outcome::InvalidArguments);
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "prompt `{name}` needs the argument(s) {}; pass them in `arguments`",
-                    quote_list(&missing)
-                ),
-                Some(json!({"missing": missing})),
-            ));
-        }
-        let not_strings: Vec<&str> = arguments
-            .iter()
-            .filter(|(_, v)| !v.is_string())
-            .map(|(k, _)| k.as_str())
-            .collect();
-        if !not_strings.is_empty() {
-            record.outcome(Outcome::InvalidArguments);
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "the argument(s) {} of prompt `{name}` are not strings; prompt arguments are always strings: pass `\"3\"`, not `3`",
-                    quote_list(&not_strings)
-                ),
-                Some(json!({"notStrings": not_strings})),
-            ));
+            return Err(error);
         }
         if let Some(handler) = &entry.handler {
             return self
@@ -224,4 +180,59 @@ pub(crate) fn wire_message(role: Role, content: PromptContent) -> PromptMessage 
             text,
         } => PromptMessage::new_resource(role, uri, mime_type, Some(text), None, None, None),
     }
+}
+
+/// The arguments of a `prompts/get`, held to the prompt's declaration: no unknown ones,
+/// every required one, all strings.
+fn checked_arguments(
+    prompt: &crate::declare::resource::PromptDef,
+    arguments: &serde_json::Map<String, Value>,
+) -> Result<(), ErrorData> {
+    let name = prompt.name.as_str();
+    let declared: Vec<&str> = prompt.arguments.iter().map(|a| a.name.as_str()).collect();
+    let unknown: Vec<&str> = arguments
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !declared.contains(k))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ErrorData::invalid_params(
+            format!(
+                "prompt `{name}` has no argument(s) {}; its arguments are: {}",
+                quote_list(&unknown),
+                list_or_none(&declared)
+            ),
+            Some(json!({"unknown": unknown})),
+        ));
+    }
+    let missing: Vec<&str> = prompt
+        .arguments
+        .iter()
+        .filter(|a| a.required && !arguments.contains_key(&a.name))
+        .map(|a| a.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ErrorData::invalid_params(
+            format!(
+                "prompt `{name}` needs the argument(s) {}; pass them in `arguments`",
+                quote_list(&missing)
+            ),
+            Some(json!({"missing": missing})),
+        ));
+    }
+    let not_strings: Vec<&str> = arguments
+        .iter()
+        .filter(|(_, v)| !v.is_string())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !not_strings.is_empty() {
+        return Err(ErrorData::invalid_params(
+            format!(
+                "the argument(s) {} of prompt `{name}` are not strings; prompt arguments are always strings: pass `\"3\"`, not `3`",
+                quote_list(&not_strings)
+            ),
+            Some(json!({"notStrings": not_strings})),
+        ));
+    }
+    Ok(())
 }
