@@ -1,9 +1,10 @@
 //! What the server tells its operator: the record of every request ([`record`]) and
 //! its one log event ([`log`]), and the subscriber that writes the log ([`install`]):
 //! tracing-subscriber's text or JSON format, on standard error (standard output is the
-//! stdio transport), through tracing-appender's non-blocking writer.
+//! stdio transport), written in batches off the request path ([`log_sink`]).
 
 pub(crate) mod log;
+pub(crate) mod log_sink;
 #[cfg(test)]
 mod outcome_tests;
 pub(crate) mod record;
@@ -57,18 +58,19 @@ impl fmt::Display for LogFormat {
 #[derive(Debug)]
 #[must_use = "the log is flushed when this is dropped"]
 pub(crate) struct LogGuard(
-    #[expect(dead_code, reason = "held for its drop")]
-    Option<tracing_appender::non_blocking::WorkerGuard>,
+    #[expect(dead_code, reason = "held for its drop")] Option<log_sink::LogGuard<std::io::Stderr>>,
 );
 
 /// Installs the log subscriber, in `format` if given, else as [`LOG_FORMAT_ENV`] says,
 /// else as text. `RUST_LOG` filters (default: `info`, rmcp's own lines from `warn`).
 ///
-/// Lines go to a writer thread (tracing-appender), so writing stderr is off the request
-/// path; it writes what is queued and flushes when the queue is empty. No line is
-/// dropped (a full queue makes the logging thread wait). A panic is logged
-/// as an event through the same writer, after the lines logged before it. A second call
-/// (a subscriber is already installed) changes nothing.
+/// Lines are written in batches ([`log_sink`]): an INFO line at most 50 ms later, a
+/// WARN or ERROR line at once, everything when the server stops. No line is dropped.
+/// A panic is logged as an error event through the same writer, after the lines logged
+/// before it. A second call (a subscriber is already installed) changes nothing.
+///
+/// Not tracing-appender's writer thread: it competes with the requests for a CPU when
+/// the server has few, and creating it delays the first answer.
 pub(crate) fn install(format: Option<LogFormat>) -> LogGuard {
     let from_env = std::env::var(LOG_FORMAT_ENV).ok();
     let (format, unknown) = match (format, from_env.as_deref().map(str::parse::<LogFormat>)) {
@@ -81,13 +83,7 @@ pub(crate) fn install(format: Option<LogFormat>) -> LogGuard {
     // HTTP request. The server's own event per request says what matters.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
-    // The writer thread drains what is queued, then flushes: buffered, a burst of lines
-    // is one write.
-    let stderr = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("mcpgen-log")
-        .finish(stderr);
+    let (writer, guard) = log_sink::sink(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
