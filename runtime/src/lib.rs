@@ -85,6 +85,7 @@
 pub mod cli;
 pub mod env;
 
+mod auth;
 mod call;
 mod declare;
 mod guard;
@@ -96,6 +97,7 @@ mod transport;
 // The validator lives in its own crate, which `mcpgen check` shares.
 use mcpgen_schema as schema;
 
+pub use auth::{AuthMethod, Principal, Rejection, RejectionKind};
 pub use declare::code_first::{CodeTool, ToolSchema, ToolSet};
 pub use declare::resource::{
     PromptArg, PromptContent, PromptDef, PromptError, PromptOutput, ResourceContent, ResourceDef,

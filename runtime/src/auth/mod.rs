@@ -1,0 +1,142 @@
+//! Who is calling, and whether they may: credentials checked into a [`Principal`],
+//! and the scopes each target requires.
+//!
+//! Both transports decide the same way: HTTP takes the credential from the
+//! `Authorization: Bearer` header, stdio from the `{NAME}_TOKEN` environment variable,
+//! and each asks the same gate before the request reaches the protocol layer. A refusal
+//! is `unauthenticated` (no usable credential: HTTP 401) or `forbidden` (a valid
+//! credential without the target's scopes: HTTP 403).
+
+use std::fmt;
+
+/// Who a request comes from, once its credential has been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Who the credential belongs to: a token's subject, a JWT's `sub`.
+    pub subject: String,
+    /// The scopes the credential grants, sorted and without duplicates.
+    pub scopes: Vec<String>,
+    /// How the credential was checked.
+    pub method: AuthMethod,
+    /// The credential's own id where it has one (a managed token's id, a JWT's `jti`);
+    /// never the credential itself.
+    pub token_id: Option<String>,
+}
+
+impl Principal {
+    /// A caller with no credential, let through to a target open to anonymous callers.
+    pub fn anonymous() -> Self {
+        Self {
+            subject: "anonymous".into(),
+            scopes: Vec::new(),
+            method: AuthMethod::Anonymous,
+            token_id: None,
+        }
+    }
+
+    /// Whether the caller presented no credential.
+    pub fn is_anonymous(&self) -> bool {
+        self.method == AuthMethod::Anonymous
+    }
+
+    /// Whether the credential grants `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// How a credential was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// A static token from the spec (`auth.tokens`).
+    StaticToken,
+    /// A token created by `NAME token create`, kept in the server's store.
+    ManagedToken,
+    /// A JWT access token, checked against the issuer's keys (mode `oauth`).
+    Jwt,
+    /// An opaque token the authorization server vouched for (RFC 7662 introspection).
+    Introspection,
+    /// The local user on stdio, trusted by the spec (`auth.stdio: local_user`).
+    LocalUser,
+    /// No credential, on a target open to anonymous callers.
+    Anonymous,
+}
+
+impl AuthMethod {
+    /// The name in records and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StaticToken => "static_token",
+            Self::ManagedToken => "managed_token",
+            Self::Jwt => "jwt",
+            Self::Introspection => "introspection",
+            Self::LocalUser => "local_user",
+            Self::Anonymous => "anonymous",
+        }
+    }
+}
+
+/// Why a credential was not accepted. Never holds the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// What was wrong, in one word.
+    pub kind: RejectionKind,
+    /// What the client should know, safe to send back (`error_description`).
+    pub description: String,
+}
+
+impl Rejection {
+    /// A rejection of `kind` with `description`.
+    pub fn new(kind: RejectionKind, description: impl Into<String>) -> Self {
+        Self {
+            kind,
+            description: description.into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.description)
+    }
+}
+
+/// What was wrong with a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectionKind {
+    /// No credential where one is required.
+    Missing,
+    /// Not a token of any form the server accepts (bad encoding, bad checksum, not a JWT).
+    Malformed,
+    /// Well-formed, but no token the server knows (or a signature that does not verify).
+    Unknown,
+    /// Past its expiry (`exp`, or a managed token's `--expires-in`), or not yet valid (`nbf`).
+    Expired,
+    /// Revoked by `NAME token revoke` (or inactive at the authorization server).
+    Revoked,
+    /// Issued for another resource (`aud` does not name this server).
+    WrongAudience,
+    /// Issued by another authorization server (`iss`).
+    WrongIssuer,
+    /// The keys or the introspection endpoint could not be reached, so the credential
+    /// could not be checked.
+    Unavailable,
+}
+
+impl RejectionKind {
+    /// The name in records, logs and the machine-readable data of a refusal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Malformed => "malformed",
+            Self::Unknown => "unknown",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::WrongAudience => "wrong_audience",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
