@@ -18,6 +18,7 @@
 //! - `templates`: RFC 6570 URI templates and prompt templates;
 //! - `server`: server info, secrets, environment references, lints, resources, duplicates.
 
+mod auth;
 mod descriptions;
 mod guardrails;
 mod headers;
@@ -74,6 +75,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     guardrails::check_server(&mut cx);
     http::check_http(&mut cx);
     server::check_auth(&mut cx);
+    auth::check_targets(&mut cx);
     server::check_lints(&mut cx);
 }
 

@@ -137,8 +137,20 @@ codes! {
     /// compares it with the header. `*` accepts any host, and turns off the protection
     /// against DNS rebinding.
     AllowedHost = "allowed_host", check, Error;
-    /// A scope that a tool requires but `auth.scopes` does not declare.
+    /// A scope that a tool, resource, resource template or prompt requires but
+    /// `auth.scopes` does not declare.
     UnknownScope = "unknown_scope", check, Error;
+    /// Authentication that cannot work as written: `scopes` or `anonymous: true` on a
+    /// target while `auth.mode` is `none` (nothing would enforce them, and the server
+    /// would be open to everyone), `anonymous: true` next to `scopes` on one target
+    /// (anonymous callers hold no scopes), or `mode: oauth` without an audience (set
+    /// `auth.oauth.audience` or `transports.http.public_url`: tokens must be issued for
+    /// this server).
+    Auth = "auth", check, Error;
+    /// A tool that changes something (`read_only: false`) but requires no scope, while
+    /// auth is on: every authenticated caller may run it. Give it a scope, or mark it
+    /// `anonymous: true` if anyone may.
+    UnscopedWrite = "unscoped_write", check, Warning;
     /// A lint name in `lints` or `allow` that does not exist.
     UnknownLint = "unknown_lint", check, Warning;
     /// Two entries that clients would see under the same name or URI.

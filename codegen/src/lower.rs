@@ -65,6 +65,7 @@ pub mod keys {
         "description",
         "annotations",
         "scopes",
+        "anonymous",
         "client_capabilities",
         "rate_limit",
         "timeout_ms",
@@ -96,6 +97,8 @@ pub mod keys {
         "text",
         "file",
         "size_bytes",
+        "scopes",
+        "anonymous",
     ];
     /// A resource template.
     pub const RESOURCE_TEMPLATE: &[&str] = &[
@@ -104,9 +107,19 @@ pub mod keys {
         "description",
         "mime_type",
         "params",
+        "scopes",
+        "anonymous",
     ];
     /// A prompt.
-    pub const PROMPT: &[&str] = &["title", "description", "arguments", "messages", "handler"];
+    pub const PROMPT: &[&str] = &[
+        "title",
+        "description",
+        "arguments",
+        "messages",
+        "handler",
+        "scopes",
+        "anonymous",
+    ];
     /// A prompt argument.
     pub const PROMPT_ARGUMENT: &[&str] = &["title", "description", "required", "allow"];
     /// A prompt message.
@@ -155,11 +168,20 @@ pub mod keys {
         "on_redis_error",
     ];
     /// `auth:`.
-    pub const AUTH: &[&str] = &["mode", "scopes", "tokens", "oauth"];
+    pub const AUTH: &[&str] = &[
+        "mode",
+        "scopes",
+        "tokens",
+        "oauth",
+        "public_discovery",
+        "stdio",
+    ];
     /// An entry of `auth.tokens`.
     pub const BEARER_TOKEN: &[&str] = &["subject", "token", "scopes"];
     /// `auth.oauth:`.
-    pub const OAUTH: &[&str] = &["issuer", "audience", "jwks_uri"];
+    pub const OAUTH: &[&str] = &["issuer", "audience", "jwks_uri", "introspection"];
+    /// `auth.oauth.introspection:`.
+    pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret"];
     /// `lints:`.
     pub const LINTS: &[&str] = &["allow", "warn", "deny", "max_description_chars"];
 }
@@ -524,6 +546,21 @@ impl FromNode for Sp<AuthMode> {
     }
 }
 
+impl FromNode for Sp<StdioAuth> {
+    const EXPECTED: &'static str = "`token` or `local_user`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        keyword(
+            r,
+            node,
+            "stdio authentication",
+            &[
+                ("token", StdioAuth::Token),
+                ("local_user", StdioAuth::LocalUser),
+            ],
+        )
+    }
+}
+
 impl FromNode for Sp<RateLimitBackend> {
     const EXPECTED: &'static str = "`memory` or `redis`";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
@@ -724,6 +761,7 @@ impl FromNode for Tool {
             description: r.opt(&f, "description"),
             annotations: r.opt(&f, "annotations").unwrap_or_default(),
             scopes: r.list_or_default(&f, "scopes"),
+            anonymous: r.opt(&f, "anonymous"),
             client_capabilities: r.list_or_default(&f, "client_capabilities"),
             rate_limit: r.opt(&f, "rate_limit"),
             timeout_ms: r.opt(&f, "timeout_ms"),
@@ -831,6 +869,8 @@ impl FromNode for Resource {
             text: r.opt(&f, "text"),
             file: r.opt(&f, "file"),
             size_bytes: r.opt(&f, "size_bytes"),
+            scopes: r.list_or_default(&f, "scopes"),
+            anonymous: r.opt(&f, "anonymous"),
         })
     }
 }
@@ -846,6 +886,8 @@ impl FromNode for ResourceTemplate {
             description: r.opt(&f, "description"),
             mime_type: r.opt(&f, "mime_type"),
             params: r.opt(&f, "params").unwrap_or_default(),
+            scopes: r.list_or_default(&f, "scopes"),
+            anonymous: r.opt(&f, "anonymous"),
         })
     }
 }
@@ -861,6 +903,8 @@ impl FromNode for Prompt {
             arguments: r.opt(&f, "arguments").unwrap_or_default(),
             messages: r.list_or_default(&f, "messages"),
             handler: r.opt(&f, "handler"),
+            scopes: r.list_or_default(&f, "scopes"),
+            anonymous: r.opt(&f, "anonymous"),
         })
     }
 }
@@ -1090,6 +1134,8 @@ impl FromNode for Auth {
             scopes: r.opt(&f, "scopes").unwrap_or_default(),
             tokens: r.list_or_default(&f, "tokens"),
             oauth: r.opt(&f, "oauth"),
+            public_discovery: r.opt(&f, "public_discovery"),
+            stdio: r.opt(&f, "stdio"),
         })
     }
 }
@@ -1112,8 +1158,21 @@ impl FromNode for OAuth {
         let f = r.fields(node, "`auth.oauth`", keys::OAUTH)?;
         Some(OAuth {
             issuer: r.req(&f, "issuer")?,
-            audience: r.req(&f, "audience")?,
+            audience: r.opt(&f, "audience"),
             jwks_uri: r.opt(&f, "jwks_uri"),
+            introspection: r.opt(&f, "introspection"),
+        })
+    }
+}
+
+impl FromNode for Introspection {
+    const EXPECTED: &'static str = "introspection settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`auth.oauth.introspection`", keys::INTROSPECTION)?;
+        Some(Introspection {
+            url: r.req(&f, "url")?,
+            client_id: r.req(&f, "client_id")?,
+            client_secret: r.req(&f, "client_secret")?,
         })
     }
 }

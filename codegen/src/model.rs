@@ -357,9 +357,12 @@ pub struct Tool {
     /// Behaviour hints for clients.
     #[schemars(default)]
     pub annotations: Annotations,
-    /// Scopes the caller's credentials must carry (declared under `auth.scopes`).
+    /// Scopes the caller's credentials must carry, all of them (declared under `auth.scopes`).
     #[schemars(default)]
     pub scopes: Vec<Sp<String>>,
+    /// `true`: callable without credentials when auth is on (public read-only
+    /// tools, registry scanners); the handler sees an anonymous principal.
+    pub anonymous: Option<Sp<bool>>,
     /// Client capabilities the tool needs (`sampling`, `elicitation`, `roots`): a client
     /// that did not declare one gets error -32021 before the handler runs.
     #[schemars(default)]
@@ -617,6 +620,12 @@ pub struct Resource {
     pub file: Option<Sp<String>>,
     /// Size in bytes, when known.
     pub size_bytes: Option<Sp<u64>>,
+    /// Scopes the caller's credentials must carry, all of them (declared under `auth.scopes`).
+    #[schemars(default)]
+    pub scopes: Vec<Sp<String>>,
+    /// `true`: callable without credentials when auth is on (public read-only
+    /// resources, registry scanners); the handler sees an anonymous principal.
+    pub anonymous: Option<Sp<bool>>,
 }
 
 /// A resource template: a family of resources under an RFC 6570 URI template.
@@ -637,6 +646,12 @@ pub struct ResourceTemplate {
     /// The template variables, typed.
     #[schemars(default, schema_with = "crate::spec_schema::type_expr_map")]
     pub params: NamedMap<Schema>,
+    /// Scopes the caller's credentials must carry, all of them (declared under `auth.scopes`).
+    #[schemars(default)]
+    pub scopes: Vec<Sp<String>>,
+    /// `true`: callable without credentials when auth is on (public read-only
+    /// resources, registry scanners); the handler sees an anonymous principal.
+    pub anonymous: Option<Sp<bool>>,
 }
 
 /// A prompt.
@@ -659,6 +674,12 @@ pub struct Prompt {
     /// `true`: a handler method builds the messages in code (`prompt_NAME` on the
     /// generated `Handler` trait, with the arguments typed), instead of `messages`.
     pub handler: Option<Sp<bool>>,
+    /// Scopes the caller's credentials must carry, all of them (declared under `auth.scopes`).
+    #[schemars(default)]
+    pub scopes: Vec<Sp<String>>,
+    /// `true`: callable without credentials when auth is on (public read-only
+    /// prompts, registry scanners); the handler sees an anonymous principal.
+    pub anonymous: Option<Sp<bool>>,
 }
 
 impl Prompt {
@@ -914,6 +935,23 @@ pub struct Auth {
     pub tokens: Vec<BearerToken>,
     /// OAuth resource-server settings (mode `oauth`).
     pub oauth: Option<OAuth>,
+    /// Whether `initialize`, `server/discover` and the lists answer callers without
+    /// valid credentials (default `true`); calls to tools, resources and prompts never do.
+    pub public_discovery: Option<Sp<bool>>,
+    /// How a stdio client authenticates: `token` (default: `{NAME}_TOKEN` in its
+    /// environment, checked like an HTTP bearer token) or `local_user` (trusted as the
+    /// user who started the server, with every declared scope).
+    pub stdio: Option<Sp<StdioAuth>>,
+}
+
+/// How a stdio client authenticates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum StdioAuth {
+    /// A token in the `{NAME}_TOKEN` environment variable, checked on every request.
+    Token,
+    /// The local user who started the server, trusted with every declared scope.
+    LocalUser,
 }
 
 /// How callers authenticate.
@@ -947,10 +985,25 @@ pub struct BearerToken {
 pub struct OAuth {
     /// The authorization server's issuer URL.
     pub issuer: Sp<EnvString>,
-    /// The audience tokens must be issued for (this server's canonical URL).
-    pub audience: Sp<EnvString>,
+    /// The audience tokens must be issued for (default: `transports.http.public_url`,
+    /// this server's canonical URL).
+    pub audience: Option<Sp<EnvString>>,
     /// Where the issuer's signing keys are (default: discovered from the issuer).
     pub jwks_uri: Option<Sp<EnvString>>,
+    /// RFC 7662 introspection for opaque (non-JWT) access tokens.
+    pub introspection: Option<Introspection>,
+}
+
+/// An RFC 7662 token introspection endpoint.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Introspection {
+    /// The endpoint's URL.
+    pub url: Sp<EnvString>,
+    /// This server's client id at the authorization server.
+    pub client_id: Sp<EnvString>,
+    /// Its client secret: always `${VAR}`.
+    pub client_secret: Sp<EnvString>,
 }
 
 /// Lint settings.

@@ -180,6 +180,7 @@ fn build() -> Result<Server, mcpgen_runtime::BuildError> {
         description: Some("The stations forecasts come from".into()),
         mime_type: Some("application/json".into()),
         content: ResourceContent::Text(r#"{"stations":["Oslo","Lima","Perth"]}"#.into()),
+        ..Default::default()
     })
     .resource_template(
         ResourceTemplateDef {
@@ -194,6 +195,7 @@ fn build() -> Result<Server, mcpgen_runtime::BuildError> {
                 "required": ["city"],
                 "properties": {"city": {"type": "string", "minLength": 1, "maxLength": 100}}
             }),
+            ..Default::default()
         },
         |_ctx, vars| async move {
             let city = vars
@@ -237,6 +239,7 @@ fn build() -> Result<Server, mcpgen_runtime::BuildError> {
             Role::User,
             "Give me a short weather briefing for {{ city }}{% if style %} in a {{ style }} tone{% endif %}.".into(),
         )],
+        ..Default::default()
     })
     .build()
 }

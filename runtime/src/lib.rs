@@ -97,7 +97,9 @@ mod transport;
 // The validator lives in its own crate, which `mcpgen check` shares.
 use mcpgen_schema as schema;
 
-pub use auth::{AuthMethod, Principal, Rejection, RejectionKind};
+pub use auth::{
+    AuthConfig, AuthMethod, AuthMode, Principal, Rejection, RejectionKind, StaticToken, StdioAuth,
+};
 pub use declare::code_first::{CodeTool, ToolSchema, ToolSet};
 pub use declare::resource::{
     PromptArg, PromptContent, PromptDef, PromptError, PromptOutput, ResourceContent, ResourceDef,

@@ -118,6 +118,7 @@ pub struct ServerBuilder {
     default_timeout: Option<Duration>,
     request_state_key: Option<Vec<u8>>,
     guardrails: Option<crate::guard::Guardrails>,
+    auth: Option<crate::AuthConfig>,
     task_ttl: Duration,
     max_running_tasks: usize,
 }
@@ -324,6 +325,16 @@ impl ServerBuilder {
         self
     }
 
+    /// Authentication and the scopes each target needs (default: none, everyone may
+    /// call everything). Every transport asks the same gate before a request reaches
+    /// its handler: HTTP with the `Authorization: Bearer` header, stdio with the
+    /// `{NAME}_TOKEN` environment variable.
+    #[must_use]
+    pub fn auth(mut self, config: crate::AuthConfig) -> Self {
+        self.auth = Some(config);
+        self
+    }
+
     /// Turn the guardrail layer off entirely: no rate limit, cap, breaker,
     /// idempotency or size cap is enforced (timeouts still are). For measuring what
     /// the layer costs; never for a server that faces agents.
@@ -367,6 +378,10 @@ impl ServerBuilder {
             }
             None => crate::guard::GuardLayer::off(),
         };
+        let gate = self
+            .auth
+            .as_ref()
+            .and_then(|config| crate::auth::gate::Gate::build(config, &mut problems));
 
         if !problems.is_empty() {
             return Err(BuildError { problems });
@@ -400,6 +415,7 @@ impl ServerBuilder {
                 default_timeout: self.default_timeout,
                 request_state,
                 guard,
+                gate,
                 tasks: crate::call::task_registry::Tasks::new(
                     self.task_ttl,
                     self.max_running_tasks,
@@ -446,6 +462,7 @@ impl Server {
             default_timeout: None,
             request_state_key: None,
             guardrails: Some(crate::guard::Guardrails::default()),
+            auth: None,
             task_ttl: crate::call::task_registry::DEFAULT_TASK_TTL,
             max_running_tasks: crate::call::task_registry::DEFAULT_MAX_RUNNING_TASKS,
         }

@@ -46,6 +46,7 @@ fn resource() -> ResourceDef {
         description: None,
         mime_type: None,
         content: ResourceContent::Text("text".into()),
+        ..Default::default()
     }
 }
 
@@ -62,6 +63,7 @@ fn fruit_builder(builder: ServerBuilder) -> ServerBuilder {
             "additionalProperties": false,
             "properties": {"kind": {"type": "string", "enum": ["apple", "apricot", "banana"]}},
         }),
+        ..Default::default()
     };
     builder.resource_template(def, |_ctx, _vars| async {
         Ok(ResourceOutput::Text("a fruit".into()))

@@ -157,6 +157,7 @@ fn server() -> Server {
         description: None,
         mime_type: Some("text/plain".into()),
         content: ResourceContent::Text("hello".into()),
+        ..Default::default()
     })
     .resource(ResourceDef {
         uri: "test://blob".into(),
@@ -165,6 +166,7 @@ fn server() -> Server {
         description: None,
         mime_type: Some("application/octet-stream".into()),
         content: ResourceContent::Blob(b"\x00\x01\x02"[..].into()),
+        ..Default::default()
     })
     .resource_template(
         ResourceTemplateDef {
@@ -177,6 +179,7 @@ fn server() -> Server {
                 json!({"id": {"type": "integer", "minimum": 1}, "verbose": {"type": "boolean"}}),
                 &["id"],
             ),
+            ..Default::default()
         },
         |_ctx, vars| async move {
             if vars["id"] == json!(404) {
@@ -208,6 +211,7 @@ fn server() -> Server {
             ),
             (Role::Assistant, "Sure.".into()),
         ],
+        ..Default::default()
     })
     .page_size(3)
     .build()

@@ -274,7 +274,9 @@ pub(super) fn check_auth(cx: &mut Cx<'_>) {
     }
     if let Some(oauth) = &auth.oauth {
         env_string(cx, "`auth.oauth.issuer`", &oauth.issuer);
-        env_string(cx, "`auth.oauth.audience`", &oauth.audience);
+        if let Some(audience) = &oauth.audience {
+            env_string(cx, "`auth.oauth.audience`", audience);
+        }
         if let Some(jwks) = &oauth.jwks_uri {
             env_string(cx, "`auth.oauth.jwks_uri`", jwks);
         }

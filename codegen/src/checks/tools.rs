@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::types::walk_entries;
 use super::{Cx, descriptions, names, server, sub_span, tick, tick_list, types};
 use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
-use crate::model::{AuthMode, ErrorCase, Name, RateLimit, TaskStart, TaskSupport, Tool};
+use crate::model::{ErrorCase, Name, RateLimit, TaskStart, TaskSupport, Tool};
 use crate::source::Sp;
 
 /// Every check of one tool (its `allow:` list is already in effect).
@@ -204,25 +204,22 @@ pub fn explain_annotations(tool: &Tool) -> String {
     out
 }
 
-/// `unknown_scope` on a tool's scopes.
+/// The scopes and anonymous access of a tool.
 fn check_scopes(cx: &mut Cx<'_>, name: &Name, tool: &Tool) {
-    if tool.scopes.is_empty() {
-        return;
-    }
-    let auth = &cx.spec.auth;
-    if auth.mode.as_ref().is_none_or(|m| m.value == AuthMode::None) {
-        let mut d = Diagnostic::new(
-            Code::UnknownScope,
-            tool.scopes.first().map_or(name.span, |s| s.span),
-            format!("tool {} requires scopes, but the server has no authentication", tick(&name.value)),
-        )
-        .with_label("scopes have no effect without auth")
-        .with_help("set `auth: { mode: bearer }` or `auth: { mode: oauth }`, or remove `scopes:` from the tool");
-        d.severity = Severity::Warning;
-        cx.emit(d);
-    }
-    for scope in &tool.scopes {
-        undeclared_scope(cx, scope, &format!("tool {}", tick(&name.value)));
+    let whose = format!("tool {}", tick(&name.value));
+    super::auth::check_access(cx, &whose, name.span, &tool.scopes, tool.anonymous.as_ref());
+    let writes = tool.annotations.read_only.as_ref().is_none_or(|r| !r.value);
+    if writes && tool.scopes.is_empty() && super::auth::enabled(cx.spec) && tool.anonymous.is_none()
+    {
+        cx.emit(
+            Diagnostic::new(
+                Code::UnscopedWrite,
+                name.span,
+                format!("{whose} changes something but requires no scope: every authenticated caller may run it"),
+            )
+            .with_label("no `scopes:`")
+            .with_help("add `scopes: [NAME]` with a scope declared under `auth.scopes`, or `anonymous: true` if anyone may call it"),
+        );
     }
 }
 

@@ -44,6 +44,7 @@ const TOOL_KEYS: &[&str] = &[
     "disabled",
     "task",
     "scopes",
+    "anonymous",
     "errors",
     "allow",
     "crate",
@@ -585,6 +586,7 @@ fn lower(
         description: None,
         annotations: Annotations::default(),
         scopes: Vec::new(),
+        anonymous: None,
         rate_limit: None,
         timeout_ms: None,
         max_response_bytes: None,
@@ -660,6 +662,7 @@ fn lower(
             }
             "idempotency" => tool.idempotency = lower_idempotency(arg, &mut spans, report),
             "disabled" => tool.disabled = arg.bool(report).map(|v| Sp::new(v, at)),
+            "anonymous" => tool.anonymous = arg.bool(report).map(|v| Sp::new(v, at)),
             "task" => {
                 tool.task = arg
                     .choice(report, &["optional", "required"])

@@ -744,6 +744,7 @@ impl<'a> Emitter<'a> {
                     .types
                     .params_schema(template.params.iter().map(|(n, s)| (n.value.as_str(), s))),
             );
+            let access = super::auth::access(&template.scopes, template.anonymous.as_ref());
             registrations.push(quote! {
                 let builder = {
                     let handler = ::std::sync::Arc::clone(&handler);
@@ -755,6 +756,8 @@ impl<'a> Emitter<'a> {
                             description: #description,
                             mime_type: #mime,
                             params_schema: schema(#params_schema),
+                            #access
+                            ..::core::default::Default::default()
                         },
                         move |ctx, vars| {
                             let handler = ::std::sync::Arc::clone(&handler);
@@ -788,6 +791,7 @@ impl<'a> Emitter<'a> {
         );
         let constants = constants(spec);
         let guardrails = super::guardrails::server_guardrails(spec);
+        let auth = super::auth::server_auth(spec);
         let handler_doc = format!(
             " What the server does, one method per tool, per dynamic resource and per handler prompt.\n\n Implement it in your own file; `mcpgen generate` never touches that file. When\n {spec_path} gains a tool, this trait gains a method and the compiler names it."
         );
@@ -828,7 +832,8 @@ impl<'a> Emitter<'a> {
                 let handler = ::std::sync::Arc::new(handler);
                 let builder = ::mcpgen_runtime::Server::builder(server_info())
                     .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout))
-                    .guardrails(#guardrails);
+                    .guardrails(#guardrails)
+                    #auth;
                 #(#registrations)*
                 let _ = &handler;
                 builder
@@ -946,6 +951,7 @@ impl<'a> Emitter<'a> {
                 }
             }
         };
+        let access = super::auth::access(&resource.scopes, resource.anonymous.as_ref());
         quote! {
             let builder = builder.resource(::mcpgen_runtime::ResourceDef {
                 uri: ::std::string::String::from(#uri),
@@ -954,6 +960,8 @@ impl<'a> Emitter<'a> {
                 description: #description,
                 mime_type: #mime_tokens,
                 content: #content,
+                #access
+                ..::core::default::Default::default()
             });
         }
     }
@@ -1052,7 +1060,7 @@ pub fn tool_def(
         }
         None => quote! { ::core::option::Option::None },
     };
-    let scopes = tool.scopes.iter().map(|s| s.value.as_str());
+    let access = super::auth::access(&tool.scopes, tool.anonymous.as_ref());
     let client_capabilities = tool.client_capabilities.iter().map(|c| match c.value {
         ClientCapability::Sampling => quote! { #rt::ClientCapability::Sampling },
         ClientCapability::Elicitation => quote! { #rt::ClientCapability::Elicitation },
@@ -1090,7 +1098,7 @@ pub fn tool_def(
             errors: ::std::vec::Vec::from([#(#errors),*]),
             timeout: #timeout,
             max_response_bytes: #max_response,
-            scopes: ::std::vec::Vec::from([#(::std::string::String::from(#scopes)),*]),
+            #access
             client_capabilities: ::std::vec::Vec::from([#(#client_capabilities),*]),
             guard: #guard,
             #task
@@ -1186,6 +1194,7 @@ fn prompt_def(name: &str, prompt: &crate::model::Prompt) -> TokenStream {
         };
         quote! { (#role, #content) }
     });
+    let access = super::auth::access(&prompt.scopes, prompt.anonymous.as_ref());
     quote! {
         ::mcpgen_runtime::PromptDef {
             name: ::std::string::String::from(#name),
@@ -1193,6 +1202,8 @@ fn prompt_def(name: &str, prompt: &crate::model::Prompt) -> TokenStream {
             description: #description,
             arguments: ::std::vec::Vec::from([#(#arguments),*]),
             messages: ::std::vec::Vec::from([#(#messages),*]),
+            #access
+            ..::core::default::Default::default()
         }
     }
 }

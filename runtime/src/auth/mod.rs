@@ -9,6 +9,12 @@
 
 use std::fmt;
 
+mod config;
+pub(crate) mod gate;
+pub(crate) mod refusal;
+
+pub use config::{AuthConfig, AuthMode, StaticToken, StdioAuth};
+
 /// Who a request comes from, once its credential has been checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -138,5 +144,55 @@ impl RejectionKind {
             Self::WrongIssuer => "wrong_issuer",
             Self::Unavailable => "unavailable",
         }
+    }
+}
+
+/// The gate's decision on one request, written into its record: the principal to hand
+/// to the handler (`None`: auth is off, or discovery without a credential), or the
+/// refusal to answer with. Both transports call this, so both decide alike.
+pub(crate) async fn admit(
+    registry: &crate::declare::registry::Registry,
+    credential: gate::Credential<'_>,
+    via: refusal::Via<'_>,
+    record: &crate::observe::record::Recording,
+) -> Result<Option<std::sync::Arc<Principal>>, refusal::Refusal> {
+    let Some(gate) = &registry.gate else {
+        return Ok(None);
+    };
+    let (method, target) = record
+        .read(|r| (r.method.clone(), r.target.clone()))
+        .unwrap_or_default();
+    let method = method.as_deref().unwrap_or("");
+    let (requirement, named) = gate::requirement(registry, method, target.as_deref());
+    let access = gate.check(credential, requirement).await;
+    let scopes = match requirement {
+        gate::Requirement::Target { scopes, .. } => scopes,
+        _ => &[],
+    };
+    let refusal = refusal::Refusal::of(&access, via, &named, scopes);
+    record.update(|r| {
+        let principal = match &access {
+            gate::Access::Allowed(principal) => principal.as_deref(),
+            gate::Access::Forbidden { principal, .. } => Some(&**principal),
+            gate::Access::Unauthenticated(_) => None,
+        };
+        if let Some(principal) = principal {
+            r.subject = Some(principal.subject.clone());
+            r.auth_method = Some(principal.method.as_str());
+        }
+        if let Some(refusal) = &refusal {
+            r.outcome = Some(if refusal.unauthenticated {
+                crate::observe::record::Outcome::Unauthenticated
+            } else {
+                crate::observe::record::Outcome::Forbidden
+            });
+            r.error_code = Some(refusal.code);
+            r.detail = Some(refusal.detail.clone());
+        }
+    });
+    match (access, refusal) {
+        (_, Some(refusal)) => Err(refusal),
+        (gate::Access::Allowed(principal), None) => Ok(principal),
+        _ => Ok(None),
     }
 }

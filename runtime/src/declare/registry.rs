@@ -69,6 +69,8 @@ pub(crate) struct Registry {
     /// Signs the `requestState` of input-required results and verifies it on return.
     pub(crate) request_state: rmcp::model::RequestStateCodec,
     pub(crate) guard: crate::guard::GuardLayer,
+    /// Who may call what, when auth is on.
+    pub(crate) gate: Option<crate::auth::gate::Gate>,
     /// The tasks of tools with [`crate::TaskSupport`] (tasks extension).
     pub(crate) tasks: crate::call::task_registry::Tasks,
 }

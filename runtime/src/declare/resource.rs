@@ -23,7 +23,7 @@ pub(crate) type TemplateHandler = Arc<
 >;
 
 /// A resource at a fixed URI.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ResourceDef {
     /// The URI clients read (`weather://stations`), unique in the server.
     pub uri: String,
@@ -37,6 +37,10 @@ pub struct ResourceDef {
     pub mime_type: Option<String>,
     /// The content, or the handler that produces it.
     pub content: ResourceContent,
+    /// Scopes a caller's credential must grant, all of them, when auth is on.
+    pub scopes: Vec<String>,
+    /// Readable without a credential when auth is on.
+    pub anonymous: bool,
 }
 
 /// Where a [`ResourceDef`]'s content comes from.
@@ -48,6 +52,12 @@ pub enum ResourceContent {
     Blob(Cow<'static, [u8]>),
     /// Produced on each read; build it with [`ResourceContent::handler`].
     Handler(ResourceHandlerFn),
+}
+
+impl Default for ResourceContent {
+    fn default() -> Self {
+        Self::Text(Cow::Borrowed(""))
+    }
 }
 
 /// A type-erased resource handler (see [`ResourceContent::handler`]).
@@ -84,7 +94,7 @@ impl fmt::Debug for ResourceContent {
 }
 
 /// A family of resources addressed by an RFC 6570 URI template.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ResourceTemplateDef {
     /// The template (`weather://city/{city}/now`). Supported: `{var}` (one path
     /// segment), `{+var}` (may contain `/`), and a trailing `{?a,b}` query.
@@ -101,6 +111,10 @@ pub struct ResourceTemplateDef {
     /// and are converted to integers, numbers or booleans where this schema says so,
     /// then validated against it.
     pub params_schema: Value,
+    /// Scopes a caller's credential must grant, all of them, when auth is on.
+    pub scopes: Vec<String>,
+    /// Readable without a credential when auth is on.
+    pub anonymous: bool,
 }
 
 /// The content a resource handler produces.
@@ -152,6 +166,10 @@ pub struct PromptDef {
     /// may use only the declared arguments; `"...".into()` makes a text message.
     /// Empty for a prompt with a handler.
     pub messages: Vec<(Role, PromptContent)>,
+    /// Scopes a caller's credential must grant, all of them, when auth is on.
+    pub scopes: Vec<String>,
+    /// Usable without a credential when auth is on.
+    pub anonymous: bool,
 }
 
 /// What a prompt handler returns on success.

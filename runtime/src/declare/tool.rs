@@ -57,8 +57,12 @@ pub struct ToolDef {
     pub timeout: Option<Duration>,
     /// Refuse to send a result whose JSON is larger than this many bytes.
     pub max_response_bytes: Option<usize>,
-    /// OAuth scopes the tool needs (kept for the guardrails; not enforced yet).
+    /// Scopes a caller's credential must grant, all of them (`auth.scopes`), when the
+    /// server has auth on ([`crate::ServerBuilder::auth`]).
     pub scopes: Vec<String>,
+    /// Callable without a credential when auth is on; the handler sees an anonymous
+    /// [`crate::Principal`] ([`ToolContext::principal`]).
+    pub anonymous: bool,
     /// Client capabilities the tool needs: a client that did not declare one of them
     /// gets JSON-RPC error -32021 (HTTP 400) naming it, and the handler does not run.
     pub client_capabilities: Vec<ClientCapability>,
@@ -470,6 +474,7 @@ impl RequestInfo {
 pub struct ToolContext {
     pub(crate) name: Arc<str>,
     pub(crate) identity: Identity,
+    pub(crate) principal: Option<Arc<crate::Principal>>,
     pub(crate) cancellation: CancellationToken,
     pub(crate) peer: Option<Peer<RoleServer>>,
     pub(crate) request: Option<Arc<RequestInfo>>,
@@ -488,6 +493,7 @@ impl ToolContext {
         Self {
             name: name.into(),
             identity,
+            principal: None,
             cancellation: CancellationToken::new(),
             peer: None,
             request: None,
@@ -548,6 +554,21 @@ impl ToolContext {
     /// Who is calling.
     pub fn identity(&self) -> &Identity {
         &self.identity
+    }
+
+    /// Who the caller is, when the server has auth on: the subject and scopes of the
+    /// credential, or an anonymous principal on a target open to anonymous callers
+    /// ([`crate::Principal::is_anonymous`]). `None` when auth is off, or for a request
+    /// the gate does not check.
+    pub fn principal(&self) -> Option<&crate::Principal> {
+        self.principal.as_deref()
+    }
+
+    /// This context, as seen by `principal` (for calling handlers in unit tests).
+    #[must_use]
+    pub fn with_principal(mut self, principal: crate::Principal) -> Self {
+        self.principal = Some(Arc::new(principal));
+        self
     }
 
     /// Cancelled when the client cancels the request, the call times out or the

@@ -56,17 +56,9 @@ pub(crate) enum Outcome {
     /// A malformed or refused request: bad JSON, wrong headers, an unknown method or
     /// session, a body over the cap, missing capabilities.
     ProtocolError,
-    /// Reserved for authentication: no or an invalid credential.
-    #[expect(
-        dead_code,
-        reason = "reserved for authentication, which is not enforced yet"
-    )]
+    /// No credential, or one that was refused (HTTP 401).
     Unauthenticated,
-    /// Reserved for authorization: a credential without the right.
-    #[expect(
-        dead_code,
-        reason = "reserved for authorization, which is not enforced yet"
-    )]
+    /// A valid credential without the scopes of the target (HTTP 403).
     Forbidden,
     /// The client cancelled the request, or went away before its answer was sent.
     Cancelled,
@@ -165,6 +157,10 @@ pub(crate) struct Record {
     pub(crate) target: Option<String>,
     /// The key the guardrails count the request against (`address:127.0.0.1`).
     pub(crate) agent: Option<Cow<'static, str>>,
+    /// Who the credential named, and how it was checked (`managed_token`), when auth
+    /// is on. Never the credential.
+    pub(crate) subject: Option<String>,
+    pub(crate) auth_method: Option<&'static str>,
     pub(crate) client_name: Option<String>,
     pub(crate) client_version: Option<String>,
     pub(crate) status: Option<u16>,
@@ -195,6 +191,8 @@ impl Record {
             http_method: None,
             target: None,
             agent: None,
+            subject: None,
+            auth_method: None,
             client_name: None,
             client_version: None,
             status: None,

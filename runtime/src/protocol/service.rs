@@ -68,6 +68,10 @@ impl McpService {
     }
 
     pub(crate) fn identity(&self, context: &RequestContext<RoleServer>) -> Identity {
+        // A principal replaces the address: budgets follow the credential.
+        if let Some(principal) = principal(context).filter(|p| !p.is_anonymous()) {
+            return Identity::Principal(principal.subject.clone());
+        }
         if let Some(parts) = context.extensions.get::<http::request::Parts>() {
             if let Some(identity) = parts.extensions.get::<Identity>() {
                 return identity.clone();
@@ -112,6 +116,7 @@ impl McpService {
         ToolContext {
             name,
             identity,
+            principal: principal(context).cloned(),
             cancellation: context.ct.child_token(),
             peer: Some(context.peer.clone()),
             request: Some(Arc::new(RequestInfo::new(
@@ -435,4 +440,14 @@ fn noted<'a, T: Send + 'a>(
         result
     }
     .boxed()
+}
+
+/// The principal the gate let a request through as: in the HTTP request's extensions,
+/// or in the message's own on stdio.
+pub(crate) fn principal(context: &RequestContext<RoleServer>) -> Option<&Arc<crate::Principal>> {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Arc<crate::Principal>>())
+        .or_else(|| context.extensions.get::<Arc<crate::Principal>>())
 }

@@ -1199,7 +1199,7 @@ pub fn tool_list_labels() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
+        anonymous: true,
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -1271,6 +1271,35 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             backend: ::mcpgen_runtime::RateLimitBackend::Memory,
             on_redis_error: ::mcpgen_runtime::OnRedisError::Local,
             redis_prefix: ::core::option::Option::None,
+        })
+        .auth(::mcpgen_runtime::AuthConfig {
+            mode: ::mcpgen_runtime::AuthMode::Bearer,
+            scopes: ::std::vec::Vec::from([
+                ::std::string::String::from("issues_read"),
+                ::std::string::String::from("issues_write"),
+                ::std::string::String::from("issues_admin"),
+            ]),
+            tokens: ::std::vec::Vec::from([
+                ::mcpgen_runtime::StaticToken {
+                    subject: ::std::string::String::from("triage-bot"),
+                    token: ::std::string::String::from("${TRIAGE_BOT_TOKEN}"),
+                    scopes: ::std::vec::Vec::from([
+                        ::std::string::String::from("issues_read"),
+                        ::std::string::String::from("issues_write"),
+                    ]),
+                },
+                ::mcpgen_runtime::StaticToken {
+                    subject: ::std::string::String::from("admin"),
+                    token: ::std::string::String::from("${ADMIN_TOKEN}"),
+                    scopes: ::std::vec::Vec::from([
+                        ::std::string::String::from("issues_read"),
+                        ::std::string::String::from("issues_write"),
+                        ::std::string::String::from("issues_admin"),
+                    ]),
+                },
+            ]),
+            public_discovery: true,
+            stdio: ::mcpgen_runtime::StdioAuth::Token,
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
@@ -1438,6 +1467,10 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
   "additionalProperties": false
 }"#,
                     ),
+                    scopes: ::std::vec::Vec::from([
+                        ::std::string::String::from("issues_read"),
+                    ]),
+                    ..::core::default::Default::default()
                 },
                 move |ctx, vars| {
                     let handler = ::std::sync::Arc::clone(&handler);
@@ -1484,6 +1517,8 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                 ),
             ]),
+            scopes: ::std::vec::Vec::from([::std::string::String::from("issues_read")]),
+            ..::core::default::Default::default()
         });
     let _ = &handler;
     builder

@@ -332,7 +332,6 @@ pub fn tool_run_query() -> ::mcpgen_runtime::ToolDef {
             ::core::time::Duration::from_millis(20000),
         ),
         max_response_bytes: ::core::option::Option::Some(524288),
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -403,7 +402,6 @@ pub fn tool_explain_query() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -548,6 +546,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.sql")),
                 ),
             ),
+            ..::core::default::Default::default()
         });
     let _ = &handler;
     builder

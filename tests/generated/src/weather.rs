@@ -425,7 +425,6 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
             ::core::time::Duration::from_millis(10000),
         ),
         max_response_bytes: ::core::option::Option::Some(262144),
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -541,6 +540,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     "[{\"id\": \"zrh\", \"city\": \"Zurich\", \"lat\": 47.38, \"lon\": 8.54}, {\"id\": \"gva\", \"city\": \"Geneva\", \"lat\": 46.2, \"lon\": 6.14}]",
                 ),
             ),
+            ..::core::default::Default::default()
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
@@ -579,6 +579,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
   "additionalProperties": false
 }"#,
                     ),
+                    ..::core::default::Default::default()
                 },
                 move |ctx, vars| {
                     let handler = ::std::sync::Arc::clone(&handler);
@@ -635,6 +636,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                 ),
             ]),
+            ..::core::default::Default::default()
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
@@ -675,6 +677,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                         },
                     ]),
                     messages: ::std::vec::Vec::from([]),
+                    ..::core::default::Default::default()
                 },
                 move |ctx, args| {
                     let handler = ::std::sync::Arc::clone(&handler);

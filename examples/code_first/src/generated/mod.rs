@@ -154,7 +154,6 @@ pub fn tool_convert_temperature() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,

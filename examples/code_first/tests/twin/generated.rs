@@ -444,7 +444,6 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
             ::core::time::Duration::from_millis(10000),
         ),
         max_response_bytes: ::core::option::Option::Some(65536),
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -521,7 +520,6 @@ pub fn tool_subscribe_alerts() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -594,7 +592,6 @@ pub fn tool_get_history() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: true,

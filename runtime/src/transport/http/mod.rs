@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{Server, observe::record::Transport, protocol::service::McpService};
 
 mod allow;
+mod authorize;
 mod drain;
 mod record;
 mod screen;
@@ -272,6 +273,12 @@ impl Server {
                         checks: std::sync::atomic::AtomicU64::new(0),
                     })
                 }),
+            auth: self
+                .registry
+                .gate
+                .is_some()
+                .then(|| Arc::clone(&self.registry)),
+            metadata: None,
         });
         Screened {
             inner: service,

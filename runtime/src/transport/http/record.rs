@@ -81,11 +81,12 @@ struct Client {
 }
 
 /// Names the request a POST carries in its record: method, id, target, revision,
-/// client. `false` when the body carries no request (a notification, a response, or
-/// what is not a message), whose record is dropped if rmcp accepts it.
-pub(super) fn name(recording: &Recording, body: &[u8]) -> bool {
+/// client. `Some(false)` when the body carries no request (a notification, a
+/// response), whose record is dropped if rmcp accepts it; `None` when it is not a
+/// message.
+pub(super) fn name(recording: &Recording, body: &[u8]) -> Option<bool> {
     let Ok(message) = serde_json::from_slice::<Message<'_>>(body) else {
-        return false;
+        return None;
     };
     let is_request = message.id.is_some() && message.method.is_some();
     recording.update(|record| {
@@ -109,7 +110,7 @@ pub(super) fn name(recording: &Recording, body: &[u8]) -> bool {
             record.client_version = Some(client.version);
         }
     });
-    is_request
+    Some(is_request)
 }
 
 /// Finishes the record when the answer's body has been sent; at once for the answer

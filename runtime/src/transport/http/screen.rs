@@ -25,6 +25,10 @@ pub(super) struct ScreenRules {
     pub(super) path: String,
     pub(super) trusted_proxy_hops: u32,
     pub(super) flood: Option<Flood>,
+    /// The registry whose gate decides, when auth is on.
+    pub(super) auth: Option<Arc<crate::declare::registry::Registry>>,
+    /// The URL of the protected resource metadata, named in challenges.
+    pub(super) metadata: Option<String>,
 }
 
 pub(crate) fn error_response(
@@ -162,13 +166,24 @@ where
             }
             Verdict::Pass(mut request) => {
                 *request.body_mut() = body;
+                if self.rules.auth.is_some() {
+                    let rules = Arc::clone(&self.rules);
+                    return Either::Right(Box::pin(async move {
+                        let (mut parts, body) = request.into_parts();
+                        if let Err(refused) = authorize(&rules, &mut parts, &recording).await {
+                            return Ok(record::finish(recording, true, refused));
+                        }
+                        let request = Request::from_parts(parts, body);
+                        forward(inner.call(request), recording).await
+                    }));
+                }
                 Either::Right(Box::pin(forward(inner.call(request), recording)))
             }
             Verdict::Post(parts) => Either::Right(Box::pin(forward_post(
                 inner,
                 parts,
                 body,
-                self.rules.max_body_bytes,
+                Arc::clone(&self.rules),
                 recording,
             ))),
         }
@@ -202,23 +217,76 @@ where
 )]
 fn forward_post<S: Endpoint>(
     mut inner: S,
-    parts: http::request::Parts,
+    mut parts: http::request::Parts,
     body: Body,
-    limit: usize,
+    rules: Arc<ScreenRules>,
     recording: Recording,
 ) -> impl Future<Output = Result<Response, std::convert::Infallible>> {
     async move {
-        let bytes = match read_body(body, limit).await {
+        let bytes = match read_body(body, rules.max_body_bytes).await {
             Ok(bytes) => bytes,
             Err(refused) => return Ok(record::finish(recording, true, refused)),
         };
         recording.update(|r| r.request_bytes = Some(bytes.len() as u64));
-        let carries_request = record::name(&recording, &bytes);
+        let named = record::name(&recording, &bytes);
+        let carries_request = named == Some(true);
+        if rules.auth.is_some() {
+            // What the gate did not read, it cannot judge: rmcp never sees it.
+            if named.is_none() {
+                return Ok(record::finish(recording, true, unreadable(&bytes)));
+            }
+            if let Err(refused) = authorize(&rules, &mut parts, &recording).await {
+                return Ok(record::finish(recording, true, refused));
+            }
+        }
         let request = Request::from_parts(parts, Body::from(bytes.clone()));
         let Ok(response) = inner.call(request).await;
         let response = finish(response.map(Body::new), Some(bytes)).await;
         Ok(record::finish(recording, carries_request, response))
     }
+}
+
+/// Asks the gate about a request (auth is on): the principal goes into the request's
+/// extensions, where the pipeline finds it; a refusal is the 401 or 403 to answer with.
+async fn authorize(
+    rules: &ScreenRules,
+    parts: &mut http::request::Parts,
+    recording: &Recording,
+) -> Result<(), Response> {
+    let Some(registry) = &rules.auth else {
+        return Ok(());
+    };
+    let metadata = rules.metadata.as_deref();
+    let credential = super::authorize::credential(&parts.headers, &parts.uri);
+    let via = crate::auth::refusal::Via::Http { metadata };
+    match crate::auth::admit(registry, credential, via, recording).await {
+        Ok(Some(principal)) => {
+            parts.extensions.insert(principal);
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(refusal) => {
+            let id = recording
+                .read(|r| r.request_id.clone())
+                .flatten()
+                .map_or(Value::Null, |id| json!(id));
+            Err(super::authorize::refused(&refusal, metadata, id))
+        }
+    }
+}
+
+/// The answer to a POST whose body is not a JSON-RPC message, when auth is on.
+fn unreadable(body: &[u8]) -> Response {
+    explain_body(body).unwrap_or_else(|| {
+        error_response(
+            StatusCode::BAD_REQUEST,
+            -32600,
+            "Invalid Request: the body is not one JSON-RPC message with the fields of its \
+             method; send one JSON object with `jsonrpc`, `method`, `id` and `params`"
+                .to_owned(),
+            json!({}),
+        )
+    })
 }
 
 /// What [`screen`] made of a request's head: the answer to send instead, a POST to the

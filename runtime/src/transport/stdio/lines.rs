@@ -72,7 +72,18 @@ pub(crate) struct Lines<R, W> {
     /// The revision and client `initialize` named, for the requests after it.
     protocol: Option<ProtocolVersion>,
     client: Option<Implementation>,
+    /// The gate and the token, when auth is on.
+    gate: Option<Arc<super::authorize::StdioGate>>,
+    /// A request waiting for the gate's decision. Kept here, not in `receive`'s
+    /// future, so that a cancelled `receive` loses nothing: the next one goes on with it.
+    admitting: Option<futures::future::BoxFuture<'static, Admitted>>,
 }
+
+/// A request and the gate's decision on it.
+type Admitted = (
+    RxJsonRpcMessage<RoleServer>,
+    Result<Option<Arc<crate::Principal>>, crate::auth::refusal::Refusal>,
+);
 
 struct Out<W> {
     /// `None` once closed.
@@ -156,6 +167,80 @@ where
             open: HashMap::new(),
             protocol: None,
             client: None,
+            gate: None,
+            admitting: None,
+        }
+    }
+
+    /// Checks every request with the gate of `gate` before passing it on.
+    pub(crate) fn with_gate(mut self, gate: Option<super::authorize::StdioGate>) -> Self {
+        self.gate = gate.map(Arc::new);
+        self
+    }
+
+    /// Passes `message` on at once when auth is off; else asks the gate about it (see
+    /// [`Self::admitted`]).
+    async fn admit(
+        &mut self,
+        message: RxJsonRpcMessage<RoleServer>,
+    ) -> Option<RxJsonRpcMessage<RoleServer>> {
+        let Some(gate) = &self.gate else {
+            return Some(message);
+        };
+        let gate = Arc::clone(gate);
+        self.admitting = Some(Box::pin(async move {
+            let JsonRpcMessage::Request(request) = &message else {
+                return (message, Ok(None));
+            };
+            let Some(recording) = request.request.extensions().get::<Recording>().cloned() else {
+                return (message, Ok(None));
+            };
+            let via = crate::auth::refusal::Via::Stdio {
+                variable: &gate.variable,
+            };
+            let decision =
+                crate::auth::admit(&gate.registry, gate.credential(), via, &recording).await;
+            (message, decision)
+        }));
+        self.admitted().await
+    }
+
+    /// The gate's decision on the request in [`Self::admitting`]: the request to pass
+    /// on, with its principal, or `None` when it is refused (and answered here).
+    async fn admitted(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        let admitting = self.admitting.as_mut()?;
+        let (mut message, decision) = admitting.await;
+        self.admitting = None;
+        let JsonRpcMessage::Request(request) = &mut message else {
+            return Some(message);
+        };
+        match decision {
+            Ok(Some(principal)) => {
+                request.request.extensions_mut().insert(principal);
+                Some(message)
+            }
+            Ok(None) => Some(message),
+            Err(refusal) => {
+                let id = request.id.clone();
+                let answer = json!({
+                    "jsonrpc": "2.0",
+                    "id": id,
+                    "error": {"code": refusal.code, "message": refusal.message, "data": refusal.data},
+                });
+                let record = self.open.remove(&id);
+                let out = Arc::clone(&self.out);
+                self.answering = Some(tokio::spawn(async move {
+                    let written = out
+                        .lock()
+                        .await
+                        .answer(&answer, Some(refusal.code), record)
+                        .await;
+                    if let Err(error) = written {
+                        tracing::debug!(%error, "could not answer a refused stdio request");
+                    }
+                }));
+                None
+            }
         }
     }
 
@@ -343,6 +428,12 @@ where
                 let _ = answering.await;
                 self.answering = None;
             }
+            if self.admitting.is_some() {
+                match self.admitted().await {
+                    Some(message) => return Some(message),
+                    None => continue,
+                }
+            }
             match self.read_line().await {
                 LineRead::Line => {}
                 LineRead::Oversized(id) => {
@@ -374,7 +465,10 @@ where
                     self.opened = opens_lifecycle(&request.request);
                     let mut message = JsonRpcMessage::Request(request);
                     self.open_record(&mut message, size);
-                    return Some(message);
+                    match self.admit(message).await {
+                        Some(message) => return Some(message),
+                        None => continue,
+                    }
                 }
                 Ok(message) if !self.opened => {
                     tracing::debug!(
@@ -384,6 +478,12 @@ where
                 }
                 Ok(mut message) => {
                     self.open_record(&mut message, size);
+                    if matches!(message, JsonRpcMessage::Request(_)) {
+                        match self.admit(message).await {
+                            Some(message) => return Some(message),
+                            None => continue,
+                        }
+                    }
                     return Some(message);
                 }
                 Err(why) if why.notification => {

@@ -24,6 +24,7 @@
 //! Below it, [`Lines`] reads and writes the lines themselves, and answers the lines that
 //! are no message.
 
+mod authorize;
 mod lines;
 
 use std::{
@@ -73,7 +74,9 @@ impl crate::Server {
             crate::observe::record::Transport::Stdio,
         );
         let ct = tokio_util::sync::CancellationToken::new();
-        let transport = ReadAhead::new(Lines::new(read, write), self.registry.stdio_read_ahead);
+        let gate = authorize::StdioGate::from_env(&self.registry);
+        let lines = Lines::new(read, write).with_gate(gate);
+        let transport = ReadAhead::new(lines, self.registry.stdio_read_ahead);
         let running = handler.serve_with_ct(transport, ct.clone()).await?;
         tracing::info!("serving MCP on stdio");
         tokio::select! {

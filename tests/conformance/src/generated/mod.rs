@@ -1777,7 +1777,6 @@ pub fn tool_test_simple_text() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -1816,7 +1815,6 @@ pub fn tool_test_image_content() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -1855,7 +1853,6 @@ pub fn tool_test_audio_content() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -1894,7 +1891,6 @@ pub fn tool_test_embedded_resource() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -1933,7 +1929,6 @@ pub fn tool_test_multiple_content_types() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -1972,7 +1967,6 @@ pub fn tool_test_tool_with_logging() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2011,7 +2005,6 @@ pub fn tool_test_tool_with_progress() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2058,7 +2051,6 @@ pub fn tool_test_error_handling() -> ::mcpgen_runtime::ToolDef {
         ]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2106,7 +2098,6 @@ pub fn tool_test_sampling() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2154,7 +2145,6 @@ pub fn tool_test_elicitation() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2195,7 +2185,6 @@ pub fn tool_test_elicitation_sep1034_defaults() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2234,7 +2223,6 @@ pub fn tool_test_elicitation_sep1330_enums() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2273,7 +2261,6 @@ pub fn tool_test_reconnection() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2384,7 +2371,6 @@ pub fn tool_json_schema_2020_12_tool() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2425,7 +2411,6 @@ pub fn tool_test_input_required_result_elicitation() -> ::mcpgen_runtime::ToolDe
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2466,7 +2451,6 @@ pub fn tool_test_input_required_result_sampling() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2507,7 +2491,6 @@ pub fn tool_test_input_required_result_list_roots() -> ::mcpgen_runtime::ToolDef
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2548,7 +2531,6 @@ pub fn tool_test_input_required_result_request_state() -> ::mcpgen_runtime::Tool
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2589,7 +2571,6 @@ pub fn tool_test_input_required_result_multiple_inputs() -> ::mcpgen_runtime::To
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2630,7 +2611,6 @@ pub fn tool_test_input_required_result_multi_round() -> ::mcpgen_runtime::ToolDe
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2671,7 +2651,6 @@ pub fn tool_test_input_required_result_tampered_state() -> ::mcpgen_runtime::Too
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2712,7 +2691,6 @@ pub fn tool_test_input_required_result_capabilities() -> ::mcpgen_runtime::ToolD
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2760,7 +2738,6 @@ pub fn tool_greet() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2816,7 +2793,6 @@ pub fn tool_slow_compute() -> ::mcpgen_runtime::ToolDef {
             ::core::time::Duration::from_millis(120000),
         ),
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2864,7 +2840,6 @@ pub fn tool_failing_job() -> ::mcpgen_runtime::ToolDef {
         ]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2904,7 +2879,6 @@ pub fn tool_protocol_error_job() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2953,7 +2927,6 @@ pub fn tool_confirm_delete() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -2993,7 +2966,6 @@ pub fn tool_multi_input() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -3033,7 +3005,6 @@ pub fn tool_test_tool_with_task() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -3074,7 +3045,6 @@ pub fn tool_test_missing_capability() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([
             ::mcpgen_runtime::ClientCapability::Sampling,
         ]),
@@ -3115,7 +3085,6 @@ pub fn tool_test_streaming_elicitation() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -3154,7 +3123,6 @@ pub fn tool_test_logging_tool() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -3203,7 +3171,6 @@ pub fn tool_test_custom_header() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
-        scopes: ::std::vec::Vec::from([]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -3977,6 +3944,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     "This is the content of the static text resource.",
                 ),
             ),
+            ..::core::default::Default::default()
         });
     let builder = builder
         .resource(::mcpgen_runtime::ResourceDef {
@@ -4000,6 +3968,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                 ),
             ),
+            ..::core::default::Default::default()
         });
     let builder = builder
         .resource(::mcpgen_runtime::ResourceDef {
@@ -4017,6 +3986,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             content: ::mcpgen_runtime::ResourceContent::Text(
                 ::std::borrow::Cow::Borrowed("Watched resource content"),
             ),
+            ..::core::default::Default::default()
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
@@ -4053,6 +4023,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
   "additionalProperties": false
 }"#,
                     ),
+                    ..::core::default::Default::default()
                 },
                 move |ctx, vars| {
                     let handler = ::std::sync::Arc::clone(&handler);
@@ -4088,6 +4059,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                 ),
             ]),
+            ..::core::default::Default::default()
         });
     let builder = builder
         .checked_prompt(::mcpgen_runtime::PromptDef {
@@ -4126,6 +4098,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                 ),
             ]),
+            ..::core::default::Default::default()
         });
     let builder = builder
         .checked_prompt(::mcpgen_runtime::PromptDef {
@@ -4170,6 +4143,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                 ),
             ]),
+            ..::core::default::Default::default()
         });
     let builder = builder
         .checked_prompt(::mcpgen_runtime::PromptDef {
@@ -4202,6 +4176,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                 ),
             ]),
+            ..::core::default::Default::default()
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
@@ -4223,6 +4198,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
                     ),
                     arguments: ::std::vec::Vec::from([]),
                     messages: ::std::vec::Vec::from([]),
+                    ..::core::default::Default::default()
                 },
                 move |ctx, args| {
                     let handler = ::std::sync::Arc::clone(&handler);

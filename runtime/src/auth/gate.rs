@@ -1,0 +1,285 @@
+//! The one decision every request goes through when auth is on, on every transport:
+//! who the credential names ([`Gate::authenticate`]), what the request's target asks
+//! for ([`Requirement`]), and whether the first satisfies the second ([`Gate::check`]).
+
+use std::{collections::HashMap, sync::Arc, sync::OnceLock};
+
+use sha2::{Digest, Sha256};
+
+use super::config::{AuthConfig, AuthMode, StdioAuth};
+use super::{AuthMethod, Principal, Rejection, RejectionKind};
+use futures::future::BoxFuture;
+
+/// What a verifier makes of a token: not a kind it checks, or its verdict.
+pub(crate) type Verdict = Option<Result<Principal, Rejection>>;
+
+/// A way of checking bearer tokens: the store's managed tokens, an OAuth issuer's JWTs.
+pub(crate) trait Verifier: Send + Sync {
+    /// `None` when `token` is not of the kind this verifier checks.
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verdict>;
+}
+
+/// The credential a request came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential<'a> {
+    /// None at all.
+    Absent,
+    /// A bearer token.
+    Bearer(&'a str),
+    /// Something that is not a bearer token (`Authorization: Basic …`, a token in the
+    /// query string): refused as malformed, with what to send instead.
+    Unusable(&'static str),
+    /// The local user on stdio (`auth.stdio: local_user`).
+    LocalUser,
+}
+
+/// What a request's target asks of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Requirement<'a> {
+    /// Nothing when discovery is public (`initialize`, the lists, `ping`), else a
+    /// valid credential.
+    Discovery,
+    /// A valid credential with these scopes, or none at all if `anonymous`.
+    Target {
+        scopes: &'a [String],
+        anonymous: bool,
+    },
+    /// A valid credential (tasks, completions, subscriptions, unknown targets).
+    Principal,
+}
+
+/// The gate's answer.
+#[derive(Debug, Clone)]
+pub(crate) enum Access {
+    /// Let through as this principal (`None`: discovery without a credential).
+    Allowed(Option<Arc<Principal>>),
+    /// Refused: no usable credential.
+    Unauthenticated(Rejection),
+    /// Refused: a valid credential without all the scopes the target needs.
+    Forbidden {
+        principal: Arc<Principal>,
+        /// All the target's scopes (what a new token must grant).
+        needed: Vec<String>,
+    },
+}
+
+/// The checks of a server with auth on.
+pub(crate) struct Gate {
+    public_discovery: bool,
+    stdio: StdioAuth,
+    /// Every declared scope, what the local user on stdio holds.
+    scopes: Vec<String>,
+    /// Static tokens by their SHA-256: a lookup by a hash of the secret keeps the
+    /// secret's own bytes out of any comparison whose time could leak them.
+    statics: HashMap<[u8; 32], Arc<Principal>>,
+    /// Managed tokens and OAuth, attached when the server starts (the store's place
+    /// comes from the command line).
+    verifiers: OnceLock<Vec<Arc<dyn Verifier>>>,
+}
+
+impl Gate {
+    /// The gate of `config`, or `None` for `mode: none`. Static tokens are read from the
+    /// environment here; a missing variable is a problem in `problems`.
+    pub(crate) fn build(config: &AuthConfig, problems: &mut Vec<String>) -> Option<Self> {
+        if config.mode == AuthMode::None {
+            return None;
+        }
+        let mut statics = HashMap::new();
+        for token in &config.tokens {
+            match crate::env::expand(&token.token) {
+                Ok(secret) if secret.is_empty() => problems.push(format!(
+                    "the static token of `{}` (auth.tokens) is empty: set the variable in `{}` \
+                     to a long random value where the server runs",
+                    token.subject, token.token
+                )),
+                Ok(secret) => {
+                    let principal = Principal {
+                        subject: token.subject.clone(),
+                        scopes: sorted(&token.scopes),
+                        method: AuthMethod::StaticToken,
+                        token_id: None,
+                    };
+                    statics.insert(digest(&secret), Arc::new(principal));
+                }
+                Err(error) => problems.push(format!(
+                    "the static token of `{}` (auth.tokens): {error}",
+                    token.subject
+                )),
+            }
+        }
+        Some(Self {
+            public_discovery: config.public_discovery,
+            stdio: config.stdio,
+            scopes: sorted(&config.scopes),
+            statics,
+            verifiers: OnceLock::new(),
+        })
+    }
+
+    /// Attaches the verifiers of managed tokens and OAuth; once, at start-up.
+    #[expect(dead_code, reason = "the store and OAuth verifiers are attached next")]
+    pub(crate) fn attach(&self, verifiers: Vec<Arc<dyn Verifier>>) {
+        let _ = self.verifiers.set(verifiers);
+    }
+
+    /// How the stdio client authenticates.
+    pub(crate) fn stdio(&self) -> StdioAuth {
+        self.stdio
+    }
+
+    /// The decision for a request with `credential` to a target that asks `requirement`.
+    pub(crate) async fn check(
+        &self,
+        credential: Credential<'_>,
+        requirement: Requirement<'_>,
+    ) -> Access {
+        let principal = match credential {
+            Credential::Absent => None,
+            credential => match self.authenticate(credential).await {
+                Ok(principal) => Some(principal),
+                Err(rejection) => return Access::Unauthenticated(rejection),
+            },
+        };
+        match (requirement, principal) {
+            (Requirement::Discovery, principal) if self.public_discovery => {
+                Access::Allowed(principal)
+            }
+            (
+                Requirement::Target {
+                    anonymous: true, ..
+                },
+                None,
+            ) => Access::Allowed(Some(Arc::new(Principal::anonymous()))),
+            (_, None) => Access::Unauthenticated(Rejection::new(
+                RejectionKind::Missing,
+                "this request needs a credential",
+            )),
+            (Requirement::Target { scopes, .. }, Some(principal)) => {
+                if scopes.iter().all(|s| principal.has_scope(s)) {
+                    Access::Allowed(Some(principal))
+                } else {
+                    Access::Forbidden {
+                        principal,
+                        needed: scopes.to_vec(),
+                    }
+                }
+            }
+            (_, Some(principal)) => Access::Allowed(Some(principal)),
+        }
+    }
+
+    /// Who `credential` names, or why it names no one. Never falls back on anonymous.
+    async fn authenticate(&self, credential: Credential<'_>) -> Result<Arc<Principal>, Rejection> {
+        let token = match credential {
+            Credential::Absent => {
+                return Err(Rejection::new(RejectionKind::Missing, "no credential"));
+            }
+            Credential::Unusable(why) => return Err(Rejection::new(RejectionKind::Malformed, why)),
+            Credential::LocalUser => return Ok(self.local_user()),
+            Credential::Bearer(token) => token,
+        };
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Rejection::new(
+                RejectionKind::Malformed,
+                "the bearer token is empty or holds characters no token has (spaces, \
+                 control characters, non-ASCII); send the token exactly as it was issued",
+            ));
+        }
+        if let Some(principal) = self.statics.get(&digest(token)) {
+            return Ok(Arc::clone(principal));
+        }
+        for verifier in self.verifiers.get().into_iter().flatten() {
+            if let Some(verdict) = verifier.verify(token).await {
+                return verdict.map(Arc::new);
+            }
+        }
+        Err(Rejection::new(
+            RejectionKind::Unknown,
+            "the server knows no such token; check that it was copied whole, and ask the \
+             server's operator for a new one if it was",
+        ))
+    }
+
+    fn local_user(&self) -> Arc<Principal> {
+        let subject = std::env::var("USER").unwrap_or_else(|_| "local_user".to_owned());
+        Arc::new(Principal {
+            subject,
+            scopes: self.scopes.clone(),
+            method: AuthMethod::LocalUser,
+            token_id: None,
+        })
+    }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn sorted(scopes: &[String]) -> Vec<String> {
+    let mut scopes = scopes.to_vec();
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+/// What a request of `method` to `target` (a tool or prompt name, a resource URI) asks
+/// of its caller, and how to name the target in a refusal.
+pub(crate) fn requirement<'r>(
+    registry: &'r crate::declare::registry::Registry,
+    method: &str,
+    target: Option<&str>,
+) -> (Requirement<'r>, String) {
+    use crate::declare::uri_template::UriMatch;
+    // Anonymous callers hold no scopes: a target that asks for some is never open to them.
+    let of = |scopes: &'r [String], anonymous: bool| Requirement::Target {
+        scopes,
+        anonymous: anonymous && scopes.is_empty(),
+    };
+    let found = match (method, target) {
+        ("tools/call", Some(name)) => registry
+            .tool_index
+            .get(name)
+            .map(|&i| &registry.tools[i].def)
+            .map(|def| (of(&def.scopes, def.anonymous), format!("tool `{name}`"))),
+        ("prompts/get", Some(name)) => registry
+            .prompt_index
+            .get(name)
+            .map(|&i| &registry.prompts[i].def)
+            .map(|def| (of(&def.scopes, def.anonymous), format!("prompt `{name}`"))),
+        ("resources/read", Some(uri)) => {
+            let fixed = registry
+                .resource_index
+                .get(uri)
+                .map(|&i| &registry.resources[i].def)
+                .map(|def| of(&def.scopes, def.anonymous));
+            let templated = || {
+                registry
+                    .templates
+                    .iter()
+                    .find(|t| !matches!(t.template.matches(uri), UriMatch::NoMatch))
+                    .map(|t| of(&t.def.scopes, t.def.anonymous))
+            };
+            fixed
+                .or_else(templated)
+                .map(|requirement| (requirement, format!("resource `{uri}`")))
+        }
+        // No method: an HTTP GET (the SSE stream) or DELETE, or a response the client
+        // sends back; like notifications, they carry no call.
+        ("", _) => Some((Requirement::Discovery, "this request".to_owned())),
+        (
+            "initialize"
+            | "ping"
+            | "server/discover"
+            | "tools/list"
+            | "resources/list"
+            | "resources/templates/list"
+            | "prompts/list",
+            _,
+        ) => Some((Requirement::Discovery, format!("`{method}`"))),
+        (notification, _) if notification.starts_with("notifications/") => {
+            Some((Requirement::Discovery, format!("`{method}`")))
+        }
+        _ => None,
+    };
+    found.unwrap_or_else(|| (Requirement::Principal, format!("`{method}`")))
+}

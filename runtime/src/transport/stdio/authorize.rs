@@ -1,0 +1,70 @@
+//! Auth on stdio: the credential is the token in the `{NAME}_TOKEN` environment
+//! variable (or the local user, with `auth.stdio: local_user`), checked by the same gate
+//! as HTTP's bearer header on every request, so a token revoked mid-connection stops
+//! working at its next request.
+
+use std::sync::Arc;
+
+use crate::auth::{StdioAuth, gate::Credential};
+use crate::declare::registry::Registry;
+
+/// The gate and the credential of a stdio connection, when auth is on.
+pub(crate) struct StdioGate {
+    pub(super) registry: Arc<Registry>,
+    /// The variable the token is read from (`WEATHER_TOKEN`).
+    pub(super) variable: String,
+    token: Option<String>,
+    local_user: bool,
+}
+
+impl StdioGate {
+    /// The gate of `registry`'s server, with the token from its environment variable;
+    /// `None` when auth is off.
+    pub(crate) fn from_env(registry: &Arc<Registry>) -> Option<Self> {
+        let gate = registry.gate.as_ref()?;
+        let variable = token_variable(&registry.config.server_info.name);
+        let token = std::env::var(&variable).ok().filter(|t| !t.is_empty());
+        Some(Self {
+            registry: Arc::clone(registry),
+            variable,
+            token,
+            local_user: gate.stdio() == StdioAuth::LocalUser,
+        })
+    }
+
+    pub(super) fn credential(&self) -> Credential<'_> {
+        match &self.token {
+            _ if self.local_user => Credential::LocalUser,
+            Some(token) => Credential::Bearer(token.trim()),
+            None => Credential::Absent,
+        }
+    }
+}
+
+/// The environment variable a stdio client puts its token in: the server's name
+/// upper-cased, every character other than a letter or digit as `_`, then `_TOKEN`.
+pub(crate) fn token_variable(server: &str) -> String {
+    let name: String = server
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{name}_TOKEN")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_variable_is_named_after_the_server() {
+        assert_eq!(super::token_variable("weather"), "WEATHER_TOKEN");
+        assert_eq!(
+            super::token_variable("issue-tracker"),
+            "ISSUE_TRACKER_TOKEN"
+        );
+    }
+}
