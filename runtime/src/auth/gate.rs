@@ -135,21 +135,22 @@ impl Gate {
     ) -> Access {
         let principal = match credential {
             Credential::Absent => None,
-            credential => match self.authenticate(credential).await {
-                Ok(principal) => Some(principal),
-                Err(rejection) => return Access::Unauthenticated(rejection),
-            },
+            credential => Some(self.authenticate(credential).await),
+        };
+        if requirement == Requirement::Discovery && self.public_discovery {
+            // Public: a credential that is refused does not close what anyone may see,
+            // and the principal is not taken from it either.
+            return Access::Allowed(principal.and_then(Result::ok));
+        }
+        let principal = match principal {
+            None => None,
+            Some(Ok(principal)) => Some(principal),
+            Some(Err(rejection)) => return Access::Unauthenticated(rejection),
         };
         match (requirement, principal) {
-            (Requirement::Discovery, principal) if self.public_discovery => {
-                Access::Allowed(principal)
+            (Requirement::Target { anonymous: true, .. }, None) => {
+                Access::Allowed(Some(Arc::new(Principal::anonymous())))
             }
-            (
-                Requirement::Target {
-                    anonymous: true, ..
-                },
-                None,
-            ) => Access::Allowed(Some(Arc::new(Principal::anonymous()))),
             (_, None) => Access::Unauthenticated(Rejection::new(
                 RejectionKind::Missing,
                 "this request needs a credential",

@@ -1,0 +1,174 @@
+"""Auth, decided the same on every transport and revision: a server generated from
+specs/issue_tracker.yaml (bearer mode, static tokens from the environment), driven by
+the official Python SDK client over stdio and Streamable HTTP in both protocol
+revisions, for each kind of credential. Every cell of the matrix must come to the same
+outcome; on HTTP the status and `WWW-Authenticate` challenge are checked too.
+
+The server is scaffolded with `mcpgen new`, its spec and handlers replaced by
+specs/issue_tracker.yaml and tests/e2e/tracker_server/handlers.rs (which answer with who
+called)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from mcp.client.session import ClientSession
+from mcp.shared.exceptions import MCPError
+
+from mcp_servers import ROOT, TARGET, cargo_build, drive_http, drive_stdio, http_server, mcpgen_bin, post
+
+pytestmark = pytest.mark.timeout(900)
+
+HERE = Path(__file__).resolve().parent
+REVISIONS = ["2025-11-25", "2026-07-28"]
+TRANSPORTS = ["stdio", "http"]
+
+TRIAGE = "triage-0123456789abcdef0123456789abcdef"
+ADMIN = "admin-0123456789abcdef0123456789abcdef"
+SERVER_ENV = {"TRIAGE_BOT_TOKEN": TRIAGE, "ADMIN_TOKEN": ADMIN}
+
+# credential case -> (the token sent, or None; what a call of delete_issue comes to)
+CASES = {
+    "no_credential": (None, "unauthenticated:missing"),
+    "malformed": ("not a token", "unauthenticated:malformed"),
+    "unknown": ("mcpgen_" + "x" * 40, "unauthenticated:unknown"),
+    "missing_scope": (TRIAGE, "forbidden"),
+    "right_scope": (ADMIN, "ok:admin (static_token)"),
+}
+
+
+@pytest.fixture(scope="session")
+def tracker_bin(tmp_path_factory) -> str:
+    """`mcpgen new issue_tracker` with the spec under specs/ and the test handlers."""
+    parent = tmp_path_factory.mktemp("tracker")
+    subprocess.run([mcpgen_bin(), "new", "issue_tracker"], cwd=parent, check=True, timeout=60)
+    crate = parent / "issue_tracker"
+    shutil.copy(ROOT / "specs/issue_tracker.yaml", crate / "specs/issue_tracker.yaml")
+    shutil.copy(HERE / "tracker_server/handlers.rs", crate / "src/handlers.rs")
+    subprocess.run([mcpgen_bin(), "generate"], cwd=crate, check=True, timeout=60, capture_output=True)
+    cargo_build(crate)
+    path = TARGET / "debug" / "issue_tracker"
+    assert path.exists()
+    copy = tmp_path_factory.mktemp("bin") / "issue_tracker"
+    shutil.copy2(path, copy)
+    return str(copy)
+
+
+async def start(session: ClientSession, revision: str) -> None:
+    if revision == "2025-11-25":
+        result = await session.initialize()
+        assert result.protocol_version == "2025-11-25"
+    else:
+        await session.discover()
+        assert session.protocol_version == "2026-07-28"
+
+
+def outcome_of(error: MCPError) -> str:
+    """`unauthenticated:REASON` or `forbidden`, from the refusal's code and data."""
+    auth = (error.error.data or {}).get("auth", {})
+    if error.error.code == -32041:
+        return f"unauthenticated:{auth.get('reason')}"
+    if error.error.code == -32043:
+        return "forbidden"
+    return f"error {error.error.code}: {error.error.message}"
+
+
+def run(transport: str, binary: str, tmp_path: Path, token: str | None, steps: list) -> None:
+    """Drives a fresh server with `token` as the client's credential."""
+    if transport == "stdio":
+        env = dict(SERVER_ENV)
+        if token is not None:
+            env["ISSUE_TRACKER_TOKEN"] = token
+        drive_stdio([binary, "serve", "--stdio"], tmp_path / "stdio.log", steps, env=env)
+        return
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else None
+    with http_server([binary, "serve", "--http"], tmp_path / "http.log", env=SERVER_ENV) as (host, port):
+        drive_http(f"http://{host}:{port}/mcp", steps, headers=headers)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("revision", REVISIONS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_matrix(tracker_bin, tmp_path, transport, revision, case):
+    """Each cell: discovery answers (public by default), `delete_issue` comes to the
+    case's outcome, and the anonymous-allowed `list_labels` answers every caller
+    that sends no credential or a valid one."""
+    token, expected = CASES[case]
+    seen: dict[str, str] = {}
+
+    async def scenario(session: ClientSession) -> None:
+        await start(session, revision)
+        tools = await session.list_tools()
+        assert "delete_issue" in {t.name for t in tools.tools}
+        try:
+            result = await session.call_tool("delete_issue", {"issue_id": 7, "confirm_title": "Crash"})
+            assert result.is_error is not True, result
+            text = result.content[0].text
+            seen["delete"] = "ok:" + text.removeprefix("deleted 7 for ")
+        except MCPError as error:
+            seen["delete"] = outcome_of(error)
+            # Refusals never repeat the credential.
+            if token:
+                assert token not in str(error.error), error.error
+        try:
+            labels = await session.call_tool("list_labels", {})
+            seen["labels"] = labels.structured_content["labels"][0]["description"]
+        except MCPError as error:
+            seen["labels"] = outcome_of(error)
+
+    run(transport, tracker_bin, tmp_path, token, [lambda s: scenario(s)])
+    assert seen["delete"] == expected, seen
+    if case == "no_credential":
+        assert seen["labels"] == "Something is broken (asked by anonymous (anonymous)).", seen
+    elif expected.startswith("unauthenticated"):
+        # A bad credential is refused even where none is needed: never anonymous.
+        assert seen["labels"] == expected, seen
+    else:
+        assert "static_token" in seen["labels"], seen
+
+
+def test_http_challenges(tracker_bin, tmp_path):
+    """401 and 403 carry the RFC 6750 challenge with the target's scopes; tokens in the
+    query string are refused."""
+    call = {
+        "jsonrpc": "2.0",
+        "id": 5,
+        "method": "tools/call",
+        "params": {
+            "name": "delete_issue",
+            "arguments": {"issue_id": 7, "confirm_title": "Crash"},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
+                "io.modelcontextprotocol/clientCapabilities": {},
+            },
+        },
+    }
+    modern = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "delete_issue"}
+    with http_server([tracker_bin, "serve", "--http"], tmp_path / "http.log", env=SERVER_ENV) as server:
+        status, headers, body = post(server, call, modern)
+        assert status == 401, body
+        assert headers["www-authenticate"] == 'Bearer scope="issues_admin"', headers
+        assert b'"id":5' in body, body
+
+        status, headers, _ = post(server, call, {**modern, "Authorization": "Bearer wrong"})
+        assert status == 401
+        assert headers["www-authenticate"].startswith('Bearer error="invalid_token", error_description="'), headers
+
+        status, headers, _ = post(server, call, {**modern, "Authorization": f"Bearer {TRIAGE}"})
+        assert status == 403
+        assert headers["www-authenticate"] == 'Bearer error="insufficient_scope", scope="issues_admin"', headers
+
+        status, headers, body = post(server, call, modern, path=f"/mcp?access_token={ADMIN}")
+        assert status == 401, body
+        assert 'error="invalid_request"' in headers["www-authenticate"], headers
+        assert ADMIN.encode() not in body
+
+    log = (tmp_path / "http.log").read_text()
+    for secret in (TRIAGE, ADMIN):
+        assert secret not in log, "a token reached the log"
+    # The record names who was refused, never with what.
+    assert 'outcome="forbidden" method="tools/call" name="delete_issue" subject="triage-bot" auth="static_token"' in log, log[-2000:]
