@@ -148,9 +148,12 @@ impl Gate {
             Some(Err(rejection)) => return Access::Unauthenticated(rejection),
         };
         match (requirement, principal) {
-            (Requirement::Target { anonymous: true, .. }, None) => {
-                Access::Allowed(Some(Arc::new(Principal::anonymous())))
-            }
+            (
+                Requirement::Target {
+                    anonymous: true, ..
+                },
+                None,
+            ) => Access::Allowed(Some(Arc::new(Principal::anonymous()))),
             (_, None) => Access::Unauthenticated(Rejection::new(
                 RejectionKind::Missing,
                 "this request needs a credential",
