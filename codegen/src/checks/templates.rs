@@ -6,6 +6,7 @@ use super::types::walk_entries;
 use super::validate::has_scheme;
 use super::{Cx, descriptions, names, sub_span, tick, tick_list};
 use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
+use crate::model::{Name, Prompt};
 use crate::source::Sp;
 
 /// A variable of a URI template, with its position (in characters) in the template.
@@ -532,36 +533,17 @@ pub(super) fn scan_jinja(text: &str) -> JinjaScan {
                         .is_some_and(|t| matches!(t, Tok::Ident(n, _) if n == "raw"));
                     if is_raw {
                         // Everything up to `{% endraw %}` is text.
-                        let mut at = end + 2;
-                        loop {
-                            let Some(open) = find(&chars, "{%", at) else {
-                                scan.errors.push(text_error(
-                                    i,
-                                    2,
-                                    "`{% raw %}` is not closed",
-                                    "no `{% endraw %}`",
-                                    "end the raw text with `{% endraw %}`",
-                                ));
-                                return scan;
-                            };
-                            let Some(close) = find(&chars, "%}", open + 2) else {
-                                at = chars.len();
-                                continue;
-                            };
-                            let body: String = chars
-                                .get(open + 2..close)
-                                .unwrap_or_default()
-                                .iter()
-                                .collect();
-                            if body
-                                .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '+')
-                                == "endraw"
-                            {
-                                i = close + 2;
-                                break;
-                            }
-                            at = close + 2;
-                        }
+                        let Some(after) = end_of_raw(&chars, end + 2) else {
+                            scan.errors.push(text_error(
+                                i,
+                                2,
+                                "`{% raw %}` is not closed",
+                                "no `{% endraw %}`",
+                                "end the raw text with `{% endraw %}`",
+                            ));
+                            return scan;
+                        };
+                        i = after;
                     } else {
                         statement(&tokens, &mut scan);
                         i = end + 2;
@@ -584,132 +566,179 @@ pub(super) fn scan_jinja(text: &str) -> JinjaScan {
     scan
 }
 
+/// Where raw text from `at` ends: just after its `{% endraw %}`; `None` without one.
+fn end_of_raw(chars: &[char], mut at: usize) -> Option<usize> {
+    loop {
+        let open = find(chars, "{%", at)?;
+        let Some(close) = find(chars, "%}", open + 2) else {
+            at = chars.len();
+            continue;
+        };
+        let body: String = chars
+            .get(open + 2..close)
+            .unwrap_or_default()
+            .iter()
+            .collect();
+        if body.trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '+') == "endraw" {
+            return Some(close + 2);
+        }
+        at = close + 2;
+    }
+}
+
 /// Prompts: names, descriptions, arguments, and the messages as templates.
 pub(super) fn check_prompts(cx: &mut Cx<'_>) {
     let spec = cx.spec;
     for (name, prompt) in spec.prompts.iter() {
-        names::snake_name(cx, "prompt", name);
-        descriptions::require(cx, "prompt", name, prompt.description.as_ref());
-        if let Some(d) = &prompt.description {
+        prompt_names(cx, name, prompt);
+        handler_or_messages(cx, name, prompt);
+        let used = message_templates(cx, name, prompt);
+        unused_required_arguments(cx, name, prompt, &used);
+    }
+}
+
+/// The names and descriptions of a prompt and of its arguments.
+fn prompt_names<'a>(cx: &mut Cx<'a>, name: &'a Name, prompt: &'a Prompt) {
+    names::snake_name(cx, "prompt", name);
+    descriptions::require(cx, "prompt", name, prompt.description.as_ref());
+    if let Some(d) = &prompt.description {
+        descriptions::too_long(cx, d);
+    }
+    for (arg, argument) in prompt.arguments.iter() {
+        super::server::unknown_lints(cx, &argument.allow);
+        cx.with_allow(&argument.allow, |cx| {
+            names::snake_name(cx, "argument", arg);
+            descriptions::require(cx, "argument", arg, argument.description.as_ref());
+        });
+        if let Some(d) = &argument.description {
             descriptions::too_long(cx, d);
         }
-        for (arg, argument) in prompt.arguments.iter() {
-            super::server::unknown_lints(cx, &argument.allow);
-            cx.with_allow(&argument.allow, |cx| {
-                names::snake_name(cx, "argument", arg);
-                descriptions::require(cx, "argument", arg, argument.description.as_ref());
-            });
-            if let Some(d) = &argument.description {
-                descriptions::too_long(cx, d);
+    }
+    names::collisions(
+        cx,
+        "argument",
+        prompt.arguments.0.iter().map(|(n, _)| n),
+        heck::ToSnakeCase::to_snake_case,
+    );
+}
+
+/// A prompt has messages, or a handler that builds them, not both.
+fn handler_or_messages<'a>(cx: &mut Cx<'a>, name: &'a Name, prompt: &'a Prompt) {
+    match (&prompt.handler, prompt.messages.first()) {
+        (Some(handler), Some(_)) if handler.value => cx.emit(
+            Diagnostic::new(
+                Code::PromptTemplate,
+                handler.span,
+                format!(
+                    "prompt {} has both `handler: true` and `messages`; the handler builds the messages, so these would never be sent",
+                    tick(&name.value)
+                ),
+            )
+            .with_label("the handler builds the messages")
+            .with_help("remove `messages:` and build them in the handler method, or remove `handler: true` to send these templates without code"),
+        ),
+        (_, None) if !prompt.has_handler() => cx.emit(
+            Diagnostic::new(Code::PromptTemplate, name.span, format!("prompt {} has no messages", tick(&name.value)))
+                .with_label("no `messages:`")
+                .with_help("add `messages: [{ role: user, text: \"...\" }]` (the text may use the arguments as `{{ name }}`), or `handler: true` to build the messages in code"),
+        ),
+        _ => {}
+    }
+}
+
+/// The messages of a prompt as templates: their syntax, and the names they use that
+/// are not arguments. Returns every name they use.
+fn message_templates<'a>(cx: &mut Cx<'a>, name: &'a Name, prompt: &'a Prompt) -> BTreeSet<String> {
+    let declared: Vec<&str> = prompt
+        .arguments
+        .iter()
+        .map(|(n, _)| n.value.as_str())
+        .collect();
+    let mut used_anywhere = BTreeSet::new();
+    for image in prompt.messages.iter().filter_map(|m| m.image.as_ref()) {
+        super::server::check_file(cx, "prompt", name, &image.file);
+    }
+    for text in prompt.messages.iter().flat_map(|m| m.templates()) {
+        let scan = scan_jinja(&text.value);
+        for (list, warning) in [(&scan.errors, false), (&scan.warnings, true)] {
+            for e in list {
+                let mut d = Diagnostic::new(
+                    Code::PromptTemplate,
+                    sub_span(&cx.source, text, e.at, e.len),
+                    format!("a message of prompt {}: {}", tick(&name.value), e.message),
+                )
+                .with_label(e.label.clone())
+                .with_help(e.help.clone());
+                if warning {
+                    d.severity = Severity::Warning;
+                }
+                cx.emit(d);
             }
         }
-        names::collisions(
-            cx,
-            "argument",
-            prompt.arguments.0.iter().map(|(n, _)| n),
-            heck::ToSnakeCase::to_snake_case,
-        );
-        match (&prompt.handler, prompt.messages.first()) {
-            (Some(handler), Some(_)) if handler.value => cx.emit(
+        let mut reported = BTreeSet::new();
+        for (used, at) in &scan.used {
+            used_anywhere.insert(used.clone());
+            if declared.contains(&used.as_str())
+                || scan.locals.contains(used)
+                || !reported.insert(used.clone())
+            {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::PromptTemplate,
+                sub_span(&cx.source, text, *at, used.chars().count()),
+                format!(
+                    "a message of prompt {} uses {}, which is not an argument",
+                    tick(&name.value),
+                    tick(used)
+                ),
+            );
+            d = match did_you_mean(used, declared.iter().copied()) {
+                Some(best) => d.with_label(format!("did you mean {}?", tick(best))),
+                None => d.with_label("not an argument"),
+            };
+            let help = if declared.is_empty() {
+                format!(
+                    "declare it under the prompt's `arguments:`: `arguments: {{ {used}: {{ description: ..., required: true }} }}`"
+                )
+            } else {
+                format!(
+                    "declare it under the prompt's `arguments:` (with a description), or use one of {}",
+                    tick_list(declared.iter().copied())
+                )
+            };
+            cx.emit(d.with_help(help));
+        }
+    }
+    used_anywhere
+}
+
+/// Required arguments that no message uses.
+fn unused_required_arguments<'a>(
+    cx: &mut Cx<'a>,
+    name: &'a Name,
+    prompt: &'a Prompt,
+    used_anywhere: &BTreeSet<String>,
+) {
+    for (arg, argument) in prompt.arguments.iter() {
+        let required = argument.required.as_ref().is_some_and(|r| r.value);
+        if required && !used_anywhere.contains(&arg.value) && !prompt.messages.is_empty() {
+            cx.emit(
                 Diagnostic::new(
                     Code::PromptTemplate,
-                    handler.span,
+                    arg.span,
                     format!(
-                        "prompt {} has both `handler: true` and `messages`; the handler builds the messages, so these would never be sent",
+                        "required argument {} of prompt {} is not used in any message",
+                        tick(&arg.value),
                         tick(&name.value)
                     ),
                 )
-                .with_label("the handler builds the messages")
-                .with_help("remove `messages:` and build them in the handler method, or remove `handler: true` to send these templates without code"),
-            ),
-            (_, None) if !prompt.has_handler() => cx.emit(
-                Diagnostic::new(Code::PromptTemplate, name.span, format!("prompt {} has no messages", tick(&name.value)))
-                    .with_label("no `messages:`")
-                    .with_help("add `messages: [{ role: user, text: \"...\" }]` (the text may use the arguments as `{{ name }}`), or `handler: true` to build the messages in code"),
-            ),
-            _ => {}
-        }
-        let declared: Vec<&str> = prompt
-            .arguments
-            .iter()
-            .map(|(n, _)| n.value.as_str())
-            .collect();
-        let mut used_anywhere = BTreeSet::new();
-        for image in prompt.messages.iter().filter_map(|m| m.image.as_ref()) {
-            super::server::check_file(cx, "prompt", name, &image.file);
-        }
-        for text in prompt.messages.iter().flat_map(|m| m.templates()) {
-            let scan = scan_jinja(&text.value);
-            for (list, warning) in [(&scan.errors, false), (&scan.warnings, true)] {
-                for e in list {
-                    let mut d = Diagnostic::new(
-                        Code::PromptTemplate,
-                        sub_span(&cx.source, text, e.at, e.len),
-                        format!("a message of prompt {}: {}", tick(&name.value), e.message),
-                    )
-                    .with_label(e.label.clone())
-                    .with_help(e.help.clone());
-                    if warning {
-                        d.severity = Severity::Warning;
-                    }
-                    cx.emit(d);
-                }
-            }
-            let mut reported = BTreeSet::new();
-            for (used, at) in &scan.used {
-                used_anywhere.insert(used.clone());
-                if declared.contains(&used.as_str())
-                    || scan.locals.contains(used)
-                    || !reported.insert(used.clone())
-                {
-                    continue;
-                }
-                let mut d = Diagnostic::new(
-                    Code::PromptTemplate,
-                    sub_span(&cx.source, text, *at, used.chars().count()),
-                    format!(
-                        "a message of prompt {} uses {}, which is not an argument",
-                        tick(&name.value),
-                        tick(used)
-                    ),
-                );
-                d = match did_you_mean(used, declared.iter().copied()) {
-                    Some(best) => d.with_label(format!("did you mean {}?", tick(best))),
-                    None => d.with_label("not an argument"),
-                };
-                let help = if declared.is_empty() {
-                    format!(
-                        "declare it under the prompt's `arguments:`: `arguments: {{ {used}: {{ description: ..., required: true }} }}`"
-                    )
-                } else {
-                    format!(
-                        "declare it under the prompt's `arguments:` (with a description), or use one of {}",
-                        tick_list(declared.iter().copied())
-                    )
-                };
-                cx.emit(d.with_help(help));
-            }
-        }
-        for (arg, argument) in prompt.arguments.iter() {
-            let required = argument.required.as_ref().is_some_and(|r| r.value);
-            if required && !used_anywhere.contains(&arg.value) && !prompt.messages.is_empty() {
-                cx.emit(
-                    Diagnostic::new(
-                        Code::PromptTemplate,
-                        arg.span,
-                        format!(
-                            "required argument {} of prompt {} is not used in any message",
-                            tick(&arg.value),
-                            tick(&name.value)
-                        ),
-                    )
-                    .with_label("never used")
-                    .with_help(format!(
-                        "use it in a message as `{{{{ {} }}}}`, or remove it",
-                        arg.value
-                    )),
-                );
-            }
+                .with_label("never used")
+                .with_help(format!(
+                    "use it in a message as `{{{{ {} }}}}`, or remove it",
+                    arg.value
+                )),
+            );
         }
     }
 }
