@@ -282,116 +282,140 @@ fn check_constraints(cx: &mut Cx<'_>, schema: &Schema, label: &str) {
     let base = base(spec, schema);
     let mut out = Vec::new();
     if let Some(base) = base {
-        let misplaced = |key: &str, span, wants: &str, fix: &str| {
+        misplaced_constraints(schema, base, label, &mut out);
+        contradicting_type(schema, base, label, &mut out);
+    }
+    missing_container_parts(schema, label, &mut out);
+    impossible_bounds(schema, label, &mut out);
+    invalid_pattern(schema, label, &mut out);
+    invalid_enum(schema, label, &mut out);
+    for d in out {
+        cx.emit(d);
+    }
+}
+
+/// Constraints for another type than the schema's: a length on a number, a minimum on
+/// a string, items on an object, ...
+fn misplaced_constraints(schema: &Schema, base: Base, label: &str, out: &mut Vec<Diagnostic>) {
+    let misplaced = |key: &str, span, wants: &str, fix: &str| {
+        Diagnostic::new(
+            Code::InvalidConstraint,
+            span,
+            format!(
+                "`{key}` applies to {wants}, but {label} is {}",
+                base.article()
+            ),
+        )
+        .with_label(format!("not for {}", base.article()))
+        .with_help(fix.to_owned())
+    };
+    if !base.is_stringy() {
+        let fix = "remove it, or change the type to `string`";
+        if let Some(v) = &schema.min_length {
+            out.push(misplaced("min_length", v.span, "strings", fix));
+        }
+        if let Some(v) = &schema.max_length {
+            out.push(misplaced("max_length", v.span, "strings", fix));
+        }
+        if let Some(v) = &schema.pattern {
+            out.push(misplaced("pattern", v.span, "strings", fix));
+        }
+        if let Some(v) = &schema.format {
+            out.push(misplaced("format", v.span, "strings", fix));
+        }
+    }
+    if !base.is_numeric() {
+        let fix = if base.is_stringy() {
+            "for a length use `min_length`/`max_length`; otherwise remove it"
+        } else if base == Base::Array {
+            "for a number of items use `min_items`/`max_items`; otherwise remove it"
+        } else {
+            "remove it, or change the type to `integer` or `number`"
+        };
+        if let Some(v) = &schema.minimum {
+            out.push(misplaced("minimum", v.span, "numbers", fix));
+        }
+        if let Some(v) = &schema.maximum {
+            out.push(misplaced("maximum", v.span, "numbers", fix));
+        }
+    }
+    if base != Base::Array {
+        let fix = "remove it, or change the type to `array`";
+        if let Some(v) = &schema.items {
+            out.push(misplaced("items", v.span, "arrays", fix));
+        }
+        if let Some(v) = &schema.min_items {
+            out.push(misplaced("min_items", v.span, "arrays", fix));
+        }
+        if let Some(v) = &schema.max_items {
+            out.push(misplaced("max_items", v.span, "arrays", fix));
+        }
+        if let Some(v) = &schema.unique_items {
+            out.push(misplaced("unique_items", v.span, "arrays", fix));
+        }
+    }
+    if base != Base::Object
+        && let Some(fields) = &schema.fields
+    {
+        let span = fields.0.first().map_or(schema.span, |(n, _)| n.span);
+        out.push(misplaced(
+            "fields",
+            span,
+            "objects",
+            "remove the fields, or change the type to `object`",
+        ));
+    }
+}
+
+/// What the type contradicts: enum values (strings) with another type, a fractional
+/// bound on an integer.
+fn contradicting_type(schema: &Schema, base: Base, label: &str, out: &mut Vec<Diagnostic>) {
+    if let (Some(values), Some(ty)) = (&schema.enum_values, &schema.ty)
+        && !base.is_stringy()
+    {
+        out.push(
             Diagnostic::new(
                 Code::InvalidConstraint,
-                span,
-                format!(
-                    "`{key}` applies to {wants}, but {label} is {}",
-                    base.article()
-                ),
+                values.span,
+                format!("enum values are strings, but {label} is {}", base.article()),
             )
-            .with_label(format!("not for {}", base.article()))
-            .with_help(fix.to_owned())
-        };
-        if !base.is_stringy() {
-            let fix = "remove it, or change the type to `string`";
-            if let Some(v) = &schema.min_length {
-                out.push(misplaced("min_length", v.span, "strings", fix));
-            }
-            if let Some(v) = &schema.max_length {
-                out.push(misplaced("max_length", v.span, "strings", fix));
-            }
-            if let Some(v) = &schema.pattern {
-                out.push(misplaced("pattern", v.span, "strings", fix));
-            }
-            if let Some(v) = &schema.format {
-                out.push(misplaced("format", v.span, "strings", fix));
-            }
-        }
-        if !base.is_numeric() {
-            let fix = if base.is_stringy() {
-                "for a length use `min_length`/`max_length`; otherwise remove it"
-            } else if base == Base::Array {
-                "for a number of items use `min_items`/`max_items`; otherwise remove it"
-            } else {
-                "remove it, or change the type to `integer` or `number`"
-            };
-            if let Some(v) = &schema.minimum {
-                out.push(misplaced("minimum", v.span, "numbers", fix));
-            }
-            if let Some(v) = &schema.maximum {
-                out.push(misplaced("maximum", v.span, "numbers", fix));
-            }
-        }
-        if base != Base::Array {
-            let fix = "remove it, or change the type to `array`";
-            if let Some(v) = &schema.items {
-                out.push(misplaced("items", v.span, "arrays", fix));
-            }
-            if let Some(v) = &schema.min_items {
-                out.push(misplaced("min_items", v.span, "arrays", fix));
-            }
-            if let Some(v) = &schema.max_items {
-                out.push(misplaced("max_items", v.span, "arrays", fix));
-            }
-            if let Some(v) = &schema.unique_items {
-                out.push(misplaced("unique_items", v.span, "arrays", fix));
-            }
-        }
-        if base != Base::Object
-            && let Some(fields) = &schema.fields
-        {
-            let span = fields.0.first().map_or(schema.span, |(n, _)| n.span);
-            out.push(misplaced(
-                "fields",
-                span,
-                "objects",
-                "remove the fields, or change the type to `object`",
-            ));
-        }
-        if let (Some(values), Some(ty)) = (&schema.enum_values, &schema.ty)
-            && !base.is_stringy()
-        {
-            out.push(
-                Diagnostic::new(
-                    Code::InvalidConstraint,
-                    values.span,
-                    format!("enum values are strings, but {label} is {}", base.article()),
-                )
-                .with_label(format!("`type: {}` says otherwise", ty.value))
-                .with_help("remove the `type:` line (an enum is a closed set of strings), or remove the enum"),
-            );
-        }
-        if base == Base::Integer {
-            for (key, v) in [("minimum", &schema.minimum), ("maximum", &schema.maximum)] {
-                if let Some(v) = v
-                    && v.value.fract() != 0.0
-                {
-                    out.push(
-                        Diagnostic::new(
-                            Code::InvalidConstraint,
-                            v.span,
-                            format!(
-                                "`{key}` of {label} is {}, but the type is `integer`",
-                                v.value
-                            ),
-                        )
-                        .with_label("not a whole number")
-                        .with_help(format!(
-                            "write a whole number such as `{}`, or make the type `number`",
-                            if key == "minimum" {
-                                v.value.ceil()
-                            } else {
-                                v.value.floor()
-                            }
-                        )),
-                    );
-                }
+            .with_label(format!("`type: {}` says otherwise", ty.value))
+            .with_help(
+                "remove the `type:` line (an enum is a closed set of strings), or remove the enum",
+            ),
+        );
+    }
+    if base == Base::Integer {
+        for (key, v) in [("minimum", &schema.minimum), ("maximum", &schema.maximum)] {
+            if let Some(v) = v
+                && v.value.fract() != 0.0
+            {
+                out.push(
+                    Diagnostic::new(
+                        Code::InvalidConstraint,
+                        v.span,
+                        format!(
+                            "`{key}` of {label} is {}, but the type is `integer`",
+                            v.value
+                        ),
+                    )
+                    .with_label("not a whole number")
+                    .with_help(format!(
+                        "write a whole number such as `{}`, or make the type `number`",
+                        if key == "minimum" {
+                            v.value.ceil()
+                        } else {
+                            v.value.floor()
+                        }
+                    )),
+                );
             }
         }
     }
-    // Absent parts of containers.
+}
+
+/// Absent parts of containers: an array's `items`, an object's `fields`.
+fn missing_container_parts(schema: &Schema, label: &str, out: &mut Vec<Diagnostic>) {
     if schema.ty.as_ref().is_some_and(|t| t.value == "array") && schema.items.is_none() {
         out.push(
             Diagnostic::new(
@@ -410,7 +434,10 @@ fn check_constraints(cx: &mut Cx<'_>, schema: &Schema, label: &str) {
                 .with_help("add `fields:` with each field and its type (`fields: {}` for an empty object); an object that accepts any key is not supported"),
         );
     }
-    // Bounds that cannot hold.
+}
+
+/// Bounds that cannot hold: a minimum above the maximum.
+fn impossible_bounds(schema: &Schema, label: &str, out: &mut Vec<Diagnostic>) {
     let pairs_u = [
         (
             "min_length",
@@ -451,6 +478,10 @@ fn check_constraints(cx: &mut Cx<'_>, schema: &Schema, label: &str) {
             &hi.value.to_string(),
         ));
     }
+}
+
+/// A `pattern` that does not compile.
+fn invalid_pattern(schema: &Schema, label: &str, out: &mut Vec<Diagnostic>) {
     if let Some(pattern) = &schema.pattern
         && let Err(e) = compile(&pattern.value)
     {
@@ -464,6 +495,10 @@ fn check_constraints(cx: &mut Cx<'_>, schema: &Schema, label: &str) {
             .with_help("fix the expression; patterns use JSON Schema (ECMA-262) syntax, checked here with Rust's `regex` crate, so avoid look-around and backreferences"),
         );
     }
+}
+
+/// An enum with no values, or with a value twice.
+fn invalid_enum(schema: &Schema, label: &str, out: &mut Vec<Diagnostic>) {
     if let Some(values) = &schema.enum_values {
         if values.value.is_empty() {
             out.push(
@@ -495,9 +530,6 @@ fn check_constraints(cx: &mut Cx<'_>, schema: &Schema, label: &str) {
                 seen.push(&v.value);
             }
         }
-    }
-    for d in out {
-        cx.emit(d);
     }
 }
 

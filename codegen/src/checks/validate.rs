@@ -127,80 +127,102 @@ fn check(
             let Value::Array(items) = value else {
                 return Err(expected(Base::Array, value));
             };
-            let n = items.len() as u64;
-            if let Some(min) = &target.min_items
-                && n < min.value
-            {
-                return Err(format!(
-                    "{} is fewer than `min_items` {}",
-                    count(n, "item"),
-                    min.value
-                ));
-            }
-            if let Some(max) = &target.max_items
-                && n > max.value
-            {
-                return Err(format!(
-                    "{} is more than `max_items` {}",
-                    count(n, "item"),
-                    max.value
-                ));
-            }
-            if target.unique_items.as_ref().is_some_and(|u| u.value) {
-                for (i, item) in items.iter().enumerate() {
-                    if items.iter().take(i).any(|earlier| earlier == item) {
-                        return Err(format!(
-                            "{} appears twice, but `unique_items` is true",
-                            show(item)
-                        ));
-                    }
-                }
-            }
-            if let Some(item_schema) = &target.items {
-                for (i, item) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{i}]"));
-                    check(spec, item_schema, item, path, depth + 1)?;
-                    path.truncate(len);
-                }
-            }
-            Ok(())
+            check_array(spec, target, items, path, depth)
         }
         Base::Object => {
             let Value::Object(map) = value else {
                 return Err(expected(Base::Object, value));
             };
-            let Some(fields) = &target.fields else {
-                return Ok(());
-            };
-            for key in map.keys() {
-                if fields.get(key).is_none() {
-                    return Err(format!(
-                        "unknown field `{key}`; the fields are {}",
-                        tick_list(fields.iter().map(|(n, _)| n.value.as_str()))
-                    ));
-                }
-            }
-            for (name, field) in fields.iter() {
-                match map.get(&name.value) {
-                    None if !field.is_optional() => {
-                        return Err(format!("the required field `{}` is missing", name.value));
-                    }
-                    None => {}
-                    Some(v) => {
-                        let len = path.len();
-                        if !path.is_empty() {
-                            path.push('.');
-                        }
-                        path.push_str(&name.value);
-                        check(spec, field, v, path, depth + 1)?;
-                        path.truncate(len);
-                    }
-                }
-            }
-            Ok(())
+            check_object(spec, target, map, path, depth)
         }
     }
+}
+
+/// The length, uniqueness and items of an array.
+fn check_array(
+    spec: &Spec,
+    target: &Schema,
+    items: &[Value],
+    path: &mut String,
+    depth: usize,
+) -> Result<(), String> {
+    let n = items.len() as u64;
+    if let Some(min) = &target.min_items
+        && n < min.value
+    {
+        return Err(format!(
+            "{} is fewer than `min_items` {}",
+            count(n, "item"),
+            min.value
+        ));
+    }
+    if let Some(max) = &target.max_items
+        && n > max.value
+    {
+        return Err(format!(
+            "{} is more than `max_items` {}",
+            count(n, "item"),
+            max.value
+        ));
+    }
+    if target.unique_items.as_ref().is_some_and(|u| u.value) {
+        for (i, item) in items.iter().enumerate() {
+            if items.iter().take(i).any(|earlier| earlier == item) {
+                return Err(format!(
+                    "{} appears twice, but `unique_items` is true",
+                    show(item)
+                ));
+            }
+        }
+    }
+    if let Some(item_schema) = &target.items {
+        for (i, item) in items.iter().enumerate() {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            check(spec, item_schema, item, path, depth + 1)?;
+            path.truncate(len);
+        }
+    }
+    Ok(())
+}
+
+/// The fields of a closed object: none unknown, none required missing, each valid.
+fn check_object(
+    spec: &Spec,
+    target: &Schema,
+    map: &serde_json::Map<String, Value>,
+    path: &mut String,
+    depth: usize,
+) -> Result<(), String> {
+    let Some(fields) = &target.fields else {
+        return Ok(());
+    };
+    for key in map.keys() {
+        if fields.get(key).is_none() {
+            return Err(format!(
+                "unknown field `{key}`; the fields are {}",
+                tick_list(fields.iter().map(|(n, _)| n.value.as_str()))
+            ));
+        }
+    }
+    for (name, field) in fields.iter() {
+        match map.get(&name.value) {
+            None if !field.is_optional() => {
+                return Err(format!("the required field `{}` is missing", name.value));
+            }
+            None => {}
+            Some(v) => {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&name.value);
+                check(spec, field, v, path, depth + 1)?;
+                path.truncate(len);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn range(schema: &Schema, n: f64, value: &Value) -> Result<(), String> {

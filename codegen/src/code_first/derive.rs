@@ -11,7 +11,7 @@ use quote::quote;
 use syn::ext::IdentExt as _;
 use syn::parse::Parser as _;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Data, DeriveInput, Fields};
+use syn::{Attribute, Data, DataEnum, DeriveInput, Fields, FieldsNamed};
 
 use super::args::{self, Arg};
 use super::report::Report;
@@ -59,28 +59,7 @@ pub fn derive_tool_schema(item: TokenStream) -> TokenStream {
     let mut external = External::new();
     let name_at = spans.mark(ident.span());
     let mut schema = Schema::empty(name_at);
-    let mut krate = default_runtime();
-    let own = own_args(&input.attrs, &mut report);
-    for arg in args::known(&own, TYPE_KEYS, "#[schema(...)]", &mut report) {
-        let at = spans.mark(arg.value_span());
-        match arg.name().as_str() {
-            "title" => schema.title = arg.string(&mut report).map(|t| Sp::new(t, at)),
-            "allow" => {
-                schema.allow = Some(
-                    arg.list(&mut report, "allow(enum_suggestion)")
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|a| Sp::new(a.name(), spans.mark(a.key.span())))
-                        .collect(),
-                );
-            }
-            _ => {
-                if let Some(path) = arg.path(&mut report) {
-                    krate = path;
-                }
-            }
-        }
-    }
+    let krate = lower_type_args(&input.attrs, &mut schema, &mut spans, &mut report);
     if let Some((text, span)) = doc_text(&input.attrs) {
         schema.description = Some(Sp::new(text, spans.mark(span)));
     }
@@ -92,87 +71,16 @@ pub fn derive_tool_schema(item: TokenStream) -> TokenStream {
             "derive it on a concrete type",
         );
     }
-    let is_object = match &input.data {
-        Data::Enum(data) => {
-            let mut values = Vec::new();
-            for variant in &data.variants {
-                if !matches!(variant.fields, Fields::Unit) {
-                    report.error(
-                        variant.fields.span(),
-                        format!("variant `{}` carries data; a `ToolSchema` enum is a closed set of strings", variant.ident),
-                        "use unit variants only, or a struct with an enum field for the kind",
-                    );
-                    continue;
-                }
-                let wire = serde_rename(&variant.attrs, &mut report).unwrap_or_else(|| {
-                    apply_rename(&variant.ident.unraw().to_string(), rename_all.as_deref())
-                });
-                let description = doc_text(&variant.attrs).map(|(t, s)| Sp::new(t, spans.mark(s)));
-                values.push(EnumValue {
-                    value: Sp::new(wire, spans.mark(variant.ident.span())),
-                    description,
-                });
-            }
-            schema.enum_values = Some(Sp::new(values, name_at));
-            false
-        }
-        Data::Struct(data) => {
-            let Fields::Named(named) = &data.fields else {
-                report.error(
-                    data.fields.span(),
-                    "a `ToolSchema` struct has named fields: they are the object's properties",
-                    "write `struct Name { field: Type, ... }`",
-                );
-                return report.into_tokens();
-            };
-            let mut fields = NamedMap::default();
-            for field in &named.named {
-                let Some(field_ident) = &field.ident else {
-                    continue;
-                };
-                let wire = serde_rename(&field.attrs, &mut report).unwrap_or_else(|| {
-                    apply_rename(&field_ident.unraw().to_string(), rename_all.as_deref())
-                });
-                let mut lowered = types::lower(&field.ty, &mut spans, &mut external, &mut report);
-                for attr in field.attrs.iter().filter(|a| a.path().is_ident("schema")) {
-                    match &attr.meta {
-                        syn::Meta::List(list) => match args::parse.parse2(list.tokens.clone()) {
-                            Ok(list) => types::constrain(
-                                &mut lowered,
-                                &list,
-                                "#[schema(...)]",
-                                &mut spans,
-                                &mut report,
-                            ),
-                            Err(e) => report.syn(e),
-                        },
-                        other => {
-                            report.error(other.span(), "write `#[schema(key = value, ...)]`", "")
-                        }
-                    }
-                }
-                if let Some((text, span)) = doc_text(&field.attrs) {
-                    lowered.schema.description = Some(Sp::new(text, spans.mark(span)));
-                }
-                if lowered.optional {
-                    lowered.schema.optional = Some(Sp::new(true, lowered.schema.span));
-                }
-                fields.0.push((
-                    Sp::new(wire, spans.mark(field_ident.span())),
-                    lowered.schema,
-                ));
-            }
-            schema.fields = Some(fields);
-            true
-        }
-        Data::Union(u) => {
-            report.error(
-                u.union_token.span(),
-                "`#[derive(ToolSchema)]` does not support unions",
-                "use a struct or an enum",
-            );
-            return report.into_tokens();
-        }
+    let Some(is_object) = lower_data(
+        &input.data,
+        &mut schema,
+        name_at,
+        rename_all.as_deref(),
+        &mut spans,
+        &mut external,
+        &mut report,
+    ) else {
+        return report.into_tokens();
     };
     // The type refers to itself: a named type of this spec, so `type_cycle` reports it.
     external.remove(&type_name);
@@ -215,6 +123,154 @@ pub fn derive_tool_schema(item: TokenStream) -> TokenStream {
         }
         #warnings
     }
+}
+
+/// The enum's values or the struct's fields into `schema`; whether the type is an
+/// object. `None` when it cannot have a schema (reported).
+fn lower_data(
+    data: &Data,
+    schema: &mut Schema,
+    name_at: crate::source::Span,
+    rename_all: Option<&str>,
+    spans: &mut SpanTable,
+    external: &mut External,
+    report: &mut Report,
+) -> Option<bool> {
+    let is_object = match data {
+        Data::Enum(data) => {
+            let values = enum_values(data, rename_all, spans, report);
+            schema.enum_values = Some(Sp::new(values, name_at));
+            false
+        }
+        Data::Struct(data) => {
+            let Fields::Named(named) = &data.fields else {
+                report.error(
+                    data.fields.span(),
+                    "a `ToolSchema` struct has named fields: they are the object's properties",
+                    "write `struct Name { field: Type, ... }`",
+                );
+                return None;
+            };
+            let fields = struct_fields(named, rename_all, spans, external, report);
+            schema.fields = Some(fields);
+            true
+        }
+        Data::Union(u) => {
+            report.error(
+                u.union_token.span(),
+                "`#[derive(ToolSchema)]` does not support unions",
+                "use a struct or an enum",
+            );
+            return None;
+        }
+    };
+    Some(is_object)
+}
+
+/// `#[schema(title = "...", allow(...), crate = path)]` on the type into `schema`;
+/// returns the runtime path.
+fn lower_type_args(
+    attrs: &[Attribute],
+    schema: &mut Schema,
+    spans: &mut SpanTable,
+    report: &mut Report,
+) -> TokenStream {
+    let mut krate = default_runtime();
+    let own = own_args(attrs, report);
+    for arg in args::known(&own, TYPE_KEYS, "#[schema(...)]", report) {
+        let at = spans.mark(arg.value_span());
+        match arg.name().as_str() {
+            "title" => schema.title = arg.string(report).map(|t| Sp::new(t, at)),
+            "allow" => {
+                schema.allow = Some(
+                    arg.list(report, "allow(enum_suggestion)")
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|a| Sp::new(a.name(), spans.mark(a.key.span())))
+                        .collect(),
+                );
+            }
+            _ => {
+                if let Some(path) = arg.path(report) {
+                    krate = path;
+                }
+            }
+        }
+    }
+    krate
+}
+
+/// An enum's unit variants as the enum's values, each with its wire name and doc comment.
+fn enum_values(
+    data: &DataEnum,
+    rename_all: Option<&str>,
+    spans: &mut SpanTable,
+    report: &mut Report,
+) -> Vec<EnumValue> {
+    let mut values = Vec::new();
+    for variant in &data.variants {
+        if !matches!(variant.fields, Fields::Unit) {
+            report.error(
+                variant.fields.span(),
+                format!(
+                    "variant `{}` carries data; a `ToolSchema` enum is a closed set of strings",
+                    variant.ident
+                ),
+                "use unit variants only, or a struct with an enum field for the kind",
+            );
+            continue;
+        }
+        let wire = serde_rename(&variant.attrs, report)
+            .unwrap_or_else(|| apply_rename(&variant.ident.unraw().to_string(), rename_all));
+        let description = doc_text(&variant.attrs).map(|(t, s)| Sp::new(t, spans.mark(s)));
+        values.push(EnumValue {
+            value: Sp::new(wire, spans.mark(variant.ident.span())),
+            description,
+        });
+    }
+    values
+}
+
+/// A struct's named fields as the object's fields, each with its wire name, type,
+/// `#[schema(...)]` constraints and doc comment.
+fn struct_fields(
+    named: &FieldsNamed,
+    rename_all: Option<&str>,
+    spans: &mut SpanTable,
+    external: &mut External,
+    report: &mut Report,
+) -> NamedMap<Schema> {
+    let mut fields = NamedMap::default();
+    for field in &named.named {
+        let Some(field_ident) = &field.ident else {
+            continue;
+        };
+        let wire = serde_rename(&field.attrs, report)
+            .unwrap_or_else(|| apply_rename(&field_ident.unraw().to_string(), rename_all));
+        let mut lowered = types::lower(&field.ty, spans, external, report);
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("schema")) {
+            match &attr.meta {
+                syn::Meta::List(list) => match args::parse.parse2(list.tokens.clone()) {
+                    Ok(list) => {
+                        types::constrain(&mut lowered, &list, "#[schema(...)]", spans, report)
+                    }
+                    Err(e) => report.syn(e),
+                },
+                other => report.error(other.span(), "write `#[schema(key = value, ...)]`", ""),
+            }
+        }
+        if let Some((text, span)) = doc_text(&field.attrs) {
+            lowered.schema.description = Some(Sp::new(text, spans.mark(span)));
+        }
+        if lowered.optional {
+            lowered.schema.optional = Some(Sp::new(true, lowered.schema.span));
+        }
+        fields.0.push((
+            Sp::new(wire, spans.mark(field_ident.span())),
+            lowered.schema,
+        ));
+    }
+    fields
 }
 
 /// The arguments of every `#[schema(...)]` on the type.

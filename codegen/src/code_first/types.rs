@@ -194,32 +194,8 @@ pub(crate) fn constrain(
             "title" => schema.title = arg.string(report).map(|v| Sp::new(v, at)),
             "default" => schema.default = arg.json(report).map(|v| Sp::new(v, at)),
             "examples" => {
-                if let args::ArgValue::List(tokens, _) = &arg.value {
-                    let parser =
-                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
-                    match syn::parse::Parser::parse2(parser, tokens.clone()) {
-                        Ok(list) => {
-                            let mut values = Vec::new();
-                            for e in &list {
-                                match args::json(e) {
-                                    Some(v) => values.push(Sp::new(v, spans.mark(e.span()))),
-                                    None => report.error(
-                                        e.span(),
-                                        "an example must be a literal",
-                                        "write a string, number, boolean, or an array of them",
-                                    ),
-                                }
-                            }
-                            schema.examples = Some(values);
-                        }
-                        Err(e) => report.syn(e),
-                    }
-                } else {
-                    report.error(
-                        arg.value_span(),
-                        "`examples` takes a list",
-                        "write `examples(\"Zurich\", \"Oslo\")`",
-                    );
+                if let Some(values) = examples(arg, spans, report) {
+                    schema.examples = Some(values);
                 }
             }
             "min_length" => schema.min_length = arg.u64(report).map(|v| Sp::new(v, at)),
@@ -230,22 +206,8 @@ pub(crate) fn constrain(
             "pattern" => schema.pattern = arg.string(report).map(|v| Sp::new(v, at)),
             "header" => schema.header = arg.string(report).map(|v| Sp::new(v, at)),
             "format" => {
-                if let Some(text) = arg.string(report) {
-                    match StringFormat::ALL.iter().find(|(n, _)| *n == text) {
-                        Some((_, f)) => schema.format = Some(Sp::new(*f, at)),
-                        None => report.error(
-                            arg.value_span(),
-                            format!("`{text}` is not a format mcpgen validates"),
-                            format!(
-                                "use one of {}",
-                                StringFormat::ALL
-                                    .iter()
-                                    .map(|(n, _)| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ),
-                    }
+                if let Some(format) = string_format(arg, report) {
+                    schema.format = Some(Sp::new(format, at));
                 }
             }
             key @ ("minimum" | "maximum") => {
@@ -294,6 +256,66 @@ pub(crate) fn constrain(
             format!("`{}` does not apply to a type with `#[derive(ToolSchema)]`", arg.name()),
             "put the constraint on the type's own fields with `#[schema(...)]`, or use a builtin type here",
         );
+    }
+}
+
+/// `examples(...)`: literal values, each at its own span. `None` when it is no list or
+/// does not parse (reported).
+fn examples(
+    arg: &Arg,
+    spans: &mut SpanTable,
+    report: &mut Report,
+) -> Option<Vec<Sp<serde_json::Value>>> {
+    let args::ArgValue::List(tokens, _) = &arg.value else {
+        report.error(
+            arg.value_span(),
+            "`examples` takes a list",
+            "write `examples(\"Zurich\", \"Oslo\")`",
+        );
+        return None;
+    };
+    let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+    let list = match syn::parse::Parser::parse2(parser, tokens.clone()) {
+        Ok(list) => list,
+        Err(e) => {
+            report.syn(e);
+            return None;
+        }
+    };
+    let mut values = Vec::new();
+    for e in &list {
+        match args::json(e) {
+            Some(v) => values.push(Sp::new(v, spans.mark(e.span()))),
+            None => report.error(
+                e.span(),
+                "an example must be a literal",
+                "write a string, number, boolean, or an array of them",
+            ),
+        }
+    }
+    Some(values)
+}
+
+/// `format = "..."`: one of the formats mcpgen validates (others are reported).
+fn string_format(arg: &Arg, report: &mut Report) -> Option<StringFormat> {
+    let text = arg.string(report)?;
+    match StringFormat::ALL.iter().find(|(n, _)| *n == text) {
+        Some((_, f)) => Some(*f),
+        None => {
+            report.error(
+                arg.value_span(),
+                format!("`{text}` is not a format mcpgen validates"),
+                format!(
+                    "use one of {}",
+                    StringFormat::ALL
+                        .iter()
+                        .map(|(n, _)| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            None
+        }
     }
 }
 

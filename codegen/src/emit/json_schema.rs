@@ -128,95 +128,14 @@ impl<'a> Types<'a> {
             return Value::Object(out);
         };
         // Constraints come from the named type and may be tightened at the use site:
-        // the use site's own keywords win.
-        let pick = |f: fn(&Schema) -> Option<Value>| f(schema).or_else(|| f(body));
+        // the use site's own keywords win (`pick` in each kind's keywords).
         match body.kind() {
-            Kind::String | Kind::Enum => {
-                out.insert("type".into(), json!("string"));
-                if let Some(values) = &body.enum_values {
-                    out.insert(
-                        "enum".into(),
-                        Value::Array(values.value.iter().map(|v| json!(v.value.value)).collect()),
-                    );
-                }
-                insert_opt(
-                    &mut out,
-                    "minLength",
-                    pick(|s| s.min_length.as_ref().map(|v| json!(v.value))),
-                );
-                insert_opt(
-                    &mut out,
-                    "maxLength",
-                    pick(|s| s.max_length.as_ref().map(|v| json!(v.value))),
-                );
-                insert_opt(
-                    &mut out,
-                    "pattern",
-                    pick(|s| s.pattern.as_ref().map(|v| json!(v.value))),
-                );
-                insert_opt(
-                    &mut out,
-                    "format",
-                    pick(|s| s.format.as_ref().map(|v| json!(v.value.as_str()))),
-                );
-            }
-            Kind::Integer | Kind::Number => {
-                let integer = body.kind() == Kind::Integer;
-                out.insert(
-                    "type".into(),
-                    json!(if integer { "integer" } else { "number" }),
-                );
-                let bound = |v: f64| number(v, integer);
-                insert_opt(
-                    &mut out,
-                    "minimum",
-                    pick(|s| s.minimum.as_ref().map(|v| json!(v.value)))
-                        .and_then(|v| v.as_f64())
-                        .map(bound),
-                );
-                insert_opt(
-                    &mut out,
-                    "maximum",
-                    pick(|s| s.maximum.as_ref().map(|v| json!(v.value)))
-                        .and_then(|v| v.as_f64())
-                        .map(bound),
-                );
-                if integer {
-                    // Generated handlers take `i64`: advertise its range so that what the
-                    // schema accepts is what the server accepts. An integer mirrored into
-                    // a header stays within what JavaScript clients hold exactly.
-                    let (min, max) = if schema.header.is_some() {
-                        let safe = crate::checks::MAX_SAFE_INTEGER;
-                        (-safe, safe)
-                    } else {
-                        (i64::MIN, i64::MAX)
-                    };
-                    out.entry("minimum").or_insert(json!(min));
-                    out.entry("maximum").or_insert(json!(max));
-                }
-            }
+            Kind::String | Kind::Enum => string_keywords(&mut out, schema, body),
+            Kind::Integer | Kind::Number => number_keywords(&mut out, schema, body),
             Kind::Boolean => {
                 out.insert("type".into(), json!("boolean"));
             }
-            Kind::Array => {
-                out.insert("type".into(), json!("array"));
-                if let Some(items) = schema.items.as_deref().or(body.items.as_deref()) {
-                    out.insert("items".into(), self.value_schema_at(items, depth + 1));
-                }
-                insert_opt(
-                    &mut out,
-                    "minItems",
-                    pick(|s| s.min_items.as_ref().map(|v| json!(v.value))),
-                );
-                insert_opt(
-                    &mut out,
-                    "maxItems",
-                    pick(|s| s.max_items.as_ref().map(|v| json!(v.value))),
-                );
-                if pick(|s| s.unique_items.as_ref().map(|v| json!(v.value))) == Some(json!(true)) {
-                    out.insert("uniqueItems".into(), json!(true));
-                }
-            }
+            Kind::Array => self.array_into(&mut out, schema, body, depth),
             Kind::Object => {
                 let fields = body.fields.as_ref().map(|f| &f.0[..]).unwrap_or_default();
                 self.object_into(
@@ -227,22 +146,35 @@ impl<'a> Types<'a> {
             }
             Kind::Ref(_) | Kind::Missing => {}
         }
-        let mut head = Map::new();
-        if let Some(title) = title {
-            head.insert("title".into(), json!(title));
+        with_head(out, title, description, schema, body)
+    }
+
+    /// An array's `type`, `items` and counts into `out`.
+    fn array_into(
+        &self,
+        out: &mut Map<String, Value>,
+        schema: &'a Schema,
+        body: &'a Schema,
+        depth: usize,
+    ) {
+        let pick = |f: fn(&Schema) -> Option<Value>| f(schema).or_else(|| f(body));
+        out.insert("type".into(), json!("array"));
+        if let Some(items) = schema.items.as_deref().or(body.items.as_deref()) {
+            out.insert("items".into(), self.value_schema_at(items, depth + 1));
         }
-        if let Some(mut description) = description {
-            if let Some(values) = &body.enum_values {
-                append_enum_descriptions(&mut description, &values.value);
-            }
-            head.insert("description".into(), json!(description));
+        insert_opt(
+            out,
+            "minItems",
+            pick(|s| s.min_items.as_ref().map(|v| json!(v.value))),
+        );
+        insert_opt(
+            out,
+            "maxItems",
+            pick(|s| s.max_items.as_ref().map(|v| json!(v.value))),
+        );
+        if pick(|s| s.unique_items.as_ref().map(|v| json!(v.value))) == Some(json!(true)) {
+            out.insert("uniqueItems".into(), json!(true));
         }
-        head.extend(out);
-        if let Some(header) = &schema.header {
-            head.insert("x-mcp-header".into(), json!(header.value));
-        }
-        insert_default_and_examples(&mut head, schema);
-        Value::Object(head)
     }
 
     fn object_into<'f>(
@@ -292,6 +224,102 @@ impl<'a> Types<'a> {
             "additionalProperties": false,
         })
     }
+}
+
+/// A string's `type`, `enum`, lengths, pattern and format into `out`.
+fn string_keywords(out: &mut Map<String, Value>, schema: &Schema, body: &Schema) {
+    let pick = |f: fn(&Schema) -> Option<Value>| f(schema).or_else(|| f(body));
+    out.insert("type".into(), json!("string"));
+    if let Some(values) = &body.enum_values {
+        out.insert(
+            "enum".into(),
+            Value::Array(values.value.iter().map(|v| json!(v.value.value)).collect()),
+        );
+    }
+    insert_opt(
+        out,
+        "minLength",
+        pick(|s| s.min_length.as_ref().map(|v| json!(v.value))),
+    );
+    insert_opt(
+        out,
+        "maxLength",
+        pick(|s| s.max_length.as_ref().map(|v| json!(v.value))),
+    );
+    insert_opt(
+        out,
+        "pattern",
+        pick(|s| s.pattern.as_ref().map(|v| json!(v.value))),
+    );
+    insert_opt(
+        out,
+        "format",
+        pick(|s| s.format.as_ref().map(|v| json!(v.value.as_str()))),
+    );
+}
+
+/// A number's `type` and range into `out`; an integer's range is at most `i64`'s.
+fn number_keywords(out: &mut Map<String, Value>, schema: &Schema, body: &Schema) {
+    let pick = |f: fn(&Schema) -> Option<Value>| f(schema).or_else(|| f(body));
+    let integer = body.kind() == Kind::Integer;
+    out.insert(
+        "type".into(),
+        json!(if integer { "integer" } else { "number" }),
+    );
+    let bound = |v: f64| number(v, integer);
+    insert_opt(
+        out,
+        "minimum",
+        pick(|s| s.minimum.as_ref().map(|v| json!(v.value)))
+            .and_then(|v| v.as_f64())
+            .map(bound),
+    );
+    insert_opt(
+        out,
+        "maximum",
+        pick(|s| s.maximum.as_ref().map(|v| json!(v.value)))
+            .and_then(|v| v.as_f64())
+            .map(bound),
+    );
+    if integer {
+        // Generated handlers take `i64`: advertise its range so that what the
+        // schema accepts is what the server accepts. An integer mirrored into
+        // a header stays within what JavaScript clients hold exactly.
+        let (min, max) = if schema.header.is_some() {
+            let safe = crate::checks::MAX_SAFE_INTEGER;
+            (-safe, safe)
+        } else {
+            (i64::MIN, i64::MAX)
+        };
+        out.entry("minimum").or_insert(json!(min));
+        out.entry("maximum").or_insert(json!(max));
+    }
+}
+
+/// `out` after the title and description, with the header, default and examples.
+fn with_head(
+    out: Map<String, Value>,
+    title: Option<String>,
+    description: Option<String>,
+    schema: &Schema,
+    body: &Schema,
+) -> Value {
+    let mut head = Map::new();
+    if let Some(title) = title {
+        head.insert("title".into(), json!(title));
+    }
+    if let Some(mut description) = description {
+        if let Some(values) = &body.enum_values {
+            append_enum_descriptions(&mut description, &values.value);
+        }
+        head.insert("description".into(), json!(description));
+    }
+    head.extend(out);
+    if let Some(header) = &schema.header {
+        head.insert("x-mcp-header".into(), json!(header.value));
+    }
+    insert_default_and_examples(&mut head, schema);
+    Value::Object(head)
 }
 
 /// The field a non-object tool output is wrapped in.
