@@ -7,6 +7,8 @@
 //! is `unauthenticated` (no usable credential: HTTP 401) or `forbidden` (a valid
 //! credential without the target's scopes: HTTP 403).
 
+pub(crate) mod token;
+
 use std::fmt;
 
 /// Who a request comes from, once its credential has been checked.
