@@ -74,6 +74,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     guardrails::check_server(&mut cx);
     http::check_http(&mut cx);
     server::check_auth(&mut cx);
+    server::check_store(&mut cx);
     server::check_lints(&mut cx);
 }
 

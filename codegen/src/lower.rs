@@ -25,6 +25,7 @@ pub mod keys {
         "limits",
         "rate_limits",
         "auth",
+        "store",
         "lints",
     ];
     /// `server:`.
@@ -160,6 +161,8 @@ pub mod keys {
     pub const BEARER_TOKEN: &[&str] = &["subject", "token", "scopes"];
     /// `auth.oauth:`.
     pub const OAUTH: &[&str] = &["issuer", "audience", "jwks_uri"];
+    /// `store:`.
+    pub const STORE: &[&str] = &["data_dir"];
     /// `lints:`.
     pub const LINTS: &[&str] = &["allow", "warn", "deny", "max_description_chars"];
 }
@@ -344,6 +347,7 @@ impl Reader<'_> {
         spec.limits = self.opt(&f, "limits").unwrap_or_default();
         spec.rate_limits = self.opt(&f, "rate_limits").unwrap_or_default();
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
+        spec.store = self.opt(&f, "store").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
         spec
     }
@@ -1114,6 +1118,16 @@ impl FromNode for OAuth {
             issuer: r.req(&f, "issuer")?,
             audience: r.req(&f, "audience")?,
             jwks_uri: r.opt(&f, "jwks_uri"),
+        })
+    }
+}
+
+impl FromNode for StoreSettings {
+    const EXPECTED: &'static str = "store settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`store`", keys::STORE)?;
+        Some(StoreSettings {
+            data_dir: r.opt(&f, "data_dir"),
         })
     }
 }

@@ -109,6 +109,9 @@ pub struct Spec {
     /// Authentication and the scopes it knows.
     #[schemars(default)]
     pub auth: Auth,
+    /// The server's embedded store, which keeps its managed tokens.
+    #[schemars(default)]
+    pub store: StoreSettings,
     /// Which checks apply and how strictly.
     #[schemars(default)]
     pub lints: Lints,
@@ -898,6 +901,16 @@ pub enum RateLimitBackend {
     Memory,
     /// In Redis (several instances behind a load balancer).
     Redis,
+}
+
+/// The server's embedded store: a SQLite file in a data directory.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// The data directory, such as `/var/lib/weather` or `${STATE_DIRECTORY}`; the
+    /// server's `--data-dir` and `MCPGEN_DATA_DIR` replace it. Left out:
+    /// `$XDG_DATA_HOME/NAME`, else `~/.local/share/NAME`.
+    pub data_dir: Option<Sp<EnvString>>,
 }
 
 /// Authentication.

@@ -115,6 +115,20 @@ pub(crate) fn display_prefix(token: &str) -> &str {
         .unwrap_or_default()
 }
 
+/// The environment variable a stdio server reads its token from: the server's name
+/// upper-cased, `-` as `_`, and `_TOKEN` (`WEATHER_TOKEN`).
+pub(crate) fn env_var(server_name: &str) -> String {
+    let mut name: String = server_name
+        .chars()
+        .map(|c| match c {
+            '-' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect();
+    name.push_str("_TOKEN");
+    name
+}
+
 /// The big-endian number in `bytes` as exactly `len` base62 digits, zero-padded (the
 /// number must fit, which the constants above guarantee). Consumes `bytes`.
 fn base62_fixed(bytes: &mut [u8], len: usize) -> String {
@@ -225,6 +239,12 @@ mod tests {
             assert!(!text.contains(&t[7..20]), "{text}");
         }
         assert!(Malformed::Length(55).describe().contains("55 characters"));
+    }
+
+    #[test]
+    fn the_stdio_variable_is_named_after_the_server() {
+        assert_eq!(env_var("weather"), "WEATHER_TOKEN");
+        assert_eq!(env_var("issue-tracker"), "ISSUE_TRACKER_TOKEN");
     }
 
     #[test]

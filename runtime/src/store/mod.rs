@@ -27,6 +27,7 @@ use std::{
 use rusqlite::Connection;
 
 pub use data_dir::{DATA_DIR_ENV, resolve_data_dir};
+pub(crate) use tokens::rfc3339;
 pub use tokens::{ManagedToken, TokenSecret};
 
 /// The server's store. Cheap to clone: clones share the connections.
