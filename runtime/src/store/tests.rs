@@ -332,3 +332,21 @@ fn verification_is_cheap() {
     // Loose, for unoptimised builds on a busy machine; the budget is about 2 µs in release.
     assert!(per_call < Duration::from_micros(100), "{per_call:?}");
 }
+
+#[test]
+fn the_store_is_shared_across_tasks_and_threads() {
+    fn shared<T: Clone + Send + Sync + 'static>() {}
+    shared::<Store>();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = open(tmp.path());
+    let (_, secret) = create(&store, &[]);
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, secret) = (store.clone(), secret.clone());
+            std::thread::spawn(move || (0..200).all(|_| store.verify(&secret).is_ok()))
+        })
+        .collect();
+    for thread in threads {
+        assert!(thread.join().expect("no panic"));
+    }
+}
