@@ -2,7 +2,7 @@
 //! queues, and a thread writes what was queued in one transaction a few seconds later.
 //!
 //! The thread has its own connection, so a write that waits for another process's lock
-//! never holds up a request. Its commits change the request path's `data_version`,
+//! never holds up a request. Its commits are another connection's to the request path,
 //! which costs one reload of the token map per batch (a few per minute at most).
 
 use std::{

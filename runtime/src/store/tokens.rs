@@ -1,11 +1,11 @@
 //! Managed bearer tokens: created, listed and revoked by the `token` commands, checked
 //! by [`Store::verify`] on every request.
 //!
-//! The request path reads an in-memory map from token hash to row, kept while SQLite's
-//! `data_version` is unchanged: the version moves when another process commits (a
-//! `token revoke` in another terminal), and the next request reloads the map, so a
-//! revocation takes effect at once and without a restart. Expiry is compared with the
-//! clock on every use.
+//! The request path reads an in-memory map from token hash to row, kept until another
+//! connection commits to the file (a `token revoke` in another terminal; see
+//! `sqlite::Changes` for how that is seen cheaply): the next request then reloads the
+//! map, so a revocation takes effect at once and without a restart. Expiry is compared
+//! with the clock on every use.
 
 use std::{collections::HashMap, time::Duration};
 
