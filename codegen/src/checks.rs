@@ -76,6 +76,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     http::check_http(&mut cx);
     server::check_auth(&mut cx);
     auth::check_targets(&mut cx);
+    server::check_store(&mut cx);
     server::check_lints(&mut cx);
 }
 

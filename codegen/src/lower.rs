@@ -39,6 +39,7 @@ pub mod keys {
         "limits",
         "rate_limits",
         "auth",
+        "store",
         "lints",
     ];
     /// `server:`.
@@ -196,6 +197,8 @@ pub mod keys {
     pub const OAUTH: &[&str] = &["issuer", "audience", "jwks_uri", "introspection"];
     /// `auth.oauth.introspection:`.
     pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret"];
+    /// `store:`.
+    pub const STORE: &[&str] = &["data_dir"];
     /// `lints:`.
     pub const LINTS: &[&str] = &["allow", "warn", "deny", "max_description_chars"];
 }
@@ -380,6 +383,7 @@ impl Reader<'_> {
         spec.limits = self.opt(&f, "limits").unwrap_or_default();
         spec.rate_limits = self.opt(&f, "rate_limits").unwrap_or_default();
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
+        spec.store = self.opt(&f, "store").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
         spec
     }

@@ -130,6 +130,9 @@ pub struct Spec {
     /// Authentication and the scopes it knows.
     #[schemars(default)]
     pub auth: Auth,
+    /// The server's embedded store, which keeps its managed tokens.
+    #[schemars(default)]
+    pub store: StoreSettings,
     /// Which checks apply and how strictly.
     #[schemars(default)]
     pub lints: Lints,

@@ -1,10 +1,12 @@
 //! The command line of a generated server: `serve --stdio`, `serve --http [ADDR]` with
-//! the deployment flags, `--version`, `--help`.
+//! the deployment flags, `token create | list | revoke` for the managed bearer tokens,
+//! `--version`, `--help`.
 //!
 //! The scaffolded `main.rs` is one call to [`main`], so every generated server parses
 //! its arguments, resolves its settings and reports start-up errors the same way.
-//! Commands are subcommands of one [`clap`] parser, so commands other than `serve`
-//! take their place next to it.
+//! Commands are subcommands of one [`clap`] parser.
+
+mod token;
 
 use std::{ffi::OsString, process::ExitCode};
 
@@ -22,6 +24,12 @@ pub struct Defaults {
     pub version: &'static str,
     /// The HTTP settings.
     pub http: HttpDefaults,
+    /// The scopes the spec declares (`auth.scopes`): `token create --scopes` takes only
+    /// these.
+    pub scopes: &'static [&'static str],
+    /// The spec's data directory (`store.data_dir`), which may hold `${VAR}`
+    /// references; `--data-dir` and `MCPGEN_DATA_DIR` replace it.
+    pub data_dir: Option<&'static str>,
 }
 
 /// HTTP settings from the spec; strings may hold `${VAR}` references.
@@ -57,6 +65,8 @@ struct Cli {
 enum Command {
     /// Serve MCP on standard input and output, or over Streamable HTTP.
     Serve(Serve),
+    /// Create, list and revoke the bearer tokens the server accepts (auth mode bearer).
+    Token(token::Token),
 }
 
 /// `serve`: the transport, the deployment flags, the log format.
@@ -93,6 +103,8 @@ struct Serve {
         default_value = "text"
     )]
     log_format: LogFormat,
+    #[command(flatten)]
+    store: token::StoreArgs,
 }
 
 impl clap::ValueEnum for LogFormat {
@@ -123,7 +135,8 @@ fn command(defaults: &Defaults) -> clap::Command {
             "Examples:\n  \
              {name} serve --stdio\n  \
              {name} serve --http 127.0.0.1:8080\n  \
-             {name} serve --http 0.0.0.0:8080 --public-url https://mcp.example.com{path}\n\n\
+             {name} serve --http 0.0.0.0:8080 --public-url https://mcp.example.com{path}\n  \
+             {name} token create --subject ci-bot\n\n\
              Logs go to standard error; set RUST_LOG (for example RUST_LOG=debug) for more.",
             name = defaults.name,
             path = http.path,
@@ -135,6 +148,9 @@ fn command(defaults: &Defaults) -> clap::Command {
                     http.path, http.bind
                 ))
             })
+        })
+        .mut_subcommand("token", |command| {
+            command.after_help(token::examples(defaults.name))
         })
 }
 
@@ -174,19 +190,26 @@ fn main_with(defaults: Defaults, build: BuildFn<'_>) -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
-    match command {
+    let outcome = match command {
         Command::Serve(serve) => {
             let logs = crate::observe::install(Some(serve.log_format));
             let outcome = run(serve, &defaults.http, build);
             // The server's last lines come before the error that ends it.
             drop(logs);
-            match outcome {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    ExitCode::FAILURE
-                }
-            }
+            outcome
+        }
+        Command::Token(command) => token::run(
+            command,
+            &defaults,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -303,6 +326,8 @@ mod tests {
             trusted_proxy_hops: 1,
             max_request_bytes: 4096,
         },
+        scopes: &["read", "write"],
+        data_dir: None,
     };
 
     fn parse_words(words: &[&str]) -> Result<Command, clap::Error> {
@@ -315,6 +340,7 @@ mod tests {
     fn serve(words: &[&str]) -> Serve {
         match parse_words(words) {
             Ok(Command::Serve(serve)) => serve,
+            Ok(other) => panic!("{words:?} parsed as {other:?}"),
             Err(err) => panic!("{words:?}: {err}"),
         }
     }

@@ -41,6 +41,8 @@
 //!   registry a built server serves from;
 //! - `observe/`: the record every request ends in, and logging: one event per request,
 //!   built from its record.
+//! - `store/`: the server's embedded store, a SQLite file in its data directory
+//!   ([`Store`]): the managed bearer tokens, under versioned schema migrations.
 //!
 //! Logging goes through `tracing`; install a subscriber that writes to **stderr**
 //! (stdout is the stdio transport), as a generated server's `serve` does
@@ -92,6 +94,7 @@ mod guard;
 mod observe;
 mod protocol;
 mod server;
+mod store;
 mod transport;
 
 // The validator lives in its own crate, which `mcpgen check` shares.
@@ -116,6 +119,9 @@ pub use guard::{
 pub use observe::{LOG_FORMAT_ENV, LogFormat};
 pub use protocol::service::McpService;
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
+pub use store::{
+    DATA_DIR_ENV, ManagedToken, Store, StoreError, StoreErrorKind, TokenSecret, resolve_data_dir,
+};
 pub use transport::http::HttpOptions;
 pub use transport::stdio::DEFAULT_STDIO_READ_AHEAD;
 

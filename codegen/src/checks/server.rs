@@ -201,6 +201,13 @@ pub(super) fn env_string(cx: &mut Cx<'_>, what: &str, value: &Sp<EnvString>) -> 
     }
 }
 
+/// `store.data_dir`, read when the server starts.
+pub(super) fn check_store(cx: &mut Cx<'_>) {
+    if let Some(dir) = &cx.spec.store.data_dir {
+        env_string(cx, "`store.data_dir`", dir);
+    }
+}
+
 /// A `redis://user:password@host` URL with the password written out.
 fn literal_password(url: &str) -> bool {
     let Some((_, rest)) = url.split_once("://") else {

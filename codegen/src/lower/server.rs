@@ -73,3 +73,13 @@ impl FromNode for Lints {
         })
     }
 }
+
+impl FromNode for StoreSettings {
+    const EXPECTED: &'static str = "store settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`store`", keys::STORE)?;
+        Some(StoreSettings {
+            data_dir: r.opt(&f, "data_dir"),
+        })
+    }
+}

@@ -91,3 +91,13 @@ pub struct Lints {
     /// Longest description, in characters (default 1024).
     pub max_description_chars: Option<Sp<u64>>,
 }
+
+/// The server's embedded store: a SQLite file in a data directory.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// The data directory, such as `/var/lib/weather` or `${STATE_DIRECTORY}`; the
+    /// server's `--data-dir` and `MCPGEN_DATA_DIR` replace it. Left out:
+    /// `$XDG_DATA_HOME/NAME`, else `~/.local/share/NAME`.
+    pub data_dir: Option<Sp<EnvString>>,
+}

@@ -7,6 +7,8 @@
 //! is `unauthenticated` (no usable credential: HTTP 401) or `forbidden` (a valid
 //! credential without the target's scopes: HTTP 403).
 
+pub(crate) mod token;
+
 use std::fmt;
 
 mod config;

@@ -2,9 +2,9 @@
 // Edit the spec and run `mcpgen generate`; implement `Handler` in your own file.
 
 #![allow(dead_code)]
-/// The server's name and version and its HTTP settings, from the spec's `server`,
-/// `transports.http` and `limits`; `${VAR}` references are resolved when the
-/// server starts.
+/// The server's name and version, its HTTP settings, its scopes and its data
+/// directory, from the spec's `server`, `transports.http`, `limits`, `auth` and
+/// `store`; `${VAR}` references are resolved when the server starts.
 pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
     name: "issue_tracker",
     version: "0.3.1",
@@ -19,6 +19,8 @@ pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Def
         trusted_proxy_hops: 1,
         max_request_bytes: 1048576,
     },
+    scopes: &["issues_read", "issues_write", "issues_admin"],
+    data_dir: ::core::option::Option::None,
 };
 /// Whether an issue is being worked on.
 #[derive(

@@ -172,10 +172,15 @@ fn constants(spec: &Spec) -> TokenStream {
     let hops = proc_macro2::Literal::u32_unsuffixed(hops);
     let name = spec.server.name.value.as_str();
     let version = spec.server.version.value.as_str();
+    let scopes = spec.auth.scopes.iter().map(|(name, _)| name.value.as_str());
+    let data_dir = match env(spec.store.data_dir.as_ref()) {
+        Some(dir) => quote! { ::core::option::Option::Some(#dir) },
+        None => quote! { ::core::option::Option::None },
+    };
     quote! {
-        /// The server's name and version and its HTTP settings, from the spec's `server`,
-        /// `transports.http` and `limits`; `${VAR}` references are resolved when the
-        /// server starts.
+        /// The server's name and version, its HTTP settings, its scopes and its data
+        /// directory, from the spec's `server`, `transports.http`, `limits`, `auth` and
+        /// `store`; `${VAR}` references are resolved when the server starts.
         pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
             name: #name,
             version: #version,
@@ -188,6 +193,8 @@ fn constants(spec: &Spec) -> TokenStream {
                 trusted_proxy_hops: #hops,
                 max_request_bytes: #max_request,
             },
+            scopes: &[#(#scopes),*],
+            data_dir: #data_dir,
         };
     }
 }
