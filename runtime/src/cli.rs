@@ -193,7 +193,7 @@ fn main_with(defaults: Defaults, build: BuildFn<'_>) -> ExitCode {
     let outcome = match command {
         Command::Serve(serve) => {
             let logs = crate::observe::install(Some(serve.log_format));
-            let outcome = run(serve, &defaults.http, build);
+            let outcome = run(serve, &defaults, build);
             // The server's last lines come before the error that ends it.
             drop(logs);
             outcome
@@ -217,8 +217,14 @@ fn main_with(defaults: Defaults, build: BuildFn<'_>) -> ExitCode {
 /// What builds the server, once the arguments asked for serving.
 type BuildFn<'a> = Box<dyn FnOnce() -> Result<Server, BuildError> + 'a>;
 
-fn run(serve: Serve, defaults: &HttpDefaults, build: BuildFn<'_>) -> Result<(), String> {
+fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), String> {
     let server = build().map_err(|err| format!("the server cannot start: {err}"))?;
+    if server.checks_credentials() {
+        let store = token::open_store(&serve.store, defaults)
+            .map_err(|err| format!("the server cannot start: {err}"))?;
+        server.use_store(store);
+    }
+    let defaults = &defaults.http;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

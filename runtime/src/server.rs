@@ -438,6 +438,22 @@ pub struct Server {
     pub(crate) registry: Arc<Registry>,
 }
 
+impl Server {
+    /// Whether the server checks credentials (`auth.mode` other than `none`), and so
+    /// needs its store for managed tokens ([`Server::use_store`]).
+    pub fn checks_credentials(&self) -> bool {
+        self.registry.gate.is_some()
+    }
+
+    /// Checks managed tokens (`NAME token create`) against `store`, beside the spec's
+    /// static tokens. Call once, before serving; later calls change nothing.
+    pub fn use_store(&self, store: crate::Store) {
+        if let Some(gate) = &self.registry.gate {
+            gate.attach(vec![std::sync::Arc::new(store)]);
+        }
+    }
+}
+
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")

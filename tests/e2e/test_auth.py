@@ -4,6 +4,9 @@ the official Python SDK client over stdio and Streamable HTTP in both protocol
 revisions, for each kind of credential. Every cell of the matrix must come to the same
 outcome; on HTTP the status and `WWW-Authenticate` challenge are checked too.
 
+Managed tokens are created and revoked with the generated binary's own `token`
+commands, in a data directory of the test's.
+
 The server is scaffolded with `mcpgen new`, its spec and handlers replaced by
 specs/issue_tracker.yaml and tests/e2e/tracker_server/handlers.rs (which answer with who
 called)."""
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
+import json
 from pathlib import Path
 
 import pytest
@@ -30,14 +35,45 @@ TRIAGE = "triage-0123456789abcdef0123456789abcdef"
 ADMIN = "admin-0123456789abcdef0123456789abcdef"
 SERVER_ENV = {"TRIAGE_BOT_TOKEN": TRIAGE, "ADMIN_TOKEN": ADMIN}
 
-# credential case -> (the token sent, or None; what a call of delete_issue comes to)
+# credential case -> (the token sent: a literal, a managed token made by `managed`, or
+# None; what a call of delete_issue comes to)
 CASES = {
     "no_credential": (None, "unauthenticated:missing"),
     "malformed": ("not a token", "unauthenticated:malformed"),
-    "unknown": ("mcpgen_" + "x" * 40, "unauthenticated:unknown"),
+    "bad_checksum": ("mcpgen_" + "x" * 49, "unauthenticated:malformed"),
+    "unknown": ("managed:unknown", "unauthenticated:unknown"),
+    "expired": ("managed:expired", "unauthenticated:expired"),
+    "revoked": ("managed:revoked", "unauthenticated:revoked"),
     "missing_scope": (TRIAGE, "forbidden"),
     "right_scope": (ADMIN, "ok:admin (static_token)"),
+    "managed_right_scope": ("managed:carol", "ok:carol (managed_token)"),
 }
+
+
+def token_command(binary: str, data_dir: Path, *args: str) -> str:
+    """Runs `issue_tracker token ARGS` on `data_dir`; its standard output."""
+    done = subprocess.run(
+        [binary, "token", *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def managed(binary: str, data_dir: Path, kind: str) -> str:
+    """A managed token for case `kind`: carol's with every scope, or one that expired,
+    was revoked, or was made by another server (another data directory)."""
+    scopes = "issues_read,issues_write,issues_admin"
+    if kind == "unknown":
+        return token_command(binary, data_dir.parent / "elsewhere", "create", "--subject", "eve", "--scopes", scopes)
+    if kind == "expired":
+        token = token_command(binary, data_dir, "create", "--subject", "dave", "--scopes", scopes, "--expires-in", "1s")
+        time.sleep(1.5)
+        return token
+    token = token_command(binary, data_dir, "create", "--subject", "carol", "--scopes", scopes)
+    if kind == "revoked":
+        listed = token_command(binary, data_dir, "list", "--json")
+        token_command(binary, data_dir, "revoke", json.loads(listed)[-1]["id"])
+    return token
 
 
 @pytest.fixture(scope="session")
@@ -77,15 +113,17 @@ def outcome_of(error: MCPError) -> str:
 
 
 def run(transport: str, binary: str, tmp_path: Path, token: str | None, steps: list) -> None:
-    """Drives a fresh server with `token` as the client's credential."""
+    """Drives a fresh server (its data directory under `tmp_path`) with `token` as the
+    client's credential."""
+    server_env = {**SERVER_ENV, "MCPGEN_DATA_DIR": str(tmp_path / "data")}
     if transport == "stdio":
-        env = dict(SERVER_ENV)
+        env = dict(server_env)
         if token is not None:
             env["ISSUE_TRACKER_TOKEN"] = token
         drive_stdio([binary, "serve", "--stdio"], tmp_path / "stdio.log", steps, env=env)
         return
     headers = {"Authorization": f"Bearer {token}"} if token is not None else None
-    with http_server([binary, "serve", "--http"], tmp_path / "http.log", env=SERVER_ENV) as (host, port):
+    with http_server([binary, "serve", "--http"], tmp_path / "http.log", env=server_env) as (host, port):
         drive_http(f"http://{host}:{port}/mcp", steps, headers=headers)
 
 
@@ -97,6 +135,8 @@ def test_matrix(tracker_bin, tmp_path, transport, revision, case):
     case's outcome, and the anonymous-allowed `list_labels` answers every caller
     that sends no credential or a valid one."""
     token, expected = CASES[case]
+    if token and token.startswith("managed:"):
+        token = managed(tracker_bin, tmp_path / "data", token.removeprefix("managed:"))
     seen: dict[str, str] = {}
 
     async def scenario(session: ClientSession) -> None:
@@ -127,7 +167,32 @@ def test_matrix(tracker_bin, tmp_path, transport, revision, case):
         # A bad credential is refused even where none is needed: never anonymous.
         assert seen["labels"] == expected, seen
     else:
-        assert "static_token" in seen["labels"], seen
+        assert "_token)" in seen["labels"], seen
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_token_revoked_while_the_server_runs_stops_at_its_next_request(tracker_bin, tmp_path, transport, revision):
+    data = tmp_path / "data"
+    token = managed(tracker_bin, data, "carol")
+    outcomes: list[str] = []
+
+    async def call(session: ClientSession) -> None:
+        try:
+            result = await session.call_tool("delete_issue", {"issue_id": 7, "confirm_title": "Crash"})
+            outcomes.append("ok" if result.is_error is not True else "tool error")
+        except MCPError as error:
+            outcomes.append(outcome_of(error))
+
+    async def revoke(_session: ClientSession) -> None:
+        listed = json.loads(token_command(tracker_bin, data, "list", "--json"))
+        token_command(tracker_bin, data, "revoke", listed[0]["id"])
+
+    run(transport, tracker_bin, tmp_path, token, [lambda s: start(s, revision), call, revoke, call])
+    assert outcomes == ["ok", "unauthenticated:revoked"], outcomes
+    listed = json.loads(token_command(tracker_bin, data, "list", "--json"))
+    assert listed[0]["subject"] == "carol" and listed[0]["revoked_at"], listed
+    assert token not in json.dumps(listed), "the token itself is never listed"
 
 
 def test_http_challenges(tracker_bin, tmp_path):

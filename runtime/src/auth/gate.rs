@@ -19,6 +19,16 @@ pub(crate) trait Verifier: Send + Sync {
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verdict>;
 }
 
+/// Managed tokens: the ones with the store's prefix.
+impl Verifier for crate::store::Store {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verdict> {
+        let verdict = token
+            .starts_with(super::token::PREFIX)
+            .then(|| crate::store::Store::verify(self, token));
+        Box::pin(std::future::ready(verdict))
+    }
+}
+
 /// The credential a request came with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Credential<'a> {
@@ -117,7 +127,6 @@ impl Gate {
     }
 
     /// Attaches the verifiers of managed tokens and OAuth; once, at start-up.
-    #[expect(dead_code, reason = "the store and OAuth verifiers are attached next")]
     pub(crate) fn attach(&self, verifiers: Vec<Arc<dyn Verifier>>) {
         let _ = self.verifiers.set(verifiers);
     }

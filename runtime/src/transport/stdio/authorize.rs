@@ -22,7 +22,7 @@ impl StdioGate {
     /// `None` when auth is off.
     pub(crate) fn from_env(registry: &Arc<Registry>) -> Option<Self> {
         let gate = registry.gate.as_ref()?;
-        let variable = token_variable(&registry.config.server_info.name);
+        let variable = crate::auth::token::env_var(&registry.config.server_info.name);
         let token = std::env::var(&variable).ok().filter(|t| !t.is_empty());
         Some(Self {
             registry: Arc::clone(registry),
@@ -38,33 +38,5 @@ impl StdioGate {
             Some(token) => Credential::Bearer(token.trim()),
             None => Credential::Absent,
         }
-    }
-}
-
-/// The environment variable a stdio client puts its token in: the server's name
-/// upper-cased, every character other than a letter or digit as `_`, then `_TOKEN`.
-pub(crate) fn token_variable(server: &str) -> String {
-    let name: String = server
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{name}_TOKEN")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_variable_is_named_after_the_server() {
-        assert_eq!(super::token_variable("weather"), "WEATHER_TOKEN");
-        assert_eq!(
-            super::token_variable("issue-tracker"),
-            "ISSUE_TRACKER_TOKEN"
-        );
     }
 }
