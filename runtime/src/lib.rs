@@ -98,6 +98,10 @@ mod transport;
 use mcpgen_schema as schema;
 
 pub use auth::{AuthMethod, Principal, Rejection, RejectionKind};
+pub use auth::{
+    metadata::{METADATA_ROOT_PATH, ResourceMetadata},
+    oauth::{IntrospectionConfig, OAuth, OAuthConfig, OAuthError},
+};
 pub use declare::code_first::{CodeTool, ToolSchema, ToolSet};
 pub use declare::resource::{
     PromptArg, PromptContent, PromptDef, PromptError, PromptOutput, ResourceContent, ResourceDef,
