@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use super::{
     AuthMethod, Principal, Rejection, RejectionKind,
-    cache::{TokenCache, fingerprint},
+    cache::{Fingerprint, TokenCache},
     http::{FetchError, HttpClient, form_encode},
     jwt::{LEEWAY_SECS, Scopes, granted_scopes, unix_now},
 };
@@ -125,9 +125,13 @@ impl Introspector {
         }
     }
 
-    /// The principal the authorization server says `token` stands for, or why not.
-    pub(crate) async fn verify(&self, token: &str) -> Result<Principal, Rejection> {
-        let key = fingerprint(token);
+    /// The principal the authorization server says `token` (whose SHA-256 is `key`)
+    /// stands for, or why not.
+    pub(crate) async fn verify(
+        &self,
+        token: &str,
+        key: Fingerprint,
+    ) -> Result<Principal, Rejection> {
         if let Some(answer) = self.answers.get(&key, Instant::now()) {
             return answer;
         }

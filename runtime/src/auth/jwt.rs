@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::{
     AuthMethod, Principal, Rejection, RejectionKind,
-    cache::{TokenCache, fingerprint},
+    cache::{Fingerprint, TokenCache},
     jwks::KeyStore,
 };
 
@@ -186,14 +186,23 @@ impl JwtVerifier {
         &self.keys
     }
 
-    /// The principal `token` stands for, or why it is refused.
-    pub(crate) async fn verify(&self, token: &str) -> Result<Principal, Rejection> {
-        let fingerprint = fingerprint(token);
-        if let Some(hit) = self.remembered.get(&fingerprint, Instant::now())
-            && hit.generation == self.keys.generation()
-        {
-            return Ok(hit.principal);
-        }
+    /// The principal of a token accepted before (by its SHA-256), if it has not
+    /// expired and the keys have not changed since. This is the hot path: a client sends
+    /// the same token on every request.
+    pub(crate) fn remembered(&self, fingerprint: &Fingerprint) -> Option<Principal> {
+        self.remembered
+            .get(fingerprint, Instant::now())
+            .filter(|hit| hit.generation == self.keys.generation())
+            .map(|hit| hit.principal)
+    }
+
+    /// Checks `token` (whose SHA-256 is `fingerprint`) in full: signature, issuer,
+    /// audience, times. An accepted token is remembered until its `exp`.
+    pub(crate) async fn verify(
+        &self,
+        token: &str,
+        fingerprint: Fingerprint,
+    ) -> Result<Principal, Rejection> {
         let header = parse_header(token)?;
         let (alg, validation) = self.validation_for(&header.alg)?;
         let (key, generation) = self.keys.key_for(header.kid.as_deref(), alg).await?;

@@ -8,6 +8,7 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use super::{
     Principal, Rejection, RejectionKind,
+    cache::fingerprint,
     http::{HttpClient, check_url},
     introspect::{Endpoint, Introspector},
     jwks::{KeySource, KeyStore, Timing},
@@ -198,11 +199,15 @@ impl OAuth {
     /// it is refused. Never fails for another reason than the token or the reachability
     /// of the authorization server ([`RejectionKind::Unavailable`]).
     pub async fn verify(&self, token: &str) -> Result<Principal, Rejection> {
+        let fingerprint = fingerprint(token);
+        if let Some(principal) = self.jwt.remembered(&fingerprint) {
+            return Ok(principal);
+        }
         if looks_like_jwt(token) {
-            return self.jwt.verify(token).await;
+            return self.jwt.verify(token, fingerprint).await;
         }
         match &self.introspector {
-            Some(introspector) => introspector.verify(token).await,
+            Some(introspector) => introspector.verify(token, fingerprint).await,
             None => Err(Rejection::new(
                 RejectionKind::Malformed,
                 "the token is not a JWT, and auth.oauth.introspection is not configured, so \
