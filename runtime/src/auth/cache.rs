@@ -8,6 +8,7 @@
 
 use std::{
     collections::HashMap,
+    fmt,
     sync::{PoisonError, RwLock},
     time::Instant,
 };
@@ -23,10 +24,25 @@ pub(crate) fn fingerprint(token: &str) -> Fingerprint {
 }
 
 /// A bounded map from token fingerprints to answers, each with a deadline.
-#[derive(Debug)]
 pub(crate) struct TokenCache<V> {
     entries: RwLock<HashMap<Fingerprint, (V, Instant)>>,
     capacity: usize,
+}
+
+/// The size only: the answers name principals, which a debug print of the server's
+/// settings has no business listing.
+impl<V> fmt::Debug for TokenCache<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = self
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("TokenCache")
+            .field("len", &len)
+            .field("capacity", &self.capacity)
+            .finish()
+    }
 }
 
 impl<V: Clone> TokenCache<V> {
