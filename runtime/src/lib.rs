@@ -103,6 +103,10 @@ use mcpgen_schema as schema;
 pub use auth::{
     AuthConfig, AuthMethod, AuthMode, Principal, Rejection, RejectionKind, StaticToken, StdioAuth,
 };
+pub use auth::{
+    metadata::{METADATA_ROOT_PATH, ResourceMetadata},
+    oauth::{IntrospectionConfig, OAuth, OAuthConfig, OAuthError},
+};
 pub use declare::code_first::{CodeTool, ToolSchema, ToolSet};
 pub use declare::resource::{
     PromptArg, PromptContent, PromptDef, PromptError, PromptOutput, ResourceContent, ResourceDef,

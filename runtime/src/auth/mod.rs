@@ -7,7 +7,22 @@
 //! is `unauthenticated` (no usable credential: HTTP 401) or `forbidden` (a valid
 //! credential without the target's scopes: HTTP 403).
 
+pub(crate) mod cache;
+pub(crate) mod challenge;
+pub(crate) mod http;
+pub(crate) mod introspect;
+pub(crate) mod jwks;
+pub(crate) mod jwt;
+pub(crate) mod metadata;
+pub(crate) mod oauth;
 pub(crate) mod token;
+
+#[cfg(test)]
+mod introspect_tests;
+#[cfg(test)]
+mod jwt_tests;
+#[cfg(test)]
+mod test_support;
 
 use std::fmt;
 

@@ -87,32 +87,10 @@ impl Refusal {
 
     /// The `WWW-Authenticate` value (RFC 6750, RFC 9728).
     pub(crate) fn challenge(&self, metadata: Option<&str>) -> String {
-        let mut params = Vec::new();
-        if !self.unauthenticated {
-            params.push(("error", "insufficient_scope".to_owned()));
-        } else if let Some(rejection) = &self.rejection {
-            let error = if rejection.kind == RejectionKind::Malformed {
-                "invalid_request"
-            } else {
-                "invalid_token"
-            };
-            params.push(("error", error.to_owned()));
-            params.push(("error_description", rejection.description.clone()));
-        }
-        if !self.scopes.is_empty() {
-            params.push(("scope", self.scopes.join(" ")));
-        }
-        if let Some(url) = metadata {
-            params.push(("resource_metadata", url.to_owned()));
-        }
-        let params: Vec<String> = params
-            .into_iter()
-            .map(|(name, value)| format!("{name}=\"{}\"", quoted(&value)))
-            .collect();
-        if params.is_empty() {
-            "Bearer".to_owned()
+        if self.unauthenticated {
+            super::challenge::unauthorized(metadata, &self.scopes, self.rejection.as_ref())
         } else {
-            format!("Bearer {}", params.join(", "))
+            super::challenge::insufficient_scope(metadata, &self.scopes, &self.detail)
         }
     }
 }
@@ -171,23 +149,6 @@ fn data(error: &str, rejection: Option<&Rejection>, scopes: &[String], via: Via<
     json!({ "auth": auth })
 }
 
-/// A quoted-string's content (RFC 9110): backslash before `"` and `\`; characters
-/// that cannot appear in a header are dropped.
-fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' '..='~' | '\t' => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +178,7 @@ mod tests {
             refusal.challenge(Some(
                 "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
             )),
-            "Bearer scope=\"issues:write\", resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\""
+            "Bearer resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\", scope=\"issues:write\""
         );
         assert_eq!(refusal.data["auth"]["reason"], "missing");
         assert!(
@@ -244,7 +205,7 @@ mod tests {
         );
         assert_eq!(
             refusal.challenge(None),
-            "Bearer error=\"invalid_token\", error_description=\"the token \\\"x\\\" expired\""
+            "Bearer error=\"invalid_token\", error_description=\"the token 'x' expired\""
         );
     }
 
@@ -270,7 +231,7 @@ mod tests {
         assert_eq!(refusal.code, FORBIDDEN_CODE);
         assert_eq!(
             refusal.challenge(None),
-            "Bearer error=\"insufficient_scope\", scope=\"issues:read issues:write\""
+            "Bearer error=\"insufficient_scope\", scope=\"issues:read issues:write\", error_description=\"missing scopes: issues:write\""
         );
         assert!(
             refusal.message.contains("`issues:write` is missing"),
