@@ -29,6 +29,8 @@ use std::fmt;
 mod config;
 pub(crate) mod gate;
 pub(crate) mod refusal;
+#[cfg(test)]
+mod tests;
 
 pub use config::{AuthConfig, AuthMode, OAuthSettings, StaticToken, StdioAuth};
 
