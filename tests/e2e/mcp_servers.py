@@ -59,13 +59,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def http_server(
-    command: list[str], log_path: Path, startup_s: float = 30, env: dict[str, str] | None = None
+    command: list[str],
+    log_path: Path,
+    startup_s: float = 30,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Runs `command + [ADDR]` on a free loopback port until the block ends; yields (host, port).
-    `env` holds variables set on top of this process's environment.
+    `env` holds variables set on top of this process's environment. Pass `port` (from
+    `free_port()`) when the server must be told its own URL before it starts.
 
     The server is always stopped, even when the block fails."""
-    port = free_port()
+    port = port or free_port()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [*command, f"127.0.0.1:{port}"],
