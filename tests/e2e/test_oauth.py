@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -57,7 +58,7 @@ from mcp_servers import (
     mcpgen_bin,
     post,
 )
-from oauth_issuer import SCOPES, Issuer, SigningKey, running
+from oauth_issuer import SCOPES, Issuer, SigningKey, b64url, running
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -600,3 +601,32 @@ def test_the_inspector_cli_calls_a_scoped_tool_with_a_bearer_header(oauth_tracke
         assert refused.returncode != 0, refused.stdout
         assert "deleted 7" not in refused.stdout
     assert token not in (tmp_path / "http.log").read_text(), "the token reached the log"
+
+
+def test_the_loopback_issuer_checks_pkce_and_the_code(issuer):
+    """The SDK test above proves PKCE only if the issuer refuses a wrong verifier and a
+    used code."""
+    client = {"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "none"}
+    with httpx2.Client(base_url=issuer.url) as http:
+        client_id = http.post("/register", json=client).json()["client_id"]
+        verifier = "v" * 64
+
+        def code() -> str:
+            challenge = b64url(hashlib.sha256(verifier.encode()).digest())
+            query = {"response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "state": "s",
+                     "code_challenge": challenge, "code_challenge_method": "S256", "scope": "issues_read"}  # fmt: skip
+            response = http.get("/authorize", params=query)
+            assert response.status_code == 302, response.text
+            return parse_qs(urlparse(response.headers["location"]).query)["code"][0]
+
+        def exchange(code: str, code_verifier: str) -> httpx2.Response:
+            form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
+                    "client_id": client_id, "code_verifier": code_verifier, "resource": "https://x.example/mcp"}  # fmt: skip
+            return http.post("/token", data=form)
+
+        assert exchange(code(), "w" * 64).json()["error"] == "invalid_grant"
+        first = code()
+        granted = exchange(first, verifier)
+        assert granted.status_code == 200, granted.text
+        assert claims_of(granted.json()["access_token"])["aud"] == "https://x.example/mcp"
+        assert exchange(first, verifier).json()["error"] == "invalid_grant", "a code is used once"
