@@ -219,11 +219,13 @@ type BuildFn<'a> = Box<dyn FnOnce() -> Result<Server, BuildError> + 'a>;
 
 fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), String> {
     let server = build().map_err(|err| format!("the server cannot start: {err}"))?;
-    if server.checks_credentials() {
+    let store = if server.checks_credentials() {
         let store = token::open_store(&serve.store, defaults)
             .map_err(|err| format!("the server cannot start: {err}"))?;
-        server.use_store(store);
-    }
+        Some(store)
+    } else {
+        None
+    };
     let defaults = &defaults.http;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -232,8 +234,16 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     runtime
         .block_on(async move {
             match &serve.http {
-                Some(addr) => serve_http(&server, addr.as_deref(), &serve, defaults).await,
-                None => server.serve_stdio().await,
+                Some(addr) => serve_http(&server, addr.as_deref(), &serve, defaults, store).await,
+                None => {
+                    let public_url = defaults.public_url.map(|url| setting("public_url", url));
+                    let public_url = public_url.transpose()?;
+                    server
+                        .start_auth(store, public_url.as_deref())
+                        .await
+                        .map_err(|err| anyhow::anyhow!(err))?;
+                    server.serve_stdio().await
+                }
             }
         })
         .map_err(|err| format!("{err:#}"))
@@ -244,6 +254,7 @@ async fn serve_http(
     addr: Option<&str>,
     flags: &Serve,
     defaults: &HttpDefaults,
+    store: Option<crate::Store>,
 ) -> anyhow::Result<()> {
     let addr = match addr {
         Some(addr) => addr.to_owned(),
@@ -256,6 +267,10 @@ async fn serve_http(
     })?;
     let options = http_options(flags, defaults)?;
     warn_on_path_mismatch(&options);
+    server
+        .start_auth(store, options.public_url.as_deref())
+        .await
+        .map_err(|err| anyhow::anyhow!(err))?;
     server.serve_http_with(addr, options).await
 }
 

@@ -445,12 +445,29 @@ impl Server {
         self.registry.gate.is_some()
     }
 
-    /// Checks managed tokens (`NAME token create`) against `store`, beside the spec's
-    /// static tokens. Call once, before serving; later calls change nothing.
-    pub fn use_store(&self, store: crate::Store) {
-        if let Some(gate) = &self.registry.gate {
-            gate.attach(vec![std::sync::Arc::new(store)]);
+    /// Readies the credential checks before serving (once; later calls change
+    /// nothing): managed tokens (`NAME token create`) checked against `store`, and in
+    /// mode `oauth` the authorization server's keys fetched and the protected resource
+    /// metadata built for `public_url` (the URL clients use).
+    ///
+    /// # Errors
+    /// Settings of `auth.oauth` that cannot work: a missing variable, a URL that is not
+    /// `https` (or loopback `http`), no audience.
+    pub async fn start_auth(
+        &self,
+        store: Option<crate::Store>,
+        public_url: Option<&str>,
+    ) -> Result<(), String> {
+        let Some(gate) = &self.registry.gate else {
+            return Ok(());
+        };
+        let mut verifiers: Vec<std::sync::Arc<dyn crate::auth::gate::Verifier>> = Vec::new();
+        if let Some(store) = store {
+            verifiers.push(std::sync::Arc::new(store));
         }
+        verifiers.extend(gate.start_oauth(public_url).await?);
+        gate.attach(verifiers);
+        Ok(())
     }
 }
 

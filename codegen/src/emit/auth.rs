@@ -45,6 +45,41 @@ pub(crate) fn server_auth(spec: &Spec) -> Option<TokenStream> {
         None | Some(StdioAuth::Token) => quote! { ::mcpgen_runtime::StdioAuth::Token },
         Some(StdioAuth::LocalUser) => quote! { ::mcpgen_runtime::StdioAuth::LocalUser },
     };
+    let oauth = match &auth.oauth {
+        Some(oauth) => {
+            let text = |v: &Sp<crate::model::EnvString>| v.value.0.clone();
+            let opt = |v: Option<String>| match v {
+                Some(v) => quote! { ::core::option::Option::Some(::std::string::String::from(#v)) },
+                None => quote! { ::core::option::Option::None },
+            };
+            let issuer = text(&oauth.issuer);
+            let audience = opt(oauth.audience.as_ref().map(text));
+            let jwks_uri = opt(oauth.jwks_uri.as_ref().map(text));
+            let introspection = match &oauth.introspection {
+                Some(i) => {
+                    let (url, id, secret) =
+                        (text(&i.url), text(&i.client_id), text(&i.client_secret));
+                    quote! {
+                        ::core::option::Option::Some((
+                            ::std::string::String::from(#url),
+                            ::std::string::String::from(#id),
+                            ::std::string::String::from(#secret),
+                        ))
+                    }
+                }
+                None => quote! { ::core::option::Option::None },
+            };
+            quote! {
+                ::core::option::Option::Some(::mcpgen_runtime::OAuthSettings {
+                    issuer: ::std::string::String::from(#issuer),
+                    audience: #audience,
+                    jwks_uri: #jwks_uri,
+                    introspection: #introspection,
+                })
+            }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
     Some(quote! {
         .auth(::mcpgen_runtime::AuthConfig {
             mode: #mode,
@@ -52,6 +87,7 @@ pub(crate) fn server_auth(spec: &Spec) -> Option<TokenStream> {
             tokens: ::std::vec::Vec::from([#(#tokens),*]),
             public_discovery: #public_discovery,
             stdio: #stdio,
+            oauth: #oauth,
         })
     })
 }

@@ -51,6 +51,22 @@ pub struct AuthConfig {
     pub public_discovery: bool,
     /// How a stdio client authenticates.
     pub stdio: StdioAuth,
+    /// The authorization server (mode `oauth`).
+    pub oauth: Option<OAuthSettings>,
+}
+
+/// The authorization server whose access tokens the server accepts (`auth.oauth`).
+/// Strings may hold `${VAR}` references, read when the server starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OAuthSettings {
+    /// The issuer (`iss`), exactly.
+    pub issuer: String,
+    /// What `aud` must contain; default: the server's public URL.
+    pub audience: Option<String>,
+    /// Where the issuer's keys are; default: discovered from the issuer's metadata.
+    pub jwks_uri: Option<String>,
+    /// RFC 7662 introspection for opaque tokens: URL, client id, client secret.
+    pub introspection: Option<(String, String, String)>,
 }
 
 impl Default for AuthConfig {
@@ -61,6 +77,7 @@ impl Default for AuthConfig {
             tokens: Vec::new(),
             public_discovery: true,
             stdio: StdioAuth::Token,
+            oauth: None,
         }
     }
 }

@@ -29,6 +29,13 @@ impl Verifier for crate::store::Store {
     }
 }
 
+/// Access tokens of the authorization server: every token that is not a managed one.
+impl Verifier for super::oauth::OAuth {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verdict> {
+        Box::pin(async move { Some(super::oauth::OAuth::verify(self, token).await) })
+    }
+}
+
 /// The credential a request came with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Credential<'a> {
@@ -83,8 +90,12 @@ pub(crate) struct Gate {
     /// secret's own bytes out of any comparison whose time could leak them.
     statics: HashMap<[u8; 32], Arc<Principal>>,
     /// Managed tokens and OAuth, attached when the server starts (the store's place
-    /// comes from the command line).
+    /// and the public URL come from the command line).
     verifiers: OnceLock<Vec<Arc<dyn Verifier>>>,
+    /// The authorization server, read when the server starts.
+    oauth: Option<super::OAuthSettings>,
+    /// The protected resource metadata (mode `oauth`), once the public URL is known.
+    metadata: OnceLock<super::metadata::ResourceMetadata>,
 }
 
 impl Gate {
@@ -123,12 +134,64 @@ impl Gate {
             scopes: sorted(&config.scopes),
             statics,
             verifiers: OnceLock::new(),
+            oauth: config.oauth.clone(),
+            metadata: OnceLock::new(),
         })
     }
 
     /// Attaches the verifiers of managed tokens and OAuth; once, at start-up.
     pub(crate) fn attach(&self, verifiers: Vec<Arc<dyn Verifier>>) {
         let _ = self.verifiers.set(verifiers);
+    }
+
+    /// The protected resource metadata, in mode `oauth`.
+    pub(crate) fn metadata(&self) -> Option<&super::metadata::ResourceMetadata> {
+        self.metadata.get()
+    }
+
+    /// The OAuth verifier and the metadata of mode `oauth`, for a server reached at
+    /// `public_url`: settings read from the environment, the issuer's keys fetched (a
+    /// failure is logged, and tokens wait for a later fetch).
+    pub(crate) async fn start_oauth(
+        &self,
+        public_url: Option<&str>,
+    ) -> Result<Option<Arc<dyn Verifier>>, String> {
+        let Some(settings) = &self.oauth else {
+            return Ok(None);
+        };
+        let read = |key: &str, value: &str| {
+            crate::env::expand(value).map_err(|e| format!("auth.oauth.{key}: {e}"))
+        };
+        let issuer = read("issuer", &settings.issuer)?;
+        let audience = match (&settings.audience, public_url) {
+            (Some(audience), _) => read("audience", audience)?,
+            (None, Some(url)) => url.to_owned(),
+            (None, None) => {
+                return Err("mode oauth needs the URL tokens are issued for: set \
+                     transports.http.public_url (or --public-url), or auth.oauth.audience"
+                    .to_owned());
+            }
+        };
+        let mut config = super::oauth::OAuthConfig::new(&issuer, &audience);
+        if let Some(uri) = &settings.jwks_uri {
+            config = config.with_jwks_uri(read("jwks_uri", uri)?);
+        }
+        if let Some((url, id, secret)) = &settings.introspection {
+            config = config.with_introspection(super::oauth::IntrospectionConfig::new(
+                read("introspection.url", url)?,
+                read("introspection.client_id", id)?,
+                read("introspection.client_secret", secret)?,
+            ));
+        }
+        let oauth = super::oauth::OAuth::new(config).map_err(|e| e.to_string())?;
+        if let Err(error) = oauth.load_keys().await {
+            tracing::error!(%error, "the server starts without the issuer's keys");
+        }
+        let resource = public_url.unwrap_or(&audience);
+        let metadata = super::metadata::ResourceMetadata::new(resource, issuer)
+            .with_scopes(self.scopes.iter().cloned());
+        let _ = self.metadata.set(metadata);
+        Ok(Some(Arc::new(oauth)))
     }
 
     /// How the stdio client authenticates.

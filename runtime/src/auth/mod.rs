@@ -30,7 +30,7 @@ mod config;
 pub(crate) mod gate;
 pub(crate) mod refusal;
 
-pub use config::{AuthConfig, AuthMode, StaticToken, StdioAuth};
+pub use config::{AuthConfig, AuthMode, OAuthSettings, StaticToken, StdioAuth};
 
 /// Who a request comes from, once its credential has been checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1302,6 +1302,7 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             ]),
             public_discovery: true,
             stdio: ::mcpgen_runtime::StdioAuth::Token,
+            oauth: ::core::option::Option::None,
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);

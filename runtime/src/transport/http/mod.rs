@@ -258,6 +258,7 @@ impl Server {
                 Arc::new(sessions::Sessions::default()),
                 config,
             );
+        let metadata = self.registry.gate.as_ref().and_then(|g| g.metadata());
         let rules = Arc::new(ScreenRules {
             max_body_bytes: options.max_body_bytes,
             allowed: allow::Allowed::new(options),
@@ -278,7 +279,9 @@ impl Server {
                 .gate
                 .is_some()
                 .then(|| Arc::clone(&self.registry)),
-            metadata: None,
+            metadata: metadata.map(crate::auth::metadata::ResourceMetadata::url),
+            metadata_document: metadata
+                .map(|m| (m.paths(), bytes::Bytes::from(m.document().to_string()))),
         });
         Screened {
             inner: service,

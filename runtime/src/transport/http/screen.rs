@@ -29,6 +29,8 @@ pub(super) struct ScreenRules {
     pub(super) auth: Option<Arc<crate::declare::registry::Registry>>,
     /// The URL of the protected resource metadata, named in challenges.
     pub(super) metadata: Option<String>,
+    /// Its paths and document (mode `oauth`), served to anyone who asks.
+    pub(super) metadata_document: Option<(Vec<String>, Bytes)>,
 }
 
 pub(crate) fn error_response(
@@ -156,7 +158,7 @@ where
         let body = std::mem::take(request.body_mut());
         let expects_continue = request.headers().contains_key(header::EXPECT);
         match screen(&self.rules, request) {
-            Verdict::Refused(refused) => {
+            Verdict::Refused(refused) | Verdict::Answered(refused) => {
                 let refused = record::finish(recording, true, refused);
                 let limit = self.rules.max_body_bytes;
                 match super::drain::after_body(refused, body, expects_continue, limit) {
@@ -294,6 +296,8 @@ fn unreadable(body: &[u8]) -> Response {
 /// request, as it is.
 enum Verdict {
     Refused(Response),
+    /// Answered here: the protected resource metadata.
+    Answered(Response),
     Post(http::request::Parts),
     Pass(Request),
 }
@@ -344,6 +348,14 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
         return Verdict::Refused(refused);
     }
 
+    if let Some((paths, document)) = &rules.metadata_document
+        && request.method() == Method::GET
+        && paths.iter().any(|p| p == request.uri().path())
+    {
+        let json = HeaderValue::from_static("application/json");
+        let response = ([(header::CONTENT_TYPE, json)], document.clone()).into_response();
+        return Verdict::Answered(response);
+    }
     if request.uri().path() != rules.path {
         return Verdict::Refused(no_endpoint(request.uri().path()));
     }
