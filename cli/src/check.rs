@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use mcpgen_codegen::diag::Severity;
-use mcpgen_codegen::model::Spec;
+use mcpgen_codegen::model::{AuthMode, Spec, StdioAuth};
+use mcpgen_codegen::source::Sp;
 
 use crate::{CheckArgs, MessageFormat, display_path};
 
@@ -196,6 +197,79 @@ fn explain_spec(spec: &Spec) -> String {
                 format!("{} ms (declared)", t.value)
             });
         let _ = writeln!(out, "  timeout          {timeout}");
+        let _ = writeln!(
+            out,
+            "  access           {}",
+            access(spec, &tool.scopes, tool.anonymous.as_ref())
+        );
     }
+    explain_access(spec, &mut out);
     out
+}
+
+/// Who may use the resources, templates and prompts, and how stdio authenticates.
+fn explain_access(spec: &Spec, out: &mut String) {
+    use std::fmt::Write as _;
+    for resource in spec.resources.iter().map(|(_, r)| r) {
+        let access = access(spec, &resource.scopes, resource.anonymous.as_ref());
+        let _ = writeln!(
+            out,
+            "resource {}\n  access           {access}",
+            resource.uri.value
+        );
+    }
+    for template in spec.resource_templates.iter().map(|(_, t)| t) {
+        let access = access(spec, &template.scopes, template.anonymous.as_ref());
+        let _ = writeln!(
+            out,
+            "resource template {}\n  access           {access}",
+            template.uri_template.value
+        );
+    }
+    for (name, prompt) in spec.prompts.iter() {
+        let access = access(spec, &prompt.scopes, prompt.anonymous.as_ref());
+        let _ = writeln!(out, "prompt {name}\n  access           {access}");
+    }
+    let auth = &spec.auth;
+    if auth
+        .mode
+        .as_ref()
+        .is_some_and(|m| m.value != AuthMode::None)
+    {
+        let discovery = if auth.public_discovery.as_ref().is_none_or(|p| p.value) {
+            "public (auth.public_discovery)"
+        } else {
+            "needs a valid credential (auth.public_discovery: false)"
+        };
+        let stdio = match auth.stdio.as_ref().map(|s| s.value) {
+            Some(StdioAuth::LocalUser) => {
+                "trusted as the local user, with every declared scope (auth.stdio: local_user)"
+            }
+            _ => "a token in the {NAME}_TOKEN environment variable (auth.stdio: token)",
+        };
+        let _ = writeln!(
+            out,
+            "discovery          {discovery}\nstdio credential   {stdio}"
+        );
+    }
+}
+
+/// What one target asks of its callers.
+fn access(spec: &Spec, scopes: &[Sp<String>], anonymous: Option<&Sp<bool>>) -> String {
+    if spec
+        .auth
+        .mode
+        .as_ref()
+        .is_none_or(|m| m.value == AuthMode::None)
+    {
+        return "open to everyone (no auth)".to_owned();
+    }
+    if anonymous.is_some_and(|a| a.value) && scopes.is_empty() {
+        return "public: no credential needed (anonymous: true)".to_owned();
+    }
+    if scopes.is_empty() {
+        return "any valid credential".to_owned();
+    }
+    let scopes: Vec<&str> = scopes.iter().map(|s| s.value.as_str()).collect();
+    format!("a credential with scopes {}", scopes.join(", "))
 }

@@ -105,6 +105,7 @@ fn crate_files(
         name => name,
         runtime_dependency => runtime_dependency,
         crate_dir => crate_dir.display().to_string(),
+        token_var => format!("{}_TOKEN", env_prefix(name)),
     };
     let render = |template: &str| -> Result<String, String> {
         env.render_str(template, &ctx)
@@ -121,8 +122,16 @@ fn crate_files(
 
 /// The weather example under the new server's name, with its own environment prefix.
 fn starter_spec(name: &str) -> String {
-    let env_prefix: String = name
-        .chars()
+    STARTER_SPEC
+        .replacen("  name: weather\n", &format!("  name: {name}\n"), 1)
+        .replace("${WEATHER_BIND", &format!("${{{}_BIND", env_prefix(name)))
+}
+
+/// The prefix of the server's environment variables: its name upper-cased, with `_`
+/// for what is not a letter or digit (`issue-tracker`: `ISSUE_TRACKER`), as the
+/// runtime names `{NAME}_TOKEN`.
+fn env_prefix(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_uppercase()
@@ -130,10 +139,7 @@ fn starter_spec(name: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    STARTER_SPEC
-        .replacen("  name: weather\n", &format!("  name: {name}\n"), 1)
-        .replace("${WEATHER_BIND", &format!("${{{env_prefix}_BIND"))
+        .collect()
 }
 
 fn runtime_dependency(explicit: Option<&Path>) -> Result<String, String> {
@@ -175,5 +181,32 @@ mod tests {
         let spec = starter_spec("my-server");
         assert!(spec.contains("  name: my-server\n"));
         assert!(spec.contains("${MY_SERVER_BIND:-"));
+    }
+
+    #[test]
+    fn the_readme_shows_how_a_client_passes_its_token() {
+        let files = crate_files(
+            "my-server",
+            "mcpgen-runtime = \"0.1\"",
+            Path::new("/srv/my-server"),
+        )
+        .expect("the templates render");
+        let readme = &files
+            .iter()
+            .find(|(path, _)| *path == "README.md")
+            .expect("a README")
+            .1;
+        assert!(
+            readme.contains(r#""env": { "MY_SERVER_TOKEN": "mcpgen_…" }"#),
+            "{readme}"
+        );
+        assert!(
+            readme.contains(r#""headers": { "Authorization": "Bearer mcpgen_…" }"#),
+            "{readme}"
+        );
+        assert!(
+            readme.contains("my-server token create --subject alice"),
+            "{readme}"
+        );
     }
 }

@@ -136,6 +136,15 @@ fn explain_shows_mcp_defaults() {
         stdout.contains("readOnlyHint     false  (MCP default)"),
         "{stdout}"
     );
+    // Per target, the scopes it needs or that it is public.
+    for line in [
+        "  access           a credential with scopes issues_admin",
+        "  access           public: no credential needed (anonymous: true)",
+        "resource template tracker://issues/{issue_id}\n  access           a credential with scopes issues_read",
+        "discovery          public (auth.public_discovery)",
+    ] {
+        assert!(stdout.contains(line), "{line} in {stdout}");
+    }
     let out = mcpgen(&repo(), &["explain", "unit_suffix"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("carries the unit in its name"));
     let out = mcpgen(&repo(), &["explain", "unit_sufix"]);

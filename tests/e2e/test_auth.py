@@ -221,7 +221,8 @@ def test_http_challenges(tracker_bin, tmp_path):
 
         status, headers, _ = post(server, call, {**modern, "Authorization": "Bearer wrong"})
         assert status == 401
-        assert headers["www-authenticate"].startswith('Bearer error="invalid_token", error_description="'), headers
+        challenge = headers["www-authenticate"]
+        assert challenge.startswith('Bearer scope="issues_admin", error="invalid_token", error_description="'), headers
 
         status, headers, _ = post(server, call, {**modern, "Authorization": f"Bearer {TRIAGE}"})
         assert status == 403
