@@ -174,6 +174,29 @@ def assert_declared_error(result, code: str, message: str, retryable: bool = Fal
     }
 
 
+# Auth: the two protocol revisions' openings, and refusals in a form tests compare.
+
+
+async def start(session, revision: str) -> None:
+    """Opens `session` in `revision`: `initialize` (2025-11-25) or `server/discover` (2026-07-28)."""
+    if revision == "2025-11-25":
+        result = await session.initialize()
+        assert result.protocol_version == "2025-11-25"
+    else:
+        await session.discover()
+        assert session.protocol_version == "2026-07-28"
+
+
+def outcome_of(error) -> str:
+    """`unauthenticated:REASON` or `forbidden`, from a refusal's (an MCPError's) code and data."""
+    auth = (error.error.data or {}).get("auth", {})
+    if error.error.code == -32041:
+        return f"unauthenticated:{auth.get('reason')}"
+    if error.error.code == -32043:
+        return "forbidden"
+    return f"error {error.error.code}: {error.error.message}"
+
+
 # Raw HTTP, for what an SDK client would never send.
 
 ACCEPT = "application/json, text/event-stream"
