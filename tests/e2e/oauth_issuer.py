@@ -118,9 +118,11 @@ class Issuer:
 
     def sign(self, claims: dict, kid: str | None = None, key: SigningKey | None = None, header: dict | None = None) -> str:
         """`claims` signed with the issuer's key `kid` (the current signing key when
-        None), or with `key` (a stranger's) under `kid`."""
+        None), or with `key` (a stranger's, or another of the issuer's) under `kid`.
+        `header` adds to the protected header; a value of None removes the field."""
         key = key or self.keys[kid or self.signing_kid]
         headers = {"kid": kid or key.kid, **(header or {})}
+        headers = {k: v for k, v in headers.items() if v is not None}
         return jwt.encode(claims, key.private, algorithm=key.alg, headers=headers)
 
     def token(self, subject: str = "alice", scopes: list[str] | None = None, kid: str | None = None, **overrides) -> str:

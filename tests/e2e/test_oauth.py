@@ -56,7 +56,9 @@ from mcp_servers import (
     free_port,
     http_server,
     mcpgen_bin,
+    outcome_of,
     post,
+    start,
 )
 from oauth_issuer import SCOPES, Issuer, SigningKey, b64url, running
 
@@ -145,25 +147,6 @@ def http_tracker(binary: str, issuer: Issuer, tmp_path: Path, env: dict[str, str
         yield server, url
 
 
-async def start(session: ClientSession, revision: str) -> None:
-    if revision == "2025-11-25":
-        result = await session.initialize()
-        assert result.protocol_version == "2025-11-25"
-    else:
-        await session.discover()
-        assert session.protocol_version == "2026-07-28"
-
-
-def outcome_of(error: MCPError) -> str:
-    """`unauthenticated:REASON` or `forbidden`, from the refusal's code and data."""
-    auth = (error.error.data or {}).get("auth", {})
-    if error.error.code == -32041:
-        return f"unauthenticated:{auth.get('reason')}"
-    if error.error.code == -32043:
-        return "forbidden"
-    return f"error {error.error.code}: {error.error.message}"
-
-
 def challenge(header: str) -> dict[str, str]:
     """The parameters of a `Bearer` challenge (RFC 6750 section 3)."""
     assert header.startswith("Bearer "), header
@@ -193,10 +176,20 @@ CASES = {
     "unknown_key": (lambda i: i.sign(i.claims(), kid="rsa-9", key=stranger("rsa-9")), "unauthenticated:unknown"),
     "hs256_with_public_key": (lambda i: i.hs256_with_public_key(i.claims()), "unauthenticated:malformed"),
     "unsigned": (lambda i: i.unsigned(i.claims()), "unauthenticated:malformed"),
+    "es256_signature_under_an_rsa_kid": (
+        lambda i: i.sign(i.claims(), kid="rsa-1", key=i.keys["ec-1"]),
+        "unauthenticated:unknown",
+    ),
     "missing_scope": (lambda i: i.token(scopes=["issues_read", "issues_write"]), "forbidden"),
     "right_scope_rs256": (lambda i: i.token(), "ok:alice (jwt)"),
     "right_scope_es256": (lambda i: i.token(kid="ec-1"), "ok:alice (jwt)"),
     "right_scope_as_scp_list": (lambda i: i.token(scope=None, scp=SCOPES), "ok:alice (jwt)"),
+    # The issuer publishes one RSA key, so a token without `kid` can only mean that one.
+    "right_scope_without_kid": (lambda i: i.sign(i.claims(), header={"kid": None}), "ok:alice (jwt)"),
+    "audience_among_others": (
+        lambda i: i.token(aud=["https://elsewhere.example/mcp", i.audience]),
+        "ok:alice (jwt)",
+    ),
 }
 
 
@@ -303,6 +296,16 @@ def call_with(server, token: str | None, tool: str = DELETE[0], arguments: dict 
     return "ok:" + reply["result"]["content"][0]["text"]
 
 
+def get(server, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection(*server, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
 def test_keys_rotated_at_the_issuer_are_fetched_on_the_first_token_naming_one(oauth_tracker_bin, issuer, tmp_path):
     """The server holds the issuer's keys; a token signed with a key published since
     makes it fetch the key set once and is accepted. A flood of made-up `kid`s right
@@ -310,7 +313,7 @@ def test_keys_rotated_at_the_issuer_are_fetched_on_the_first_token_naming_one(oa
     with http_tracker(oauth_tracker_bin, issuer, tmp_path) as (server, _):
         assert call_with(server, issuer.token()) == "ok:deleted 7 for alice (jwt)"
         fetched = issuer.jwks_fetches
-        assert fetched >= 1
+        assert fetched == 1, "the keys are fetched once, at start-up"
 
         new_kid = issuer.rotate(keep_old=True)
         assert new_kid == "rsa-2"
@@ -360,17 +363,95 @@ def test_the_metadata_may_be_published_as_openid_configuration(oauth_tracker_bin
         assert oidc.jwks_fetches >= 1
 
 
+def test_tokens_wait_for_keys_that_could_not_be_fetched_at_start(oauth_tracker_bin, issuer, tmp_path):
+    """The key set is down when the server starts: it starts anyway, refuses tokens as
+    `unavailable` (not as invalid: the token may be fine), and accepts them once the
+    keys can be fetched (it asks again at most every few seconds while it has none)."""
+    issuer.jwks_down = True
+    with http_tracker(oauth_tracker_bin, issuer, tmp_path) as (server, _):
+        token = issuer.token()
+        assert call_with(server, token) == "unauthenticated:unavailable"
+        issuer.jwks_down = False
+        deadline = time.monotonic() + 20
+        while (outcome := call_with(server, token, "list_labels", {})) == "unauthenticated:unavailable":
+            assert time.monotonic() < deadline, "the keys were not fetched again within 20 s"
+            time.sleep(0.5)
+        assert outcome.startswith("ok:") and "asked by alice (jwt)" in outcome, outcome
+        assert call_with(server, token) == "ok:deleted 7 for alice (jwt)"
+    log = (tmp_path / "http.log").read_text()
+    assert "could not fetch the issuer's signing keys" in log, log[-2000:]
+
+
+def test_the_public_url_flag_replaces_the_specs_as_the_audience(oauth_tracker_bin, issuer, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    spec_url = "https://spec.example/mcp"
+    env = server_env(issuer, spec_url, tmp_path)
+    command = [oauth_tracker_bin, "serve", "--public-url", url, "--http"]
+    with http_server(command, tmp_path / "http.log", env=env, port=port) as server:
+        status, _, body = get(server, "/.well-known/oauth-protected-resource/mcp")
+        assert status == 200 and json.loads(body)["resource"] == url, body
+        assert call_with(server, issuer.token(aud=url)) == "ok:deleted 7 for alice (jwt)"
+        assert call_with(server, issuer.token(aud=spec_url), "list_labels", {}) == "unauthenticated:wrong_audience"
+
+
+def test_a_plain_http_issuer_off_loopback_is_refused_at_start(oauth_tracker_bin, tmp_path):
+    """0.0.0.0 is no loopback address, yet a connection to it stays on this machine,
+    should the check ever let it through."""
+    env = {**os.environ, "OAUTH_ISSUER": "http://0.0.0.0:9", "PUBLIC_URL": "http://127.0.0.1:9/mcp"}
+    env["MCPGEN_DATA_DIR"] = str(tmp_path / "data")
+    for transport in (["--http", f"127.0.0.1:{free_port()}"], ["--stdio"]):
+        out = subprocess.run(
+            [oauth_tracker_bin, "serve", *transport],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, env=env,
+        )  # fmt: skip
+        assert out.returncode != 0, out.stderr
+        assert "auth.oauth.issuer" in out.stderr and "plain http" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_no_token_reaches_the_log_even_at_trace_level(oauth_tracker_bin, issuer, tmp_path, log_format):
+    """Every kind of token of the matrix, accepted or refused, on both transports, with
+    every line the server and its libraries can log. A JWT's signature alone is a
+    secret's worth too: a log that cut the token short would still leak it."""
+    verbose = {"RUST_LOG": "trace", "MCPGEN_LOG_FORMAT": log_format}
+
+    def leaked(token: str, log: str) -> bool:
+        signature = token.rsplit(".", 1)[-1]
+        return token in log or (len(signature) >= 16 and signature in log)
+
+    with http_tracker(oauth_tracker_bin, issuer, tmp_path, env=verbose) as (server, _):
+        tokens = {case: make(issuer) for case, (make, _) in CASES.items() if make}
+        for case, token in tokens.items():
+            expected = CASES[case][1]
+            outcome = call_with(server, token, "list_labels", {})
+            refused = expected.startswith("unauthenticated")
+            assert outcome == expected if refused else outcome.startswith("ok:"), (case, outcome)
+    log = (tmp_path / "http.log").read_text()
+    level = '"level":"TRACE"' if log_format == "json" else " TRACE "
+    assert level in log, "the log is not at trace level, so this test proves little"
+    assert [case for case, token in tokens.items() if leaked(token, log)] == []
+
+    issuer.audience = STDIO_PUBLIC_URL
+    for case in ("right_scope_rs256", "expired"):
+        token = CASES[case][0](issuer)
+        env = {**server_env(issuer, STDIO_PUBLIC_URL, tmp_path), **verbose, "OAUTH_TRACKER_TOKEN": token}
+
+        async def call(session: ClientSession) -> None:
+            await session.initialize()
+            try:
+                await session.call_tool("delete_issue", {"issue_id": 7, "confirm_title": "Crash"})
+            except MCPError:
+                pass  # the refusal itself is the matrix's business
+
+        log_path = tmp_path / f"stdio-{case}.log"
+        drive_stdio([oauth_tracker_bin, "serve", "--stdio"], log_path, [call], env=env)
+        log = log_path.read_text()
+        assert level in log
+        assert not leaked(token, log), f"the {case} token reached the stdio log"
+
+
 # --- The metadata and the challenges -------------------------------------------------
-
-
-def get(server, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection(*server, timeout=30)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
 
 
 def test_protected_resource_metadata_and_challenges(oauth_tracker_bin, issuer, tmp_path):
@@ -384,7 +465,7 @@ def test_protected_resource_metadata_and_challenges(oauth_tracker_bin, issuer, t
         expected = {
             "resource": url,
             "authorization_servers": [issuer.url],
-            "scopes_supported": SCOPES,
+            "scopes_supported": sorted(SCOPES),
             "bearer_methods_supported": ["header"],
         }
         for path in ("/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"):
@@ -393,6 +474,8 @@ def test_protected_resource_metadata_and_challenges(oauth_tracker_bin, issuer, t
                 assert status == 200, (path, status, body)
                 assert response_headers["content-type"].startswith("application/json"), response_headers
                 document = json.loads(body)
+                # RFC 9728 gives the order of scopes_supported no meaning.
+                document["scopes_supported"] = sorted(document.get("scopes_supported", []))
                 assert {k: document.get(k) for k in expected} == expected, document
 
         # 2026-07-28, stateless.
@@ -581,6 +664,11 @@ def node_env(tmp_path: Path) -> dict[str, str]:
     return dict(os.environ, PATH=path, MCP_CATALOG_PATH=str(tmp_path / "inspector-catalog.json"))
 
 
+def last_error(out: subprocess.CompletedProcess) -> dict:
+    """The error the Inspector CLI reports as its last line of standard error (JSON)."""
+    return json.loads(out.stderr.strip().splitlines()[-1])["error"]
+
+
 def test_the_inspector_cli_calls_a_scoped_tool_with_a_bearer_header(oauth_tracker_bin, issuer, tmp_path):
     with http_tracker(oauth_tracker_bin, issuer, tmp_path) as (_, url):
         token = issuer.token(subject="inspector-user", scopes=["issues_admin"])
@@ -597,10 +685,17 @@ def test_the_inspector_cli_calls_a_scoped_tool_with_a_bearer_header(oauth_tracke
         result = json.loads(out.stdout)
         assert result["content"][0]["text"] == "deleted 7 for inspector-user (jwt)", result
 
+        # Without a header the Inspector reads the 401 challenge and wants to start the
+        # OAuth flow in a browser, which it cannot do without a terminal (its exit 3).
         refused = inspect()
-        assert refused.returncode != 0, refused.stdout
-        assert "deleted 7" not in refused.stdout
-    assert token not in (tmp_path / "http.log").read_text(), "the token reached the log"
+        assert refused.returncode == 3, (refused.returncode, refused.stdout, refused.stderr[-2000:])
+        assert last_error(refused)["code"] == "auth_required", refused.stderr[-2000:]
+        reader = issuer.token(subject="inspector-user", scopes=["issues_read"])
+        refused = inspect("--header", f"Authorization: Bearer {reader}")
+        assert refused.returncode == 1, (refused.returncode, refused.stdout, refused.stderr[-2000:])
+        assert last_error(refused)["message"] == 'Insufficient scope: required "issues_admin"', refused.stderr
+    log = (tmp_path / "http.log").read_text()
+    assert token not in log and reader not in log, "a token reached the log"
 
 
 def test_the_loopback_issuer_checks_pkce_and_the_code(issuer):
