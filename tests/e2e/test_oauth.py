@@ -534,6 +534,41 @@ def test_protected_resource_metadata_and_challenges(oauth_tracker_bin, issuer, t
         assert token not in log, "a token reached the log"
 
 
+def test_resources_and_prompts_need_their_scopes_too(oauth_tracker_bin, issuer, tmp_path):
+    """The issue template and the triage prompt need issues_read: no token is 401, a
+    token without it 403, a token with it answers; each challenge names issues_read."""
+    targets = [
+        ("resources/read", {"uri": "tracker://issues/7"}, "tracker://issues/7"),
+        ("prompts/get", {"name": "triage", "arguments": {"issue_id": "7"}}, "triage"),
+    ]
+    with http_tracker(oauth_tracker_bin, issuer, tmp_path) as (server, _):
+        tokens = {401: None, 403: issuer.token(scopes=["issues_admin"]), 200: issuer.token(scopes=["issues_read"])}
+        for method, params, name in targets:
+            body = {"jsonrpc": "2.0", "id": 9, "method": method, "params": {**params, "_meta": MODERN_META}}
+            headers = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method, "Mcp-Name": name}
+            for expected, token in tokens.items():
+                sent = {**headers, "Authorization": f"Bearer {token}"} if token else headers
+                status, response_headers, raw = post(server, body, sent)
+                assert status == expected, (method, status, raw)
+                reply = message({k.lower(): v for k, v in response_headers.items()}, raw)
+                if expected == 200:
+                    assert "result" in reply, reply
+                else:
+                    assert challenge(response_headers["www-authenticate"])["scope"] == "issues_read", response_headers
+
+
+def test_the_routing_header_does_not_choose_the_scopes(oauth_tracker_bin, issuer, tmp_path):
+    """2026-07-28 names the tool in `Mcp-Name` too; a header naming the public
+    list_labels on a body calling delete_issue must not get the call through."""
+    body, headers = modern_call(*DELETE)
+    headers["Mcp-Name"] = "list_labels"
+    with http_tracker(oauth_tracker_bin, issuer, tmp_path) as (server, _):
+        for token in (None, issuer.token(scopes=["issues_read"]), issuer.token()):
+            sent = {**headers, "Authorization": f"Bearer {token}"} if token else headers
+            status, _, raw = post(server, body, sent)
+            assert status >= 400 and b"deleted 7" not in raw, (status, raw)
+
+
 # --- The official Python SDK's OAuth client ------------------------------------------
 
 
