@@ -6,7 +6,16 @@
 #   bare       bench/bare_axum: the limit, a bare axum endpoint / stdio loop
 # then prints a table of medians and ratios (also written to target/bench/results.md).
 # Options go to the driver (bench/driver), e.g. `bash bench/run.sh --rounds 3 --duration 5`.
+#
+# `bash bench/run.sh --auth [OPTIONS]` measures what auth costs instead: the generated
+# server with `auth: { mode: bearer }` and a managed token on every request (the
+# `generated` column) against the same server without auth (`hand`), and the bare limit.
 set -euo pipefail
+auth=false
+if [ "${1:-}" = "--auth" ]; then
+    auth=true
+    shift
+fi
 cd "$(dirname "$0")/.."
 root=$PWD
 
@@ -40,6 +49,29 @@ printf '\n# Added by bench/run.sh: not a member of the mcpgen workspace.\n[works
     >>"$scratch/weather/Cargo.toml"
 cp Cargo.lock "$scratch/weather/Cargo.lock"
 cargo build --release --manifest-path "$scratch/weather/Cargo.toml"
+
+if $auth; then
+    echo "==> building the same server with auth on, and a managed token" >&2
+    cp "$release/weather" "$scratch/weather-open"
+    spec="$scratch/weather/specs/weather.yaml"
+    sed -i 's/^  get_forecast:$/  get_forecast:\n    scopes: [forecast_read]/' "$spec"
+    printf 'auth:\n  mode: bearer\n  scopes:\n    forecast_read: Read forecasts.\n' >>"$spec"
+    (cd "$scratch/weather" && "$release/mcpgen" generate >/dev/null)
+    cargo build --release --manifest-path "$scratch/weather/Cargo.toml"
+    rm -rf "$scratch/data"
+    token=$("$release/weather" token create --subject bench --scopes forecast_read \
+        --data-dir "$scratch/data" 2>/dev/null)
+    echo "==> measuring" >&2
+    exec "$release/mcpgen-bench" \
+        --server "generated=$release/weather" \
+        --server "hand=$scratch/weather-open" \
+        --server "bare=$release/bare_axum" \
+        --env "MCPGEN_DATA_DIR=$scratch/data" --env "WEATHER_TOKEN=$token" \
+        --header "Authorization: Bearer $token" \
+        --work-dir "$scratch/run-auth" \
+        --out "$scratch/results-auth.md" \
+        "$@"
+fi
 
 echo "==> measuring" >&2
 exec "$release/mcpgen-bench" \

@@ -114,8 +114,8 @@ pub use declare::resource::{
     ResourceError, ResourceHandlerFn, ResourceOutput, ResourceTemplateDef, Role,
 };
 pub use declare::tool::{
-    Annotations, BoxFuture, ClientCapability, ErrorDef, Identity, LogLevel, TaskStart, TaskSupport,
-    ToolContext, ToolDef, ToolError, ToolOutput,
+    Annotations, BoxFuture, ClientCapability, DEGRADED_META_KEY, ErrorDef, Identity, LogLevel,
+    TaskStart, TaskSupport, ToolContext, ToolDef, ToolError, ToolOutput,
 };
 pub use guard::{
     CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,

@@ -127,6 +127,22 @@ pub(crate) fn check(
             }
             if node.unique_items && has_duplicates(items) {
                 report("expected unique items, got duplicates".to_owned());
+            } else if node.unique_items
+                && let Some(item) = node.items.as_deref().filter(|item| item.prepares)
+            {
+                // Items that differ only in fields left to their defaults become equal
+                // once the defaults are filled in, which is what the handler receives.
+                let mut prepared = items.clone();
+                for value in &mut prepared {
+                    crate::prepare::prepare(targets, item, value);
+                }
+                if has_duplicates(&prepared) {
+                    report(
+                        "expected unique items, got items that are equal once their defaults \
+                         are filled in"
+                            .to_owned(),
+                    );
+                }
             }
             if let Some(item) = &node.items {
                 for (index, value) in items.iter().enumerate() {

@@ -209,4 +209,20 @@ mod default_tests {
             json!({"units": "imperial", "filters": [{"op": "eq"}, {"op": "ne"}], "days": 3})
         );
     }
+    #[test]
+    fn unique_items_hold_once_defaults_are_filled_in() {
+        let schema = compile(&json!({
+            "type": "array", "uniqueItems": true,
+            "items": {"type": "object", "properties": {"a": {"type": "integer", "default": 1}}}
+        }));
+        // Distinct as sent, equal as the handler would receive them.
+        let violations = schema.violations(&json!([{}, {"a": 1}]));
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(
+            violations[0]
+                .message
+                .contains("once their defaults are filled in")
+        );
+        assert!(schema.violations(&json!([{}, {"a": 2}])).is_empty());
+    }
 }

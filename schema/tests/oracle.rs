@@ -379,7 +379,11 @@ proptest! {
         let reference = jsonschema::validator_for(&schema).expect("the reference compiles it");
         let ours = CompiledSchema::compile(&schema).expect("the server compiles it");
         for value in &values {
-            let expected = reference.is_valid(value);
+            // The server accepts what is valid as sent and as its handler receives it
+            // (defaults filled in): items that become equal break `uniqueItems`.
+            let mut prepared = value.clone();
+            ours.prepare(&mut prepared);
+            let expected = reference.is_valid(value) && reference.is_valid(&prepared);
             let violations = ours.violations(value);
             prop_assert_eq!(
                 violations.is_empty(),

@@ -21,6 +21,9 @@ pub(crate) struct Options {
     pub(crate) only: Vec<String>,
     /// Environment variables for every server (`RUST_LOG=warn`).
     pub(crate) env: Vec<(String, String)>,
+    /// Headers sent with every HTTP request besides the wire's, as `Name: value` lines
+    /// (`Authorization: Bearer …`).
+    pub(crate) headers: String,
     /// Requests a second of the paced (open-loop) latency run after wrk's; 0: none.
     pub(crate) paced_rate: u32,
     /// How long the paced run lasts, in seconds.
@@ -32,7 +35,7 @@ pub(crate) struct Options {
 const USAGE: &str = "usage: mcpgen-bench --server NAME=BINARY (3 times: generated, hand, bare) \
 [--rounds 6] [--duration 10] [--warmup 2] [--connections 8] [--wrk-threads 2] \
 [--stdio-requests 20000] [--startups 101] [--paced-rate 5000] [--paced-duration 5] \
-[--only http,stdio,startup] [--env KEY=VALUE] [--cpus auto|shared|SERVER/LOAD] \
+[--only http,stdio,startup] [--env KEY=VALUE] [--header 'Name: value'] [--cpus auto|shared|SERVER/LOAD] \
 [--work-dir DIR] [--out results.md]";
 
 pub(crate) fn parse_options() -> Result<Options> {
@@ -49,6 +52,7 @@ pub(crate) fn parse_options() -> Result<Options> {
         out: None,
         only: vec!["http".into(), "stdio".into(), "startup".into()],
         env: Vec::new(),
+        headers: String::new(),
         paced_rate: 5000,
         paced_s: 5.0,
         cpus: cpus::Placement::parse("auto")?,
@@ -79,6 +83,14 @@ pub(crate) fn parse_options() -> Result<Options> {
             "--cpus" => options.cpus = cpus::Placement::parse(&value()?)?,
             "--work-dir" => options.work_dir = PathBuf::from(value()?),
             "--out" => options.out = Some(PathBuf::from(value()?)),
+            "--header" => {
+                let header = value()?;
+                if !header.contains(": ") {
+                    bail!("--header takes `Name: value`, got `{header}`");
+                }
+                options.headers.push_str(&header);
+                options.headers.push_str("\r\n");
+            }
             "--env" => {
                 let pair = value()?;
                 let (key, value) = pair

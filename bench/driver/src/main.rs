@@ -110,7 +110,7 @@ fn run() -> Result<()> {
     procs::install_signal_handler()?;
     std::fs::create_dir_all(&options.work_dir)?;
     copy_binaries(&mut options)?;
-    let script = wrk::write_script(&options.work_dir)?;
+    let script = wrk::write_script(&options.work_dir, &options.headers)?;
     let mut bench = Bench {
         options: &options,
         script,

@@ -112,7 +112,7 @@ impl Bench<'_> {
         let deadline = Instant::now() + Duration::from_secs(20);
         let (status, response) = loop {
             server.check_running(&format!("{name} (HTTP)"))?;
-            match post_once(port, &body) {
+            match post_once(port, &body, &self.options.headers) {
                 Ok(answer) => break answer,
                 Err(_) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20));
@@ -141,7 +141,7 @@ impl Bench<'_> {
         if self.options.paced_rate > 0 {
             let paced = paced::run(
                 port,
-                http_request(port, &body, "").as_bytes(),
+                http_request(port, &body, &self.options.headers).as_bytes(),
                 self.options.paced_rate,
                 self.options.connections,
                 self.options.paced_s,

@@ -48,11 +48,13 @@ pub(crate) fn http_request(port: u16, body: &str, extra: &str) -> String {
     request
 }
 
-/// One POST with `Connection: close`; returns the status and body.
-pub(crate) fn post_once(port: u16, body: &str) -> Result<(u16, Vec<u8>)> {
+/// One POST with `Connection: close` and the `extra` header lines; returns the status
+/// and body.
+pub(crate) fn post_once(port: u16, body: &str, extra: &str) -> Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.write_all(http_request(port, body, "Connection: close\r\n").as_bytes())?;
+    let extra = format!("Connection: close\r\n{extra}");
+    stream.write_all(http_request(port, body, &extra).as_bytes())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let split = response

@@ -95,12 +95,15 @@ fn parse_wrk(output: &str) -> Result<WrkReport> {
     }
 }
 
-pub(crate) fn write_script(dir: &Path) -> Result<PathBuf> {
+pub(crate) fn write_script(dir: &Path, extra: &str) -> Result<PathBuf> {
     let mut lua = String::from(
         "-- written by mcpgen-bench: one tools/call, stateless 2026-07-28 wire\nwrk.method = \"POST\"\n",
     );
     lua.push_str(&format!("wrk.body = [==[{}]==]\n", request(1)));
-    for (name, value) in HEADERS {
+    let extra = extra
+        .lines()
+        .filter_map(|line| line.trim_end().split_once(": "));
+    for (name, value) in HEADERS.iter().copied().chain(extra) {
         lua.push_str(&format!("wrk.headers[\"{name}\"] = \"{value}\"\n"));
     }
     let path = dir.join("tools_call.lua");

@@ -9,7 +9,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mcpgen_runtime::{CodeTool, Server, ServerInfo, ToolContext, ToolError, ToolSchema, mcp_tool};
+use mcpgen_runtime::{
+    AuthConfig, AuthMode, CodeTool, HttpOptions, Server, ServerInfo, Store, ToolContext, ToolError,
+    ToolSchema, mcp_tool,
+};
 use rmcp::model::{CallToolRequestParams, PaginatedRequestParams};
 
 mod common;
@@ -64,6 +67,7 @@ mod code_first {
     /// Daily forecast for one city, up to 14 days ahead.
     #[mcp_tool(
         title = "Get forecast",
+        anonymous,
         read_only,
         open_world,
         rate_limit = "30/min",
@@ -111,6 +115,7 @@ mod code_first {
         destructive = false,
         idempotent = false,
         idempotency(key = "request_id", window_ms = 86_400_000),
+        scopes("alerts_write"),
         circuit_breaker(enabled = false),
         task = "optional"
     )]
@@ -216,8 +221,13 @@ fn info() -> ServerInfo {
     }
 }
 
+/// The two servers with auth off: the in-process transport of these tests checks no
+/// credential, so with auth on every call would be refused (see `scopes_are_enforced_alike`).
 fn servers() -> (Server, Server) {
-    let spec = spec_first::server(SpecHandler).expect("the spec-first server builds");
+    let spec = spec_first::builder(SpecHandler)
+        .auth(AuthConfig::default())
+        .build()
+        .expect("the spec-first server builds");
     let code = Server::builder(info())
         .add_tool::<code_first::get_forecast>()
         .add_tool::<code_first::subscribe_alerts>()
@@ -343,6 +353,117 @@ async fn calls_are_answered_identically() {
     )
     .expect("the refusal object as JSON text");
     assert_eq!(refusal["code"], json!("tool_disabled"));
+}
+
+/// Scopes and anonymous access declared in code are enforced as the spec's are: both
+/// servers, over HTTP with managed tokens, answer each call with the same status.
+#[tokio::test]
+async fn scopes_are_enforced_alike() {
+    let dir = std::env::temp_dir().join(format!("mcpgen-twin-{}", std::process::id()));
+    let store = Store::open(&dir).expect("a store in a temporary directory");
+    let (_, reader) = store
+        .create_token("reader", &[], None, None)
+        .expect("a token");
+    let scopes = ["alerts_write".to_owned()];
+    let (_, writer) = store
+        .create_token("writer", &scopes, None, None)
+        .expect("a token");
+    let spec = spec_first::server(SpecHandler).expect("the spec-first server builds");
+    let code = Server::builder(info())
+        .auth(AuthConfig {
+            mode: AuthMode::Bearer,
+            scopes: scopes.to_vec(),
+            ..Default::default()
+        })
+        .add_tool::<code_first::get_forecast>()
+        .add_tool::<code_first::subscribe_alerts>()
+        .add_tool::<code_first::get_history>()
+        .build()
+        .expect("the code-first server builds");
+    // Arguments the handler never sees (`city` is no string): a call let through is
+    // answered 200 with `invalid_arguments`, and no subscription is counted, so the
+    // other tests' counts stay as they are.
+    let subscribe = json!({"city": 5});
+    let cases = [
+        ("get_forecast", json!({"city": "Zurich"}), None),
+        ("subscribe_alerts", subscribe.clone(), None),
+        ("subscribe_alerts", subscribe.clone(), Some(reader.expose())),
+        ("subscribe_alerts", subscribe, Some(writer.expose())),
+    ];
+    let mut statuses = Vec::new();
+    for server in [spec, code] {
+        server
+            .start_auth(Some(store.clone()), None)
+            .await
+            .expect("auth starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let port = listener.local_addr().expect("an address").port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            server
+                .serve_http_on(listener, HttpOptions::default(), shutdown)
+                .await
+        });
+        let mut answers = Vec::new();
+        for (tool, args, token) in &cases {
+            answers.push(post_call(port, tool, args, *token).await);
+        }
+        let _ = stop.send(());
+        serving
+            .await
+            .expect("the server task")
+            .expect("the server ran");
+        statuses.push(answers);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        statuses[0], statuses[1],
+        "spec-first and code-first answer differently"
+    );
+    assert_eq!(statuses[0], [200, 401, 403, 200]);
+}
+
+/// The HTTP status of one stateless (2026-07-28) `tools/call` of `tool`.
+async fn post_call(port: u16, tool: &str, args: &Value, token: Option<&str>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "twin", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": tool, "arguments": args, "_meta": meta}})
+    .to_string();
+    let authorization = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+         MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: {tool}\r\n\
+         {authorization}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("the server listens");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("an answer");
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The whole declarations the server is built from, guardrails included (`ToolDef.guard`:

@@ -78,6 +78,18 @@ impl Answer {
         self
     }
 
+    /// Labels a result reduced for an anonymous caller (see
+    /// [`ToolContext::degrade_for_anonymous`]).
+    fn label_degraded(&mut self) {
+        if let Ok(CallToolResponse::Complete(result)) = &mut self.reply {
+            let mut meta = result.meta.take().unwrap_or_default();
+            let label = json!({"reason": "anonymous_caller"});
+            meta.0
+                .insert(crate::declare::tool::DEGRADED_META_KEY.to_owned(), label);
+            result.meta = Some(meta);
+        }
+    }
+
     fn write(&self, record: &mut Record) {
         if let Err(error) = &self.reply {
             record.error_code = Some(error.code.0);
@@ -106,6 +118,7 @@ impl McpService {
             // 3. Validate.
             let round = Round::take(&mut params);
             let (ctx, arguments) = self.validate(&call, arguments, round, &mut context)?;
+            let degraded = Arc::clone(&ctx.degraded);
             if call.plan == TaskPlan::AtOnce {
                 return Ok(self.spawn_task(&call, ctx, arguments, admitted.admission));
             }
@@ -117,7 +130,11 @@ impl McpService {
                 .run_once(tool, ctx, &arguments, context.ct.cancelled())
                 .await;
             // 5. Shape.
-            Ok(self.shape(&call, admitted, run, resumable, arguments))
+            let mut answer = self.shape(&call, admitted, run, resumable, arguments);
+            if degraded.load(std::sync::atomic::Ordering::Relaxed) {
+                answer.label_degraded();
+            }
+            Ok(answer)
         }
         .await
         .unwrap_or_else(|answer: Box<Answer>| *answer);

@@ -358,6 +358,10 @@ impl fmt::Display for ToolError {
     }
 }
 
+/// The `_meta` key of a result reduced for an anonymous caller
+/// ([`ToolContext::degrade_for_anonymous`]).
+pub const DEGRADED_META_KEY: &str = "mcpgen/degraded";
+
 /// Who is calling. Guardrails (rate limits, quotas) key on it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -484,6 +488,8 @@ pub struct ToolContext {
     pub(crate) task_id: Option<Arc<str>>,
     /// Whether [`ToolOutput::ContinueAsTask`] would start a task.
     pub(crate) can_continue_as_task: bool,
+    /// Set by [`ToolContext::degrade_for_anonymous`]: the result is labelled.
+    pub(crate) degraded: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ToolContext {
@@ -501,6 +507,7 @@ impl ToolContext {
             request_state: None,
             task_id: None,
             can_continue_as_task: false,
+            degraded: Arc::default(),
         }
     }
 
@@ -562,6 +569,28 @@ impl ToolContext {
     /// the gate does not check.
     pub fn principal(&self) -> Option<&crate::Principal> {
         self.principal.as_deref()
+    }
+
+    /// Whether the caller came without a credential, to a target open to anonymous
+    /// callers (`anonymous: true`).
+    pub fn is_anonymous(&self) -> bool {
+        self.principal
+            .as_deref()
+            .is_some_and(crate::Principal::is_anonymous)
+    }
+
+    /// Says that this call's result is deliberately reduced because the caller is
+    /// anonymous: the result's `_meta` gets [`DEGRADED_META_KEY`]
+    /// (`{"reason": "anonymous_caller"}`), so a client can tell a partial answer from a
+    /// complete one. Only for an anonymous caller: for an authenticated one it does
+    /// nothing and returns `false`, so no result ever describes one as anonymous.
+    pub fn degrade_for_anonymous(&self) -> bool {
+        let anonymous = self.is_anonymous();
+        if anonymous {
+            self.degraded
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        anonymous
     }
 
     /// This context, as seen by `principal` (for calling handlers in unit tests).

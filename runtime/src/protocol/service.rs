@@ -128,7 +128,25 @@ impl McpService {
             request_state: None,
             task_id: None,
             can_continue_as_task: false,
+            degraded: Arc::default(),
         }
+    }
+
+    /// With auth on, a call, read or prompt must come with the principal the gate let it
+    /// through as. One without came another way than this crate's transports (the
+    /// handler of [`crate::Server::handler`] on a transport of one's own), where nothing
+    /// checked a credential: refused, never served open.
+    pub(crate) fn vouched(&self, context: &RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        if self.registry.gate.is_none() || principal(context).is_some() {
+            return Ok(());
+        }
+        Err(ErrorData::new(
+            rmcp::model::ErrorCode(crate::auth::refusal::UNAUTHENTICATED_CODE),
+            "Unauthenticated: this server checks credentials on its own transports (serve \
+             --stdio, serve --http, Server::http_router); this request came another way, so \
+             no credential was checked",
+            Some(json!({"auth": {"error": "invalid_token", "reason": "missing"}})),
+        ))
     }
 
     /// `-32601` for method `M` unless the server advertises the capability it belongs
@@ -208,7 +226,8 @@ impl ServerHandler for McpService {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CallToolResponse, ErrorData>> + Send + '_ {
-        match self.served::<CallToolRequestMethod>(|c| c.tools.is_some()) {
+        let checked = self.served::<CallToolRequestMethod>(|c| c.tools.is_some());
+        match checked.and_then(|()| self.vouched(&context)) {
             Ok(()) => self.call(request, context).boxed(),
             Err(error) => std::future::ready(Err(error)).boxed(),
         }
@@ -256,6 +275,7 @@ impl ServerHandler for McpService {
         let record = Recording::of_request(&context);
         noted(record, async move {
             self.served::<ReadResourceRequestMethod>(|c| c.resources.is_some())?;
+            self.vouched(&context)?;
             self.read(&request.uri, context)
                 .await
                 .map(ReadResourceResponse::from)
@@ -285,7 +305,8 @@ impl ServerHandler for McpService {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetPromptResponse, ErrorData>> + Send + '_ {
         let record = Recording::of_request(&context);
-        match self.served::<GetPromptRequestMethod>(|c| c.prompts.is_some()) {
+        let checked = self.served::<GetPromptRequestMethod>(|c| c.prompts.is_some());
+        match checked.and_then(|()| self.vouched(&context)) {
             Ok(()) => noted(record, self.prompt(request, context)),
             Err(error) => noted(record, std::future::ready(Err(error))),
         }

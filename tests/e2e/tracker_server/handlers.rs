@@ -64,12 +64,18 @@ impl Handler for Handlers {
         ctx: ToolContext,
         _input: ListLabelsInput,
     ) -> Result<ListLabelsOutput, ListLabelsError> {
-        Ok(ListLabelsOutput {
-            labels: vec![ListLabelsOutputLabelsItem {
-                name: "bug".to_owned(),
-                description: format!("Something is broken (asked by {}).", caller(&ctx)),
-            }],
-        })
+        let mut labels = vec![ListLabelsOutputLabelsItem {
+            name: "bug".to_owned(),
+            description: format!("Something is broken (asked by {}).", caller(&ctx)),
+        }];
+        // Anonymous callers see the public labels only, and the result says so.
+        if !ctx.degrade_for_anonymous() {
+            labels.push(ListLabelsOutputLabelsItem {
+                name: "security".to_owned(),
+                description: "A vulnerability; triaged privately.".to_owned(),
+            });
+        }
+        Ok(ListLabelsOutput { labels })
     }
 
     async fn read_issue(

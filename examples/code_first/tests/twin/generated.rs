@@ -17,7 +17,7 @@ pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Def
         trusted_proxy_hops: 0,
         max_request_bytes: 1048576,
     },
-    scopes: &[],
+    scopes: &["alerts_write"],
     data_dir: ::core::option::Option::None,
 };
 /// Measurement system.
@@ -446,6 +446,7 @@ pub fn tool_get_forecast() -> ::mcpgen_runtime::ToolDef {
             ::core::time::Duration::from_millis(10000),
         ),
         max_response_bytes: ::core::option::Option::Some(65536),
+        anonymous: true,
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -522,6 +523,7 @@ pub fn tool_subscribe_alerts() -> ::mcpgen_runtime::ToolDef {
         errors: ::std::vec::Vec::from([]),
         timeout: ::core::option::Option::None,
         max_response_bytes: ::core::option::Option::None,
+        scopes: ::std::vec::Vec::from([::std::string::String::from("alerts_write")]),
         client_capabilities: ::std::vec::Vec::from([]),
         guard: ::mcpgen_runtime::ToolGuard {
             disabled: false,
@@ -653,6 +655,14 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             backend: ::mcpgen_runtime::RateLimitBackend::Auto,
             on_redis_error: ::mcpgen_runtime::OnRedisError::Local,
             redis_prefix: ::core::option::Option::None,
+        })
+        .auth(::mcpgen_runtime::AuthConfig {
+            mode: ::mcpgen_runtime::AuthMode::Bearer,
+            scopes: ::std::vec::Vec::from([::std::string::String::from("alerts_write")]),
+            tokens: ::std::vec::Vec::from([]),
+            public_discovery: true,
+            stdio: ::mcpgen_runtime::StdioAuth::Token,
+            oauth: ::core::option::Option::None,
         });
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
