@@ -220,6 +220,8 @@ def test_matrix(oauth_tracker_bin, issuer, tmp_path, transport, revision, case):
         try:
             labels = await session.call_tool("list_labels", {})
             seen["labels"] = labels.structured_content["labels"][0]["description"]
+            seen["label_count"] = len(labels.structured_content["labels"])
+            seen["degraded"] = (labels.meta or {}).get("mcpgen/degraded")
         except MCPError as error:
             seen["labels"] = outcome_of(error)
 
@@ -241,11 +243,14 @@ def test_matrix(oauth_tracker_bin, issuer, tmp_path, transport, revision, case):
     assert seen["delete"] == expected, seen
     if case == "no_credential":
         assert seen["labels"] == "Something is broken (asked by anonymous (anonymous)).", seen
+        assert seen["label_count"] == 1 and seen["degraded"] == {"reason": "anonymous_caller"}, seen
     elif expected.startswith("unauthenticated"):
         # A bad credential is refused even where none is needed: never anonymous.
         assert seen["labels"] == expected, seen
     else:
+        # A JWT caller, even one refused delete_issue, gets the full answer.
         assert seen["labels"] == "Something is broken (asked by alice (jwt)).", seen
+        assert seen["label_count"] == 2 and seen["degraded"] is None, seen
     if token:
         assert token not in log.read_text(), "the token reached the server's log"
 
