@@ -59,13 +59,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def http_server(
-    command: list[str], log_path: Path, startup_s: float = 30, env: dict[str, str] | None = None
+    command: list[str],
+    log_path: Path,
+    startup_s: float = 30,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Runs `command + [ADDR]` on a free loopback port until the block ends; yields (host, port).
-    `env` holds variables set on top of this process's environment.
+    `env` holds variables set on top of this process's environment. Pass `port` (from
+    `free_port()`) when the server must be told its own URL before it starts.
 
     The server is always stopped, even when the block fails."""
-    port = free_port()
+    port = port or free_port()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [*command, f"127.0.0.1:{port}"],
@@ -167,6 +172,29 @@ def assert_declared_error(result, code: str, message: str, retryable: bool = Fal
         "message": message,
         "retryable": retryable,
     }
+
+
+# Auth: the two protocol revisions' openings, and refusals in a form tests compare.
+
+
+async def start(session, revision: str) -> None:
+    """Opens `session` in `revision`: `initialize` (2025-11-25) or `server/discover` (2026-07-28)."""
+    if revision == "2025-11-25":
+        result = await session.initialize()
+        assert result.protocol_version == "2025-11-25"
+    else:
+        await session.discover()
+        assert session.protocol_version == "2026-07-28"
+
+
+def outcome_of(error) -> str:
+    """`unauthenticated:REASON` or `forbidden`, from a refusal's (an MCPError's) code and data."""
+    auth = (error.error.data or {}).get("auth", {})
+    if error.error.code == -32041:
+        return f"unauthenticated:{auth.get('reason')}"
+    if error.error.code == -32043:
+        return "forbidden"
+    return f"error {error.error.code}: {error.error.message}"
 
 
 # Raw HTTP, for what an SDK client would never send.

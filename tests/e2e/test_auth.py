@@ -23,7 +23,18 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 
-from mcp_servers import ROOT, TARGET, cargo_build, drive_http, drive_stdio, http_server, mcpgen_bin, post
+from mcp_servers import (
+    ROOT,
+    TARGET,
+    cargo_build,
+    drive_http,
+    drive_stdio,
+    http_server,
+    mcpgen_bin,
+    outcome_of,
+    post,
+    start,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -91,25 +102,6 @@ def tracker_bin(tmp_path_factory) -> str:
     copy = tmp_path_factory.mktemp("bin") / "issue_tracker"
     shutil.copy2(path, copy)
     return str(copy)
-
-
-async def start(session: ClientSession, revision: str) -> None:
-    if revision == "2025-11-25":
-        result = await session.initialize()
-        assert result.protocol_version == "2025-11-25"
-    else:
-        await session.discover()
-        assert session.protocol_version == "2026-07-28"
-
-
-def outcome_of(error: MCPError) -> str:
-    """`unauthenticated:REASON` or `forbidden`, from the refusal's code and data."""
-    auth = (error.error.data or {}).get("auth", {})
-    if error.error.code == -32041:
-        return f"unauthenticated:{auth.get('reason')}"
-    if error.error.code == -32043:
-        return "forbidden"
-    return f"error {error.error.code}: {error.error.message}"
 
 
 def run(transport: str, binary: str, tmp_path: Path, token: str | None, steps: list) -> None:
