@@ -130,14 +130,18 @@ fn unauthenticated(
     }
 }
 
-/// `data.auth` of the JSON-RPC error: the challenge's parameters.
+/// `data.auth` of the JSON-RPC error: the challenge's parameters (no `error` when no
+/// credential was sent, as in the challenge), and the `reason` in one word.
 fn data(error: &str, rejection: Option<&Rejection>, scopes: &[String], via: Via<'_>) -> Value {
-    let mut auth = json!({ "error": error, "scope": scopes.join(" ") });
+    let mut auth = json!({ "scope": scopes.join(" ") });
     if let Some(rejection) = rejection {
+        auth["error"] = json!(error);
         auth["reason"] = json!(rejection.kind.as_str());
         auth["error_description"] = json!(rejection.description);
     } else if error == "invalid_token" {
         auth["reason"] = json!("missing");
+    } else {
+        auth["error"] = json!(error);
     }
     match via {
         Via::Http {
@@ -181,6 +185,7 @@ mod tests {
             "Bearer resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\", scope=\"issues:write\""
         );
         assert_eq!(refusal.data["auth"]["reason"], "missing");
+        assert!(refusal.data["auth"].get("error").is_none(), "{}", refusal.data);
         assert!(
             refusal.message.contains("Authorization: Bearer"),
             "{}",
