@@ -145,7 +145,7 @@ impl McpService {
             "Unauthenticated: this server checks credentials on its own transports (serve \
              --stdio, serve --http, Server::http_router); this request came another way, so \
              no credential was checked",
-            Some(json!({"auth": {"error": "invalid_token", "reason": "missing"}})),
+            Some(json!({"auth": {"reason": "missing"}})),
         ))
     }
 
