@@ -185,7 +185,11 @@ mod tests {
             "Bearer resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\", scope=\"issues:write\""
         );
         assert_eq!(refusal.data["auth"]["reason"], "missing");
-        assert!(refusal.data["auth"].get("error").is_none(), "{}", refusal.data);
+        assert!(
+            refusal.data["auth"].get("error").is_none(),
+            "{}",
+            refusal.data
+        );
         assert!(
             refusal.message.contains("Authorization: Bearer"),
             "{}",
