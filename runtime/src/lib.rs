@@ -33,6 +33,11 @@
 //!   sessions;
 //! - `protocol/`: the rmcp `ServerHandler` ([`McpService`]), method dispatch, the
 //!   rewording of protocol errors, paging;
+//! - `auth/`: who is calling and whether they may: credentials (static and managed
+//!   tokens, OAuth access tokens) checked into a [`Principal`], the scopes each target
+//!   needs, the 401/403 refusals, the protected resource metadata;
+//! - `store/`: the server's embedded store (SQLite in its data directory), which keeps
+//!   managed tokens;
 //! - `call/`: the request pipeline a tool call, resource read or prompt takes
 //!   (identify, admit by the guardrails, validate, run, shape, record);
 //! - `guard/`: the guardrails (rate limits, caps, breakers, idempotency, the HTTP
