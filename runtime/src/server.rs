@@ -440,7 +440,7 @@ pub struct Server {
 
 impl Server {
     /// Whether the server checks credentials (`auth.mode` other than `none`), and so
-    /// needs its store for managed tokens ([`Server::use_store`]).
+    /// needs its store for managed tokens ([`Server::start_auth`]).
     pub fn checks_credentials(&self) -> bool {
         self.registry.gate.is_some()
     }
