@@ -293,6 +293,10 @@ def call_with(server, token: str | None, tool: str = DELETE[0], arguments: dict 
     if "error" in reply:
         code, data = reply["error"]["code"], reply["error"].get("data") or {}
         expected_status = {-32041: 401, -32043: 403}.get(code)
+        if data.get("auth", {}).get("reason") == "unavailable":
+            # The token could not be checked, not found wrong: retry, do not re-authorize.
+            expected_status = 503
+            assert response_headers.get("retry-after") == "5", response_headers
         assert status == expected_status, (status, reply)
         if code == -32041:
             return f"unauthenticated:{data.get('auth', {}).get('reason')}"

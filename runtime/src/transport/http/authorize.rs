@@ -42,18 +42,29 @@ pub(super) fn credential<'a>(headers: &'a HeaderMap, uri: &Uri) -> Credential<'a
 /// The answer to a refused request: 401 or 403 with the challenge, and the JSON-RPC
 /// error (with the request's `id`) in the body.
 pub(super) fn refused(refusal: &Refusal, metadata: Option<&str>, id: Value) -> Response {
-    let status = if refusal.unauthenticated {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::FORBIDDEN
+    // The issuer's keys or introspection could not be reached: the token may be fine,
+    // so no challenge that would send the client to fetch a new one; retry shortly.
+    let unavailable = refusal
+        .rejection
+        .as_ref()
+        .is_some_and(|r| r.kind == crate::auth::RejectionKind::Unavailable);
+    let status = match (unavailable, refusal.unauthenticated) {
+        (true, _) => StatusCode::SERVICE_UNAVAILABLE,
+        (false, true) => StatusCode::UNAUTHORIZED,
+        (false, false) => StatusCode::FORBIDDEN,
     };
     let body = json!({
         "jsonrpc": "2.0",
         "id": id,
         "error": {"code": refusal.code, "message": refusal.message, "data": refusal.data},
     });
-    let challenge = HeaderValue::from_str(&refusal.challenge(metadata))
-        .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+    let (name, value) = if unavailable {
+        (header::RETRY_AFTER, HeaderValue::from_static("5"))
+    } else {
+        let challenge = HeaderValue::from_str(&refusal.challenge(metadata))
+            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+        (header::WWW_AUTHENTICATE, challenge)
+    };
     let mut response = (
         status,
         [
@@ -61,7 +72,7 @@ pub(super) fn refused(refusal: &Refusal, metadata: Option<&str>, id: Value) -> R
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             ),
-            (header::WWW_AUTHENTICATE, challenge),
+            (name, value),
         ],
         body.to_string(),
     )
