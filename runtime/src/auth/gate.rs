@@ -11,28 +11,29 @@ use super::{AuthMethod, Principal, Rejection, RejectionKind};
 use futures::future::BoxFuture;
 
 /// What a verifier makes of a token: not a kind it checks, or its verdict.
-pub(crate) type Verdict = Option<Result<Principal, Rejection>>;
+pub(crate) type Verdict = Option<Result<Arc<Principal>, Rejection>>;
 
 /// A way of checking bearer tokens: the store's managed tokens, an OAuth issuer's JWTs.
+/// Each gets the token and its SHA-256, computed once per request by the gate.
 pub(crate) trait Verifier: Send + Sync {
     /// `None` when `token` is not of the kind this verifier checks.
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verdict>;
+    fn verify<'a>(&'a self, token: &'a str, digest: &'a [u8; 32]) -> BoxFuture<'a, Verdict>;
 }
 
 /// Managed tokens: the ones with the store's prefix.
 impl Verifier for crate::store::Store {
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verdict> {
+    fn verify<'a>(&'a self, token: &'a str, digest: &'a [u8; 32]) -> BoxFuture<'a, Verdict> {
         let verdict = token
             .starts_with(super::token::PREFIX)
-            .then(|| crate::store::Store::verify(self, token));
+            .then(|| self.verify_digest(token, digest));
         Box::pin(std::future::ready(verdict))
     }
 }
 
 /// Access tokens of the authorization server: every token that is not a managed one.
 impl Verifier for super::oauth::OAuth {
-    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Verdict> {
-        Box::pin(async move { Some(super::oauth::OAuth::verify(self, token).await) })
+    fn verify<'a>(&'a self, token: &'a str, _digest: &'a [u8; 32]) -> BoxFuture<'a, Verdict> {
+        Box::pin(async move { Some(super::oauth::OAuth::verify(self, token).await.map(Arc::new)) })
     }
 }
 
@@ -261,12 +262,13 @@ impl Gate {
                  control characters, non-ASCII); send the token exactly as it was issued",
             ));
         }
-        if let Some(principal) = self.statics.get(&digest(token)) {
+        let digest = digest(token);
+        if let Some(principal) = self.statics.get(&digest) {
             return Ok(Arc::clone(principal));
         }
         for verifier in self.verifiers.get().into_iter().flatten() {
-            if let Some(verdict) = verifier.verify(token).await {
-                return verdict.map(Arc::new);
+            if let Some(verdict) = verifier.verify(token, &digest).await {
+                return verdict;
             }
         }
         Err(Rejection::new(
@@ -299,12 +301,12 @@ fn sorted(scopes: &[String]) -> Vec<String> {
 }
 
 /// What a request of `method` to `target` (a tool or prompt name, a resource URI) asks
-/// of its caller, and how to name the target in a refusal.
+/// of its caller.
 pub(crate) fn requirement<'r>(
     registry: &'r crate::declare::registry::Registry,
     method: &str,
     target: Option<&str>,
-) -> (Requirement<'r>, String) {
+) -> Requirement<'r> {
     use crate::declare::uri_template::UriMatch;
     // Anonymous callers hold no scopes: a target that asks for some is never open to them.
     let of = |scopes: &'r [String], anonymous: bool| Requirement::Target {
@@ -316,32 +318,29 @@ pub(crate) fn requirement<'r>(
             .tool_index
             .get(name)
             .map(|&i| &registry.tools[i].def)
-            .map(|def| (of(&def.scopes, def.anonymous), format!("tool `{name}`"))),
+            .map(|def| of(&def.scopes, def.anonymous)),
         ("prompts/get", Some(name)) => registry
             .prompt_index
             .get(name)
             .map(|&i| &registry.prompts[i].def)
-            .map(|def| (of(&def.scopes, def.anonymous), format!("prompt `{name}`"))),
+            .map(|def| of(&def.scopes, def.anonymous)),
         ("resources/read", Some(uri)) => {
             let fixed = registry
                 .resource_index
                 .get(uri)
                 .map(|&i| &registry.resources[i].def)
                 .map(|def| of(&def.scopes, def.anonymous));
-            let templated = || {
+            fixed.or_else(|| {
                 registry
                     .templates
                     .iter()
                     .find(|t| !matches!(t.template.matches(uri), UriMatch::NoMatch))
                     .map(|t| of(&t.def.scopes, t.def.anonymous))
-            };
-            fixed
-                .or_else(templated)
-                .map(|requirement| (requirement, format!("resource `{uri}`")))
+            })
         }
         // No method: an HTTP GET (the SSE stream) or DELETE, or a response the client
         // sends back; like notifications, they carry no call.
-        ("", _) => Some((Requirement::Discovery, "this request".to_owned())),
+        ("", _) => Some(Requirement::Discovery),
         (
             "initialize"
             | "ping"
@@ -351,11 +350,22 @@ pub(crate) fn requirement<'r>(
             | "resources/templates/list"
             | "prompts/list",
             _,
-        ) => Some((Requirement::Discovery, format!("`{method}`"))),
+        ) => Some(Requirement::Discovery),
         (notification, _) if notification.starts_with("notifications/") => {
-            Some((Requirement::Discovery, format!("`{method}`")))
+            Some(Requirement::Discovery)
         }
         _ => None,
     };
-    found.unwrap_or_else(|| (Requirement::Principal, format!("`{method}`")))
+    found.unwrap_or(Requirement::Principal)
+}
+
+/// How a refusal names what was asked for (``tool `delete_issue` ``).
+pub(crate) fn named(method: &str, target: Option<&str>) -> String {
+    match (method, target) {
+        ("tools/call", Some(name)) => format!("tool `{name}`"),
+        ("prompts/get", Some(name)) => format!("prompt `{name}`"),
+        ("resources/read", Some(uri)) => format!("resource `{uri}`"),
+        ("", _) => "this request".to_owned(),
+        (method, _) => format!("`{method}`"),
+    }
 }

@@ -24,7 +24,7 @@ mod jwt_tests;
 #[cfg(test)]
 mod test_support;
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 mod config;
 pub(crate) mod gate;
@@ -174,31 +174,40 @@ pub(crate) async fn admit(
     credential: gate::Credential<'_>,
     via: refusal::Via<'_>,
     record: &crate::observe::record::Recording,
-) -> Result<Option<std::sync::Arc<Principal>>, refusal::Refusal> {
+) -> Result<Option<Arc<Principal>>, refusal::Refusal> {
     let Some(gate) = &registry.gate else {
         return Ok(None);
     };
-    let (method, target) = record
-        .read(|r| (r.method.clone(), r.target.clone()))
-        .unwrap_or_default();
-    let method = method.as_deref().unwrap_or("");
-    let (requirement, named) = gate::requirement(registry, method, target.as_deref());
+    let requirement = record
+        .read(|r| {
+            gate::requirement(
+                registry,
+                r.method.as_deref().unwrap_or(""),
+                r.target.as_deref(),
+            )
+        })
+        .unwrap_or(gate::Requirement::Principal);
     let access = gate.check(credential, requirement).await;
-    let scopes = match requirement {
-        gate::Requirement::Target { scopes, .. } => scopes,
-        _ => &[],
+    let refusal = match &access {
+        gate::Access::Allowed(_) => None,
+        refused => {
+            // Named only to refuse: a request let through allocates nothing for it.
+            let named = record
+                .read(|r| gate::named(r.method.as_deref().unwrap_or(""), r.target.as_deref()))
+                .unwrap_or_default();
+            let scopes = match requirement {
+                gate::Requirement::Target { scopes, .. } => scopes,
+                _ => &[],
+            };
+            refusal::Refusal::of(refused, via, &named, scopes)
+        }
     };
-    let refusal = refusal::Refusal::of(&access, via, &named, scopes);
     record.update(|r| {
-        let principal = match &access {
-            gate::Access::Allowed(principal) => principal.as_deref(),
-            gate::Access::Forbidden { principal, .. } => Some(&**principal),
+        r.principal = match &access {
+            gate::Access::Allowed(principal) => principal.clone(),
+            gate::Access::Forbidden { principal, .. } => Some(Arc::clone(principal)),
             gate::Access::Unauthenticated(_) => None,
         };
-        if let Some(principal) = principal {
-            r.subject = Some(principal.subject.clone());
-            r.auth_method = Some(principal.method.as_str());
-        }
         if let Some(refusal) = &refusal {
             r.outcome = Some(if refusal.unauthenticated {
                 crate::observe::record::Outcome::Unauthenticated

@@ -25,8 +25,8 @@ pub(crate) fn request(record: &Record) {
                 // `target` is the event's own (`mcpgen_runtime::request`).
                 name = record.target.as_deref(),
                 agent = record.agent.as_deref(),
-                subject = record.subject.as_deref(),
-                auth = record.auth_method,
+                subject = record.principal.as_ref().map(|p| p.subject.as_str()),
+                auth = record.principal.as_ref().map(|p| p.method.as_str()),
                 transport = record.transport_name(),
                 protocol = record.protocol.as_deref(),
                 request_id = record.request_id.as_ref().map(display),

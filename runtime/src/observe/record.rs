@@ -159,8 +159,7 @@ pub(crate) struct Record {
     pub(crate) agent: Option<Cow<'static, str>>,
     /// Who the credential named, and how it was checked (`managed_token`), when auth
     /// is on. Never the credential.
-    pub(crate) subject: Option<String>,
-    pub(crate) auth_method: Option<&'static str>,
+    pub(crate) principal: Option<std::sync::Arc<crate::Principal>>,
     pub(crate) client_name: Option<String>,
     pub(crate) client_version: Option<String>,
     pub(crate) status: Option<u16>,
@@ -191,8 +190,7 @@ impl Record {
             http_method: None,
             target: None,
             agent: None,
-            subject: None,
-            auth_method: None,
+            principal: None,
             client_name: None,
             client_version: None,
             status: None,

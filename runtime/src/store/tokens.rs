@@ -7,7 +7,7 @@
 //! map, so a revocation takes effect at once and without a restart. Expiry is compared
 //! with the clock on every use.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use super::{Store, StoreError, StoreErrorKind, sqlite, unix_now};
 use crate::auth::{AuthMethod, Principal, Rejection, RejectionKind, token};
@@ -69,8 +69,8 @@ impl std::fmt::Debug for TokenSecret {
 #[derive(Debug)]
 struct Cached {
     id: String,
-    subject: String,
-    scopes: Vec<String>,
+    /// Who the token names, built once per load: every request shares it.
+    principal: Arc<Principal>,
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
     /// The last use written or queued: the next is queued a minute later.
@@ -116,9 +116,13 @@ impl TokenCache {
 
 fn cached(row: ManagedToken) -> Cached {
     Cached {
+        principal: Arc::new(Principal {
+            subject: row.subject,
+            scopes: row.scopes,
+            method: AuthMethod::ManagedToken,
+            token_id: Some(row.id.clone()),
+        }),
         id: row.id,
-        subject: row.subject,
-        scopes: row.scopes,
         expires_at: row.expires_at,
         revoked_at: row.revoked_at,
         last_used_at: row.last_used_at.unwrap_or(0),
@@ -135,8 +139,18 @@ impl Store {
     /// # Errors
     /// A [`Rejection`] whose description the client may see; it never holds the token.
     pub fn verify(&self, bearer: &str) -> Result<Principal, Rejection> {
+        let digest = token::hash(bearer);
+        self.verify_digest(bearer, &digest).map(|p| (*p).clone())
+    }
+
+    /// [`Store::verify`] with the token's SHA-256 already computed (the gate computes it
+    /// once for every kind of token).
+    pub(crate) fn verify_digest(
+        &self,
+        bearer: &str,
+        hash: &[u8; 32],
+    ) -> Result<Arc<Principal>, Rejection> {
         token::check(bearer).map_err(|m| Rejection::new(RejectionKind::Malformed, m.describe()))?;
-        let hash = token::hash(bearer);
         let now = unix_now();
         let mut reader = self.inner.lock_reader();
         let (conn, cache) = &mut *reader;
@@ -151,7 +165,7 @@ impl Store {
                 "the server cannot check tokens right now (its token store cannot be read); try again later, and tell the server's operator if it persists",
             ));
         }
-        let Some(row) = cache.by_hash.get_mut(&hash) else {
+        let Some(row) = cache.by_hash.get_mut(hash) else {
             return Err(Rejection::new(
                 RejectionKind::Unknown,
                 "the bearer token is not one this server knows: it may belong to another server or another data directory; ask the server's operator for a token (`token create`)",
@@ -177,12 +191,7 @@ impl Store {
                 ),
             ));
         }
-        let principal = Principal {
-            subject: row.subject.clone(),
-            scopes: row.scopes.clone(),
-            method: AuthMethod::ManagedToken,
-            token_id: Some(row.id.clone()),
-        };
+        let principal = Arc::clone(&row.principal);
         let used = (now - row.last_used_at >= LAST_USED_RESOLUTION_S).then(|| {
             row.last_used_at = now;
             row.id.clone()
