@@ -1,9 +1,10 @@
 //! What the server tells its operator: the record of every request ([`record`]) and
 //! its one log event ([`log`]), and the subscriber that writes the log ([`install`]):
-//! tracing-subscriber's text or JSON format, on standard error (standard output is the
-//! stdio transport), written in batches off the request path ([`log_sink`]).
+//! tracing-subscriber's text or JSON format ([`log_format`]), on standard error (standard
+//! output is the stdio transport), written in batches off the request path ([`log_sink`]).
 
 pub(crate) mod log;
+mod log_format;
 pub(crate) mod log_sink;
 #[cfg(test)]
 mod outcome_tests;
@@ -87,9 +88,10 @@ pub(crate) fn install(format: Option<LogFormat>) -> LogGuard {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
-        .with_ansi(false);
+        .with_ansi(false)
+        .with_timer(log_format::LogTime);
     let installed = match format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.fmt_fields(log_format::TextFields).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     if installed.is_err() {

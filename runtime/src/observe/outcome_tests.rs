@@ -547,6 +547,46 @@ fn ok_over_http_names_the_status_and_sizes() {
     );
 }
 
+/// A 2026-07-28 request is named from its headers, which rmcp holds to the body (an
+/// `Mcp-Name` in base64 decoded as rmcp decodes it), and by the pipeline from rmcp's
+/// reading of it (id, client); the headers of an earlier revision go unchecked, so its
+/// request is named from its body.
+#[test]
+fn over_http_a_request_is_named_as_its_body_says() {
+    let unknown = call(3, "café", json!({}));
+    let encoded = post(&unknown)
+        .header("mcp-name", "=?base64?Y2Fmw6k=?=")
+        .body(body(unknown))
+        .expect("a request");
+    let legacy = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "ok", "arguments": {}}})
+    .to_string();
+    let mut unchecked = post(&legacy).body(body(legacy)).expect("a request");
+    for (name, value) in [
+        ("mcp-protocol-version", "2025-11-25"),
+        ("mcp-method", "tools/list"),
+        ("mcp-name", "elsewhere"),
+    ] {
+        let value = http::HeaderValue::from_static(value);
+        unchecked.headers_mut().insert(name, value);
+    }
+    let options = HttpOptions::default().with_sessions(false);
+    let (answers, events) = over_http(options, vec![encoded, unchecked]);
+    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, [200, 200], "{answers:?}");
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_fields(
+        &events[0],
+        json!({"outcome": "not_found", "method": "tools/call", "name": "café",
+            "request_id": "3", "client_name": "outcome-test", "client_version": "9.1"}),
+    );
+    assert_fields(
+        &events[1],
+        json!({"outcome": "ok", "method": "tools/call", "name": "ok", "request_id": "4",
+            "protocol": "2025-11-25"}),
+    );
+}
+
 #[test]
 fn requests_refused_before_rmcp_reads_them_are_recorded_with_their_status() {
     let line = call(1, "ok", json!({}));

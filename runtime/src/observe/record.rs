@@ -5,14 +5,15 @@
 //! of it (method, target, id, protocol revision, client, request bytes) and puts it in
 //! the request's extensions (stdio: `transport/stdio/lines.rs`; HTTP:
 //! `transport/http/screen.rs` and `record.rs`). The pipeline's stages find it there
-//! ([`Recording::of_request`]) and fill in the agent, the outcome and the detail
-//! (`call/`), and the JSON-RPC error a handler answers with (`protocol/service.rs`). The
-//! transport finishes it when the answer leaves (status, JSON-RPC error code, response
-//! bytes). Finishing settles the outcome (what a stage said, else what the status or
-//! error code says), takes the latency and emits the request's one log event
-//! ([`super::log::request`]): the place where an audit trail or metrics would read
-//! records too. A record nobody finished (the request ended without its answer being
-//! sent) is finished when its last handle is dropped.
+//! ([`Recording::of_request`], which names the id and client the transport could not
+//! read) and fill in the agent, the outcome and the detail (`call/`), and the JSON-RPC
+//! error a handler answers with (`protocol/service.rs`). The transport finishes it when
+//! the answer leaves (status, JSON-RPC error code, response bytes). Finishing settles
+//! the outcome (what a stage said, else what the status or error code says), takes the
+//! latency and emits the request's one log event ([`super::log::request`]): the place
+//! where an audit trail or metrics would read records too. A record nobody finished
+//! (the request ended without its answer being sent) is finished when its last handle
+//! is dropped.
 //!
 //! What is not a request gets no record: a notification, a client's response to a
 //! server's request, and over HTTP a POST that carries either (answered 202). A line on
@@ -277,9 +278,24 @@ impl Recording {
             .cloned()
     }
 
-    /// The record of the request `context` belongs to, or a detached handle.
+    /// The record of the request `context` belongs to, or a detached handle. A record
+    /// without an id is named here from rmcp's reading of the request: its id, and the
+    /// client its `_meta` names (over HTTP, the transport names a 2026-07-28 request
+    /// from its headers, which carry neither).
     pub(crate) fn of_request(context: &rmcp::service::RequestContext<rmcp::RoleServer>) -> Self {
-        Self::of(&context.extensions).unwrap_or_default()
+        let recording = Self::of(&context.extensions).unwrap_or_default();
+        recording.update(|record| {
+            if record.request_id.is_some() {
+                return;
+            }
+            record.request_id = Some(context.id.clone());
+            if record.client_name.is_none()
+                && let Some(client) = context.meta.client_info()
+            {
+                record.client(client);
+            }
+        });
+        recording
     }
 
     /// Changes the record with `change`, unless it is finished or detached.

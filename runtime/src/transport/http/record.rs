@@ -1,6 +1,7 @@
 //! The record of every HTTP request: opened by the screening layer as the request
-//! arrives ([`open`]), named from the message a POST carries ([`name`]), finished when
-//! the answer's body has been sent ([`finish`]).
+//! arrives ([`open`]), named from its headers and, when they cannot say it all, from the
+//! message a POST carries ([`name`], [`named_by_body`]), finished when the answer's body
+//! has been sent ([`finish`]).
 //!
 //! One record per HTTP request, refused ones included, except a POST of a notification
 //! or of a response, answered 202: that carries no request. A GET that opens a
@@ -13,8 +14,10 @@ use std::{
 };
 
 use axum::{body::Body, extract::Request, response::Response};
+use base64::{Engine as _, engine::general_purpose::STANDARD};
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode, header};
+use http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use rmcp::model::ProtocolVersion;
 use serde::Deserialize;
 
 use crate::observe::record::{Outcome, Record, Recording, Transport};
@@ -24,21 +27,56 @@ use crate::observe::record::{Outcome, Record, Recording, Transport};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RpcCode(pub(crate) i64);
 
+const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+
 /// Opens the record of `request` and puts it in the request's extensions, where rmcp
 /// hands it to the handler (inside the request's `http::request::Parts`).
+///
+/// It is named from the headers of the 2026-07-28 revision: `MCP-Protocol-Version`,
+/// `Mcp-Method` and `Mcp-Name`, which rmcp holds to the body before anything runs. The
+/// pipeline adds the id and the client from rmcp's reading of the body
+/// ([`Recording::of_request`]), so the body of such a request is not parsed a second
+/// time for its record. What that leaves unnamed is read from the body
+/// ([`named_by_body`]).
 pub(super) fn open(request: &mut Request) -> Recording {
+    let headers = request.headers();
     let mut record = Record::new(Transport::Http);
     record.http_method = Some(request.method().clone());
-    record.protocol = header_text(request.headers(), "mcp-protocol-version");
-    record.method = header_text(request.headers(), "mcp-method").map(Cow::Owned);
-    record.target = header_text(request.headers(), "mcp-name");
+    record.protocol = header_text(headers, &PROTOCOL_VERSION);
+    record.method = header_text(headers, &MCP_METHOD).map(Cow::Owned);
+    record.target = header_text(headers, &MCP_NAME).and_then(decoded);
     let recording = Recording::open(record);
     request.extensions_mut().insert(recording.clone());
     recording
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     Some(headers.get(name)?.to_str().ok()?.to_owned())
+}
+
+/// `Mcp-Name` as rmcp compares it with the body: as sent, or decoded from the
+/// `=?base64?...?=` a client sends for a value that is not plain visible ASCII.
+fn decoded(value: String) -> Option<String> {
+    let Some(encoded) = value
+        .strip_prefix("=?base64?")
+        .and_then(|v| v.strip_suffix("?="))
+    else {
+        return Some(value);
+    };
+    String::from_utf8(STANDARD.decode(encoded).ok()?).ok()
+}
+
+/// Names the request a POST carries from its body, unless its headers and the
+/// pipeline named it already (see [`open`]): a request of an earlier revision (its
+/// headers, if any, went unchecked), one rmcp refused or answered itself (the pipeline
+/// never met it), a notification. Whether the body carries a request.
+pub(super) fn named_by_body(recording: &Recording, body: &[u8]) -> bool {
+    let checked = ProtocolVersion::STANDARD_HEADERS.as_str();
+    let named = recording
+        .read(|r| r.request_id.is_some() && r.protocol.as_deref().is_some_and(|p| p >= checked));
+    named == Some(true) || name(recording, body) == Some(true)
 }
 
 /// What a POST's body says of the message it carries, read without its arguments.

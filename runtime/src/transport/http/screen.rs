@@ -230,19 +230,21 @@ fn forward_post<S: Endpoint>(
             Err(refused) => return Ok(record::finish(recording, true, refused)),
         };
         recording.update(|r| r.request_bytes = Some(bytes.len() as u64));
-        let named = record::name(&recording, &bytes);
-        let carries_request = named == Some(true);
+        // With auth on, the gate judges what the body says: it is named from it first.
+        let mut named = None;
         if rules.auth.is_some() {
-            // What the gate did not read, it cannot judge: rmcp never sees it.
-            if named.is_none() {
+            let Some(is_request) = record::name(&recording, &bytes) else {
+                // What the gate did not read, it cannot judge: rmcp never sees it.
                 return Ok(record::finish(recording, true, unreadable(&bytes)));
-            }
+            };
+            named = Some(is_request);
             if let Err(refused) = authorize(&rules, &mut parts, &recording).await {
                 return Ok(record::finish(recording, true, refused));
             }
         }
         let request = Request::from_parts(parts, Body::from(bytes.clone()));
         let Ok(response) = inner.call(request).await;
+        let carries_request = named.unwrap_or_else(|| record::named_by_body(&recording, &bytes));
         let response = finish(response.map(Body::new), Some(bytes)).await;
         Ok(record::finish(recording, carries_request, response))
     }
