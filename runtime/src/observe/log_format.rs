@@ -70,9 +70,10 @@ impl TextVisitor<'_> {
         let name = name.strip_prefix("r#").unwrap_or(name);
         let separator = if self.empty { "" } else { " " };
         self.empty = false;
-        let quote = if quoted { "\"" } else { "" };
+        let (equals, quote) = if quoted { ("=\"", "\"") } else { ("=", "") };
         let w = &mut self.writer;
-        self.result = [separator, name, "=", quote, value, quote]
+        // One `write_str` a piece: through `core::fmt`, several times the instructions.
+        self.result = [separator, name, equals, value, quote]
             .into_iter()
             .filter(|piece| !piece.is_empty())
             .try_for_each(|piece| w.write_str(piece));
