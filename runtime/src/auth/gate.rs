@@ -85,8 +85,8 @@ pub(crate) enum Access {
 pub(crate) struct Gate {
     public_discovery: bool,
     stdio: StdioAuth,
-    /// Every declared scope, what the local user on stdio holds.
-    scopes: Vec<String>,
+    /// The local user on stdio (`auth.stdio: local_user`), with every declared scope.
+    local_user: Arc<Principal>,
     /// Static tokens by their SHA-256: a lookup by a hash of the secret keeps the
     /// secret's own bytes out of any comparison whose time could leak them.
     statics: HashMap<[u8; 32], Arc<Principal>>,
@@ -132,7 +132,12 @@ impl Gate {
         Some(Self {
             public_discovery: config.public_discovery,
             stdio: config.stdio,
-            scopes: sorted(&config.scopes),
+            local_user: Arc::new(Principal {
+                subject: std::env::var("USER").unwrap_or_else(|_| "local_user".to_owned()),
+                scopes: sorted(&config.scopes),
+                method: AuthMethod::LocalUser,
+                token_id: None,
+            }),
             statics,
             verifiers: OnceLock::new(),
             oauth: config.oauth.clone(),
@@ -190,7 +195,8 @@ impl Gate {
         }
         let resource = public_url.unwrap_or(&audience);
         let metadata = super::metadata::ResourceMetadata::new(resource, issuer)
-            .with_scopes(self.scopes.iter().cloned());
+            // The declared scopes, which the local user holds all of.
+            .with_scopes(self.local_user.scopes.iter().cloned());
         let _ = self.metadata.set(metadata);
         Ok(Some(Arc::new(oauth)))
     }
@@ -252,7 +258,7 @@ impl Gate {
                 return Err(Rejection::new(RejectionKind::Missing, "no credential"));
             }
             Credential::Unusable(why) => return Err(Rejection::new(RejectionKind::Malformed, why)),
-            Credential::LocalUser => return Ok(self.local_user()),
+            Credential::LocalUser => return Ok(Arc::clone(&self.local_user)),
             Credential::Bearer(token) => token,
         };
         if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
@@ -276,16 +282,6 @@ impl Gate {
             "the server knows no such token; check that it was copied whole, and ask the \
              server's operator for a new one if it was",
         ))
-    }
-
-    fn local_user(&self) -> Arc<Principal> {
-        let subject = std::env::var("USER").unwrap_or_else(|_| "local_user".to_owned());
-        Arc::new(Principal {
-            subject,
-            scopes: self.scopes.clone(),
-            method: AuthMethod::LocalUser,
-            token_id: None,
-        })
     }
 }
 
