@@ -9,6 +9,7 @@ import contextlib
 
 import anyio
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -49,6 +50,35 @@ def cargo_build(crate_dir: Path) -> None:
     """Builds a scaffolded crate into the shared target directory (dependencies built once)."""
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
     subprocess.run(["cargo", "build", "--quiet"], cwd=crate_dir, check=True, timeout=900, env=env)
+
+
+def scaffolded_server(
+    parent: Path, name: str, spec: str, handlers: Path, manifest_edit=None, copy_to: Path | None = None
+) -> str:
+    """`mcpgen new NAME` in `parent` with `spec` (its text) and `handlers` (copied over
+    src/handlers.rs), checked, generated and built; `manifest_edit` may rewrite its
+    Cargo.toml first. Returns the binary, copied into `copy_to` when given: another
+    build of a crate of the same name into the shared target directory replaces
+    target/debug/NAME."""
+    subprocess.run([mcpgen_bin(), "new", name], cwd=parent, check=True, timeout=60, capture_output=True)
+    crate = parent / name
+    (crate / f"specs/{name}.yaml").write_text(spec)
+    shutil.copy(handlers, crate / "src/handlers.rs")
+    if manifest_edit is not None:
+        manifest = crate / "Cargo.toml"
+        manifest.write_text(manifest_edit(manifest.read_text()))
+    check = subprocess.run(
+        [mcpgen_bin(), "check", f"specs/{name}.yaml"], cwd=crate, capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    subprocess.run([mcpgen_bin(), "generate"], cwd=crate, check=True, timeout=60, capture_output=True)
+    cargo_build(crate)
+    path = TARGET / "debug" / name
+    assert path.exists(), f"cargo built no {path}"
+    if copy_to is None:
+        return str(path)
+    shutil.copy2(path, copy_to / name)
+    return str(copy_to / name)
 
 
 def free_port() -> int:

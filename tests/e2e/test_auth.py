@@ -13,7 +13,6 @@ called)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 import json
@@ -25,14 +24,12 @@ from mcp.shared.exceptions import MCPError
 
 from mcp_servers import (
     ROOT,
-    TARGET,
-    cargo_build,
     drive_http,
     drive_stdio,
     http_server,
-    mcpgen_bin,
     outcome_of,
     post,
+    scaffolded_server,
     start,
 )
 
@@ -90,18 +87,13 @@ def managed(binary: str, data_dir: Path, kind: str) -> str:
 @pytest.fixture(scope="session")
 def tracker_bin(tmp_path_factory) -> str:
     """`mcpgen new issue_tracker` with the spec under specs/ and the test handlers."""
-    parent = tmp_path_factory.mktemp("tracker")
-    subprocess.run([mcpgen_bin(), "new", "issue_tracker"], cwd=parent, check=True, timeout=60)
-    crate = parent / "issue_tracker"
-    shutil.copy(ROOT / "specs/issue_tracker.yaml", crate / "specs/issue_tracker.yaml")
-    shutil.copy(HERE / "tracker_server/handlers.rs", crate / "src/handlers.rs")
-    subprocess.run([mcpgen_bin(), "generate"], cwd=crate, check=True, timeout=60, capture_output=True)
-    cargo_build(crate)
-    path = TARGET / "debug" / "issue_tracker"
-    assert path.exists()
-    copy = tmp_path_factory.mktemp("bin") / "issue_tracker"
-    shutil.copy2(path, copy)
-    return str(copy)
+    return scaffolded_server(
+        tmp_path_factory.mktemp("tracker"),
+        "issue_tracker",
+        (ROOT / "specs/issue_tracker.yaml").read_text(),
+        HERE / "tracker_server/handlers.rs",
+        copy_to=tmp_path_factory.mktemp("bin"),
+    )
 
 
 def run(transport: str, binary: str, tmp_path: Path, token: str | None, steps: list) -> None:

@@ -25,7 +25,14 @@ import anyio
 import pytest
 from mcp.client.session import ClientSession
 
-from mcp_servers import TARGET, cargo_build, drive_http, drive_stdio, error_object, free_port, http_server, mcpgen_bin
+from mcp_servers import (
+    drive_http,
+    drive_stdio,
+    error_object,
+    free_port,
+    http_server,
+    scaffolded_server,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -87,23 +94,17 @@ async def concurrently(calls) -> list:
 @pytest.fixture(scope="session")
 def guard_bin(tmp_path_factory) -> str:
     """`mcpgen new guard_server` with the test spec and handlers, generated and built once."""
-    parent = tmp_path_factory.mktemp("guard")
-    subprocess.run([mcpgen_bin(), "new", "guard_server"], cwd=parent, check=True, timeout=60)
-    crate = parent / "guard_server"
-    shutil.copy(HERE / "guard_server/guard_server.yaml", crate / "specs/guard_server.yaml")
-    shutil.copy(HERE / "guard_server/handlers.rs", crate / "src/handlers.rs")
-    manifest = crate / "Cargo.toml"
-    manifest.write_text(
-        manifest.read_text()
-        .replace("[dependencies]\n", '[dependencies]\ntokio = { version = "1", features = ["time"] }\n', 1)
+    return scaffolded_server(
+        tmp_path_factory.mktemp("guard"),
+        "guard_server",
+        (HERE / "guard_server/guard_server.yaml").read_text(),
+        HERE / "guard_server/handlers.rs",
+        manifest_edit=lambda manifest: manifest.replace(
+            "[dependencies]\n", '[dependencies]\ntokio = { version = "1", features = ["time"] }\n', 1
+        )
         # The Redis backend is tested here (below).
-        .replace("mcpgen-runtime = { ", 'mcpgen-runtime = { features = ["redis"], ', 1)
+        .replace("mcpgen-runtime = { ", 'mcpgen-runtime = { features = ["redis"], ', 1),
     )
-    subprocess.run([mcpgen_bin(), "generate"], cwd=crate, check=True, timeout=60, capture_output=True)
-    cargo_build(crate)
-    path = TARGET / "debug" / "guard_server"
-    assert path.exists()
-    return str(path)
 
 
 class Server:

@@ -28,7 +28,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -49,15 +48,13 @@ from mcp_servers import (
     INITIALIZE,
     MODERN_META,
     ROOT,
-    TARGET,
-    cargo_build,
     drive_http,
     drive_stdio,
     free_port,
     http_server,
-    mcpgen_bin,
     outcome_of,
     post,
+    scaffolded_server,
     start,
 )
 from oauth_issuer import SCOPES, Issuer, SigningKey, b64url, running
@@ -107,22 +104,13 @@ def oauth_spec() -> str:
 @pytest.fixture(scope="session")
 def oauth_tracker_bin(tmp_path_factory) -> str:
     """`mcpgen new oauth_tracker` with the OAuth spec and the test handlers, built once."""
-    parent = tmp_path_factory.mktemp("oauth_tracker")
-    subprocess.run([mcpgen_bin(), "new", "oauth_tracker"], cwd=parent, check=True, timeout=60, capture_output=True)
-    crate = parent / "oauth_tracker"
-    (crate / "specs/oauth_tracker.yaml").write_text(oauth_spec())
-    shutil.copy(HERE / "tracker_server/handlers.rs", crate / "src/handlers.rs")
-    check = subprocess.run(
-        [mcpgen_bin(), "check", "specs/oauth_tracker.yaml"], cwd=crate, capture_output=True, text=True, timeout=60
+    return scaffolded_server(
+        tmp_path_factory.mktemp("oauth_tracker"),
+        "oauth_tracker",
+        oauth_spec(),
+        HERE / "tracker_server/handlers.rs",
+        copy_to=tmp_path_factory.mktemp("bin"),
     )
-    assert check.returncode == 0, check.stdout + check.stderr
-    subprocess.run([mcpgen_bin(), "generate"], cwd=crate, check=True, timeout=60, capture_output=True)
-    cargo_build(crate)
-    path = TARGET / "debug" / "oauth_tracker"
-    assert path.exists()
-    copy = tmp_path_factory.mktemp("bin") / "oauth_tracker"
-    shutil.copy2(path, copy)
-    return str(copy)
 
 
 @pytest.fixture
