@@ -222,6 +222,17 @@ def test_http_challenges(tracker_bin, tmp_path):
         assert 'error="invalid_token"' in headers["www-authenticate"], headers
         assert ADMIN.encode() not in body
 
+        # The gate judges a 2026-07-28 request by its headers; headers that name another
+        # target than the body never open the body's target.
+        for disguise, token in (("list_labels", None), ("close_issue", TRIAGE)):
+            lying = {**modern, "Mcp-Name": disguise}
+            if token:
+                lying["Authorization"] = f"Bearer {token}"
+            status, _, body = post(server, call, lying)
+            answer = json.loads(body)
+            assert "error" in answer and "result" not in answer, (disguise, status, body)
+            assert status in (400, 403) or answer["error"]["code"] == -32043, (disguise, status, body)
+
     log = (tmp_path / "http.log").read_text()
     for secret in (TRIAGE, ADMIN):
         assert secret not in log, "a token reached the log"

@@ -135,18 +135,45 @@ impl McpService {
     /// With auth on, a call, read or prompt must come with the principal the gate let it
     /// through as. One without came another way than this crate's transports (the
     /// handler of [`crate::Server::handler`] on a transport of one's own), where nothing
-    /// checked a credential: refused, never served open.
-    pub(crate) fn vouched(&self, context: &RequestContext<RoleServer>) -> Result<(), ErrorData> {
-        if self.registry.gate.is_none() || principal(context).is_some() {
+    /// checked a credential: refused, never served open. The principal must also hold
+    /// the scopes of the `target` the message names: the gate may have judged a
+    /// 2026-07-28 request by its headers, and this holds it to its body as well.
+    pub(crate) fn vouched(
+        &self,
+        context: &RequestContext<RoleServer>,
+        method: &str,
+        target: &str,
+    ) -> Result<(), ErrorData> {
+        if self.registry.gate.is_none() {
             return Ok(());
         }
-        Err(ErrorData::new(
-            rmcp::model::ErrorCode(crate::auth::refusal::UNAUTHENTICATED_CODE),
-            "Unauthenticated: this server checks credentials on its own transports (serve \
-             --stdio, serve --http, Server::http_router); this request came another way, so \
-             no credential was checked",
-            Some(json!({"auth": {"reason": "missing"}})),
-        ))
+        let Some(principal) = principal(context) else {
+            return Err(ErrorData::new(
+                rmcp::model::ErrorCode(crate::auth::refusal::UNAUTHENTICATED_CODE),
+                "Unauthenticated: this server checks credentials on its own transports (serve \
+                 --stdio, serve --http, Server::http_router); this request came another way, \
+                 so no credential was checked",
+                Some(json!({"auth": {"reason": "missing"}})),
+            ));
+        };
+        let requirement = crate::auth::gate::requirement(&self.registry, method, Some(target));
+        let crate::auth::gate::Requirement::Target { scopes, anonymous } = requirement else {
+            return Ok(());
+        };
+        let lacks = scopes.iter().any(|s| !principal.has_scope(s));
+        if lacks || (principal.is_anonymous() && !anonymous) {
+            return Err(ErrorData::new(
+                rmcp::model::ErrorCode(crate::auth::refusal::FORBIDDEN_CODE),
+                format!(
+                    "Forbidden: `{target}` needs a credential with the scopes [{}]; the \
+                     request's headers named another target than its body, check that \
+                     `Mcp-Name` matches `params`",
+                    scopes.join(", ")
+                ),
+                Some(json!({"auth": {"reason": "insufficient_scope", "scopes": scopes}})),
+            ));
+        }
+        Ok(())
     }
 
     /// `-32601` for method `M` unless the server advertises the capability it belongs
@@ -227,7 +254,8 @@ impl ServerHandler for McpService {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CallToolResponse, ErrorData>> + Send + '_ {
         let checked = self.served::<CallToolRequestMethod>(|c| c.tools.is_some());
-        match checked.and_then(|()| self.vouched(&context)) {
+        let vouched = |()| self.vouched(&context, "tools/call", &request.name);
+        match checked.and_then(vouched) {
             Ok(()) => self.call(request, context).boxed(),
             Err(error) => std::future::ready(Err(error)).boxed(),
         }
@@ -275,7 +303,7 @@ impl ServerHandler for McpService {
         let record = Recording::of_request(&context);
         noted(record, async move {
             self.served::<ReadResourceRequestMethod>(|c| c.resources.is_some())?;
-            self.vouched(&context)?;
+            self.vouched(&context, "resources/read", &request.uri)?;
             self.read(&request.uri, context)
                 .await
                 .map(ReadResourceResponse::from)
@@ -306,7 +334,8 @@ impl ServerHandler for McpService {
     ) -> impl Future<Output = Result<GetPromptResponse, ErrorData>> + Send + '_ {
         let record = Recording::of_request(&context);
         let checked = self.served::<GetPromptRequestMethod>(|c| c.prompts.is_some());
-        match checked.and_then(|()| self.vouched(&context)) {
+        let vouched = |()| self.vouched(&context, "prompts/get", &request.name);
+        match checked.and_then(vouched) {
             Ok(()) => noted(record, self.prompt(request, context)),
             Err(error) => noted(record, std::future::ready(Err(error))),
         }

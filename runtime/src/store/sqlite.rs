@@ -2,7 +2,10 @@
 //! table. Everything SQLite-specific is here, so that another backend (PostgreSQL, for
 //! several instances) replaces this file and not the logic around it.
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 
@@ -130,12 +133,24 @@ fn applied_version(conn: &Connection) -> rusqlite::Result<i64> {
 /// change counter and frame count) before the commit returns, so unchanged bytes mean
 /// no commit since the last look. Only changed bytes, or a header that cannot be read
 /// or is not the documented format (sqlite.org/walformat.html), ask the pragma.
+///
+/// Even the `pread` is a system call per request, so a look is trusted for
+/// [`LOOK_INTERVAL`]; the commands that change tokens wait [`SETTLED`] after their
+/// commit before they return, so every request that arrives after one has returned
+/// meets a look taken after its commit.
 #[derive(Debug)]
 pub(super) struct Changes {
     shm: Option<std::fs::File>,
     header: Option<[u8; WAL_INDEX_HEADER]>,
     version: Option<i64>,
+    looked_at: Option<Instant>,
 }
+
+/// How long the request path trusts its last look at the file.
+pub(super) const LOOK_INTERVAL: Duration = Duration::from_millis(1);
+/// How long a command that changed tokens waits before it returns: longer than
+/// [`LOOK_INTERVAL`], so that a running server has looked again by then.
+pub(super) const SETTLED: Duration = Duration::from_millis(5);
 
 /// The size of one copy of the WAL-index header.
 const WAL_INDEX_HEADER: usize = 48;
@@ -157,12 +172,22 @@ impl Changes {
             shm,
             header: None,
             version: None,
+            looked_at: None,
         })
     }
 
     /// Whether another connection has committed since the last call; true on the
     /// first.
     pub(super) fn check(&mut self, conn: &Connection) -> rusqlite::Result<bool> {
+        // The time before the look: a look that began after a commit has ended sees it.
+        let now = Instant::now();
+        let recent = self
+            .looked_at
+            .is_some_and(|at| now.duration_since(at) < LOOK_INTERVAL);
+        if recent && self.version.is_some() {
+            return Ok(false);
+        }
+        self.looked_at = Some(now);
         // The header before the version, and both before the caller reads its rows: a
         // commit in between then shows as a change next time, never goes unseen.
         let header = self.read_header();
@@ -189,6 +214,7 @@ impl Changes {
     pub(super) fn reset(&mut self) {
         self.header = None;
         self.version = None;
+        self.looked_at = None;
     }
 
     #[cfg(unix)]

@@ -4,7 +4,7 @@
 //! The request path reads an in-memory map from token hash to row, kept until another
 //! connection commits to the file (a `token revoke` in another terminal; see
 //! `sqlite::Changes` for how that is seen cheaply): the next request then reloads the
-//! map, so a revocation takes effect at once and without a restart. Expiry is compared
+//! map, so a revocation takes effect by the time the command returns, without a restart. Expiry is compared
 //! with the clock on every use.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -114,6 +114,13 @@ impl TokenCache {
     }
 }
 
+/// Waits until every running server using the store has looked at it again (they look
+/// at most [`sqlite::LOOK_INTERVAL`] apart), so that the change counts for any request
+/// sent after the command that made it returns.
+fn settle() {
+    std::thread::sleep(sqlite::SETTLED);
+}
+
 fn cached(row: ManagedToken) -> Cached {
     Cached {
         principal: Arc::new(Principal {
@@ -132,9 +139,9 @@ fn cached(row: ManagedToken) -> Cached {
 impl Store {
     /// Checks a bearer token that may be a managed one: its form and checksum first
     /// (no lookup), then the store, then expiry and revocation. Cheap enough for every
-    /// request (under a microsecond of CPU: a SHA-256, a 48-byte read that tells whether
-    /// the file changed, a map lookup), and a change made by another process, such as
-    /// `token revoke`, counts from the next call.
+    /// request (a SHA-256, a map lookup, and at most once a millisecond a 48-byte read
+    /// that tells whether the file changed), and a change made by another process, such
+    /// as `token revoke`, counts for every call that arrives after the command returned.
     ///
     /// # Errors
     /// A [`Rejection`] whose description the client may see; it never holds the token.
@@ -268,6 +275,8 @@ impl Store {
         let conn = self.inner.lock_writer();
         sqlite::insert_token(&conn, &row, &token::hash(&secret))
             .map_err(|err| self.inner.db_error("add the token to", &err))?;
+        drop(conn);
+        settle();
         Ok((row, TokenSecret(secret)))
     }
 
@@ -288,7 +297,7 @@ impl Store {
     /// No token with that id, or a store that cannot be written.
     pub fn revoke_token(&self, id: &str) -> Result<ManagedToken, StoreError> {
         let conn = self.inner.lock_writer();
-        sqlite::revoke_token(&conn, id, unix_now())
+        let revoked = sqlite::revoke_token(&conn, id, unix_now())
             .map_err(|err| self.inner.db_error("revoke the token in", &err))?
             .ok_or_else(|| {
                 StoreError::new(
@@ -298,7 +307,10 @@ impl Store {
                         self.inner.file.display()
                     ),
                 )
-            })
+            })?;
+        drop(conn);
+        settle();
+        Ok(revoked)
     }
 }
 

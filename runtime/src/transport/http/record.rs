@@ -73,10 +73,19 @@ fn decoded(value: String) -> Option<String> {
 /// headers, if any, went unchecked), one rmcp refused or answered itself (the pipeline
 /// never met it), a notification. Whether the body carries a request.
 pub(super) fn named_by_body(recording: &Recording, body: &[u8]) -> bool {
-    let checked = ProtocolVersion::STANDARD_HEADERS.as_str();
-    let named = recording
-        .read(|r| r.request_id.is_some() && r.protocol.as_deref().is_some_and(|p| p >= checked));
+    let named = recording.read(|r| r.request_id.is_some() && headers_checked(r));
     named == Some(true) || name(recording, body) == Some(true)
+}
+
+/// Whether the headers named the method of a request whose revision has rmcp hold them
+/// to the body (2026-07-28 on): the gate may then judge it without reading the body.
+pub(super) fn named_by_headers(recording: &Recording) -> bool {
+    recording.read(|r| r.method.is_some() && headers_checked(r)) == Some(true)
+}
+
+fn headers_checked(record: &Record) -> bool {
+    let checked = ProtocolVersion::STANDARD_HEADERS.as_str();
+    record.protocol.as_deref().is_some_and(|p| p >= checked)
 }
 
 /// What a POST's body says of the message it carries, read without its arguments.

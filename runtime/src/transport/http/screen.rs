@@ -172,7 +172,7 @@ where
                     let rules = Arc::clone(&self.rules);
                     return Either::Right(Box::pin(async move {
                         let (mut parts, body) = request.into_parts();
-                        if let Err(refused) = authorize(&rules, &mut parts, &recording).await {
+                        if let Err(refused) = authorize(&rules, &mut parts, &recording, &[]).await {
                             return Ok(record::finish(recording, true, refused));
                         }
                         let request = Request::from_parts(parts, body);
@@ -230,15 +230,18 @@ fn forward_post<S: Endpoint>(
             Err(refused) => return Ok(record::finish(recording, true, refused)),
         };
         recording.update(|r| r.request_bytes = Some(bytes.len() as u64));
-        // With auth on, the gate judges what the body says: it is named from it first.
+        // With auth on, the gate judges the method and target the request names: from
+        // the headers rmcp holds to the body (2026-07-28 on), else from the body.
         let mut named = None;
         if rules.auth.is_some() {
-            let Some(is_request) = record::name(&recording, &bytes) else {
-                // What the gate did not read, it cannot judge: rmcp never sees it.
-                return Ok(record::finish(recording, true, unreadable(&bytes)));
-            };
-            named = Some(is_request);
-            if let Err(refused) = authorize(&rules, &mut parts, &recording).await {
+            if !record::named_by_headers(&recording) {
+                let Some(is_request) = record::name(&recording, &bytes) else {
+                    // What the gate did not read, it cannot judge: rmcp never sees it.
+                    return Ok(record::finish(recording, true, unreadable(&bytes)));
+                };
+                named = Some(is_request);
+            }
+            if let Err(refused) = authorize(&rules, &mut parts, &recording, &bytes).await {
                 return Ok(record::finish(recording, true, refused));
             }
         }
@@ -251,11 +254,13 @@ fn forward_post<S: Endpoint>(
 }
 
 /// Asks the gate about a request (auth is on): the principal goes into the request's
-/// extensions, where the pipeline finds it; a refusal is the 401 or 403 to answer with.
+/// extensions, where the pipeline finds it; a refusal is the 401 or 403 to answer with,
+/// carrying the id of the request in `body` (read only then, if the headers named it).
 async fn authorize(
     rules: &ScreenRules,
     parts: &mut http::request::Parts,
     recording: &Recording,
+    body: &[u8],
 ) -> Result<(), Response> {
     let Some(registry) = &rules.auth else {
         return Ok(());
@@ -270,6 +275,9 @@ async fn authorize(
         }
         Ok(None) => Ok(()),
         Err(refusal) => {
+            if !body.is_empty() && recording.read(|r| r.request_id.is_none()) == Some(true) {
+                record::name(recording, body);
+            }
             let id = recording
                 .read(|r| r.request_id.clone())
                 .flatten()

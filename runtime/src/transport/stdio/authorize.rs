@@ -13,7 +13,8 @@ pub(crate) struct StdioGate {
     pub(super) registry: Arc<Registry>,
     /// The variable the token is read from (`WEATHER_TOKEN`).
     pub(super) variable: String,
-    token: Option<String>,
+    /// The token, trimmed, and its SHA-256.
+    token: Option<(String, [u8; 32])>,
     local_user: bool,
 }
 
@@ -23,7 +24,14 @@ impl StdioGate {
     pub(crate) fn from_env(registry: &Arc<Registry>) -> Option<Self> {
         let gate = registry.gate.as_ref()?;
         let variable = crate::auth::token::env_var(&registry.config.server_info.name);
-        let token = std::env::var(&variable).ok().filter(|t| !t.is_empty());
+        let token = std::env::var(&variable)
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let digest = crate::auth::gate::digest(&t);
+                (t, digest)
+            });
         Some(Self {
             registry: Arc::clone(registry),
             variable,
@@ -35,7 +43,7 @@ impl StdioGate {
     pub(super) fn credential(&self) -> Credential<'_> {
         match &self.token {
             _ if self.local_user => Credential::LocalUser,
-            Some(token) => Credential::Bearer(token.trim()),
+            Some((token, digest)) => Credential::Hashed(token, digest),
             None => Credential::Absent,
         }
     }
