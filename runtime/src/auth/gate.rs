@@ -165,12 +165,16 @@ impl Gate {
         if let Some(uri) = &settings.jwks_uri {
             config = config.with_jwks_uri(read("jwks_uri", uri)?);
         }
-        if let Some((url, id, secret)) = &settings.introspection {
-            config = config.with_introspection(super::oauth::IntrospectionConfig::new(
-                read("introspection.url", url)?,
-                read("introspection.client_id", id)?,
-                read("introspection.client_secret", secret)?,
-            ));
+        if let Some(endpoint) = &settings.introspection {
+            let mut introspection = super::oauth::IntrospectionConfig::new(
+                read("introspection.url", &endpoint.url)?,
+                read("introspection.client_id", &endpoint.client_id)?,
+                read("introspection.client_secret", &endpoint.client_secret)?,
+            );
+            if let Some(ceiling) = endpoint.cache {
+                introspection = introspection.with_cache_ceiling(ceiling);
+            }
+            config = config.with_introspection(introspection);
         }
         let oauth = super::oauth::OAuth::new(config).map_err(|e| e.to_string())?;
         if let Err(error) = oauth.load_keys().await {
