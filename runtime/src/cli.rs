@@ -226,12 +226,13 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     } else {
         None
     };
-    let defaults = &defaults.http;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the async runtime: {err}"))?;
-    runtime
+    let traces = start_traces(defaults, runtime.handle())?;
+    let defaults = &defaults.http;
+    let served = runtime
         .block_on(async move {
             match &serve.http {
                 Some(addr) => serve_http(&server, addr.as_deref(), &serve, defaults, store).await,
@@ -246,7 +247,25 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
                 }
             }
         })
-        .map_err(|err| format!("{err:#}"))
+        .map_err(|err| format!("{err:#}"));
+    // The last spans leave while the runtime that sends them still runs.
+    drop(traces);
+    served
+}
+
+/// Starts exporting spans if an OTLP endpoint is configured (the `OTEL_*` variables,
+/// else the spec's `telemetry.otlp_endpoint`).
+fn start_traces(
+    defaults: &Defaults,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Option<crate::observe::traces::TraceGuard>, String> {
+    let settings = crate::observe::traces::Settings {
+        service_name: defaults.name,
+        service_version: defaults.version,
+        spec_endpoint: None,
+    };
+    crate::observe::traces::install(settings, runtime.clone())
+        .map_err(|err| format!("the server cannot start: {err}"))
 }
 
 async fn serve_http(
