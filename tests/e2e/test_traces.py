@@ -3,7 +3,8 @@ request becomes one SERVER span sent over OTLP/HTTP to a loopback receiver
 (otlp_receiver.py), parented by the caller's `traceparent` from `_meta` or from the HTTP
 header, with the MCP semantic conventions' attributes and ERROR status on failures; the
 handler's own span is its child, and the `traceparent` it would send upstream names that
-span. Without the variable nothing is sent and no exporter runs. Driven by the official
+span. Without the variable (or the spec's `telemetry.otlp_endpoint`) nothing is sent and no
+exporter runs. Driven by the official
 MCP Python SDK over stdio and Streamable HTTP, in both protocol revisions.
 
 The server is tests/e2e/trace_server/ (scaffolded, generated and built here)."""
@@ -247,6 +248,21 @@ def test_without_an_endpoint_nothing_is_sent_and_the_callers_context_passes_thro
     call = one([e for e in events if e.get("method") == "tools/call"])
     assert call["trace_id"] == header_trace
     assert not any("spans are exported" in e.get("message", "") for e in events)
+
+
+def test_the_spec_key_names_the_collector_when_no_variable_does(trace_bin, tmp_path):
+    parent, parent_trace, parent_span = caller()
+
+    async def steps(session) -> None:
+        await start(session, "2026-07-28")
+        await session.call_tool("lookup_city", {"city": "Zurich"}, meta={"traceparent": parent})
+
+    with otlp_receiver() as collector:
+        # telemetry.otlp_endpoint: "${TRACE_COLLECTOR:-}" in the spec.
+        env = {"TRACE_COLLECTOR": collector.url, **FAST}
+        drive_stdio([trace_bin, "serve", "--stdio"], tmp_path / "stderr.log", [steps], env=env)
+        spans = collector.wait_for(lambda s: len(server_spans(s)) == 1)
+    assert_call_span(one(server_spans(spans)), parent_trace, parent_span, "2026-07-28", "pipe")
 
 
 def test_an_unreachable_collector_never_fails_a_call_and_is_reported_once(trace_bin, tmp_path):
