@@ -279,3 +279,95 @@ pub(crate) fn install(
     tracing::info!(endpoint = %config.url, "spans are exported over OTLP/HTTP");
     Ok(Some(TraceGuard(provider)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(method: &'static str, target: Option<&str>) -> Record {
+        let mut record = Record::new(Transport::Http);
+        record.method = Some(Cow::Borrowed(method));
+        record.target = target.map(str::to_owned);
+        record
+    }
+
+    #[test]
+    fn spans_are_named_by_method_and_tool_or_prompt_never_by_uri() {
+        assert_eq!(
+            name(&record("tools/call", Some("get_forecast"))),
+            "tools/call get_forecast"
+        );
+        assert_eq!(
+            name(&record("prompts/get", Some("plan_trip"))),
+            "prompts/get plan_trip"
+        );
+        assert_eq!(
+            name(&record("resources/read", Some("weather://cities/zurich"))),
+            "resources/read"
+        );
+        assert_eq!(name(&Record::new(Transport::Stdio)), "_OTHER");
+    }
+
+    #[test]
+    fn the_error_type_is_the_code_else_tool_error_else_the_status() {
+        let mut call = record("tools/call", Some("t"));
+        call.outcome = Some(Outcome::Ok);
+        assert_eq!(error_type(&call), None);
+        call.outcome = Some(Outcome::InvalidArguments);
+        assert_eq!(error_type(&call).as_deref(), Some("tool_error"));
+        call.outcome = Some(Outcome::NotFound);
+        call.error_code = Some(-32602);
+        assert_eq!(error_type(&call).as_deref(), Some("-32602"));
+
+        let mut refused = Record::new(Transport::Http);
+        refused.status = Some(406);
+        refused.outcome = Some(Outcome::ProtocolError);
+        assert_eq!(error_type(&refused).as_deref(), Some("406"));
+        let mut cancelled = record("tools/call", Some("t"));
+        cancelled.outcome = Some(Outcome::Cancelled);
+        assert_eq!(error_type(&cancelled), None);
+    }
+
+    #[test]
+    fn attributes_follow_the_conventions() {
+        let mut read = record("resources/read", Some("weather://cities/zurich"));
+        read.request_id = Some(rmcp::model::NumberOrString::Number(7));
+        read.protocol = Some("2025-11-25".to_owned());
+        read.status = Some(200);
+        read.outcome = Some(Outcome::Ok);
+        let attributes: Vec<(String, String)> = attributes(&read)
+            .into_iter()
+            .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+            .collect();
+        let get = |key: &str| {
+            attributes
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("mcp.method.name"), Some("resources/read"));
+        assert_eq!(get("mcp.resource.uri"), Some("weather://cities/zurich"));
+        assert_eq!(get("jsonrpc.request.id"), Some("7"));
+        assert_eq!(get("mcp.protocol.version"), Some("2025-11-25"));
+        assert_eq!(get("network.transport"), Some("tcp"));
+        assert_eq!(get("http.response.status_code"), Some("200"));
+        assert_eq!(get("mcpgen.outcome"), Some("ok"));
+        assert_eq!(get("gen_ai.tool.name"), None);
+        assert_eq!(get("rpc.response.status_code"), None);
+    }
+
+    #[test]
+    fn without_exporting_the_record_gets_the_callers_trace_id() {
+        let mut record = record("tools/call", Some("t"));
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        record.trace.from_header = traceparent::parse(parent, None);
+        // No tracer is installed in unit tests.
+        assert!(tracer().is_none());
+        assert_eq!(current(&mut record), record.trace.from_header.clone());
+        end(&mut record);
+        assert_eq!(
+            record.trace_id.as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+    }
+}
