@@ -181,7 +181,7 @@ pub(crate) struct Record {
     /// its span's when spans are exported, else the caller's, if it sent one.
     pub(crate) trace_id: Option<String>,
     /// The caller's trace context and, when spans are exported, the request's span.
-    pub(crate) trace: super::traces::RequestTrace,
+    pub(crate) trace: Option<Box<super::traces::RequestTrace>>,
 }
 
 impl Record {
@@ -209,7 +209,7 @@ impl Record {
             detail: None,
             latency: std::time::Duration::ZERO,
             trace_id: None,
-            trace: super::traces::RequestTrace::default(),
+            trace: None,
         }
     }
 
@@ -225,6 +225,12 @@ impl Record {
             R::UnsubscribeRequest(r) => Some(r.params.uri.clone()),
             _ => None,
         };
+    }
+
+    /// What the record knows of the request's trace, made when there is something to
+    /// know.
+    pub(crate) fn trace_mut(&mut self) -> &mut super::traces::RequestTrace {
+        self.trace.get_or_insert_with(Box::default)
     }
 
     /// The client, as an `initialize` request or a request's `_meta` names it.
@@ -296,7 +302,7 @@ impl Recording {
                 return;
             }
             record.request_id = Some(context.id.clone());
-            record.trace.read_meta(&context.meta);
+            super::traces::read_meta(record, &context.meta);
             if record.client_name.is_none()
                 && let Some(client) = context.meta.client_info()
             {

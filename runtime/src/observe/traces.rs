@@ -39,7 +39,9 @@ pub(crate) fn tracer() -> Option<&'static SdkTracer> {
     TRACER.get()
 }
 
-/// What a request's record knows of its trace.
+/// What a request's record knows of its trace (boxed in the record, and there only
+/// when there is something to know: most requests of a server that does not export
+/// come without a trace context).
 #[derive(Debug, Default)]
 pub(crate) struct RequestTrace {
     /// The caller's span, from the request's `_meta`.
@@ -55,53 +57,61 @@ pub(crate) struct RequestTrace {
 }
 
 impl RequestTrace {
-    /// Reads the caller's context from a request's `_meta`, unless already read.
-    pub(crate) fn read_meta(&mut self, meta: &rmcp::model::MetaObject) {
-        if self.from_meta.is_none()
-            && let Some(parent) = meta.get_traceparent()
-        {
-            self.from_meta = traceparent::parse(parent, meta.get_tracestate());
-        }
-    }
-
-    /// Reads the caller's context from `traceparent` and `tracestate` as sent.
-    pub(crate) fn read_meta_values(&mut self, parent: Option<&str>, state: Option<&str>) {
-        if self.from_meta.is_none()
-            && let Some(parent) = parent
-        {
-            self.from_meta = traceparent::parse(parent, state);
-        }
-    }
-
     fn parent(&self) -> Option<&SpanContext> {
         self.from_meta.as_ref().or(self.from_header.as_ref())
     }
+}
+
+/// The caller's context from a request's `_meta`, unless already read.
+pub(crate) fn read_meta(record: &mut Record, meta: &rmcp::model::MetaObject) {
+    read_meta_values(record, meta.get_traceparent(), meta.get_tracestate());
+}
+
+/// The caller's context from the `_meta` values `traceparent` and `tracestate`.
+pub(crate) fn read_meta_values(record: &mut Record, parent: Option<&str>, state: Option<&str>) {
+    let known = record.trace.as_ref().is_some_and(|t| t.from_meta.is_some());
+    if let Some(parsed) = parent
+        .filter(|_| !known)
+        .and_then(|p| traceparent::parse(p, state))
+    {
+        record.trace_mut().from_meta = Some(parsed);
+    }
+}
+
+/// The caller's context from the HTTP `traceparent` and `tracestate` headers.
+pub(crate) fn read_header(record: &mut Record, parent: &str, state: Option<&str>) {
+    if let Some(parsed) = traceparent::parse(parent, state) {
+        record.trace_mut().from_header = Some(parsed);
+    }
+}
+
+fn parent(record: &Record) -> Option<&SpanContext> {
+    record.trace.as_deref().and_then(RequestTrace::parent)
 }
 
 /// The context a handler's work continues: the request's span when spans are exported
 /// (started now if it was not), else the caller's span, if it sent one.
 pub(crate) fn current(record: &mut Record) -> Option<SpanContext> {
     let Some(tracer) = tracer() else {
-        return record.trace.parent().cloned();
+        return parent(record).cloned();
     };
-    if record.trace.span.is_none() {
+    if record.trace.as_ref().is_none_or(|t| t.span.is_none()) {
         let span = start(tracer, record);
-        record.trace.span = Some(span);
+        record.trace_mut().span = Some(span);
     }
-    record.trace.span.as_ref().map(|s| s.span_context().clone())
+    let span = record.trace.as_ref().and_then(|t| t.span.as_ref());
+    span.map(|s| s.span_context().clone())
 }
 
 /// Ends the request's span (starting it if nobody did), with what the finished record
 /// says, and notes the trace id in the record.
 pub(crate) fn end(record: &mut Record) {
     let Some(tracer) = tracer() else {
-        record.trace_id = record.trace.parent().map(|p| p.trace_id().to_string());
+        record.trace_id = parent(record).map(|p| p.trace_id().to_string());
         return;
     };
-    let mut span = match record.trace.span.take() {
-        Some(span) => span,
-        None => start(tracer, record),
-    };
+    let started = record.trace.as_mut().and_then(|t| t.span.take());
+    let mut span = started.unwrap_or_else(|| start(tracer, record));
     span.update_name(name(record));
     span.set_attributes(attributes(record));
     if let Some(error_type) = error_type(record) {
@@ -114,8 +124,7 @@ pub(crate) fn end(record: &mut Record) {
 }
 
 fn start(tracer: &SdkTracer, record: &Record) -> SdkSpan {
-    let trace = &record.trace;
-    let parent = match trace.parent() {
+    let parent_context = match parent(record) {
         Some(parent) => Context::new().with_remote_span_context(parent.clone()),
         None => Context::new(),
     };
@@ -123,12 +132,13 @@ fn start(tracer: &SdkTracer, record: &Record) -> SdkSpan {
         .span_builder(name(record))
         .with_kind(SpanKind::Server)
         .with_start_time(record.received_at);
-    if let (Some(meta), Some(header)) = (&trace.from_meta, &trace.from_header)
+    if let Some(trace) = record.trace.as_deref()
+        && let (Some(meta), Some(header)) = (&trace.from_meta, &trace.from_header)
         && meta.span_id() != header.span_id()
     {
         builder = builder.with_links(vec![Link::with_context(header.clone())]);
     }
-    tracer.build_with_context(builder, &parent)
+    tracer.build_with_context(builder, &parent_context)
 }
 
 /// What the conventions call a method nobody could read.
@@ -175,10 +185,11 @@ fn attributes(record: &Record) -> Vec<KeyValue> {
         record.error_code.map(|c| c.to_string()),
     );
     add("mcp.protocol.version", record.protocol.clone());
-    add("mcp.session.id", record.trace.session.clone());
+    let trace = record.trace.as_deref();
+    add("mcp.session.id", trace.and_then(|t| t.session.clone()));
     add(
         "client.address",
-        record.trace.client_address.map(|a| a.to_string()),
+        trace.and_then(|t| t.client_address).map(|a| a.to_string()),
     );
     let transport = match record.transport {
         Transport::Http => Some("tcp"),
@@ -360,10 +371,11 @@ mod tests {
     fn without_exporting_the_record_gets_the_callers_trace_id() {
         let mut record = record("tools/call", Some("t"));
         let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        record.trace.from_header = traceparent::parse(parent, None);
+        read_header(&mut record, parent, None);
         // No tracer is installed in unit tests.
         assert!(tracer().is_none());
-        assert_eq!(current(&mut record), record.trace.from_header.clone());
+        let caller = traceparent::parse(parent, None);
+        assert_eq!(current(&mut record), caller);
         end(&mut record);
         assert_eq!(
             record.trace_id.as_deref(),

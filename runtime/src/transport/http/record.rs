@@ -57,13 +57,15 @@ pub(super) fn open(request: &mut Request) -> Recording {
 /// The caller's context from the HTTP `traceparent` header (a malformed one is
 /// ignored), and, when spans are exported, the session the request belongs to.
 fn trace_headers(headers: &HeaderMap, record: &mut Record) {
-    use crate::observe::traceparent::{TRACEPARENT, TRACESTATE, parse};
+    use crate::observe::traceparent::{TRACEPARENT, TRACESTATE};
     if let Some(parent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
         let state = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
-        record.trace.from_header = parse(parent, state);
+        crate::observe::traces::read_header(record, parent, state);
     }
-    if crate::observe::traces::tracer().is_some() {
-        record.trace.session = header_text(headers, &SESSION_ID);
+    if crate::observe::traces::tracer().is_some()
+        && let Some(session) = header_text(headers, &SESSION_ID)
+    {
+        record.trace_mut().session = Some(session);
     }
 }
 
@@ -165,9 +167,8 @@ pub(super) fn name(recording: &Recording, body: &[u8]) -> Option<bool> {
             record.target = Some(target.into_owned());
         }
         let meta = params.meta.unwrap_or_default();
-        record
-            .trace
-            .read_meta_values(meta.traceparent.as_deref(), meta.tracestate.as_deref());
+        let (parent, state) = (meta.traceparent.as_deref(), meta.tracestate.as_deref());
+        crate::observe::traces::read_meta_values(record, parent, state);
         if let Some(protocol) = meta.protocol_version.or(params.protocol_version) {
             record.protocol = Some(protocol);
         }
