@@ -31,6 +31,8 @@ const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-versi
 const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Opens the record of `request` and puts it in the request's extensions, where rmcp
 /// hands it to the handler (inside the request's `http::request::Parts`).
@@ -57,7 +59,6 @@ pub(super) fn open(request: &mut Request) -> Recording {
 /// The caller's context from the HTTP `traceparent` header (a malformed one is
 /// ignored), and, when spans are exported, the session the request belongs to.
 fn trace_headers(headers: &HeaderMap, record: &mut Record) {
-    use crate::observe::traceparent::{TRACEPARENT, TRACESTATE};
     if let Some(parent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
         let state = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
         crate::observe::traces::read_header(record, parent, state);
