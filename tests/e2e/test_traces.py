@@ -233,9 +233,15 @@ def test_without_an_endpoint_nothing_is_sent_and_the_callers_context_passes_thro
         answers.append(await session.call_tool("lookup_city", {"city": "Zurich"}))
 
     with otlp_receiver() as collector:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-        # Everything but an endpoint: the collector's address is known to nobody.
-        env.update({"OTEL_SERVICE_NAME": "trace_server", **FAST})
+        # Everything but an endpoint (empty ones count as none): the collector's address
+        # is known to nobody.
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "",
+            "TRACE_COLLECTOR": "",
+            "OTEL_SERVICE_NAME": "trace_server",
+            **FAST,
+        }
         log = tmp_path / "http.log"
         with http_server([trace_bin, "serve", "--log-format", "json", "--http"], log, env=env) as server:
             drive_http(f"http://{server[0]}:{server[1]}/mcp", [steps], headers={"traceparent": header})
