@@ -43,13 +43,16 @@ pub(crate) fn resolve(
     if set("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         return Ok(None);
     }
-    match set("OTEL_TRACES_EXPORTER").as_deref() {
-        None | Some("otlp") => {}
-        Some("none") => return Ok(None),
-        Some(other) => {
+    // A comma-separated list (`otlp,console`): OTLP is the one exporter here.
+    if let Some(exporters) = set("OTEL_TRACES_EXPORTER") {
+        let mut names = exporters.split(',').map(str::trim);
+        if names.clone().all(|n| n == "none") {
+            return Ok(None);
+        }
+        if !names.any(|n| n == "otlp") {
             return Err(format!(
-                "OTEL_TRACES_EXPORTER is `{other}`, but this server exports traces only over \
-                 OTLP; set it to `otlp`, or to `none` to export nothing"
+                "OTEL_TRACES_EXPORTER is `{exporters}`, but this server exports traces only \
+                 over OTLP; set it to `otlp`, or to `none` to export nothing"
             ));
         }
     }
@@ -206,6 +209,7 @@ mod tests {
         );
         assert!(url(&[on, ("OTEL_SDK_DISABLED", "false")], None).is_some());
         assert!(url(&[on, ("OTEL_TRACES_EXPORTER", "otlp")], None).is_some());
+        assert!(url(&[on, ("OTEL_TRACES_EXPORTER", "console, otlp")], None).is_some());
     }
 
     #[test]
