@@ -101,6 +101,8 @@ def test_stdio_requests_become_spans_parented_by_meta(trace_bin, tmp_path, revis
     ok, ok_trace, ok_span = caller()
     declared, declared_trace, declared_span = caller()
     invalid, invalid_trace, invalid_span = caller()
+    unsampled, unsampled_trace, _ = caller()
+    unsampled = unsampled[:-2] + "00"
     results = {}
 
     async def steps(session) -> None:
@@ -114,6 +116,10 @@ def test_stdio_requests_become_spans_parented_by_meta(trace_bin, tmp_path, revis
         # A malformed traceparent never fails a call: the request starts its own trace.
         results["malformed"] = await session.call_tool(
             "lookup_city", {"city": "Bern"}, meta={"traceparent": "00-not-a-trace-01"}
+        )
+        # The caller did not sample its trace: neither does the server (parent-based).
+        results["unsampled"] = await session.call_tool(
+            "lookup_city", {"city": "Bern"}, meta={"traceparent": unsampled}
         )
 
     with otlp_receiver() as collector:
@@ -147,6 +153,9 @@ def test_stdio_requests_become_spans_parented_by_meta(trace_bin, tmp_path, revis
     own = [s for s in server_spans(spans) if s["trace_id"] not in (ok_trace, declared_trace, invalid_trace)]
     assert one(own)["parent_span_id"] == "", own
     assert results["malformed"].is_error is False
+    assert in_trace(spans, unsampled_trace) == []
+    passed_on = results["unsampled"].content[0].text
+    assert passed_on.startswith(f"00-{unsampled_trace}-") and passed_on.endswith("-00"), passed_on
 
     opening = "initialize" if revision == "2025-11-25" else "server/discover"
     assert one(server_spans(spans, opening))["attributes"]["network.transport"] == "pipe"
@@ -154,7 +163,8 @@ def test_stdio_requests_become_spans_parented_by_meta(trace_bin, tmp_path, revis
     # The log events carry the trace id of their request.
     events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     calls = [e for e in events if e.get("message") == "request" and e.get("method") == "tools/call"]
-    assert {e["trace_id"] for e in calls} == {ok_trace, declared_trace, invalid_trace, own[0]["trace_id"]}
+    traces = {ok_trace, declared_trace, invalid_trace, own[0]["trace_id"], unsampled_trace}
+    assert {e["trace_id"] for e in calls} == traces
 
 
 @pytest.mark.parametrize("revision", REVISIONS)

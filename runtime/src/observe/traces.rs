@@ -112,6 +112,11 @@ pub(crate) fn end(record: &mut Record) {
     };
     let started = record.trace.as_mut().and_then(|t| t.span.take());
     let mut span = started.unwrap_or_else(|| start(tracer, record));
+    record.trace_id = Some(span.span_context().trace_id().to_string());
+    // A span the sampler dropped records nothing: its attributes are not worth making.
+    if !span.is_recording() {
+        return;
+    }
     span.update_name(name(record));
     span.set_attributes(attributes(record));
     if let Some(error_type) = error_type(record) {
@@ -119,7 +124,6 @@ pub(crate) fn end(record: &mut Record) {
         let outcome = record.outcome.unwrap_or(Outcome::InternalError);
         span.set_status(Status::error(outcome.as_str()));
     }
-    record.trace_id = Some(span.span_context().trace_id().to_string());
     span.end_with_timestamp(record.received_at + record.latency);
 }
 
