@@ -627,6 +627,13 @@ impl ToolContext {
         crate::TraceHeaders::of(self.trace.as_ref())
     }
 
+    /// The request's trace id (32 hex digits), to quote in the handler's own logs:
+    /// its span's when spans are exported, else the caller's, if it sent one.
+    pub fn trace_id(&self) -> Option<String> {
+        let trace = self.trace.as_ref().filter(|t| t.is_valid());
+        trace.map(|t| t.trace_id().to_string())
+    }
+
     /// Cancelled when the client cancels the request, the call times out or the
     /// server shuts down. Long handlers should stop when it fires.
     pub fn cancellation_token(&self) -> &CancellationToken {

@@ -22,6 +22,7 @@ impl Handler for Handlers {
             return Err(LookupCityError::CityNotFound);
         }
         let upstream = span.trace_headers();
+        assert_eq!(span.trace_id(), ctx.trace_id(), "one trace");
         Ok(ToolOutput::text(
             upstream.traceparent().unwrap_or("none").to_owned(),
         ))
