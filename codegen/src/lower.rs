@@ -40,6 +40,7 @@ pub mod keys {
         "rate_limits",
         "auth",
         "store",
+        "telemetry",
         "lints",
     ];
     /// `server:`.
@@ -199,6 +200,8 @@ pub mod keys {
     pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret", "cache_ms"];
     /// `store:`.
     pub const STORE: &[&str] = &["data_dir"];
+    /// `telemetry:`.
+    pub const TELEMETRY: &[&str] = &["otlp_endpoint"];
     /// `lints:`.
     pub const LINTS: &[&str] = &["allow", "warn", "deny", "max_description_chars"];
 }
@@ -384,6 +387,7 @@ impl Reader<'_> {
         spec.rate_limits = self.opt(&f, "rate_limits").unwrap_or_default();
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
         spec.store = self.opt(&f, "store").unwrap_or_default();
+        spec.telemetry = self.opt(&f, "telemetry").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
         spec
     }

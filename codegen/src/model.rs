@@ -133,6 +133,9 @@ pub struct Spec {
     /// The server's embedded store, which keeps its managed tokens.
     #[schemars(default)]
     pub store: StoreSettings,
+    /// Where OpenTelemetry traces go.
+    #[schemars(default)]
+    pub telemetry: TelemetrySettings,
     /// Which checks apply and how strictly.
     #[schemars(default)]
     pub lints: Lints,

@@ -30,6 +30,10 @@ pub struct Defaults {
     /// The spec's data directory (`store.data_dir`), which may hold `${VAR}`
     /// references; `--data-dir` and `MCPGEN_DATA_DIR` replace it.
     pub data_dir: Option<&'static str>,
+    /// The OTLP/HTTP collector spans are exported to (`telemetry.otlp_endpoint`), which
+    /// may hold `${VAR}` references; the `OTEL_EXPORTER_OTLP_*ENDPOINT` variables
+    /// replace it.
+    pub otlp_endpoint: Option<&'static str>,
 }
 
 /// HTTP settings from the spec; strings may hold `${VAR}` references.
@@ -226,12 +230,13 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     } else {
         None
     };
-    let defaults = &defaults.http;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the async runtime: {err}"))?;
-    runtime
+    let traces = start_traces(defaults, runtime.handle())?;
+    let defaults = &defaults.http;
+    let served = runtime
         .block_on(async move {
             match &serve.http {
                 Some(addr) => serve_http(&server, addr.as_deref(), &serve, defaults, store).await,
@@ -246,7 +251,31 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
                 }
             }
         })
-        .map_err(|err| format!("{err:#}"))
+        .map_err(|err| format!("{err:#}"));
+    // The last spans leave while the runtime that sends them still runs.
+    drop(traces);
+    served
+}
+
+/// Starts exporting spans if an OTLP endpoint is configured (the `OTEL_*` variables,
+/// else the spec's `telemetry.otlp_endpoint`).
+fn start_traces(
+    defaults: &Defaults,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Option<crate::observe::traces::TraceGuard>, String> {
+    let spec_endpoint = defaults.otlp_endpoint.map(|url| {
+        crate::env::expand(url).map_err(|err| {
+            format!("the server cannot start: {err} (read for `telemetry.otlp_endpoint`)")
+        })
+    });
+    let spec_endpoint = spec_endpoint.transpose()?;
+    let settings = crate::observe::traces::Settings {
+        service_name: defaults.name,
+        service_version: defaults.version,
+        spec_endpoint: spec_endpoint.as_deref(),
+    };
+    crate::observe::traces::install(settings, runtime.clone())
+        .map_err(|err| format!("the server cannot start: {err}"))
 }
 
 async fn serve_http(
@@ -349,6 +378,7 @@ mod tests {
         },
         scopes: &["read", "write"],
         data_dir: None,
+        otlp_endpoint: None,
     };
 
     fn parse_words(words: &[&str]) -> Result<Command, clap::Error> {

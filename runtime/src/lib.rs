@@ -44,8 +44,9 @@
 //!   flood limit);
 //! - `declare/`: tools, resources, URI templates and prompts as declared, and the
 //!   registry a built server serves from;
-//! - `observe/`: the record every request ends in, and logging: one event per request,
-//!   built from its record.
+//! - `observe/`: the record every request ends in, and what it becomes: one log event
+//!   per request, and, when an OTLP endpoint is configured, one OpenTelemetry span
+//!   ([`ToolContext::start_span`] and [`ToolContext::trace_headers`] continue it).
 //! - `store/`: the server's embedded store, a SQLite file in its data directory
 //!   ([`Store`]): the managed bearer tokens, under versioned schema migrations.
 //!
@@ -126,6 +127,7 @@ pub use guard::{
     CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,
     REPLAY_META_KEY, Rate, RateLimitBackend, ToolGuard,
 };
+pub use observe::child_span::{ChildSpan, TraceHeaders};
 pub use observe::{LOG_FORMAT_ENV, LogFormat};
 pub use protocol::service::McpService;
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
@@ -143,6 +145,10 @@ pub use mcpgen_macros::{ToolSchema, mcp_tool, mcp_tools};
 /// The MCP SDK this crate is built on, for what the runtime does not wrap
 /// (content blocks in [`ToolOutput::Content`], custom transports).
 pub use rmcp;
+
+/// The OpenTelemetry API the request spans are made with, for handlers that go beyond
+/// [`ChildSpan`] (an attribute value type, another instrumented library).
+pub use opentelemetry;
 
 /// What generated code reaches through a stable private path, so that the user's crate
 /// needs no direct dependency on these crates. Not a public API.

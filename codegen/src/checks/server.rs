@@ -208,6 +208,40 @@ pub(super) fn check_store(cx: &mut Cx<'_>) {
     }
 }
 
+/// `telemetry.otlp_endpoint`: an `http` or `https` URL with a host. A value that
+/// reads a variable is checked when the server starts.
+pub(super) fn check_telemetry(cx: &mut Cx<'_>) {
+    let Some(url) = &cx.spec.telemetry.otlp_endpoint else {
+        return;
+    };
+    if !env_string(cx, "`telemetry.otlp_endpoint`", url) {
+        return;
+    }
+    let value = url.value.0.trim();
+    let absolute = value.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.starts_with(['/', ':'])
+    });
+    if value.is_empty() || value.contains("${") || absolute {
+        return;
+    }
+    cx.emit(
+        Diagnostic::new(
+            Code::OtlpEndpoint,
+            url.span,
+            format!(
+                "`telemetry.otlp_endpoint` {} is not an http or https URL",
+                tick(value)
+            ),
+        )
+        .with_label("not the collector's URL")
+        .with_help(
+            "write the collector's OTLP/HTTP address with its scheme, such as \
+             `http://otel-collector:4318` (the server appends `/v1/traces`), or read it \
+             from the environment: `${OTLP_ENDPOINT}`",
+        ),
+    );
+}
+
 /// A `redis://user:password@host` URL with the password written out.
 fn literal_password(url: &str) -> bool {
     let Some((_, rest)) = url.split_once("://") else {

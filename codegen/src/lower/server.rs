@@ -74,6 +74,16 @@ impl FromNode for Lints {
     }
 }
 
+impl FromNode for TelemetrySettings {
+    const EXPECTED: &'static str = "telemetry settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`telemetry`", keys::TELEMETRY)?;
+        Some(TelemetrySettings {
+            otlp_endpoint: r.opt(&f, "otlp_endpoint"),
+        })
+    }
+}
+
 impl FromNode for StoreSettings {
     const EXPECTED: &'static str = "store settings";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {

@@ -101,3 +101,14 @@ pub struct StoreSettings {
     /// `$XDG_DATA_HOME/NAME`, else `~/.local/share/NAME`.
     pub data_dir: Option<Sp<EnvString>>,
 }
+
+/// What the server sends to the operator's observability tools.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// The OTLP/HTTP address of the OpenTelemetry collector request spans are exported
+    /// to, such as `http://otel-collector:4318` or `${OTLP_ENDPOINT:-}` (`/v1/traces` is
+    /// appended). `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+    /// replace it. Left out or empty: spans are exported only when one of them is set.
+    pub otlp_endpoint: Option<Sp<EnvString>>,
+}

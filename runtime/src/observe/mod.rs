@@ -2,13 +2,20 @@
 //! its one log event ([`log`]), and the subscriber that writes the log ([`install`]):
 //! tracing-subscriber's text or JSON format ([`log_format`]), on standard error (standard
 //! output is the stdio transport), written in batches off the request path ([`log_sink`]).
+//! When an OTLP endpoint is configured, each record also becomes a span ([`traces`]),
+//! and handlers start spans of their own under it ([`child_span`]).
 
+pub(crate) mod child_span;
 pub(crate) mod log;
 mod log_format;
 pub(crate) mod log_sink;
+pub(crate) mod otlp_client;
 #[cfg(test)]
 mod outcome_tests;
 pub(crate) mod record;
+pub(crate) mod trace_config;
+pub(crate) mod traceparent;
+pub(crate) mod traces;
 
 use std::{fmt, str::FromStr};
 

@@ -177,6 +177,11 @@ pub(crate) struct Record {
     pub(crate) detail: Option<String>,
     /// Filled in when the record is finished.
     pub(crate) latency: std::time::Duration,
+    /// The request's trace id (32 hex digits), filled in when the record is finished:
+    /// its span's when spans are exported, else the caller's, if it sent one.
+    pub(crate) trace_id: Option<String>,
+    /// The caller's trace context and, when spans are exported, the request's span.
+    pub(crate) trace: Option<Box<super::traces::RequestTrace>>,
 }
 
 impl Record {
@@ -203,6 +208,8 @@ impl Record {
             replayed: false,
             detail: None,
             latency: std::time::Duration::ZERO,
+            trace_id: None,
+            trace: None,
         }
     }
 
@@ -218,6 +225,12 @@ impl Record {
             R::UnsubscribeRequest(r) => Some(r.params.uri.clone()),
             _ => None,
         };
+    }
+
+    /// What the record knows of the request's trace, made when there is something to
+    /// know.
+    pub(crate) fn trace_mut(&mut self) -> &mut super::traces::RequestTrace {
+        self.trace.get_or_insert_with(Box::default)
     }
 
     /// The client, as an `initialize` request or a request's `_meta` names it.
@@ -289,6 +302,7 @@ impl Recording {
                 return;
             }
             record.request_id = Some(context.id.clone());
+            super::traces::read_meta(record, &context.meta);
             if record.client_name.is_none()
                 && let Some(client) = context.meta.client_info()
             {
@@ -309,6 +323,13 @@ impl Recording {
         {
             change(record);
         }
+    }
+
+    /// The trace context a handler's work continues ([`super::traces::current`]).
+    pub(crate) fn trace_context(&self) -> Option<opentelemetry::trace::SpanContext> {
+        let open = self.0.as_ref()?;
+        let mut record = open.0.lock().unwrap_or_else(PoisonError::into_inner);
+        record.as_mut().and_then(super::traces::current)
     }
 
     /// Reads the record, if it is open.
@@ -378,11 +399,13 @@ impl Drop for Open {
     }
 }
 
-/// The one place a record ends: its outcome settled, its latency taken, its log event
-/// emitted. (An audit trail or metrics would read the record here too.)
+/// The one place a record ends: its outcome settled, its latency taken, its span
+/// ended, its log event emitted. (An audit trail or metrics would read the record here
+/// too.)
 fn finished(mut record: Record) {
     record.outcome = Some(record.settled_outcome());
     record.latency = record.started.elapsed();
+    super::traces::end(&mut record);
     super::log::request(&record);
 }
 

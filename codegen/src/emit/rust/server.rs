@@ -177,10 +177,15 @@ fn constants(spec: &Spec) -> TokenStream {
         Some(dir) => quote! { ::core::option::Option::Some(#dir) },
         None => quote! { ::core::option::Option::None },
     };
+    let otlp_endpoint = match env(spec.telemetry.otlp_endpoint.as_ref()) {
+        Some(url) => quote! { ::core::option::Option::Some(#url) },
+        None => quote! { ::core::option::Option::None },
+    };
     quote! {
-        /// The server's name and version, its HTTP settings, its scopes and its data
-        /// directory, from the spec's `server`, `transports.http`, `limits`, `auth` and
-        /// `store`; `${VAR}` references are resolved when the server starts.
+        /// The server's name and version, its HTTP settings, its scopes, its data
+        /// directory and its trace collector, from the spec's `server`,
+        /// `transports.http`, `limits`, `auth`, `store` and `telemetry`; `${VAR}`
+        /// references are resolved when the server starts.
         pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
             name: #name,
             version: #version,
@@ -195,6 +200,7 @@ fn constants(spec: &Spec) -> TokenStream {
             },
             scopes: &[#(#scopes),*],
             data_dir: #data_dir,
+            otlp_endpoint: #otlp_endpoint,
         };
     }
 }

@@ -30,6 +30,9 @@ pub(crate) struct RpcCode(pub(crate) i64);
 const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
 const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Opens the record of `request` and puts it in the request's extensions, where rmcp
 /// hands it to the handler (inside the request's `http::request::Parts`).
@@ -47,9 +50,24 @@ pub(super) fn open(request: &mut Request) -> Recording {
     record.protocol = header_text(headers, &PROTOCOL_VERSION);
     record.method = header_text(headers, &MCP_METHOD).map(Cow::Owned);
     record.target = header_text(headers, &MCP_NAME).and_then(decoded);
+    trace_headers(headers, &mut record);
     let recording = Recording::open(record);
     request.extensions_mut().insert(recording.clone());
     recording
+}
+
+/// The caller's context from the HTTP `traceparent` header (a malformed one is
+/// ignored), and, when spans are exported, the session the request belongs to.
+fn trace_headers(headers: &HeaderMap, record: &mut Record) {
+    if let Some(parent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
+        let state = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
+        crate::observe::traces::read_header(record, parent, state);
+    }
+    if crate::observe::traces::tracer().is_some()
+        && let Some(session) = header_text(headers, &SESSION_ID)
+    {
+        record.trace_mut().session = Some(session);
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
@@ -108,17 +126,21 @@ struct Params<'a> {
     /// `initialize`'s.
     protocol_version: Option<String>,
     client_info: Option<Client>,
-    #[serde(rename = "_meta")]
-    meta: Option<Meta>,
+    #[serde(rename = "_meta", borrow)]
+    meta: Option<Meta<'a>>,
 }
 
-/// The 2026-07-28 `_meta` of a request.
-#[derive(Deserialize)]
-struct Meta {
+/// The `_meta` of a request: the 2026-07-28 keys, and the trace context.
+#[derive(Deserialize, Default)]
+struct Meta<'a> {
     #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
     protocol_version: Option<String>,
     #[serde(rename = "io.modelcontextprotocol/clientInfo")]
     client_info: Option<Client>,
+    #[serde(borrow)]
+    traceparent: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    tracestate: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -145,10 +167,9 @@ pub(super) fn name(recording: &Recording, body: &[u8]) -> Option<bool> {
         if let Some(target) = params.name.or(params.uri) {
             record.target = Some(target.into_owned());
         }
-        let meta = params.meta.unwrap_or(Meta {
-            protocol_version: None,
-            client_info: None,
-        });
+        let meta = params.meta.unwrap_or_default();
+        let (parent, state) = (meta.traceparent.as_deref(), meta.tracestate.as_deref());
+        crate::observe::traces::read_meta_values(record, parent, state);
         if let Some(protocol) = meta.protocol_version.or(params.protocol_version) {
             record.protocol = Some(protocol);
         }
