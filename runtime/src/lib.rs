@@ -44,8 +44,8 @@
 //!   flood limit);
 //! - `declare/`: tools, resources, URI templates and prompts as declared, and the
 //!   registry a built server serves from;
-//! - `observe/`: the record every request ends in, and logging: one event per request,
-//!   built from its record.
+//! - `observe/`: the record every request ends in, logging (one event per request,
+//!   built from its record) and the audit trail (one row per request in the store).
 //! - `store/`: the server's embedded store, a SQLite file in its data directory
 //!   ([`Store`]): the managed bearer tokens, under versioned schema migrations.
 //!
@@ -126,6 +126,7 @@ pub use guard::{
     CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,
     REPLAY_META_KEY, Rate, RateLimitBackend, ToolGuard,
 };
+pub use observe::audit::{AUDIT_KEY_ENV, AuditArguments, AuditSettings, ToolAudit};
 pub use observe::{LOG_FORMAT_ENV, LogFormat};
 pub use protocol::service::McpService;
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};

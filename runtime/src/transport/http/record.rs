@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use rmcp::model::ProtocolVersion;
 use serde::Deserialize;
 
-use crate::observe::record::{Outcome, Record, Recording, Transport};
+use crate::observe::record::{ClientKind, Outcome, Record, Recording, Transport};
 
 /// The JSON-RPC error code of an answer the HTTP layer wrote itself, in the answer's
 /// extensions ([`super::error_response`]).
@@ -47,9 +47,63 @@ pub(super) fn open(request: &mut Request) -> Recording {
     record.protocol = header_text(headers, &PROTOCOL_VERSION);
     record.method = header_text(headers, &MCP_METHOD).map(Cow::Owned);
     record.target = header_text(headers, &MCP_NAME).and_then(decoded);
+    if crate::observe::audit::enabled() {
+        record.client_kind = client_kind(headers);
+    }
     let recording = Recording::open(record);
     request.extensions_mut().insert(recording.clone());
     recording
+}
+
+/// `User-Agent` words of crawlers, scanners and registry inspectors (lowercase).
+const SCANNER_AGENTS: &[&str] = &[
+    "bot",
+    "crawler",
+    "spider",
+    "scan",
+    "zgrab",
+    "nmap",
+    "nuclei",
+    "masscan",
+    "censys",
+    "shodan",
+    "smithery",
+    "glama",
+    "pulsemcp",
+    "mcp.so",
+    "httpx",
+    "go-http-client",
+];
+
+/// Who sent a request, from its headers ([`ClientKind`]).
+fn client_kind(headers: &HeaderMap) -> ClientKind {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    // The Python SDK's client is `python-httpx/...`: not a scanner.
+    let scanner = SCANNER_AGENTS
+        .iter()
+        .any(|word| agent.contains(word) && !agent.starts_with("python-httpx"));
+    if scanner {
+        return ClientKind::Scanner;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mcp = headers.contains_key(&PROTOCOL_VERSION)
+        || headers.contains_key(&MCP_METHOD)
+        || headers.contains_key(HeaderName::from_static("mcp-session-id"))
+        || accept.contains("text/event-stream");
+    if mcp {
+        ClientKind::McpHttp
+    } else if agent.starts_with("mozilla/") && accept.contains("text/html") {
+        ClientKind::Browser
+    } else {
+        ClientKind::HttpBare
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
