@@ -40,6 +40,7 @@ pub mod keys {
         "rate_limits",
         "auth",
         "store",
+        "audit",
         "lints",
     ];
     /// `server:`.
@@ -73,6 +74,7 @@ pub mod keys {
         "fields",
         "allow",
         "header",
+        "pii",
     ];
     /// A tool.
     pub const TOOL: &[&str] = &[
@@ -98,7 +100,12 @@ pub mod keys {
         "output",
         "errors",
         "allow",
+        "audit",
     ];
+    /// A tool's `audit:`.
+    pub const TOOL_AUDIT: &[&str] = &["arguments"];
+    /// `audit:` at the top.
+    pub const AUDIT: &[&str] = &["enabled", "arguments", "retain_days", "max_value_chars"];
     /// `annotations:`.
     pub const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
     /// A declared error case in its long form.
@@ -384,6 +391,7 @@ impl Reader<'_> {
         spec.rate_limits = self.opt(&f, "rate_limits").unwrap_or_default();
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
         spec.store = self.opt(&f, "store").unwrap_or_default();
+        spec.audit = self.opt(&f, "audit").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
         spec
     }
