@@ -37,7 +37,7 @@
 //!   tokens, OAuth access tokens) checked into a [`Principal`], the scopes each target
 //!   needs, the 401/403 refusals, the protected resource metadata;
 //! - `store/`: the server's embedded store (SQLite in its data directory), which keeps
-//!   managed tokens;
+//!   managed tokens and the audit trail;
 //! - `call/`: the request pipeline a tool call, resource read or prompt takes
 //!   (identify, admit by the guardrails, validate, run, shape, record);
 //! - `guard/`: the guardrails (rate limits, caps, breakers, idempotency, the HTTP
@@ -47,7 +47,8 @@
 //! - `observe/`: the record every request ends in, logging (one event per request,
 //!   built from its record) and the audit trail (one row per request in the store).
 //! - `store/`: the server's embedded store, a SQLite file in its data directory
-//!   ([`Store`]): the managed bearer tokens, under versioned schema migrations.
+//!   ([`Store`]): the managed bearer tokens and the audit trail, under versioned schema
+//!   migrations.
 //!
 //! Logging goes through `tracing`; install a subscriber that writes to **stderr**
 //! (stdout is the stdio transport), as a generated server's `serve` does
