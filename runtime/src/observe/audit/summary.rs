@@ -36,7 +36,8 @@ impl Summarizer {
     }
 
     /// The summary of a call's arguments as JSON text, or `None` when the tool keeps
-    /// none.
+    /// none. Written straight to text, without an intermediate JSON value: it is on the
+    /// path of every call while the trail is on.
     pub(crate) fn summarize(
         &self,
         tool: &ToolAudit,
@@ -47,48 +48,67 @@ impl Summarizer {
         }
         let paths: Vec<Path> = tool.pii.iter().map(|p| Path::parse(p)).collect();
         let live: Vec<(&Path, usize)> = paths.iter().map(|p| (p, 0)).collect();
-        let mut out = Map::with_capacity(arguments.len());
-        for (name, value) in arguments {
-            let next = step(&live, &Step::Key(name.clone()));
-            out.insert(name.clone(), self.walk(value, &next));
-        }
-        Some(Value::Object(out).to_string())
+        let mut out = Vec::with_capacity(64);
+        self.write_object(&mut out, arguments, &live);
+        String::from_utf8(out).ok()
     }
 
-    /// `value` summarized; `live` are the PII paths it lies on, each with how far along.
-    fn walk(&self, value: &Value, live: &[(&Path, usize)]) -> Value {
+    /// `value` summarized into `out`; `live` are the PII paths it lies on, each with how
+    /// far along.
+    fn write(&self, out: &mut Vec<u8>, value: &Value, live: &[(&Path, usize)]) {
         if live.iter().any(|(path, at)| *at == path.0.len()) {
-            return Value::String(hash(&self.key, value));
+            json_string(out, &hash(&self.key, value));
+            return;
         }
         match value {
-            Value::String(s) => Value::String(cut(s, self.max_value_chars)),
+            Value::String(s) => json_string(out, cut(s, self.max_value_chars).as_ref()),
             Value::Array(items) => {
-                let next = step(live, &Step::Items);
-                let mut out: Vec<Value> = items
-                    .iter()
-                    .take(MAX_ITEMS)
-                    .map(|item| self.walk(item, &next))
-                    .collect();
-                if items.len() > MAX_ITEMS {
-                    out.push(Value::String(format!(
-                        "… {} more items",
-                        items.len() - MAX_ITEMS
-                    )));
+                let next = step(live, Next::Items);
+                out.push(b'[');
+                for (i, item) in items.iter().take(MAX_ITEMS).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    self.write(out, item, &next);
                 }
-                Value::Array(out)
+                if items.len() > MAX_ITEMS {
+                    out.push(b',');
+                    let more = format!("… {} more items", items.len() - MAX_ITEMS);
+                    json_string(out, &more);
+                }
+                out.push(b']');
             }
-            Value::Object(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(name, value)| {
-                        let next = step(live, &Step::Key(name.clone()));
-                        (name.clone(), self.walk(value, &next))
-                    })
-                    .collect(),
-            ),
-            other => other.clone(),
+            Value::Object(fields) => self.write_object(out, fields, live),
+            // Numbers, booleans and null as they are.
+            other => {
+                let _ = serde_json::to_writer(&mut *out, other);
+            }
         }
     }
+
+    fn write_object(
+        &self,
+        out: &mut Vec<u8>,
+        fields: &Map<String, Value>,
+        live: &[(&Path, usize)],
+    ) {
+        out.push(b'{');
+        for (i, (name, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_string(out, name);
+            out.push(b':');
+            let next = step(live, Next::Key(name));
+            self.write(out, value, &next);
+        }
+        out.push(b'}');
+    }
+}
+
+/// `text` as a JSON string.
+fn json_string(out: &mut Vec<u8>, text: &str) {
+    let _ = serde_json::to_writer(&mut *out, text);
 }
 
 /// `hmac-sha256:` and the first hex digits of the HMAC of `value` (a string's text,
@@ -110,10 +130,10 @@ pub(crate) fn hash(key: &[u8], value: &Value) -> String {
 }
 
 /// `text` cut to `max` characters, with `…` when cut.
-fn cut(text: &str, max: usize) -> String {
+fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(max) {
-        None => text.to_owned(),
-        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.into(),
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
     }
 }
 
@@ -148,11 +168,22 @@ impl Path {
 }
 
 /// The paths of `live` that go on through `next`, one step further.
-fn step<'p>(live: &[(&'p Path, usize)], next: &Step) -> Vec<(&'p Path, usize)> {
+fn step<'p>(live: &[(&'p Path, usize)], next: Next<'_>) -> Vec<(&'p Path, usize)> {
     live.iter()
-        .filter(|(path, at)| path.0.get(*at) == Some(next))
+        .filter(|(path, at)| match (path.0.get(*at), next) {
+            (Some(Step::Key(name)), Next::Key(key)) => name == key,
+            (Some(Step::Items), Next::Items) => true,
+            _ => false,
+        })
         .map(|(path, at)| (*path, at + 1))
         .collect()
+}
+
+/// Where a walk goes next: into a field, or into the items of an array.
+#[derive(Clone, Copy)]
+enum Next<'a> {
+    Key(&'a str),
+    Items,
 }
 
 /// Whether the JSON pointer `pointer` (`/contacts/0/phone`) is at or below a PII path.
@@ -259,6 +290,14 @@ mod tests {
         for secret in ["alice", "+41", "Bob"] {
             assert!(!text.contains(secret), "{text}");
         }
+    }
+
+    #[test]
+    fn the_summary_is_json_whatever_the_values() {
+        let s = summarizer(80);
+        let args =
+            json!({"q": "a \"quoted\"\nline é", "n": null, "x": 1.5, "ok": true, "e": {}, "a": []});
+        assert_eq!(summary(&s, &tool(&[]), args.clone()), args);
     }
 
     #[test]

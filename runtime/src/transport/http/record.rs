@@ -312,3 +312,48 @@ impl http_body::Body for Answer {
         self.body.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(headers: &[(&'static str, &'static str)]) -> &'static str {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, http::HeaderValue::from_static(value));
+        }
+        client_kind(&map).as_str(false)
+    }
+
+    #[test]
+    fn clients_are_told_apart_by_their_headers() {
+        let sse = ("accept", "application/json, text/event-stream");
+        assert_eq!(
+            kind(&[sse, ("user-agent", "python-httpx/0.28.1")]),
+            "mcp_http"
+        );
+        assert_eq!(kind(&[("mcp-protocol-version", "2026-07-28")]), "mcp_http");
+        assert_eq!(
+            kind(&[
+                (
+                    "user-agent",
+                    "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+                ),
+                ("accept", "text/html,application/xhtml+xml")
+            ]),
+            "browser"
+        );
+        assert_eq!(
+            kind(&[
+                sse,
+                ("user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1)")
+            ]),
+            "scanner"
+        );
+        assert_eq!(kind(&[("user-agent", "curl/8.5.0")]), "scanner");
+        // Without MCP headers, a JSON-RPC request in the body still makes an MCP client.
+        let mut bare = HeaderMap::new();
+        bare.insert("user-agent", http::HeaderValue::from_static("curl/8.5.0"));
+        assert_eq!(client_kind(&bare).as_str(true), "mcp_http");
+    }
+}
