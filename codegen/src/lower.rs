@@ -41,6 +41,7 @@ pub mod keys {
         "auth",
         "store",
         "telemetry",
+        "audit",
         "lints",
     ];
     /// `server:`.
@@ -74,6 +75,7 @@ pub mod keys {
         "fields",
         "allow",
         "header",
+        "pii",
     ];
     /// A tool.
     pub const TOOL: &[&str] = &[
@@ -99,7 +101,12 @@ pub mod keys {
         "output",
         "errors",
         "allow",
+        "audit",
     ];
+    /// A tool's `audit:`.
+    pub const TOOL_AUDIT: &[&str] = &["arguments"];
+    /// `audit:` at the top.
+    pub const AUDIT: &[&str] = &["enabled", "arguments", "retain_days", "max_value_chars"];
     /// `annotations:`.
     pub const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
     /// A declared error case in its long form.
@@ -388,6 +395,7 @@ impl Reader<'_> {
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
         spec.store = self.opt(&f, "store").unwrap_or_default();
         spec.telemetry = self.opt(&f, "telemetry").unwrap_or_default();
+        spec.audit = self.opt(&f, "audit").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
         spec
     }

@@ -1,11 +1,12 @@
 //! The command line of a generated server: `serve --stdio`, `serve --http [ADDR]` with
 //! the deployment flags, `token create | list | revoke` for the managed bearer tokens,
-//! `--version`, `--help`.
+//! `audit tail | query | stats` for the audit trail, `--version`, `--help`.
 //!
 //! The scaffolded `main.rs` is one call to [`main`], so every generated server parses
 //! its arguments, resolves its settings and reports start-up errors the same way.
 //! Commands are subcommands of one [`clap`] parser.
 
+mod audit;
 mod token;
 
 use std::{ffi::OsString, process::ExitCode};
@@ -71,6 +72,8 @@ enum Command {
     Serve(Serve),
     /// Create, list and revoke the bearer tokens the server accepts (auth mode bearer).
     Token(token::Token),
+    /// Read the audit trail: one row per request the server answered or refused.
+    Audit(audit::Audit),
 }
 
 /// `serve`: the transport, the deployment flags, the log format.
@@ -140,7 +143,8 @@ fn command(defaults: &Defaults) -> clap::Command {
              {name} serve --stdio\n  \
              {name} serve --http 127.0.0.1:8080\n  \
              {name} serve --http 0.0.0.0:8080 --public-url https://mcp.example.com{path}\n  \
-             {name} token create --subject ci-bot\n\n\
+             {name} token create --subject ci-bot\n  \
+             {name} audit stats --since 1h\n\n\
              Logs go to standard error; set RUST_LOG (for example RUST_LOG=debug) for more.",
             name = defaults.name,
             path = http.path,
@@ -155,6 +159,9 @@ fn command(defaults: &Defaults) -> clap::Command {
         })
         .mut_subcommand("token", |command| {
             command.after_help(token::examples(defaults.name))
+        })
+        .mut_subcommand("audit", |command| {
+            command.after_help(audit::examples(defaults.name))
         })
 }
 
@@ -208,6 +215,7 @@ fn main_with(defaults: Defaults, build: BuildFn<'_>) -> ExitCode {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         ),
+        Command::Audit(command) => audit::run(command, &defaults, &mut std::io::stdout().lock()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -230,6 +238,8 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     } else {
         None
     };
+    // Written until `run` returns: before the log's last lines.
+    let _audit = start_audit(&server, &serve, defaults, store.as_ref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -276,6 +286,49 @@ fn start_traces(
     };
     crate::observe::traces::install(settings, runtime.clone())
         .map_err(|err| format!("the server cannot start: {err}"))
+}
+
+/// Turns the audit trail on, unless the spec's `audit.enabled` is false. A store that
+/// cannot be opened does not stop the server: its requests are served and their rows
+/// counted as dropped, with a warning.
+fn start_audit(
+    server: &Server,
+    serve: &Serve,
+    defaults: &Defaults,
+    store: Option<&crate::Store>,
+) -> Option<crate::observe::audit::AuditGuard> {
+    let settings = server.audit_settings();
+    if !settings.enabled {
+        return None;
+    }
+    let file = match store {
+        Some(store) => store.file().to_owned(),
+        None => {
+            let dir = crate::store::resolve_data_dir(
+                serve.store.data_dir.as_deref(),
+                defaults.data_dir,
+                defaults.name,
+            );
+            let dir = match dir {
+                Ok(dir) => dir,
+                Err(err) => {
+                    tracing::warn!("the audit trail is off for this run: {err}");
+                    return None;
+                }
+            };
+            if let Err(err) = crate::Store::open(&dir) {
+                tracing::warn!(
+                    "the audit trail cannot open its store, so requests are served but not audited (each counted as a dropped row): {err}"
+                );
+            }
+            crate::store::file_in(&dir)
+        }
+    };
+    Some(crate::observe::audit::install(
+        file,
+        settings,
+        server.has_pii(),
+    ))
 }
 
 async fn serve_http(

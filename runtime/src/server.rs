@@ -121,6 +121,7 @@ pub struct ServerBuilder {
     auth: Option<crate::AuthConfig>,
     task_ttl: Duration,
     max_running_tasks: usize,
+    audit: crate::AuditSettings,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -345,6 +346,14 @@ impl ServerBuilder {
         self
     }
 
+    /// The audit trail's settings (the spec's `audit`), used when `serve` turns the
+    /// trail on.
+    #[must_use]
+    pub fn audit(mut self, settings: crate::AuditSettings) -> Self {
+        self.audit = settings;
+        self
+    }
+
     /// Check everything and build the server.
     ///
     /// # Errors
@@ -421,6 +430,7 @@ impl ServerBuilder {
                     self.max_running_tasks,
                 ),
             }),
+            audit: Arc::new(self.audit),
         })
     }
 }
@@ -436,6 +446,7 @@ fn random_key() -> Result<Vec<u8>, getrandom::Error> {
 #[derive(Clone)]
 pub struct Server {
     pub(crate) registry: Arc<Registry>,
+    audit: Arc<crate::AuditSettings>,
 }
 
 impl Server {
@@ -443,6 +454,19 @@ impl Server {
     /// needs its store for managed tokens ([`Server::start_auth`]).
     pub fn checks_credentials(&self) -> bool {
         self.registry.gate.is_some()
+    }
+
+    /// The audit trail's settings.
+    pub fn audit_settings(&self) -> &crate::AuditSettings {
+        &self.audit
+    }
+
+    /// Whether a tool has arguments marked PII.
+    pub(crate) fn has_pii(&self) -> bool {
+        self.registry
+            .tools
+            .iter()
+            .any(|t| !t.def.audit.pii.is_empty())
     }
 
     /// Readies the credential checks before serving (once; later calls change
@@ -494,6 +518,7 @@ impl Server {
             auth: None,
             task_ttl: crate::call::task_registry::DEFAULT_TASK_TTL,
             max_running_tasks: crate::call::task_registry::DEFAULT_MAX_RUNNING_TASKS,
+            audit: crate::AuditSettings::default(),
         }
     }
 

@@ -206,6 +206,19 @@ pub(super) fn check_store(cx: &mut Cx<'_>) {
     if let Some(dir) = &cx.spec.store.data_dir {
         env_string(cx, "`store.data_dir`", dir);
     }
+    let audit = &cx.spec.audit;
+    if let Some(days) = audit.retain_days.as_ref().filter(|d| d.value == 0) {
+        cx.emit(
+            Diagnostic::new(Code::Limit, days.span, "`audit.retain_days: 0` would delete every audit row as soon as it is written")
+                .with_help("keep rows for at least a day (the default is 30), or turn the audit trail off with `audit.enabled: false`"),
+        );
+    }
+    if let Some(chars) = audit.max_value_chars.as_ref().filter(|c| c.value == 0) {
+        cx.emit(
+            Diagnostic::new(Code::Limit, chars.span, "`audit.max_value_chars: 0` would cut every string argument to nothing")
+                .with_help("keep a few dozen characters (the default is 80), or keep no arguments with `audit.arguments: none`"),
+        );
+    }
 }
 
 /// `telemetry.otlp_endpoint`: an `http` or `https` URL with a host. A value that

@@ -92,6 +92,20 @@ pub struct Lints {
     pub max_description_chars: Option<Sp<u64>>,
 }
 
+/// The audit trail: one row per request in the server's store.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AuditSpec {
+    /// Whether `serve` keeps the audit trail (default true).
+    pub enabled: Option<Sp<bool>>,
+    /// What is kept of a call's arguments: `none` or `summary` (default).
+    pub arguments: Option<Sp<super::AuditArguments>>,
+    /// Rows older than this many days are deleted (default 30).
+    pub retain_days: Option<Sp<u32>>,
+    /// Longer string values are cut to this many characters in the summary (default 80).
+    pub max_value_chars: Option<Sp<u32>>,
+}
+
 /// The server's embedded store: a SQLite file in a data directory.
 #[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]

@@ -77,6 +77,7 @@ fn server_fns(spec: &Spec, registrations: &[TokenStream]) -> TokenStream {
     );
     let guardrails = crate::emit::guardrails::server_guardrails(spec);
     let auth = crate::emit::auth::server_auth(spec);
+    let audit = crate::emit::audit::server_audit(spec);
     quote! {
         /// Who the server is, from the spec's `server:` section.
         pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
@@ -100,7 +101,8 @@ fn server_fns(spec: &Spec, registrations: &[TokenStream]) -> TokenStream {
             let builder = ::mcpgen_runtime::Server::builder(server_info())
                 .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout))
                 .guardrails(#guardrails)
-                #auth;
+                #auth
+                #audit;
             #(#registrations)*
             let _ = &handler;
             builder
