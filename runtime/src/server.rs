@@ -121,6 +121,7 @@ pub struct ServerBuilder {
     auth: Option<crate::AuthConfig>,
     task_ttl: Duration,
     max_running_tasks: usize,
+    discovery: crate::protocol::card::Discovery,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -335,6 +336,23 @@ impl ServerBuilder {
         self
     }
 
+    /// The server's name in the MCP Registry, `namespace/name` such as
+    /// `io.github.alice/weather` (`server.registry_name`): the server card's `name`
+    /// (default: the server's own name).
+    #[must_use]
+    pub fn registry_name(mut self, name: impl Into<String>) -> Self {
+        self.discovery.registry_name = Some(name.into());
+        self
+    }
+
+    /// The URL of the server's source repository (`server.repository`), in the server
+    /// card.
+    #[must_use]
+    pub fn repository(mut self, url: impl Into<String>) -> Self {
+        self.discovery.repository = Some(url.into());
+        self
+    }
+
     /// Turn the guardrail layer off entirely: no rate limit, cap, breaker,
     /// idempotency or size cap is enforced (timeouts still are). For measuring what
     /// the layer costs; never for a server that faces agents.
@@ -420,6 +438,11 @@ impl ServerBuilder {
                     self.task_ttl,
                     self.max_running_tasks,
                 ),
+                probes: crate::observe::health::Probes::default(),
+                discovery: crate::protocol::card::Discovery {
+                    auth: self.auth.as_ref().map(|config| config.mode),
+                    ..self.discovery
+                },
             }),
         })
     }
@@ -458,6 +481,9 @@ impl Server {
         store: Option<crate::Store>,
         public_url: Option<&str>,
     ) -> Result<(), String> {
+        if let Some(store) = &store {
+            self.registry.probes.watch_store(store);
+        }
         let Some(gate) = &self.registry.gate else {
             return Ok(());
         };
@@ -498,6 +524,7 @@ impl Server {
             auth: None,
             task_ttl: crate::call::task_registry::DEFAULT_TASK_TTL,
             max_running_tasks: crate::call::task_registry::DEFAULT_MAX_RUNNING_TASKS,
+            discovery: crate::protocol::card::Discovery::default(),
         }
     }
 

@@ -1,11 +1,13 @@
-//! What the server tells its operator: the record of every request ([`record`]) and
-//! its one log event ([`log`]), and the subscriber that writes the log ([`install`]):
-//! tracing-subscriber's text or JSON format ([`log_format`]), on standard error (standard
+//! What the server tells its operator: the record of every request ([`record`]), its
+//! one log event ([`log`]), the Prometheus metrics counted from it ([`metrics`]), and
+//! the subscriber that writes the log ([`install`]): tracing-subscriber's text or JSON format ([`log_format`]), on standard error (standard
 //! output is the stdio transport), written in batches off the request path ([`log_sink`]).
 
+pub(crate) mod health;
 pub(crate) mod log;
 mod log_format;
 pub(crate) mod log_sink;
+pub(crate) mod metrics;
 #[cfg(test)]
 mod outcome_tests;
 pub(crate) mod record;

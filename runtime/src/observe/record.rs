@@ -10,8 +10,8 @@
 //! error a handler answers with (`protocol/service.rs`). The transport finishes it when
 //! the answer leaves (status, JSON-RPC error code, response bytes). Finishing settles
 //! the outcome (what a stage said, else what the status or error code says), takes the
-//! latency and emits the request's one log event ([`super::log::request`]): the place
-//! where an audit trail or metrics would read records too. A record nobody finished
+//! latency, emits the request's one log event ([`super::log::request`]) and counts it in
+//! the metrics ([`super::metrics`]). A record nobody finished
 //! (the request ended without its answer being sent) is finished when its last handle
 //! is dropped.
 //!
@@ -175,8 +175,13 @@ pub(crate) struct Record {
     /// For operators: what went wrong inside (a panic message, an error chain). Never
     /// argument values.
     pub(crate) detail: Option<String>,
+    /// Which budget or cap refused the request (`agent`, `agent_tool`, `tool`,
+    /// `address`; `server` or `tool` for a concurrency cap).
+    pub(crate) scope: Option<&'static str>,
     /// Filled in when the record is finished.
     pub(crate) latency: std::time::Duration,
+    /// Counted in the metrics' requests in flight until it is finished.
+    pub(crate) in_flight: bool,
 }
 
 impl Record {
@@ -202,7 +207,9 @@ impl Record {
             truncated: false,
             replayed: false,
             detail: None,
+            scope: None,
             latency: std::time::Duration::ZERO,
+            in_flight: super::metrics::opened(),
         }
     }
 
@@ -379,11 +386,12 @@ impl Drop for Open {
 }
 
 /// The one place a record ends: its outcome settled, its latency taken, its log event
-/// emitted. (An audit trail or metrics would read the record here too.)
+/// emitted, its metrics counted (one atomic load while metrics are off).
 fn finished(mut record: Record) {
     record.outcome = Some(record.settled_outcome());
     record.latency = record.started.elapsed();
     super::log::request(&record);
+    super::metrics::finished(&record);
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! cursor paging of list results ([`paging`]) and the wording of suggestions
 //! ([`wording`]).
 
+pub(crate) mod card;
 pub(crate) mod malformed;
 pub(crate) mod paging;
 pub(crate) mod reword;

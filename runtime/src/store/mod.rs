@@ -105,6 +105,13 @@ impl Store {
     pub fn file(&self) -> &Path {
         &self.inner.file
     }
+
+    /// Whether the store answers a query now (`/readyz`); the error says why not,
+    /// without the file's path (the answer is public).
+    pub(crate) fn probe(&self) -> Result<(), String> {
+        sqlite::probe(&self.inner.file)
+            .map_err(|err| format!("the store does not answer a query ({err})"))
+    }
 }
 
 impl Inner {
