@@ -41,7 +41,6 @@ pub(crate) const BUCKETS: [f64; 14] = [
     0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
 ];
 
-
 /// The breaker states, each a series of `mcpgen_circuit_breaker_state` (1 for the
 /// current one).
 const BREAKER_STATES: [&str; 3] = ["closed", "open", "half_open"];
@@ -68,6 +67,16 @@ pub(crate) fn opened() -> bool {
 pub(crate) fn finished(record: &Record) {
     if let Some(metrics) = METRICS.get() {
         metrics.observe(record);
+    }
+}
+
+/// A record dropped without a trace (it was not a request after all): no longer in
+/// flight.
+pub(crate) fn discarded(record: &Record) {
+    if record.in_flight
+        && let Some(metrics) = METRICS.get()
+    {
+        metrics.in_flight.dec();
     }
 }
 
@@ -338,6 +347,123 @@ impl Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::record::Transport;
+    use crate::{ResourceOutput, ResourceTemplateDef, Server, ServerInfo, ToolDef, ToolOutput};
+
+    fn registry() -> Arc<Registry> {
+        let tool = ToolDef {
+            name: "get_forecast".into(),
+            description: "Forecasts.".into(),
+            input_schema: serde_json::json!({"type": "object", "additionalProperties": false}),
+            ..Default::default()
+        };
+        let template = ResourceTemplateDef {
+            uri_template: "weather://city/{city}".into(),
+            name: "city".into(),
+            params_schema: serde_json::json!({
+                "type": "object", "additionalProperties": false,
+                "properties": {"city": {"type": "string"}}, "required": ["city"]
+            }),
+            ..Default::default()
+        };
+        let server = Server::builder(ServerInfo {
+            name: "metrics".into(),
+            version: "1.0.0".into(),
+            ..Default::default()
+        })
+        .tool(tool, |_, _| async { Ok(ToolOutput::text("sunny")) })
+        .resource_template(template, |_, _| async {
+            Ok(ResourceOutput::Text("sunny".into()))
+        })
+        .build()
+        .expect("the fixture builds");
+        Arc::clone(&server.registry)
+    }
+
+    fn record(method: &str, target: &str, outcome: Outcome, scope: Option<&'static str>) -> Record {
+        let mut record = Record::new(Transport::Http);
+        record.method = Some(method.to_owned().into());
+        record.target = Some(target.to_owned());
+        record.outcome = Some(outcome);
+        record.scope = scope;
+        record.latency = std::time::Duration::from_millis(30);
+        record
+    }
+
+    /// A Prometheus text line of `text` that starts with `prefix`, and its value.
+    fn value(text: &str, prefix: &str) -> Option<f64> {
+        let line = text.lines().find(|l| l.starts_with(prefix))?;
+        line.rsplit(' ').next()?.parse().ok()
+    }
+
+    #[test]
+    fn records_are_counted_under_declared_names_only() {
+        let metrics = Metrics::new(registry());
+        let calls = [
+            ("tools/call", "get_forecast", Outcome::Ok, None),
+            (
+                "tools/call",
+                "get_forecast",
+                Outcome::RateLimited,
+                Some("tool"),
+            ),
+            ("tools/call", "made_up_1", Outcome::NotFound, None),
+            ("tools/call", "made_up_2", Outcome::NotFound, None),
+            ("resources/read", "weather://city/Zurich", Outcome::Ok, None),
+            ("resources/read", "weather://city/Bern", Outcome::Ok, None),
+            ("resources/read", "other://x", Outcome::NotFound, None),
+            ("bogus/method", "x", Outcome::ProtocolError, None),
+        ];
+        for (method, target, outcome, scope) in calls {
+            metrics.observe(&record(method, target, outcome, scope));
+        }
+        let text = metrics.render();
+        let count = |labels: &str| {
+            value(
+                &text,
+                &format!("mcp_server_operation_duration_seconds_count{{{labels}}}"),
+            )
+        };
+        assert_eq!(
+            count(r#"method="tools/call",target="get_forecast",outcome="ok""#),
+            Some(1.0)
+        );
+        assert_eq!(
+            count(r#"method="tools/call",target="_unknown",outcome="not_found""#),
+            Some(2.0)
+        );
+        assert_eq!(
+            count(r#"method="resources/read",target="weather://city/{city}",outcome="ok""#),
+            Some(2.0)
+        );
+        assert_eq!(
+            count(r#"method="_unknown",target="_unknown",outcome="protocol_error""#),
+            Some(1.0)
+        );
+        assert!(!text.contains("made_up") && !text.contains("Zurich") && !text.contains("bogus"));
+        // 30 ms falls in the 0.05 bucket, not the 0.02 one.
+        let bucket = |le: &str| {
+            value(
+                &text,
+                &format!(
+                    r#"mcp_server_operation_duration_seconds_bucket{{method="tools/call",target="get_forecast",outcome="ok",le="{le}"}}"#
+                ),
+            )
+        };
+        assert_eq!((bucket("0.02"), bucket("0.05")), (Some(0.0), Some(1.0)));
+        assert_eq!(
+            value(
+                &text,
+                r#"mcpgen_refusals_total{kind="rate_limited",scope="tool"}"#
+            ),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(&text, r#"mcpgen_requests_total{outcome="not_found"}"#),
+            Some(3.0)
+        );
+        assert_eq!(value(&text, "mcpgen_audit_dropped_total"), Some(0.0));
+    }
 
     #[test]
     fn methods_outside_the_protocol_share_one_label() {

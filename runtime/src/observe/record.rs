@@ -328,8 +328,10 @@ impl Recording {
     /// Drops the record without a trace: what arrived was not a request after all (an
     /// HTTP POST of a notification).
     pub(crate) fn discard(&self) {
-        if let Some(open) = &self.0 {
-            open.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(open) = &self.0
+            && let Some(record) = open.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+        {
+            super::metrics::discarded(&record);
         }
     }
 
