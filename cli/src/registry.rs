@@ -215,7 +215,10 @@ mod tests {
         assert!(cut.chars().count() <= 100, "{cut}");
         // Whole words: the text goes on with a space where the cut is.
         let kept = cut.strip_suffix('…').expect("marked as cut");
-        assert!(long.starts_with(kept) && long[kept.len()..].starts_with(' '), "{cut}");
+        assert!(
+            long.starts_with(kept) && long[kept.len()..].starts_with(' '),
+            "{cut}"
+        );
         assert_eq!(fit("Short.", 100), "Short.");
         let word = "x".repeat(150);
         assert_eq!(fit(&word, 100).chars().count(), 100);

@@ -469,7 +469,8 @@ impl Server {
     }
 
     /// Readies the credential checks before serving (once; later calls change
-    /// nothing): managed tokens (`NAME token create`) checked against `store`, and in
+    /// nothing): managed tokens (`NAME token create`) checked against `store` (which
+    /// `/readyz` checks from then on), and in
     /// mode `oauth` the authorization server's keys fetched and the protected resource
     /// metadata built for `public_url` (the URL clients use).
     ///

@@ -1303,7 +1303,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             public_discovery: true,
             stdio: ::mcpgen_runtime::StdioAuth::Token,
             oauth: ::core::option::Option::None,
-        });
+        })
+        .registry_name("io.github.example/issue_tracker")
+        .repository("https://github.com/example/issue-tracker-mcp");
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
         builder

@@ -9,7 +9,8 @@
 //! and `Content-Type` checks, the body cap enforced before parsing, JSON-RPC parse
 //! errors (400/-32700) instead of rmcp's 415 text, and JSON bodies for rmcp's own
 //! plain-text rejections. Below axum, [`wire`] gives a JSON body to hyper's answers to
-//! requests it cannot parse.
+//! requests it cannot parse. Beside the endpoint, [`ops`] serves `/metrics`, `/healthz`,
+//! `/readyz` and the server cards.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
