@@ -417,6 +417,11 @@ mod tests {
     #[test]
     fn parses_the_transports() {
         assert!(serve(&["serve", "--stdio"]).stdio);
+        assert_eq!(serve(&["serve", "--stdio"]).metrics, None);
+        assert_eq!(
+            serve(&["serve", "--stdio", "--metrics", "127.0.0.1:9464"]).metrics,
+            Some("127.0.0.1:9464".to_owned())
+        );
         assert_eq!(serve(&["serve", "--http"]).http, Some(None));
         assert_eq!(
             serve(&["serve", "--http", "127.0.0.1:9"]).http,
@@ -509,6 +514,7 @@ mod tests {
             "--allowed-host",
             "--allowed-origin",
             "--log-format",
+            "--metrics",
             "MCPGEN_LOG_FORMAT",
             "http://ADDR/mcp",
             "default 127.0.0.1:8080",

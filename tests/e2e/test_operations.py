@@ -228,6 +228,20 @@ def test_with_a_metrics_address_the_mcp_listener_serves_no_metrics(ops_bin, tmp_
         assert status == 404 and "/metrics, /healthz and /readyz" in body, body
 
 
+def test_a_metrics_address_that_cannot_be_bound_stops_the_server_with_what_to_change(ops_bin, tmp_path):
+    for address, says in [("nowhere", "not an address to bind"), ("203.0.113.1:9464", "cannot listen on")]:
+        done = subprocess.run(
+            [ops_bin, "serve", "--stdio", "--metrics", address],
+            env={**server_env(tmp_path), "OPS_SERVER_TOKEN": READER},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 1, done.stderr
+        assert says in done.stderr and "--metrics" in done.stderr, done.stderr
+
+
 # ---- health ----
 
 
