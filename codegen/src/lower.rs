@@ -198,7 +198,7 @@ pub mod keys {
     /// `auth.oauth:`.
     pub const OAUTH: &[&str] = &["issuer", "audience", "jwks_uri", "introspection"];
     /// `auth.oauth.introspection:`.
-    pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret"];
+    pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret", "cache_ms"];
     /// `store:`.
     pub const STORE: &[&str] = &["data_dir"];
     /// `lints:`.

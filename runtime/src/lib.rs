@@ -107,8 +107,8 @@ mod transport;
 use mcpgen_schema as schema;
 
 pub use auth::{
-    AuthConfig, AuthMethod, AuthMode, OAuthSettings, Principal, Rejection, RejectionKind,
-    StaticToken, StdioAuth,
+    AuthConfig, AuthMethod, AuthMode, IntrospectionSettings, OAuthSettings, Principal, Rejection,
+    RejectionKind, StaticToken, StdioAuth,
 };
 pub use auth::{
     metadata::{METADATA_ROOT_PATH, ResourceMetadata},

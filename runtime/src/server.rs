@@ -488,12 +488,8 @@ impl Server {
         let Some(gate) = &self.registry.gate else {
             return Ok(());
         };
-        let mut verifiers: Vec<std::sync::Arc<dyn crate::auth::gate::Verifier>> = Vec::new();
-        if let Some(store) = store {
-            verifiers.push(std::sync::Arc::new(store));
-        }
-        verifiers.extend(gate.start_oauth(public_url).await?);
-        gate.attach(verifiers);
+        let oauth = gate.start_oauth(public_url).await?;
+        gate.attach(crate::auth::gate::Verifiers { store, oauth });
         Ok(())
     }
 }
