@@ -80,13 +80,21 @@ pub(crate) fn discarded(record: &Record) {
     }
 }
 
-/// Audit rows the audit trail could not write (it calls this with how many).
-// The audit trail lands on another branch; until it calls this, the counter stays 0.
-#[allow(dead_code, reason = "called by the audit trail")]
+/// Audit rows the audit trail could not write, counted until the audit trail keeps
+/// its own count.
+static AUDIT_DROPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Counts audit rows the audit trail could not write.
+#[allow(dead_code, reason = "the audit trail calls it")]
 pub(crate) fn audit_dropped(rows: u64) {
-    if let Some(metrics) = METRICS.get() {
-        metrics.audit_dropped.inc_by(rows);
-    }
+    AUDIT_DROPPED.fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many audit rows were dropped since the process started, read when scraped: the
+/// one place `mcpgen_audit_dropped_total` comes from. (Once the audit trail counts its
+/// drops itself, this reads its count and [`audit_dropped`] goes.)
+fn audit_drops() -> u64 {
+    AUDIT_DROPPED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The metrics in the Prometheus text format, or `None` while they are off.
@@ -235,6 +243,11 @@ impl Metrics {
                     .get_or_create(&labels)
                     .set(i64::from(name == state));
             }
+        }
+        let drops = audit_drops();
+        let counted = self.audit_dropped.get();
+        if drops > counted {
+            self.audit_dropped.inc_by(drops - counted);
         }
         let mut text = String::with_capacity(8 * 1024);
         if prometheus_client::encoding::prometheus_text::encode(&mut text, &self.prometheus)
@@ -462,7 +475,13 @@ mod tests {
             value(&text, r#"mcpgen_requests_total{outcome="not_found"}"#),
             Some(3.0)
         );
-        assert_eq!(value(&text, "mcpgen_audit_dropped_total"), Some(0.0));
+        let dropped = value(&text, "mcpgen_audit_dropped_total").expect("the audit counter");
+        audit_dropped(3);
+        let text = metrics.render();
+        assert_eq!(
+            value(&text, "mcpgen_audit_dropped_total"),
+            Some(dropped + 3.0)
+        );
     }
 
     #[test]
