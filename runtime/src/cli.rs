@@ -273,6 +273,8 @@ async fn operations(
     let listener = tokio::net::TcpListener::bind(parsed).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {parsed} for `--metrics` ({e}); choose another address")
     })?;
+    // On before the first request is read, not when the listener's task first runs.
+    crate::observe::metrics::install(&server.registry);
     let server = server.clone();
     tokio::spawn(async move {
         if let Err(error) = server
