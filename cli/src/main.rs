@@ -9,6 +9,7 @@ use mcpgen_codegen::diag::{Code, Severity};
 mod check;
 mod generate;
 mod outputs;
+mod registry;
 mod scaffold;
 
 /// Turn a YAML spec into a production-ready MCP server crate.
@@ -38,6 +39,9 @@ enum Command {
     },
     /// Print the JSON Schema of the spec language (for editors and YAML language servers).
     Schema,
+    /// Write the `server.json` that lists the server in the official MCP Registry: an
+    /// OCI image (`--image`) and/or a remote endpoint (`--remote`).
+    Registry(registry::RegistryArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Registry(args) => registry::run(&args),
         Command::Schema => {
             print!("{}", mcpgen_codegen::spec_schema::spec_schema_json());
             ExitCode::SUCCESS

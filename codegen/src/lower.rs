@@ -52,6 +52,8 @@ pub mod keys {
         "description",
         "instructions",
         "website_url",
+        "repository",
+        "registry_name",
     ];
     /// A type expression (parameter, field, output, named type).
     pub const SCHEMA: &[&str] = &[

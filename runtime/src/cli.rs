@@ -102,6 +102,10 @@ struct Serve {
         conflicts_with = "stdio"
     )]
     allowed_origins: Vec<String>,
+    /// Serve /metrics (and /healthz, /readyz) on ADDR (HOST:PORT), apart from MCP: how a
+    /// stdio server shows its metrics; over HTTP, /metrics then leaves the MCP listener.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
     /// How log lines on standard error are written.
     #[arg(
         long,
@@ -248,7 +252,11 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     let defaults = &defaults.http;
     let served = runtime
         .block_on(async move {
-            match &serve.http {
+            let stop_operations = tokio_util::sync::CancellationToken::new();
+            if let Some(addr) = &serve.metrics {
+                operations(&server, addr, stop_operations.clone()).await?;
+            }
+            let served = match &serve.http {
                 Some(addr) => serve_http(&server, addr.as_deref(), &serve, defaults, store).await,
                 None => {
                     let public_url = defaults.public_url.map(|url| setting("public_url", url));
@@ -259,7 +267,9 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
                         .map_err(|err| anyhow::anyhow!(err))?;
                     server.serve_stdio().await
                 }
-            }
+            };
+            stop_operations.cancel();
+            served
         })
         .map_err(|err| format!("{err:#}"));
     // The last spans leave while the runtime that sends them still runs.
@@ -331,6 +341,34 @@ fn start_audit(
     ))
 }
 
+/// Binds `--metrics ADDR` and serves the operator's endpoints there until `stop`.
+async fn operations(
+    server: &Server,
+    addr: &str,
+    stop: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let parsed: std::net::SocketAddr = addr.parse().map_err(|e| {
+        anyhow::anyhow!(
+            "`{addr}` is not an address to bind ({e}); write HOST:PORT such as 127.0.0.1:9090 (`--metrics ADDR`)"
+        )
+    })?;
+    let listener = tokio::net::TcpListener::bind(parsed).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {parsed} for `--metrics` ({e}); choose another address")
+    })?;
+    // On before the first request is read, not when the listener's task first runs.
+    crate::observe::metrics::install(&server.registry);
+    let server = server.clone();
+    tokio::spawn(async move {
+        if let Err(error) = server
+            .serve_operations(listener, async move { stop.cancelled().await })
+            .await
+        {
+            tracing::error!(%error, "the --metrics listener failed");
+        }
+    });
+    Ok(())
+}
+
 async fn serve_http(
     server: &Server,
     addr: Option<&str>,
@@ -347,7 +385,7 @@ async fn serve_http(
             "`{addr}` is not an address to bind ({e}); write HOST:PORT such as 127.0.0.1:8080 (`--http ADDR` or `transports.http.bind`)"
         )
     })?;
-    let options = http_options(flags, defaults)?;
+    let options = http_options(flags, defaults)?.with_metrics(flags.metrics.is_none());
     warn_on_path_mismatch(&options);
     server
         .start_auth(store, options.public_url.as_deref())
@@ -464,6 +502,11 @@ mod tests {
     #[test]
     fn parses_the_transports() {
         assert!(serve(&["serve", "--stdio"]).stdio);
+        assert_eq!(serve(&["serve", "--stdio"]).metrics, None);
+        assert_eq!(
+            serve(&["serve", "--stdio", "--metrics", "127.0.0.1:9464"]).metrics,
+            Some("127.0.0.1:9464".to_owned())
+        );
         assert_eq!(serve(&["serve", "--http"]).http, Some(None));
         assert_eq!(
             serve(&["serve", "--http", "127.0.0.1:9"]).http,
@@ -556,6 +599,7 @@ mod tests {
             "--allowed-host",
             "--allowed-origin",
             "--log-format",
+            "--metrics",
             "MCPGEN_LOG_FORMAT",
             "http://ADDR/mcp",
             "default 127.0.0.1:8080",

@@ -30,9 +30,10 @@
 //! The source is laid out by layer, outside in:
 //!
 //! - `transport/`: stdio, Streamable HTTP serving, the screening of raw HTTP requests,
-//!   sessions;
+//!   sessions, the operator's endpoints (`/metrics`, `/healthz`, `/readyz`, server
+//!   cards);
 //! - `protocol/`: the rmcp `ServerHandler` ([`McpService`]), method dispatch, the
-//!   rewording of protocol errors, paging;
+//!   rewording of protocol errors, paging, the server cards;
 //! - `auth/`: who is calling and whether they may: credentials (static and managed
 //!   tokens, OAuth access tokens) checked into a [`Principal`], the scopes each target
 //!   needs, the 401/403 refusals, the protected resource metadata;
@@ -45,9 +46,10 @@
 //! - `declare/`: tools, resources, URI templates and prompts as declared, and the
 //!   registry a built server serves from;
 //! - `observe/`: the record every request ends in, and what it becomes: one log event
-//!   per request, one row of the audit trail in the store, and, when an OTLP endpoint is
-//!   configured, one OpenTelemetry span ([`ToolContext::start_span`] and
-//!   [`ToolContext::trace_headers`] continue it).
+//!   per request, one row of the audit trail in the store, the Prometheus metrics, and,
+//!   when an OTLP endpoint is configured, one OpenTelemetry span
+//!   ([`ToolContext::start_span`] and [`ToolContext::trace_headers`] continue it);
+//!   readiness checks.
 //! - `store/`: the server's embedded store, a SQLite file in its data directory
 //!   ([`Store`]): the managed bearer tokens and the audit trail, under versioned schema
 //!   migrations.

@@ -122,6 +122,7 @@ pub struct ServerBuilder {
     task_ttl: Duration,
     max_running_tasks: usize,
     audit: crate::AuditSettings,
+    discovery: crate::protocol::card::Discovery,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -336,6 +337,23 @@ impl ServerBuilder {
         self
     }
 
+    /// The server's name in the MCP Registry, `namespace/name` such as
+    /// `io.github.alice/weather` (`server.registry_name`): the server card's `name`
+    /// (default: the server's own name).
+    #[must_use]
+    pub fn registry_name(mut self, name: impl Into<String>) -> Self {
+        self.discovery.registry_name = Some(name.into());
+        self
+    }
+
+    /// The URL of the server's source repository (`server.repository`), in the server
+    /// card.
+    #[must_use]
+    pub fn repository(mut self, url: impl Into<String>) -> Self {
+        self.discovery.repository = Some(url.into());
+        self
+    }
+
     /// Turn the guardrail layer off entirely: no rate limit, cap, breaker,
     /// idempotency or size cap is enforced (timeouts still are). For measuring what
     /// the layer costs; never for a server that faces agents.
@@ -429,6 +447,11 @@ impl ServerBuilder {
                     self.task_ttl,
                     self.max_running_tasks,
                 ),
+                probes: crate::observe::health::Probes::default(),
+                discovery: crate::protocol::card::Discovery {
+                    auth: self.auth.as_ref().map(|config| config.mode),
+                    ..self.discovery
+                },
             }),
             audit: Arc::new(self.audit),
         })
@@ -470,7 +493,8 @@ impl Server {
     }
 
     /// Readies the credential checks before serving (once; later calls change
-    /// nothing): managed tokens (`NAME token create`) checked against `store`, and in
+    /// nothing): managed tokens (`NAME token create`) checked against `store` (which
+    /// `/readyz` checks from then on), and in
     /// mode `oauth` the authorization server's keys fetched and the protected resource
     /// metadata built for `public_url` (the URL clients use).
     ///
@@ -482,6 +506,9 @@ impl Server {
         store: Option<crate::Store>,
         public_url: Option<&str>,
     ) -> Result<(), String> {
+        if let Some(store) = &store {
+            self.registry.probes.watch_store(store);
+        }
         let Some(gate) = &self.registry.gate else {
             return Ok(());
         };
@@ -519,6 +546,7 @@ impl Server {
             task_ttl: crate::call::task_registry::DEFAULT_TASK_TTL,
             max_running_tasks: crate::call::task_registry::DEFAULT_MAX_RUNNING_TASKS,
             audit: crate::AuditSettings::default(),
+            discovery: crate::protocol::card::Discovery::default(),
         }
     }
 

@@ -16,6 +16,8 @@ impl FromNode for ServerInfo {
             description: r.opt(&f, "description"),
             instructions: r.opt(&f, "instructions"),
             website_url: r.opt(&f, "website_url"),
+            repository: r.opt(&f, "repository"),
+            registry_name: r.opt(&f, "registry_name"),
         })
     }
 }

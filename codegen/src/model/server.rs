@@ -22,6 +22,12 @@ pub struct ServerInfo {
     pub instructions: Option<Sp<String>>,
     /// Home page of the server.
     pub website_url: Option<Sp<String>>,
+    /// URL of the server's source repository, such as `https://github.com/alice/weather`
+    /// (in the server card and `server.json`).
+    pub repository: Option<Sp<String>>,
+    /// The server's name in the official MCP Registry, `namespace/name` such as
+    /// `io.github.alice/weather` (the server card's name; needed by `mcpgen registry`).
+    pub registry_name: Option<Sp<String>>,
 }
 
 /// How clients reach the server.

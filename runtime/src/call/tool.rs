@@ -49,6 +49,8 @@ pub(crate) struct Answer {
     detail: Option<String>,
     replayed: bool,
     truncated: bool,
+    /// Which budget or cap refused the call.
+    scope: Option<&'static str>,
 }
 
 impl Answer {
@@ -59,6 +61,7 @@ impl Answer {
             detail: None,
             replayed: false,
             truncated: false,
+            scope: None,
         }
     }
 
@@ -70,6 +73,7 @@ impl Answer {
             detail: None,
             replayed: false,
             truncated: false,
+            scope: None,
         })
     }
 
@@ -98,6 +102,7 @@ impl Answer {
         record.detail.clone_from(&self.detail);
         record.replayed = self.replayed;
         record.truncated = self.truncated;
+        record.scope = self.scope;
     }
 }
 
@@ -189,11 +194,12 @@ impl McpService {
                 result,
                 outcome,
                 detail,
+                scope,
             }) => {
                 let shaped = self.shaped(call.index, result);
-                return Err(Box::new(
-                    Answer::new(shaped, outcome).with_detail(Some(detail)),
-                ));
+                let mut answer = Answer::new(shaped, outcome).with_detail(Some(detail));
+                answer.scope = scope;
+                return Err(Box::new(answer));
             }
         };
         let mut reservation = None;

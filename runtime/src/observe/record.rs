@@ -10,9 +10,9 @@
 //! error a handler answers with (`protocol/service.rs`). The transport finishes it when
 //! the answer leaves (status, JSON-RPC error code, response bytes). Finishing settles
 //! the outcome (what a stage said, else what the status or error code says), takes the
-//! latency, emits the request's one log event ([`super::log::request`]) and hands the
-//! record to the audit trail ([`super::audit::submit`]): the place where metrics would
-//! read records too. A record nobody finished
+//! latency, emits the request's one log event ([`super::log::request`]), counts it in
+//! the metrics ([`super::metrics`]) and hands the record to the audit trail
+//! ([`super::audit::submit`]). A record nobody finished
 //! (the request ended without its answer being sent) is finished when its last handle
 //! is dropped.
 //!
@@ -213,6 +213,9 @@ pub(crate) struct Record {
     /// For operators: what went wrong inside (a panic message, an error chain). Never
     /// argument values.
     pub(crate) detail: Option<String>,
+    /// Which budget or cap refused the request (`agent`, `agent_tool`, `tool`,
+    /// `address`; `server` or `tool` for a concurrency cap).
+    pub(crate) scope: Option<&'static str>,
     /// Filled in when the record is finished.
     pub(crate) latency: std::time::Duration,
     /// The request's trace id (32 hex digits), filled in when the record is finished:
@@ -225,6 +228,8 @@ pub(crate) struct Record {
     /// The arguments' summary for the audit trail, as JSON text (only when it is on):
     /// strings cut short, fields marked PII as keyed hashes (`observe/audit`).
     pub(crate) arguments: Option<String>,
+    /// Counted in the metrics' requests in flight until it is finished.
+    pub(crate) in_flight: bool,
 }
 
 impl Record {
@@ -250,6 +255,7 @@ impl Record {
             truncated: false,
             replayed: false,
             detail: None,
+            scope: None,
             latency: std::time::Duration::ZERO,
             trace_id: None,
             trace: None,
@@ -259,6 +265,7 @@ impl Record {
                 Transport::InProcess => ClientKind::Unknown,
             },
             arguments: None,
+            in_flight: super::metrics::opened(),
         }
     }
 
@@ -391,8 +398,10 @@ impl Recording {
     /// Drops the record without a trace: what arrived was not a request after all (an
     /// HTTP POST of a notification).
     pub(crate) fn discard(&self) {
-        if let Some(open) = &self.0 {
-            open.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(open) = &self.0
+            && let Some(record) = open.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+        {
+            super::metrics::discarded(&record);
         }
     }
 
@@ -449,13 +458,14 @@ impl Drop for Open {
 }
 
 /// The one place a record ends: its outcome settled, its latency taken, its span
-/// ended, its log event emitted, and the record handed to the audit trail (when it is
-/// on).
+/// ended, its log event emitted, its metrics counted (one atomic load while metrics are
+/// off), and the record handed to the audit trail (when it is on).
 fn finished(mut record: Record) {
     record.outcome = Some(record.settled_outcome());
     record.latency = record.started.elapsed();
     super::traces::end(&mut record);
     super::log::request(&record);
+    super::metrics::finished(&record);
     super::audit::submit(record);
 }
 

@@ -74,6 +74,21 @@ pub(super) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Whether the store answers: a new connection to the file (never creating it) reads
+/// its schema, as any request would. A connection of its own, so the check does not
+/// wait behind the request path's, and sees the file as it is now.
+pub(super) fn probe(path: &Path) -> rusqlite::Result<()> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(1))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+        row.get::<_, i64>(0)
+    })?;
+    Ok(())
+}
+
 /// What [`migrate`] found.
 pub(super) enum Schema {
     /// At this build's version, possibly after applying steps.

@@ -1322,7 +1322,9 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             retain_days: 90,
             max_value_chars: 60,
             ..::core::default::Default::default()
-        });
+        })
+        .registry_name("io.github.example/issue_tracker")
+        .repository("https://github.com/example/issue-tracker-mcp");
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
         builder

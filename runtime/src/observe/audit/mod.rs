@@ -106,7 +106,7 @@ pub(crate) fn dropped() -> u64 {
     DROPPED.load(Ordering::Relaxed)
 }
 
-fn count_dropped(rows: u64) {
+pub(crate) fn count_dropped(rows: u64) {
     DROPPED.fetch_add(rows, Ordering::Relaxed);
 }
 
