@@ -19,6 +19,11 @@ pub(crate) struct NewArgs {
     /// this mcpgen's source tree, or `$MCPGEN_RUNTIME_PATH`).
     #[arg(long, env = "MCPGEN_RUNTIME_PATH")]
     runtime_path: Option<PathBuf>,
+    /// Scaffold around this spec (imported or hand-written) instead of the weather
+    /// example: it is copied to `specs/NAME.yaml` under the new name, and
+    /// `src/handlers.rs` gets a stub per handler that answers "not implemented yet".
+    #[arg(long, value_name = "SPEC")]
+    from: Option<PathBuf>,
 }
 
 const CARGO_TOML: &str = include_str!("../../templates/new/Cargo.toml.j2");
@@ -47,7 +52,7 @@ pub(crate) fn run(args: &NewArgs) -> ExitCode {
     }
 }
 
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
@@ -73,11 +78,23 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
     let dir_abs = std::env::current_dir()
         .map(|cwd| cwd.join(&dir))
         .unwrap_or_else(|_| dir.clone());
-    let files = crate_files(name, &runtime, &dir_abs)?;
+    let mut files = crate_files(name, &runtime, &dir_abs)?;
+    let spec_text = match &args.from {
+        Some(from) => spec_from(from, name)?,
+        None => starter_spec(name),
+    };
     let spec_name = format!("specs/{name}.yaml");
     let spec_path = dir.join(&spec_name);
-    write_file(&spec_path, &starter_spec(name))?;
+    write_file(&spec_path, &spec_text)?;
     let loaded = load_spec(&spec_path, &spec_name).map_err(|f| f.message)?;
+    if args.from.is_some() {
+        let stubs = mcpgen_codegen::emit::rust::handler_stubs(&loaded.spec);
+        for (rel, contents) in &mut files {
+            if *rel == "src/handlers.rs" {
+                *contents = stubs.clone();
+            }
+        }
+    }
     for (rel, contents) in &files {
         write_file(&dir.join(rel), contents)?;
     }
@@ -118,6 +135,41 @@ fn crate_files(
         ("src/main.rs", render(MAIN_RS)?),
         ("src/handlers.rs", HANDLERS_RS.to_owned()),
     ])
+}
+
+/// An existing spec's text, with `server.name` set to the new name. A spec with errors is
+/// refused here, before anything is written.
+fn spec_from(path: &Path, name: &str) -> Result<String, String> {
+    let shown = display_path(path);
+    let checked = mcpgen_codegen::load_file(path, &shown).map_err(|e| {
+        format!("cannot read the spec {shown}: {e}; check the path given to `--from`")
+    })?;
+    if checked.has_errors() {
+        return Err(format!(
+            "{shown} has errors; `mcpgen check {shown}` lists them: fix them, then scaffold again"
+        ));
+    }
+    let spec = checked
+        .spec
+        .ok_or_else(|| format!("{shown} could not be read"))?;
+    let at = spec.server.name.span;
+    let mut lines: Vec<&str> = checked.source.text.split_inclusive('\n').collect();
+    let renamed;
+    if let Some(line) = at.line.checked_sub(1).and_then(|i| lines.get_mut(i)) {
+        let start: usize = line
+            .chars()
+            .take(at.column.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum();
+        let end: usize = line
+            .chars()
+            .take(at.column.saturating_sub(1) + at.len)
+            .map(char::len_utf8)
+            .sum();
+        renamed = format!("{}{name}{}", &line[..start], &line[end..]);
+        *line = &renamed;
+    }
+    Ok(lines.concat())
 }
 
 /// The weather example under the new server's name, with its own environment prefix.

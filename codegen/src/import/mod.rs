@@ -1,0 +1,474 @@
+//! What a live MCP server advertises, as a spec: for `mcpgen import` (the spec, written
+//! out) and `mcpgen lint --server` (the same spec, checked, each finding reported
+//! against the tool and JSON pointer it concerns). Pure: the CLI does the talking.
+//!
+//! Both commands go through one conversion so that a server is judged by exactly the
+//! rules of `mcpgen check`: there is no second copy of them.
+
+mod schema;
+mod yaml_out;
+
+use heck::ToSnakeCase;
+use serde_json::Value;
+
+pub use schema::Unsupported;
+pub use yaml_out::Origin;
+use yaml_out::{Entry, Node};
+
+use crate::Checked;
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::source::SourceFile;
+
+/// What a server advertises, in the JSON shapes of MCP's list results.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    /// `serverInfo` of the handshake (`name`, `version`, `title`, `description`, `websiteUrl`).
+    pub server_info: Value,
+    /// The handshake's `instructions`.
+    pub instructions: Option<String>,
+    /// `tools/list`, every page.
+    pub tools: Vec<Value>,
+    /// `resources/list`, every page, each with the text `resources/read` gave when it
+    /// was read (`None`: not read, or not text).
+    pub resources: Vec<(Value, Option<String>)>,
+    /// `resources/templates/list`, every page.
+    pub templates: Vec<Value>,
+    /// `prompts/list`, every page.
+    pub prompts: Vec<Value>,
+}
+
+/// One line of the report an import prints: what the spec could not reproduce as is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// Where in the source.
+    pub origin: Origin,
+    /// What, in one sentence.
+    pub text: String,
+}
+
+/// A spec made from a listing.
+#[derive(Debug)]
+pub struct Imported {
+    /// The spec's text.
+    pub text: String,
+    /// Where each line came from (index 0 is line 1).
+    pub lines: Vec<Option<Origin>>,
+    /// What the spec says differently from the source, and why.
+    pub notes: Vec<Note>,
+    /// Checks set to warnings under `lints.warn` so the spec passes `mcpgen check`
+    /// while it keeps the source's choices.
+    pub warned: Vec<Code>,
+}
+
+/// One finding of `lint --server`: a diagnostic of the imported spec, at its source.
+#[derive(Debug)]
+pub struct Finding {
+    /// The tool (or resource, template, prompt) and JSON pointer it concerns.
+    pub origin: Origin,
+    /// The check's diagnostic; a server's naming is reported as a note (`note: true`).
+    pub diagnostic: Diagnostic,
+    /// A finding that is not a defect of someone else's server, only a rule of the
+    /// generator (`naming_case`).
+    pub note: bool,
+}
+
+/// The spec of a server, named `name`, with what it reproduces only approximately.
+/// It passes `mcpgen check` without errors: the checks the source fails are turned
+/// into warnings (`lints.warn`), which are then the report.
+pub fn import(listing: &Listing, name: &str) -> Imported {
+    let (entries, notes) = spec_entries(listing, name);
+    let draft = yaml_out::write(&entries, HEADER);
+    let checked = crate::check_source(SourceFile::new("import", draft.text.clone()));
+    let mut warned: Vec<Code> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error && !d.code.is_structural())
+        .map(|d| d.code)
+        .collect();
+    warned.sort();
+    warned.dedup();
+    let mut entries = entries;
+    if !warned.is_empty() {
+        let names = warned.iter().map(|c| Node::str(c.name())).collect();
+        let lints = Node::Map(vec![Entry::new("warn", Node::Seq(names))]);
+        entries.push(Entry::new("lints", lints));
+    }
+    let written = yaml_out::write(&entries, HEADER);
+    Imported {
+        text: written.text,
+        lines: written.lines,
+        notes,
+        warned,
+    }
+}
+
+/// Every check of `mcpgen check` on what the server advertises, each finding at its
+/// source. Findings on what the import had to invent (the spec's server name and
+/// version) are left out.
+pub fn lint(listing: &Listing) -> (Vec<Finding>, Vec<Note>) {
+    let (entries, notes) = spec_entries(listing, "server");
+    let draft = yaml_out::write(&entries, HEADER);
+    let checked: Checked = crate::check_source(SourceFile::new("import", draft.text));
+    let findings = checked
+        .diagnostics
+        .into_iter()
+        .filter_map(|d| {
+            let origin = draft.lines.get(d.span.line.checked_sub(1)?)?.clone()?;
+            let note = d.code == Code::NamingCase;
+            Some(Finding {
+                origin,
+                diagnostic: d,
+                note,
+            })
+        })
+        .collect();
+    (findings, notes)
+}
+
+const HEADER: &str = "# yaml-language-server: $schema=mcpgen.schema.json\n";
+
+fn spec_entries(listing: &Listing, name: &str) -> (Vec<Entry>, Vec<Note>) {
+    let mut notes = Vec::new();
+    let mut types: Vec<(String, Node)> = Vec::new();
+    let mut tools = Vec::new();
+    for tool in &listing.tools {
+        if let Some(entry) = tool_entry(tool, &mut types, &mut notes) {
+            tools.push(entry);
+        }
+    }
+    let mut spec = vec![
+        Entry::new("mcpgen", Node::Scalar(Value::from(1))),
+        Entry::new("server", Node::Map(server_entries(listing, name))),
+    ];
+    if !types.is_empty() {
+        let types = types
+            .into_iter()
+            .map(|(n, node)| Entry::new(n, node))
+            .collect();
+        spec.push(Entry::new("types", Node::Map(types)));
+    }
+    let sections = [
+        ("tools", tools),
+        ("resources", resources(listing)),
+        ("resource_templates", templates(listing)),
+        ("prompts", prompts(listing)),
+    ];
+    for (key, entries) in sections {
+        if !entries.is_empty() {
+            spec.push(Entry::new(key, Node::Map(entries)));
+        }
+    }
+    (spec, notes)
+}
+
+fn server_entries(listing: &Listing, name: &str) -> Vec<Entry> {
+    let info = &listing.server_info;
+    let version = info
+        .get("version")
+        .and_then(Value::as_str)
+        .filter(|v| is_semver(v))
+        .unwrap_or("0.1.0");
+    let mut out = vec![
+        Entry::new("name", Node::str(name)),
+        Entry::new("version", Node::str(version)),
+    ];
+    for (key, spec_key) in [
+        ("title", "title"),
+        ("description", "description"),
+        ("websiteUrl", "website_url"),
+    ] {
+        if let Some(v) = info.get(key).and_then(Value::as_str) {
+            out.push(Entry::new(spec_key, Node::str(v)));
+        }
+    }
+    let instructions = listing
+        .instructions
+        .as_deref()
+        .filter(|i| !i.trim().is_empty());
+    let source = info.get("name").and_then(Value::as_str).unwrap_or(name);
+    let instructions = instructions.map_or_else(
+        || format!("Imported from the MCP server `{source}`; describe what it is for."),
+        str::to_owned,
+    );
+    out.push(Entry::new("instructions", Node::str(instructions)));
+    out
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+        })
+        && v.len() == core.len()
+}
+
+fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn tool_entry(
+    tool: &Value,
+    types: &mut Vec<(String, Node)>,
+    notes: &mut Vec<Note>,
+) -> Option<Entry> {
+    let name = str_of(tool, "name")?;
+    let origin = Origin::new("tool", name);
+    let mut out = Vec::new();
+    let annotations = tool.get("annotations");
+    let title = str_of(tool, "title").or_else(|| annotations.and_then(|a| str_of(a, "title")));
+    if let Some(title) = title {
+        out.push(Entry::new("title", Node::str(title)));
+    }
+    if let Some(d) = str_of(tool, "description") {
+        out.push(Entry::new("description", Node::str(d)));
+    }
+    let hints = [
+        ("readOnlyHint", "read_only"),
+        ("destructiveHint", "destructive"),
+        ("idempotentHint", "idempotent"),
+        ("openWorldHint", "open_world"),
+    ];
+    let hint = |k: &str| annotations.and_then(|a| a.get(k)).and_then(Value::as_bool);
+    let read_only = hint("readOnlyHint") == Some(true);
+    let hints: Vec<Entry> = hints
+        .iter()
+        .filter_map(|(k, spec_key)| {
+            let v = hint(k)?;
+            // What a read implies (not destructive, idempotent), the generated server
+            // states anyway; `mcpgen check` calls it redundant.
+            let implied = *k == "idempotentHint";
+            if read_only && matches!(*k, "destructiveHint" | "idempotentHint") && v == implied {
+                return None;
+            }
+            Some(Entry::new(*spec_key, Node::Scalar(Value::Bool(v))))
+        })
+        .collect();
+    if !hints.is_empty() {
+        out.push(Entry::new("annotations", Node::Map(hints)));
+    }
+    let input = tool.get("inputSchema").cloned().unwrap_or(Value::Null);
+    out.push(input_entry(&input, &origin, types, notes));
+    if let Some(output) = tool.get("outputSchema").filter(|o| o.is_object()) {
+        let at = origin.child("outputSchema");
+        let mut local = types.clone();
+        let mut lowering = schema::Lowering::new(output, &at.pointer, &mut local);
+        match lowering.fields(output, &at) {
+            Ok(fields) if !fields.is_empty() => {
+                *types = local;
+                out.push(Entry::new(
+                    "output",
+                    Node::Map(vec![Entry::new("fields", Node::Map(fields))]),
+                ));
+            }
+            Ok(_) => {}
+            Err(u) => notes.push(Note {
+                origin: Origin {
+                    pointer: u.pointer,
+                    ..origin.clone()
+                },
+                text: format!(
+                    "output schema left out: the spec language cannot say {}",
+                    u.what
+                ),
+            }),
+        }
+    }
+    // The stub `mcpgen new --from` writes answers with it until the handler is written.
+    let message = format!(
+        "The tool `{name}` is not implemented yet in this server: its handler is still a stub. Use another tool, or ask the server's maintainers."
+    );
+    let errors = vec![Entry::new(
+        crate::emit::rust::NOT_IMPLEMENTED,
+        Node::str(message),
+    )];
+    out.push(Entry::new("errors", Node::Map(errors)));
+    Some(Entry::new(name, Node::Map(out)).at(origin))
+}
+
+/// `params` when the spec language can say the input schema, else `input_schema`.
+fn input_entry(
+    input: &Value,
+    origin: &Origin,
+    types: &mut Vec<(String, Node)>,
+    notes: &mut Vec<Note>,
+) -> Entry {
+    let mut local = types.clone();
+    let mut lowering = schema::Lowering::new(input, "", &mut local);
+    let fields = lowering.fields(input, origin);
+    let closed = std::mem::take(&mut lowering.closed);
+    let fields = fields.and_then(|f| {
+        // Named types are shared by the whole spec: two tools' `$defs` of one name must agree.
+        let clash = local.iter().find(|(n, node)| {
+            types
+                .iter()
+                .any(|(m, other)| m == n && yaml_of(other) != yaml_of(node))
+        });
+        match clash {
+            Some((n, _)) => Err(Unsupported {
+                pointer: String::new(),
+                what: format!("a type `{n}` that another tool defines differently"),
+            }),
+            None => Ok(f),
+        }
+    });
+    match fields {
+        Ok(fields) => {
+            *types = local;
+            for pointer in closed {
+                notes.push(Note {
+                    origin: Origin { pointer, ..origin.clone() },
+                    text: "closed to other properties (the source leaves `additionalProperties` out, so it accepted and ignored them)".to_owned(),
+                });
+            }
+            Entry::new("params", Node::Map(fields))
+        }
+        Err(u) => {
+            notes.push(Note {
+                origin: Origin {
+                    pointer: u.pointer.clone(),
+                    ..origin.clone()
+                },
+                text: format!(
+                    "input schema written out (`input_schema`): the spec language cannot say {}",
+                    u.what
+                ),
+            });
+            let mut schema = input.clone();
+            if let Some(obj) = schema.as_object_mut() {
+                obj.remove("$schema");
+            }
+            Entry::new("input_schema", Node::from_json_at(&schema, origin))
+        }
+    }
+}
+
+fn yaml_of(node: &Node) -> String {
+    yaml_out::write(&[Entry::new("x", node.clone())], "").text
+}
+
+/// A spec key for an entry the source names freely (a resource's `name`).
+fn key_for(name: &str, used: &mut Vec<String>) -> String {
+    let mut key = name.to_snake_case();
+    if !key.starts_with(|c: char| c.is_ascii_lowercase()) {
+        key = format!("r_{key}");
+    }
+    let base = key.clone();
+    let mut n = 2;
+    while used.contains(&key) {
+        key = format!("{base}_{n}");
+        n += 1;
+    }
+    used.push(key.clone());
+    key
+}
+
+fn resources(listing: &Listing) -> Vec<Entry> {
+    let mut used = Vec::new();
+    listing
+        .resources
+        .iter()
+        .filter_map(|(r, text)| {
+            let uri = str_of(r, "uri")?;
+            let name = str_of(r, "name").unwrap_or(uri);
+            let mut out = vec![Entry::new("uri", Node::str(uri))];
+            push_str(&mut out, r, "title", "title");
+            push_str(&mut out, r, "description", "description");
+            push_str(&mut out, r, "mimeType", "mime_type");
+            out.push(Entry::new(
+                "text",
+                Node::str(text.clone().unwrap_or_default()),
+            ));
+            let origin = Origin::new("resource", uri);
+            Some(Entry::new(key_for(name, &mut used), Node::Map(out)).at(origin))
+        })
+        .collect()
+}
+
+fn templates(listing: &Listing) -> Vec<Entry> {
+    let mut used = Vec::new();
+    listing
+        .templates
+        .iter()
+        .filter_map(|t| {
+            let uri = str_of(t, "uriTemplate")?;
+            let name = str_of(t, "name").unwrap_or(uri);
+            let mut out = vec![Entry::new("uri_template", Node::str(uri))];
+            push_str(&mut out, t, "title", "title");
+            push_str(&mut out, t, "description", "description");
+            push_str(&mut out, t, "mimeType", "mime_type");
+            let params = template_variables(uri)
+                .into_iter()
+                .map(|v| Entry::new(v, Node::Map(vec![Entry::new("type", Node::str("string"))])))
+                .collect();
+            out.push(Entry::new("params", Node::Map(params)));
+            let origin = Origin::new("resource_template", name);
+            Some(Entry::new(key_for(name, &mut used), Node::Map(out)).at(origin))
+        })
+        .collect()
+}
+
+/// The variable names of an RFC 6570 template, in order, each once.
+fn template_variables(template: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for expr in template
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}'))
+    {
+        let body = expr
+            .0
+            .trim_start_matches(['+', '#', '.', '/', ';', '?', '&']);
+        for var in body.split(',') {
+            let var = var.trim_end_matches('*');
+            let var = var.split(':').next().unwrap_or_default().to_owned();
+            if !var.is_empty() && !out.contains(&var) {
+                out.push(var);
+            }
+        }
+    }
+    out
+}
+
+fn prompts(listing: &Listing) -> Vec<Entry> {
+    listing
+        .prompts
+        .iter()
+        .filter_map(|p| {
+            let name = str_of(p, "name")?;
+            let mut out = Vec::new();
+            push_str(&mut out, p, "title", "title");
+            push_str(&mut out, p, "description", "description");
+            let arguments: Vec<Entry> = p
+                .get("arguments")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    let mut arg = Vec::new();
+                    push_str(&mut arg, a, "title", "title");
+                    push_str(&mut arg, a, "description", "description");
+                    if a.get("required").and_then(Value::as_bool) == Some(true) {
+                        arg.push(Entry::new("required", Node::Scalar(Value::Bool(true))));
+                    }
+                    Some(Entry::new(str_of(a, "name")?, Node::Map(arg)))
+                })
+                .collect();
+            if !arguments.is_empty() {
+                out.push(Entry::new("arguments", Node::Map(arguments)));
+            }
+            // The messages depend on the server's code: a handler writes them.
+            out.push(Entry::new("handler", Node::Scalar(Value::Bool(true))));
+            Some(Entry::new(name, Node::Map(out)).at(Origin::new("prompt", name)))
+        })
+        .collect()
+}
+
+fn push_str(out: &mut Vec<Entry>, v: &Value, key: &str, spec_key: &str) {
+    if let Some(s) = str_of(v, key) {
+        out.push(Entry::new(spec_key, Node::str(s)));
+    }
+}
