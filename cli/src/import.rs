@@ -107,19 +107,19 @@ fn report(path: &str, listing: &mcpgen_codegen::import::Listing, imported: &Impo
     );
     if !imported.notes.is_empty() {
         out += "\nwhere the spec differs from the server, or could not use the spec language's types:\n";
-        for note in &imported.notes {
-            let pointer = if note.origin.pointer.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", note.origin.pointer)
-            };
-            let _ = writeln!(
-                out,
-                "  {} `{}`{pointer}: {}",
-                note.origin.kind.replace('_', " "),
-                note.origin.name,
-                note.text
-            );
+        // One line per kind of note, naming every place it applies to.
+        let mut texts: Vec<&str> = imported.notes.iter().map(|n| n.text.as_str()).collect();
+        texts.dedup();
+        texts.sort_unstable();
+        texts.dedup();
+        for text in texts {
+            let places: Vec<String> = imported
+                .notes
+                .iter()
+                .filter(|n| n.text == text)
+                .map(|n| format!("`{}`{}", n.origin.name, n.origin.pointer))
+                .collect();
+            let _ = writeln!(out, "  {text}: {}", places.join(", "));
         }
     }
     if !imported.warned.is_empty() {

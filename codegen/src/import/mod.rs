@@ -320,8 +320,11 @@ fn input_entry(
             *types = local;
             for pointer in closed {
                 notes.push(Note {
-                    origin: Origin { pointer, ..origin.clone() },
-                    text: "closed to other properties (the source leaves `additionalProperties` out, so it accepted and ignored them)".to_owned(),
+                    origin: Origin {
+                        pointer,
+                        ..origin.clone()
+                    },
+                    text: CLOSED.to_owned(),
                 });
             }
             Entry::new("params", Node::Map(fields))
@@ -341,9 +344,47 @@ fn input_entry(
             if let Some(obj) = schema.as_object_mut() {
                 obj.remove("$schema");
             }
+            for pointer in close_objects(&mut schema, "") {
+                notes.push(Note {
+                    origin: Origin {
+                        pointer,
+                        ..origin.clone()
+                    },
+                    text: CLOSED.to_owned(),
+                });
+            }
             Entry::new("input_schema", Node::from_json_at(&schema, origin))
         }
     }
+}
+
+/// What the report says of an object the spec closes.
+pub const CLOSED: &str = "closed to other properties (the source leaves `additionalProperties` out, so it accepted and ignored them)";
+
+/// Closes, as the spec's own types are, every object of a written-out schema that
+/// describes a value's shape (the root, properties, items, definitions) and leaves
+/// `additionalProperties` out; objects inside `anyOf` and the like are conditions and
+/// stay as written (`mcpgen::open_object`). Returns where it closed one.
+fn close_objects(schema: &mut Value, at: &str) -> Vec<String> {
+    let mut closed = Vec::new();
+    let Some(obj) = schema.as_object_mut() else {
+        return closed;
+    };
+    if obj.contains_key("properties") && !obj.contains_key("additionalProperties") {
+        obj.insert("additionalProperties".to_owned(), Value::Bool(false));
+        closed.push(at.to_owned());
+    }
+    for container in ["properties", "$defs", "definitions"] {
+        if let Some(children) = obj.get_mut(container).and_then(Value::as_object_mut) {
+            for (name, child) in children.iter_mut() {
+                closed.extend(close_objects(child, &format!("{at}/{container}/{name}")));
+            }
+        }
+    }
+    if let Some(items) = obj.get_mut("items") {
+        closed.extend(close_objects(items, &format!("{at}/items")));
+    }
+    closed
 }
 
 fn yaml_of(node: &Node) -> String {

@@ -1,0 +1,226 @@
+"""`mcpgen lint --server` and `mcpgen import` against MCP servers nobody here wrote: the
+reference servers from PyPI (mcp-server-time, -fetch, -git, installed by tests/run.sh into
+the venv) and npm (server-everything, -memory, -filesystem, in .tools/), over stdio and,
+for server-everything, Streamable HTTP. Lint reports are asserted finding by finding;
+imports are round-tripped: import → check → new --from → build, and the generated
+server's tools/list (read with the official Python SDK client) lists the same tools,
+whose schemas accept the sample arguments the original's accept."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from mcp_servers import ROOT, TARGET, cargo_build, drive_http, drive_stdio, free_port, http_server, mcpgen_bin
+
+VENV_BIN = Path(sys.executable).parent
+TOOLS_BIN = ROOT / ".tools" / "node_modules" / ".bin"
+
+
+def env() -> dict[str, str]:
+    """Node 22 and the npm servers first on PATH (their `#!/usr/bin/env node` finds it)."""
+    return dict(os.environ, PATH=f"{TOOLS_BIN}{os.pathsep}{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+
+
+def reference(name: str, tmp: Path) -> list[str]:
+    """The command that starts reference server `name` on stdio."""
+    if name in ("time", "fetch", "git"):
+        command = [str(VENV_BIN / f"mcp-server-{name}")]
+    else:
+        command = [str(TOOLS_BIN / f"mcp-server-{name}")]
+    assert Path(command[0]).exists(), f"{command[0]} is not installed; run tests/run.sh, which installs it"
+    if name == "filesystem":
+        (tmp / "files").mkdir(exist_ok=True)
+        command.append(str(tmp / "files"))
+    return command
+
+
+def mcpgen(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([mcpgen_bin(), *args], cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout)
+
+
+def lint_json(command: list[str], cwd: Path) -> tuple[int, list[dict]]:
+    run = mcpgen("lint", "--message-format", "json", "--server", "--", *command, cwd=cwd)
+    return run.returncode, [json.loads(line) for line in run.stdout.splitlines()]
+
+
+def finding(findings: list[dict], name: str, pointer: str, code: str) -> dict:
+    found = [f for f in findings if (f["name"], f["pointer"], f["code"]) == (name, pointer, f"mcpgen::{code}")]
+    assert found, f"no {code} at {name} {pointer}; findings: " + "\n".join(
+        f"{f['severity']} {f['code']} {f['name']} {f['pointer']}" for f in findings
+    )
+    return found[0]
+
+
+# What each server's lint must report: (tool, JSON pointer, check, severity), each read
+# off the server's own tool list and judged right.
+EXPECTED = {
+    "time": [
+        ("get_current_time", "/outputSchema/properties/datetime", "missing_description", "error"),
+    ],
+    "fetch": [
+        ("fetch", "/properties/max_length", "unit_suffix", "error"),
+    ],
+    "git": [
+        ("git_commit", "/properties/message", "missing_description", "error"),
+        ("git_reset", "", "annotations", "error"),
+    ],
+    "everything": [
+        ("trigger-long-running-operation", "/properties/duration", "unit_suffix", "error"),
+        ("get-structured-content", "/outputSchema/properties/temperature", "unit_suffix", "error"),
+        ("get-sum", "", "naming_case", "note"),
+    ],
+    "memory": [
+        ("delete_entities", "", "annotations", "error"),
+        ("create_entities", "/properties/entities", "missing_description", "error"),
+    ],
+    "filesystem": [
+        ("read_text_file", "/properties/path", "missing_description", "error"),
+        ("edit_file", "/properties/dryRun", "naming_case", "note"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_lint_reports_each_finding_at_its_tool_and_pointer(name, tmp_path):
+    status, findings = lint_json(reference(name, tmp_path), tmp_path)
+    assert status == 1, findings  # each has an error-level finding
+    for tool, pointer, code, severity in EXPECTED[name]:
+        assert finding(findings, tool, pointer, code)["severity"] == severity
+    # Another server's naming is a note, never an error.
+    assert all(f["severity"] == "note" for f in findings if f["code"] == "mcpgen::naming_case")
+
+
+def test_lint_human_output_names_tool_and_pointer(tmp_path):
+    run = mcpgen("lint", "--server", "--", *reference("fetch", tmp_path), cwd=tmp_path)
+    assert run.returncode == 1
+    assert "error[mcpgen::unit_suffix]: tool `fetch` /properties/max_length: parameter `max_length`" in run.stderr
+    assert "1 tools, 0 resources, 0 resource templates, 1 prompts: 1 errors" in run.stderr
+
+
+def test_lint_over_streamable_http(tmp_path):
+    """server-everything in its Streamable HTTP mode (2025-11-25 sessions: lint falls back
+    from 2026-07-28's `server/discover` to `initialize`)."""
+    port = free_port()
+    log = tmp_path / "everything.log"
+    with log.open("w") as errlog:
+        proc = subprocess.Popen(
+            [reference("everything", tmp_path)[0], "streamableHttp"],
+            env={**env(), "PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=errlog,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/mcp"
+            deadline = time.monotonic() + 30
+            while "listening" not in log.read_text():
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+            run = mcpgen("lint", "--message-format", "json", "--server-url", url, "--header", "X-Test: 1", cwd=tmp_path)
+            findings = [json.loads(line) for line in run.stdout.splitlines()]
+            assert run.returncode == 1, run.stderr
+            finding(findings, "trigger-long-running-operation", "/properties/duration", "unit_suffix")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def test_a_server_that_does_not_answer_gets_a_timeout_not_a_hang(tmp_path):
+    garbage = [sys.executable, "-c", "import sys, time; print('not json {'); sys.stdout.flush(); time.sleep(60)"]
+    started = time.monotonic()
+    run = mcpgen("lint", "--timeout", "2", "--server", "--", *garbage, cwd=tmp_path, timeout=30)
+    assert run.returncode == 2
+    assert time.monotonic() - started < 15
+    assert "did not answer within 2 s (`--timeout`)" in run.stderr
+
+    run = mcpgen("lint", "--server", "--", "no-such-mcp-server-command", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "cannot start `no-such-mcp-server-command`" in run.stderr
+    assert "rmcp::" not in run.stderr
+
+    run = mcpgen("lint", "--timeout", "5", "--server-url", f"http://127.0.0.1:{free_port()}/mcp", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "did not complete the MCP handshake" in run.stderr and "rmcp::" not in run.stderr
+
+
+# Round trips.
+
+
+def sample(schema: dict, root: dict) -> object:
+    """A value the schema accepts, built from its defaults, enums and bounds."""
+    if "$ref" in schema:
+        return sample(root["$defs"][schema["$ref"].rsplit("/", 1)[1]], root)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return sample(schema[key][0], root)
+    if "default" in schema:
+        return schema["default"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "string":
+        return "x" * max(1, schema.get("minLength", 1))
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return [sample(schema.get("items", {}), root) for _ in range(schema.get("minItems", 1))]
+    if kind == "null":
+        return None
+    properties = schema.get("properties", {})
+    return {k: sample(properties[k], root) for k in schema.get("required", []) if k in properties}
+
+
+def listed_tools(command: list[str], log: Path) -> dict[str, dict]:
+    tools: dict[str, dict] = {}
+
+    async def read(session):
+        await session.initialize()
+        for tool in (await session.list_tools()).tools:
+            tools[tool.name] = tool.input_schema
+
+    drive_stdio(command, log, [read], env={"PATH": env()["PATH"]})
+    return tools
+
+
+@pytest.mark.parametrize("name", ["time", "git", "memory", "everything"])
+def test_import_round_trip(name, tmp_path):
+    source = reference(name, tmp_path)
+    run = mcpgen("import", "--name", f"imp-{name}", "--server", "--", *source, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    spec = tmp_path / "specs" / f"imp-{name}.yaml"
+    assert f"wrote specs/imp-{name}.yaml" in run.stderr
+    check = mcpgen("check", str(spec), cwd=tmp_path)
+    assert check.returncode == 0, check.stderr  # warnings allowed: they are the report
+    new = mcpgen("new", f"imp-{name}", "--path", "crate", "--from", str(spec), cwd=tmp_path)
+    assert new.returncode == 0, new.stderr
+    cargo_build(tmp_path / "crate")
+    binary = TARGET / "debug" / f"imp-{name}"
+
+    original = listed_tools(source, tmp_path / "original.log")
+    generated = listed_tools([str(binary), "serve", "--stdio"], tmp_path / "generated.log")
+    assert list(generated) == list(original)
+    calls = []
+    for tool, schema in original.items():
+        args = sample(schema, schema)
+        jsonschema.validate(args, schema)
+        jsonschema.validate(args, generated[tool])
+        calls.append((tool, args))
+
+    async def call_each(session):
+        await session.initialize()
+        for tool, args in calls:
+            result = await session.call_tool(tool, args)
+            # Past validation, every stub answers its declared error.
+            assert result.is_error, (tool, result)
+            assert "is not implemented yet" in result.content[0].text, (tool, args, result.content[0].text)
+
+    drive_stdio([str(binary), "serve", "--stdio"], tmp_path / "calls.log", [call_each])
