@@ -513,3 +513,6 @@ fn push_str(out: &mut Vec<Entry>, v: &Value, key: &str, spec_key: &str) {
         out.push(Entry::new(spec_key, Node::str(s)));
     }
 }
+
+#[cfg(test)]
+mod tests;
