@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mcpgen_codegen::import::Imported;
+use mcpgen_codegen::import::openapi::{self, Selection};
+use mcpgen_codegen::import::{Imported, Listing, Note};
 
 use crate::display_path;
 use crate::generate::write_file;
@@ -13,6 +14,17 @@ use crate::remote::{ServerArgs, read_listing};
 pub(crate) struct ImportArgs {
     #[command(flatten)]
     server: ServerArgs,
+    /// Import an OpenAPI 3.0 or 3.1 document (YAML or JSON) instead of a server: one
+    /// tool per operation.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["server", "server_url"])]
+    openapi: Option<PathBuf>,
+    /// With `--openapi`: take only these operations (repeatable): `tag:NAME`,
+    /// `op:OPERATION_ID` or `path:/PREFIX`.
+    #[arg(long, value_name = "RULE", requires = "openapi")]
+    include: Vec<String>,
+    /// With `--openapi`: leave these operations out (repeatable; same forms as `--include`).
+    #[arg(long, value_name = "RULE", requires = "openapi")]
+    exclude: Vec<String>,
     /// The spec's `server.name` (also the file name): lowercase letters, digits, `_`
     /// and `-`. Default: the name the server gives itself.
     #[arg(long)]
@@ -33,12 +45,18 @@ pub(crate) fn run(args: &ImportArgs) -> ExitCode {
 }
 
 fn import(args: &ImportArgs) -> Result<(), (u8, String)> {
-    let listing = read_listing(&args.server, true).map_err(|m| {
-        (
-            2,
-            format!("cannot read the server `{}`: {m}", args.server.label()),
-        )
-    })?;
+    let (listing, extra) = match &args.openapi {
+        Some(path) => read_openapi(args, path)?,
+        None => {
+            let listing = read_listing(&args.server, true).map_err(|m| {
+                (
+                    2,
+                    format!("cannot read the server `{}`: {m}", args.server.label()),
+                )
+            })?;
+            (listing, Vec::new())
+        }
+    };
     let advertised = listing
         .server_info
         .get("name")
@@ -69,10 +87,48 @@ fn import(args: &ImportArgs) -> Result<(), (u8, String)> {
             ),
         ));
     }
-    let imported = mcpgen_codegen::import::import(&listing, &name);
+    let mut imported = mcpgen_codegen::import::import(&listing, &name);
+    imported.notes.extend(extra);
     write_file(&path, &imported.text).map_err(|m| (1, m))?;
     eprint!("{}", report(&display_path(&path), &listing, &imported));
     Ok(())
+}
+
+fn read_openapi(
+    args: &ImportArgs,
+    path: &std::path::Path,
+) -> Result<(Listing, Vec<Note>), (u8, String)> {
+    let shown = display_path(path);
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        (
+            2,
+            format!("cannot read {shown}: {e}; check the path given to `--openapi`"),
+        )
+    })?;
+    for rule in args.include.iter().chain(&args.exclude) {
+        if !matches!(rule.split_once(':'), Some(("tag" | "op" | "path", _))) {
+            return Err((
+                2,
+                format!(
+                    "`{rule}` is not a selection rule; write `tag:NAME`, `op:OPERATION_ID` or `path:/PREFIX`"
+                ),
+            ));
+        }
+    }
+    let selection = Selection {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+    };
+    let api = openapi::read(&text, &selection).map_err(|m| (2, format!("{shown}: {m}")))?;
+    if api.listing.tools.is_empty() {
+        return Err((
+            2,
+            format!(
+                "{shown}: no operation is selected; check `--include` and `--exclude` against its tags, operation ids and paths"
+            ),
+        ));
+    }
+    Ok((api.listing, api.notes))
 }
 
 /// The name a server gives itself, as a crate name (`Memory Server` → `memory-server`).

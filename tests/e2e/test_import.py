@@ -224,3 +224,52 @@ def test_import_round_trip(name, tmp_path):
             assert "is not implemented yet" in result.content[0].text, (tool, args, result.content[0].text)
 
     drive_stdio([str(binary), "serve", "--stdio"], tmp_path / "calls.log", [call_each])
+
+
+# OpenAPI: real-world documents from ReadMe's examples package (npm, pinned in tests/run.sh).
+
+OAS = ROOT / ".tools" / "node_modules" / "@readme" / "oas-examples"
+
+
+@pytest.mark.parametrize(
+    ("document", "tools"),
+    [("3.0/yaml/petstore.yaml", 20), ("3.0/json/petstore-expanded.json", 4), ("3.1/yaml/train-travel.yaml", 7)],
+)
+def test_openapi_import_checks_builds_and_serves(document, tools, tmp_path):
+    source = OAS / document
+    assert source.exists(), f"{source} is not installed; run tests/run.sh, which installs @readme/oas-examples"
+    name = "oas-" + document.split("/")[-1].split(".")[0]
+    run = mcpgen("import", "--name", name, "--openapi", str(source), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert f"wrote specs/{name}.yaml: {tools} tools" in run.stderr
+    spec = tmp_path / "specs" / f"{name}.yaml"
+    check = mcpgen("check", str(spec), cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    new = mcpgen("new", name, "--path", "crate", "--from", str(spec), cwd=tmp_path)
+    assert new.returncode == 0, new.stderr
+    cargo_build(tmp_path / "crate")
+    binary = str(TARGET / "debug" / name)
+    listed = listed_tools([binary, "serve", "--stdio"], tmp_path / "generated.log")
+    assert len(listed) == tools
+    calls = [(tool, sample(schema, schema)) for tool, schema in listed.items()]
+
+    async def call_each(session):
+        await session.initialize()
+        for tool, args in calls:
+            result = await session.call_tool(tool, args)
+            assert result.is_error and "is not implemented yet" in result.content[0].text, (tool, args, result)
+
+    drive_stdio([binary, "serve", "--stdio"], tmp_path / "calls.log", [call_each])
+
+
+def test_openapi_selection_and_refusals(tmp_path):
+    petstore = OAS / "3.0/yaml/petstore.yaml"
+    run = mcpgen("import", "--openapi", str(petstore), "--include", "tag:store", "--exclude", "op:deleteOrder", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    spec = (tmp_path / "specs" / "swagger-petstore.yaml").read_text()
+    assert "  place_order:\n" in spec and "  get_inventory:\n" in spec
+    assert "delete_order" not in spec and "add_pet" not in spec
+    run = mcpgen("import", "--openapi", str(petstore), "--include", "store", "-o", "x.yaml", cwd=tmp_path)
+    assert run.returncode == 2 and "`store` is not a selection rule" in run.stderr
+    run = mcpgen("import", "--openapi", str(OAS / "2.0/json/petstore.json"), "-o", "y.yaml", cwd=tmp_path)
+    assert run.returncode == 2 and "Swagger 2.0" in run.stderr

@@ -5,6 +5,7 @@
 //! Both commands go through one conversion so that a server is judged by exactly the
 //! rules of `mcpgen check`: there is no second copy of them.
 
+pub mod openapi;
 mod schema;
 mod yaml_out;
 
@@ -82,7 +83,9 @@ pub fn import(listing: &Listing, name: &str) -> Imported {
     let mut warned: Vec<Code> = checked
         .diagnostics
         .iter()
+        // A schema the server could not enforce stays an error: it would not start.
         .filter(|d| d.severity == Severity::Error && !d.code.is_structural())
+        .filter(|d| d.code != Code::InputSchema)
         .map(|d| d.code)
         .collect();
     warned.sort();
@@ -253,29 +256,7 @@ fn tool_entry(
     let input = tool.get("inputSchema").cloned().unwrap_or(Value::Null);
     out.push(input_entry(&input, &origin, types, notes));
     if let Some(output) = tool.get("outputSchema").filter(|o| o.is_object()) {
-        let at = origin.child("outputSchema");
-        let mut local = types.clone();
-        let mut lowering = schema::Lowering::new(output, &at.pointer, &mut local);
-        match lowering.fields(output, &at) {
-            Ok(fields) if !fields.is_empty() => {
-                *types = local;
-                out.push(Entry::new(
-                    "output",
-                    Node::Map(vec![Entry::new("fields", Node::Map(fields))]),
-                ));
-            }
-            Ok(_) => {}
-            Err(u) => notes.push(Note {
-                origin: Origin {
-                    pointer: u.pointer,
-                    ..origin.clone()
-                },
-                text: format!(
-                    "output schema left out: the spec language cannot say {}",
-                    u.what
-                ),
-            }),
-        }
+        output_entry(output, &origin, types, notes, &mut out);
     }
     // The stub `mcpgen new --from` writes answers with it until the handler is written.
     let message = format!(
@@ -287,6 +268,55 @@ fn tool_entry(
     )];
     out.push(Entry::new("errors", Node::Map(errors)));
     Some(Entry::new(name, Node::Map(out)).at(origin))
+}
+
+/// `output:`, the fields of an object (as MCP's output schemas are) or any type (an
+/// OpenAPI response); left out, and reported, when the spec language cannot say it.
+fn output_entry(
+    output: &Value,
+    origin: &Origin,
+    types: &mut Vec<(String, Node)>,
+    notes: &mut Vec<Note>,
+    out: &mut Vec<Entry>,
+) {
+    let at = origin.child("outputSchema");
+    let mut local = types.clone();
+    let mut lowering = schema::Lowering::new(output, &at.pointer, &mut local);
+    let is_object =
+        output.get("type").is_some_and(|t| t == "object") || output.get("properties").is_some();
+    let lowered = if is_object {
+        lowering.fields(output, &at).map(|fields| {
+            (!fields.is_empty()).then(|| vec![Entry::new("fields", Node::Map(fields))])
+        })
+    } else {
+        lowering.value(output, &at).map(Some)
+    };
+    match lowered {
+        Ok(Some(entries)) if !clashes(&local, types) => {
+            *types = local;
+            out.push(Entry::new("output", Node::Map(entries)));
+        }
+        Ok(_) => {}
+        Err(u) => notes.push(Note {
+            origin: Origin {
+                pointer: u.pointer,
+                ..origin.clone()
+            },
+            text: format!(
+                "output schema left out: the spec language cannot say {}",
+                u.what
+            ),
+        }),
+    }
+}
+
+/// Whether named types just made disagree with the spec's types of the same name.
+fn clashes(local: &[(String, Node)], types: &[(String, Node)]) -> bool {
+    local.iter().any(|(n, node)| {
+        types
+            .iter()
+            .any(|(m, other)| m == n && yaml_of(other) != yaml_of(node))
+    })
 }
 
 /// `params` when the spec language can say the input schema, else `input_schema`.
@@ -344,6 +374,17 @@ fn input_entry(
             if let Some(obj) = schema.as_object_mut() {
                 obj.remove("$schema");
             }
+            for (pointer, what) in enforceable(&mut schema) {
+                notes.push(Note {
+                    origin: Origin {
+                        pointer,
+                        ..origin.clone()
+                    },
+                    text: format!(
+                        "dropped from the written-out schema, which then accepts more: {what}"
+                    ),
+                });
+            }
             for pointer in close_objects(&mut schema, "") {
                 notes.push(Note {
                     origin: Origin {
@@ -356,6 +397,32 @@ fn input_entry(
             Entry::new("input_schema", Node::from_json_at(&schema, origin))
         }
     }
+}
+
+/// Removes from a written-out schema, one by one, what mcpgen's validator refuses to
+/// compile (a keyword it does not enforce, such as `unevaluatedProperties`): a server
+/// does not start with a schema it cannot enforce. Returns where, and why.
+fn enforceable(schema: &mut Value) -> Vec<(String, String)> {
+    let mut dropped = Vec::new();
+    for _ in 0..64 {
+        let Err((pointer, what)) = mcpgen_schema::CompiledSchema::compile_at(schema) else {
+            break;
+        };
+        let removed = pointer.rsplit_once('/').is_some_and(|(parent, key)| {
+            let key = key.replace("~1", "/").replace("~0", "~");
+            schema
+                .pointer_mut(parent)
+                .and_then(Value::as_object_mut)
+                .and_then(|obj| obj.remove(&key))
+                .is_some()
+        });
+        if !removed {
+            break;
+        }
+        let what = what.split(':').next().unwrap_or_default().to_owned();
+        dropped.push((pointer, what));
+    }
+    dropped
 }
 
 /// What the report says of an object the spec closes.

@@ -27,6 +27,9 @@ const IGNORED: &[&str] = &[
     "deprecated",
     "readOnly",
     "writeOnly",
+    // Definitions are read where a `$ref` points at them.
+    "$defs",
+    "definitions",
 ];
 
 /// The conversion of one schema (a tool's input or output), collecting named types.
@@ -105,7 +108,7 @@ impl<'a> Lowering<'a> {
     }
 
     /// One value's type, as the entries of a spec type mapping.
-    fn value(&mut self, schema: &Value, at: &Origin) -> Lowered {
+    pub(crate) fn value(&mut self, schema: &Value, at: &Origin) -> Lowered {
         let obj = as_object(schema, at)?;
         if let Some(reference) = obj.get("$ref") {
             return self.reference(obj, reference, at);
@@ -225,10 +228,12 @@ impl<'a> Lowering<'a> {
                 &format!("a reference to a missing `{target}`"),
             ));
         };
-        if let Some(k) = obj
-            .keys()
-            .find(|k| !matches!(k.as_str(), "$ref" | "description" | "title" | "default"))
-        {
+        if let Some(k) = obj.keys().find(|k| {
+            !matches!(
+                k.as_str(),
+                "$ref" | "description" | "title" | "default" | "$defs" | "definitions"
+            )
+        }) {
             return Err(unsupported(&at.child(k), &format!("`{k}` next to `$ref`")));
         }
         let name = type_name(def);

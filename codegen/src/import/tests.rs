@@ -10,6 +10,11 @@ fn listing(tools: Vec<Value>) -> Listing {
     }
 }
 
+#[track_caller]
+fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "no {needle:?} in:\n{text}");
+}
+
 fn search_tool() -> Value {
     json!({
         "name": "search_issues",
@@ -73,13 +78,7 @@ fn a_union_is_written_out_and_reported_where_it_is() {
     assert_eq!(written_out.len(), 1);
     assert_eq!(written_out[0].origin.pointer, "/properties/since");
     // The root left `additionalProperties` out: written out, it is closed, and reported.
-    assert!(
-        imported
-            .text
-            .contains("      additionalProperties: false\n"),
-        "{}",
-        imported.text
-    );
+    assert_contains(&imported.text, "      additionalProperties: false\n");
     assert!(
         imported
             .notes
@@ -120,4 +119,128 @@ fn template_variables_are_read_from_every_expression() {
         template_variables("repo://{owner}/{repo}/issues{?state,page}{#frag*}"),
         ["owner", "repo", "state", "page", "frag"]
     );
+}
+
+const PETSTORE: &str = r##"
+openapi: 3.0.3
+info: { title: Pet Store, version: 1.0.0, description: Pets for sale. }
+servers: [{ url: "http://127.0.0.1:9/v1" }]
+paths:
+  /pets/{petId}:
+    parameters:
+      - { name: petId, in: path, required: true, schema: { type: integer, format: int64, minimum: 1 } }
+    get:
+      operationId: getPetById
+      tags: [pets]
+      summary: Finds a pet by its id.
+      parameters:
+        - { name: X-Trace, in: header, schema: { type: string }, description: A trace id. }
+        - { name: session, in: cookie, schema: { type: string } }
+      responses:
+        "200":
+          description: The pet.
+          content: { application/json: { schema: { $ref: "#/components/schemas/Pet" } } }
+    delete:
+      tags: [admin]
+      responses: { "204": { description: Gone. } }
+  /pets:
+    post:
+      operationId: addPet
+      tags: [pets]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/Pet" }
+      responses: { "201": { description: Created. } }
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      properties:
+        id: { type: integer, readOnly: true, description: Set by the store. }
+        name: { type: string, description: The pet's name., example: Rex }
+        nickname: { type: string, nullable: true, description: Another name. }
+"##;
+
+#[test]
+fn openapi_operations_become_tools_with_merged_arguments() {
+    let api = openapi::read(PETSTORE, &openapi::Selection::default()).expect("reads");
+    let names: Vec<&str> = api
+        .listing
+        .tools
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    // In the document's order.
+    assert_eq!(names, ["get_pet_by_id", "delete_pets_by_pet_id", "add_pet"]);
+    let get = &api.listing.tools[0];
+    assert_eq!(get["annotations"], json!({ "readOnlyHint": true }));
+    assert_eq!(get["inputSchema"]["required"], json!(["petId"]));
+    assert_eq!(
+        get["inputSchema"]["properties"]["X-Trace"]["description"],
+        "A trace id."
+    );
+    assert_eq!(get["outputSchema"]["$ref"], "#/$defs/Pet");
+    let add = &api.operations[2];
+    // The body's properties are arguments; what the server sets (`readOnly`) is not sent.
+    let args: Vec<(&str, &str)> = add
+        .arguments
+        .iter()
+        .map(|(a, at, _)| (a.as_str(), at.as_str()))
+        .collect();
+    assert_eq!(args, [("name", "body"), ("nickname", "body")]);
+    assert_eq!(
+        api.listing.tools[2]["inputSchema"]["properties"]["nickname"]["type"],
+        json!(["string", "null"])
+    );
+    assert_eq!(api.listing.tools[1]["annotations"]["destructiveHint"], true);
+    assert!(api.notes.iter().any(|n| n.text.contains("cookie")));
+
+    let imported = import(&api.listing, "pet-store");
+    let checked = crate::check_source(SourceFile::new("pets.yaml", imported.text.clone()));
+    assert!(
+        !checked.has_errors(),
+        "{:?}\n{}",
+        checked.diagnostics,
+        imported.text
+    );
+    // `Pet` has a nullable field, which the spec language cannot say: the body is
+    // written out, and the output left out, each reported.
+    assert_contains(
+        &imported.text,
+        "        nickname:\n          type: [string, \"null\"]\n",
+    );
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.text.starts_with("output schema left out")
+                && n.origin.name == "get_pet_by_id"
+                && n.origin.pointer == "/outputSchema/$defs/Pet/properties/nickname")
+    );
+}
+
+#[test]
+fn openapi_selection_by_tag_operation_and_path() {
+    let only = |include: &[&str], exclude: &[&str]| {
+        let selection = openapi::Selection {
+            include: include.iter().map(|s| (*s).to_owned()).collect(),
+            exclude: exclude.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let api = openapi::read(PETSTORE, &selection).expect("reads");
+        api.operations
+            .into_iter()
+            .map(|o| o.tool)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(only(&["tag:pets"], &[]), ["get_pet_by_id", "add_pet"]);
+    assert_eq!(only(&["tag:pets"], &["op:addPet"]), ["get_pet_by_id"]);
+    assert_eq!(
+        only(&["path:/pets/"], &[]),
+        ["get_pet_by_id", "delete_pets_by_pet_id"]
+    );
+    let swagger = openapi::read("swagger: '2.0'\ninfo: {}\n", &openapi::Selection::default());
+    assert!(swagger.expect_err("refused").contains("Swagger 2.0"));
 }
