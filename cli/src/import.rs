@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mcpgen_codegen::import::openapi::{self, Selection};
-use mcpgen_codegen::import::{Imported, Listing, Note};
+use mcpgen_codegen::import::Imported;
+use mcpgen_codegen::import::openapi::{self, OpenApi, Selection};
 
 use crate::display_path;
 use crate::generate::write_file;
@@ -25,6 +25,10 @@ pub(crate) struct ImportArgs {
     /// With `--openapi`: leave these operations out (repeatable; same forms as `--include`).
     #[arg(long, value_name = "RULE", requires = "openapi")]
     exclude: Vec<String>,
+    /// With `--openapi`: a spec whose tools forward their calls to the API (`upstream:`);
+    /// `mcpgen new --from` then writes handlers that call it, instead of stubs.
+    #[arg(long, requires = "openapi")]
+    proxy: bool,
     /// The spec's `server.name` (also the file name): lowercase letters, digits, `_`
     /// and `-`. Default: the name the server gives itself.
     #[arg(long)]
@@ -45,8 +49,11 @@ pub(crate) fn run(args: &ImportArgs) -> ExitCode {
 }
 
 fn import(args: &ImportArgs) -> Result<(), (u8, String)> {
-    let (listing, extra) = match &args.openapi {
-        Some(path) => read_openapi(args, path)?,
+    let (listing, api) = match &args.openapi {
+        Some(path) => {
+            let api = read_openapi(args, path)?;
+            (api.listing.clone(), Some(api))
+        }
         None => {
             let listing = read_listing(&args.server, true).map_err(|m| {
                 (
@@ -54,7 +61,7 @@ fn import(args: &ImportArgs) -> Result<(), (u8, String)> {
                     format!("cannot read the server `{}`: {m}", args.server.label()),
                 )
             })?;
-            (listing, Vec::new())
+            (listing, None)
         }
     };
     let advertised = listing
@@ -87,17 +94,19 @@ fn import(args: &ImportArgs) -> Result<(), (u8, String)> {
             ),
         ));
     }
-    let mut imported = mcpgen_codegen::import::import(&listing, &name);
-    imported.notes.extend(extra);
+    let mut imported = match &api {
+        Some(api) if args.proxy => mcpgen_codegen::import::import_proxy(api, &name),
+        _ => mcpgen_codegen::import::import(&listing, &name),
+    };
+    if let Some(api) = api {
+        imported.notes.extend(api.notes);
+    }
     write_file(&path, &imported.text).map_err(|m| (1, m))?;
     eprint!("{}", report(&display_path(&path), &listing, &imported));
     Ok(())
 }
 
-fn read_openapi(
-    args: &ImportArgs,
-    path: &std::path::Path,
-) -> Result<(Listing, Vec<Note>), (u8, String)> {
+fn read_openapi(args: &ImportArgs, path: &std::path::Path) -> Result<OpenApi, (u8, String)> {
     let shown = display_path(path);
     let text = std::fs::read_to_string(path).map_err(|e| {
         (
@@ -128,7 +137,7 @@ fn read_openapi(
             ),
         ));
     }
-    Ok((api.listing, api.notes))
+    Ok(api)
 }
 
 /// The name a server gives itself, as a crate name (`Memory Server` → `memory-server`).

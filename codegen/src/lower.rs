@@ -41,7 +41,14 @@ pub mod keys {
         "auth",
         "store",
         "lints",
+        "upstream",
     ];
+    /// `upstream:`.
+    pub const UPSTREAM: &[&str] = &["base_url_env", "base_url", "credentials", "timeout_ms"];
+    /// An entry of `upstream.credentials`.
+    pub const UPSTREAM_CREDENTIAL: &[&str] = &["header", "query", "prefix", "env"];
+    /// A tool's `upstream:`.
+    pub const TOOL_UPSTREAM: &[&str] = &["method", "path", "args"];
     /// `server:`.
     pub const SERVER: &[&str] = &[
         "name",
@@ -98,6 +105,7 @@ pub mod keys {
         "output",
         "errors",
         "allow",
+        "upstream",
     ];
     /// `annotations:`.
     pub const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
@@ -385,6 +393,7 @@ impl Reader<'_> {
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
         spec.store = self.opt(&f, "store").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
+        spec.upstream = self.opt(&f, "upstream");
         spec
     }
 }

@@ -13,12 +13,13 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from mcp_servers import ROOT, TARGET, cargo_build, drive_http, drive_stdio, free_port, http_server, mcpgen_bin
+from mcp_servers import ROOT, TARGET, cargo_build, drive_stdio, error_object, free_port, mcpgen_bin
 
 VENV_BIN = Path(sys.executable).parent
 TOOLS_BIN = ROOT / ".tools" / "node_modules" / ".bin"
@@ -273,3 +274,88 @@ def test_openapi_selection_and_refusals(tmp_path):
     assert run.returncode == 2 and "`store` is not a selection rule" in run.stderr
     run = mcpgen("import", "--openapi", str(OAS / "2.0/json/petstore.json"), "-o", "y.yaml", cwd=tmp_path)
     assert run.returncode == 2 and "Swagger 2.0" in run.stderr
+
+
+# --proxy: a real HTTP API on loopback (FastAPI, which publishes its own OpenAPI document).
+
+
+def test_openapi_proxy_calls_every_tool_through_the_generated_server(tmp_path):
+    port = free_port()
+    log = tmp_path / "api.log"
+    with log.open("w") as errlog:
+        api = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "upstream_api:app", "--port", str(port)],
+            cwd=Path(__file__).parent,
+            stdout=subprocess.DEVNULL,
+            stderr=errlog,
+        )
+        try:
+            document = tmp_path / "inventory.json"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=1) as answer:
+                        document.write_bytes(answer.read())
+                    break
+                except OSError:
+                    assert api.poll() is None and time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+            run = mcpgen("import", "--name", "inventory", "--proxy", "--openapi", str(document), cwd=tmp_path)
+            assert run.returncode == 0, run.stderr
+            spec = tmp_path / "specs" / "inventory.yaml"
+            assert "base_url_env: INVENTORY_BASE_URL" in spec.read_text()
+            assert mcpgen("check", str(spec), cwd=tmp_path).returncode == 0
+            new = mcpgen("new", "inventory", "--path", "crate", "--from", str(spec), cwd=tmp_path)
+            assert new.returncode == 0, new.stderr
+            cargo_build(tmp_path / "crate")
+            binary = str(TARGET / "debug" / "inventory")
+            base = {"INVENTORY_BASE_URL": f"http://127.0.0.1:{port}", "PATH": os.environ["PATH"]}
+            results = {}
+
+            async def call_each(session):
+                await session.initialize()
+                listed = [t.name for t in (await session.list_tools()).tools]
+                assert sorted(listed) == ["create_item", "delete_item", "get_item", "get_stock_report", "list_items"]
+                for key, tool, args in [
+                    ("get", "get_item", {"item_id": 1}),
+                    ("missing", "get_item", {"item_id": 99}),
+                    ("list", "list_items", {"name": "ham"}),
+                    ("create", "create_item", {"name": "saw", "quantity": 2}),
+                    ("taken", "create_item", {"name": "hammer", "quantity": 1}),
+                    ("delete", "delete_item", {"item_id": 2}),
+                    ("limited", "get_stock_report", {}),
+                ]:
+                    results[key] = await session.call_tool(tool, args)
+
+            drive_stdio([binary, "serve", "--stdio"], tmp_path / "proxy.log", [call_each],
+                        env={**base, "INVENTORY_APIKEYHEADER": "test-key-1"})  # fmt: skip
+            assert results["get"].structured_content == {"id": 1, "name": "hammer", "quantity": 3}
+            assert results["list"].structured_content == {"result": [{"id": 1, "name": "hammer", "quantity": 3}]}
+            assert results["create"].structured_content == {"id": 2, "name": "saw", "quantity": 2}
+            assert results["delete"].is_error is False
+            missing = error_object(results["missing"])
+            assert missing["code"] == "upstream_not_found"
+            assert missing["message"] == "The API found nothing there (no item 99): check `item_id`."
+            taken = error_object(results["taken"])
+            assert taken["code"] == "upstream_invalid_arguments"
+            assert "`name`: an item of that name exists" in taken["message"]
+            limited = error_object(results["limited"])
+            assert (limited["code"], limited["retryable"]) == ("upstream_rate_limited", True)
+            assert "call again in 2000 ms" in limited["message"]
+
+            # Without the API's key, and with the API gone: what to check, and retry later.
+            async def get_one(session):
+                await session.initialize()
+                results["now"] = await session.call_tool("get_item", {"item_id": 1})
+
+            drive_stdio([binary, "serve", "--stdio"], tmp_path / "nokey.log", [get_one], env=base)
+            unauthorized = error_object(results["now"])
+            assert unauthorized["code"] == "upstream_unauthorized"
+            assert "INVENTORY_APIKEYHEADER" in unauthorized["message"]
+        finally:
+            api.terminate()
+            api.wait(timeout=10)
+    drive_stdio([binary, "serve", "--stdio"], tmp_path / "gone.log", [get_one],
+                env={**base, "INVENTORY_APIKEYHEADER": "test-key-1"})  # fmt: skip
+    gone = error_object(results["now"])
+    assert (gone["code"], gone["retryable"]) == ("upstream_unavailable", True)

@@ -6,12 +6,14 @@
 //! rules of `mcpgen check`: there is no second copy of them.
 
 pub mod openapi;
+mod proxy;
 mod schema;
 mod yaml_out;
 
 use heck::ToSnakeCase;
 use serde_json::Value;
 
+pub use proxy::import_proxy;
 pub use schema::Unsupported;
 pub use yaml_out::Origin;
 use yaml_out::{Entry, Node};
@@ -78,6 +80,11 @@ pub struct Finding {
 /// into warnings (`lints.warn`), which are then the report.
 pub fn import(listing: &Listing, name: &str) -> Imported {
     let (entries, notes) = spec_entries(listing, name);
+    finish(entries, notes)
+}
+
+/// The spec's text from its entries, with the checks the source fails under `lints.warn`.
+fn finish(entries: Vec<Entry>, notes: Vec<Note>) -> Imported {
     let draft = yaml_out::write(&entries, HEADER);
     let checked = crate::check_source(SourceFile::new("import", draft.text.clone()));
     let mut warned: Vec<Code> = checked

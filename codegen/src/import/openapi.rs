@@ -46,6 +46,82 @@ pub struct OpenApi {
     pub notes: Vec<Note>,
     /// The first `servers[].url`.
     pub base_url: Option<String>,
+    /// The API's credentials (`components.securitySchemes`): (header or query, its
+    /// name, what goes before the value, the scheme's name).
+    pub credentials: Vec<Credential>,
+}
+
+/// One credential the API takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    /// `header` or `query`.
+    pub place: &'static str,
+    /// The header or query parameter.
+    pub name: String,
+    /// Put before the value (`Bearer `).
+    pub prefix: String,
+    /// The scheme's name in the document.
+    pub scheme: String,
+}
+
+/// What `components.securitySchemes` asks for, as headers and query parameters.
+fn credentials(doc: &Value, notes: &mut Vec<Note>) -> Vec<Credential> {
+    let schemes = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object);
+    let mut out: Vec<Credential> = Vec::new();
+    for (scheme, s) in schemes.into_iter().flatten() {
+        let s = resolve(doc, s);
+        let kind = s.get("type").and_then(Value::as_str).unwrap_or_default();
+        let http = s.get("scheme").and_then(Value::as_str).unwrap_or_default();
+        let credential = match kind {
+            "apiKey" => {
+                let place = match s.get("in").and_then(Value::as_str) {
+                    Some("header") => "header",
+                    Some("query") => "query",
+                    _ => {
+                        let origin = Origin::new("server", scheme);
+                        notes.push(Note {
+                            origin,
+                            text: "cookie credential left out: set it in the proxy's code"
+                                .to_owned(),
+                        });
+                        continue;
+                    }
+                };
+                let name = s.get("name").and_then(Value::as_str).unwrap_or(scheme);
+                Credential {
+                    place,
+                    name: name.to_owned(),
+                    prefix: String::new(),
+                    scheme: scheme.clone(),
+                }
+            }
+            "http" if !http.eq_ignore_ascii_case("bearer") => {
+                let origin = Origin::new("server", scheme);
+                notes.push(Note {
+                    origin,
+                    text: format!(
+                        "HTTP `{http}` authentication left out: set it in the proxy's code"
+                    ),
+                });
+                continue;
+            }
+            _ => Credential {
+                place: "header",
+                name: "Authorization".to_owned(),
+                prefix: "Bearer ".to_owned(),
+                scheme: scheme.clone(),
+            },
+        };
+        if !out
+            .iter()
+            .any(|c| c.place == credential.place && c.name.eq_ignore_ascii_case(&credential.name))
+        {
+            out.push(credential);
+        }
+    }
+    out
 }
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
@@ -78,7 +154,9 @@ pub fn read(text: &str, selection: &Selection) -> Result<OpenApi, String> {
             .pointer("/servers/0/url")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        credentials: Vec::new(),
     };
+    out.credentials = credentials(&doc, &mut out.notes);
     let info = doc.get("info").cloned().unwrap_or(Value::Null);
     out.listing.server_info = json!({
         "name": info.get("title").and_then(Value::as_str).unwrap_or("api"),

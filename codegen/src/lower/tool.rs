@@ -42,6 +42,7 @@ impl FromNode for Tool {
             output: r.opt(&f, "output"),
             errors: r.opt(&f, "errors").unwrap_or_default(),
             allow: r.list_or_default(&f, "allow"),
+            upstream: r.opt(&f, "upstream"),
         })
     }
 }

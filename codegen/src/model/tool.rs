@@ -74,6 +74,8 @@ pub struct Tool {
     /// Checks that do not apply to this tool.
     #[schemars(default)]
     pub allow: Vec<Sp<String>>,
+    /// A proxy's upstream request for this tool (see `upstream:`).
+    pub upstream: Option<super::ToolUpstream>,
 }
 
 /// A JSON Schema written out in the spec (a tool's `input_schema`), as JSON, with where

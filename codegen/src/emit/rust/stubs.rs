@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::tokens::{field_ident, type_ident};
-use crate::model::Spec;
+use crate::model::{Spec, ToolUpstream, Upstream};
 
 /// The declared error case every tool of an imported spec has, which its stub returns.
 pub const NOT_IMPLEMENTED: &str = "not_implemented";
@@ -14,6 +14,7 @@ pub const NOT_IMPLEMENTED: &str = "not_implemented";
 /// The text of a `handlers.rs` whose every method is a stub.
 pub fn handler_stubs(spec: &Spec) -> String {
     let mut methods = Vec::new();
+    let mut requests = Vec::new();
     for (name, tool) in spec.tools.iter() {
         let name = name.value.as_str();
         let camel = name.to_upper_camel_case();
@@ -26,6 +27,10 @@ pub fn handler_stubs(spec: &Spec) -> String {
         } else {
             quote! { ToolOutput }
         };
+        if let (Some(_), Some(request)) = (&spec.upstream, &tool.upstream) {
+            methods.push(proxied(name, tool.output.is_some(), request, &mut requests));
+            continue;
+        }
         let body = if tool.errors.get(NOT_IMPLEMENTED).is_some() {
             let variant = type_ident(NOT_IMPLEMENTED);
             quote! { Err(generated::#error::#variant) }
@@ -83,19 +88,131 @@ pub fn handler_stubs(spec: &Spec) -> String {
             }
         });
     }
-    file(&methods)
+    let state = match &spec.upstream {
+        Some(upstream) => proxy_state(upstream, &requests),
+        None => quote! {
+            /// The server's state: connection pools, API clients, caches.
+            #[derive(Debug, Default)]
+            pub struct Handlers {}
+        },
+    };
+    file(&state, &methods)
 }
 
-fn file(methods: &[TokenStream]) -> String {
+/// A tool that forwards its call to the upstream API and maps its failures to the
+/// tool's declared errors.
+fn proxied(
+    name: &str,
+    has_output: bool,
+    request: &ToolUpstream,
+    requests: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let camel = name.to_upper_camel_case();
+    let method = field_ident(name);
+    let input = type_ident(&format!("{camel}Input"));
+    let error = type_ident(&format!("{camel}Error"));
+    let constant = format_ident!("{}", name.to_snake_case().to_uppercase());
+    let verb = request.method.value.to_uppercase();
+    let path = &request.path.value;
+    let args = request.args.iter().map(|(arg, place)| {
+        let (at, wire) = place
+            .value
+            .split_once(':')
+            .unwrap_or((place.value.as_str(), arg.value.as_str()));
+        let place = match at {
+            "path" => quote! { proxy::Place::Path },
+            "query" => quote! { proxy::Place::Query },
+            "header" => quote! { proxy::Place::Header },
+            "body_all" => quote! { proxy::Place::BodyAll },
+            _ => quote! { proxy::Place::Body },
+        };
+        let arg = &arg.value;
+        quote! { (#arg, #place, #wire) }
+    });
+    requests.push(quote! {
+        const #constant: proxy::Request = proxy::Request { method: #verb, path: #path, args: &[#(#args),*] };
+    });
+    let (output, ok) = if has_output {
+        let ident = type_ident(&format!("{camel}Output"));
+        (
+            quote! { generated::#ident },
+            quote! { Ok(serde_json::from_value(body)?) },
+        )
+    } else {
+        (
+            quote! { ToolOutput },
+            quote! { Ok(ToolOutput::text(body.to_string())) },
+        )
+    };
+    quote! {
+        async fn #method(&self, _ctx: ToolContext, input: generated::#input) -> Result<#output, generated::#error> {
+            use generated::#error as E;
+            match self.upstream.call(&#constant, &input).await {
+                Ok(body) => #ok,
+                Err(proxy::Failure::InvalidArguments(detail)) => Err(E::UpstreamInvalidArguments { detail }),
+                Err(proxy::Failure::Unauthorized(detail)) => Err(E::UpstreamUnauthorized { detail }),
+                Err(proxy::Failure::NotFound(detail)) => Err(E::UpstreamNotFound { detail }),
+                Err(proxy::Failure::RateLimited(retry_after_ms)) => Err(E::UpstreamRateLimited { retry_after_ms }),
+                Err(proxy::Failure::Unavailable(detail)) => Err(E::UpstreamUnavailable { detail }),
+            }
+        }
+    }
+}
+
+/// `Handlers` holding the upstream API, read from the environment when the server starts.
+fn proxy_state(upstream: &Upstream, requests: &[TokenStream]) -> TokenStream {
+    let env = &upstream.base_url_env.value;
+    let default = match &upstream.base_url {
+        Some(url) => {
+            let url = &url.value;
+            quote! { Some(#url) }
+        }
+        None => quote! { None },
+    };
+    let timeout = upstream.timeout_ms.as_ref().map_or(10_000, |t| t.value);
+    let credentials = upstream.credentials.iter().map(|c| {
+        let opt = |v: &Option<crate::source::Sp<String>>| match v {
+            Some(v) => {
+                let v = &v.value;
+                quote! { Some(#v) }
+            }
+            None => quote! { None },
+        };
+        let (header, query) = (opt(&c.header), opt(&c.query));
+        let prefix = c.prefix.as_ref().map_or("", |p| p.value.as_str());
+        let env = &c.env.value;
+        quote! { proxy::Credential { header: #header, query: #query, prefix: #prefix, env: #env } }
+    });
+    quote! {
+        use crate::proxy;
+
+        /// The API's credentials, each from its environment variable.
+        static CREDENTIALS: &[proxy::Credential] = &[#(#credentials),*];
+
+        #(#requests)*
+
+        /// The server's state: the upstream API it forwards its tools to.
+        #[derive(Debug)]
+        pub struct Handlers {
+            upstream: proxy::Upstream,
+        }
+
+        impl Default for Handlers {
+            fn default() -> Self {
+                Self { upstream: proxy::Upstream::from_env(#env, #default, CREDENTIALS, #timeout) }
+            }
+        }
+    }
+}
+
+fn file(state: &TokenStream, methods: &[TokenStream]) -> String {
     let tokens = quote! {
         #[allow(unused_imports)]
         use mcpgen_runtime::{PromptError, PromptOutput, ResourceError, ResourceOutput, ToolContext, ToolOutput};
 
         use crate::generated::{self, Handler};
 
-        /// The server's state: connection pools, API clients, caches.
-        #[derive(Debug, Default)]
-        pub struct Handlers {}
+        #state
 
         /// What a stub reports until its handler is written.
         #[derive(Debug)]
