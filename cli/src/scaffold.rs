@@ -101,6 +101,15 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
     for (rel, contents) in &files {
         write_file(&dir.join(rel), contents)?;
     }
+    if args.from.is_some() {
+        // The stubs are laid out by prettyplease; rustfmt (from the pinned toolchain,
+        // when it is there) gives them the layout `cargo fmt` keeps.
+        let _ = std::process::Command::new("rustfmt")
+            .args(["--edition", "2024"])
+            .arg(dir.join("src/handlers.rs"))
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
     // The starter spec's first line points editors at the schema written next to it.
     for output in outputs(&loaded, &spec_path, &spec_name, &dir) {
         write_file(&output.path, &output.contents)?;

@@ -135,7 +135,10 @@ impl Upstream {
             }
         }
         let mut url = reqwest::Url::parse(&format!("{}{path}", self.base_url)).map_err(|e| {
-            Failure::Unavailable(format!("the API's base URL `{}` is not usable: {e}", self.base_url))
+            Failure::Unavailable(format!(
+                "the API's base URL `{}` is not usable: {e}",
+                self.base_url
+            ))
         })?;
         for (credential, value) in &self.credentials {
             if let Some(name) = credential.query {
@@ -161,7 +164,11 @@ impl Upstream {
             builder = builder.json(&body);
         }
         let response = builder.send().await.map_err(|e| {
-            let what = if e.is_timeout() { "it did not answer in time" } else { "it could not be reached" };
+            let what = if e.is_timeout() {
+                "it did not answer in time"
+            } else {
+                "it could not be reached"
+            };
             Failure::Unavailable(what.to_owned())
         })?;
         let status = response.status().as_u16();
@@ -177,7 +184,9 @@ impl Upstream {
             400 | 422 => Err(Failure::InvalidArguments(detail(&json, &bytes))),
             401 | 403 => Err(Failure::Unauthorized(format!("HTTP {status}"))),
             404 => Err(Failure::NotFound(detail(&json, &bytes))),
-            429 => Err(Failure::RateLimited(retry_after.map_or(1000, |s| s.saturating_mul(1000)))),
+            429 => Err(Failure::RateLimited(
+                retry_after.map_or(1000, |s| s.saturating_mul(1000)),
+            )),
             _ => Err(Failure::Unavailable(format!("HTTP {status}"))),
         }
     }
@@ -207,7 +216,10 @@ fn encode(segment: &str) -> String {
 /// What an error answer says: FastAPI's and others' `detail` (for validation errors,
 /// each field and why), a `message`, or the start of the body.
 fn detail(json: &Value, bytes: &[u8]) -> String {
-    let said = json.get("detail").or_else(|| json.get("message")).or_else(|| json.get("error"));
+    let said = json
+        .get("detail")
+        .or_else(|| json.get("message"))
+        .or_else(|| json.get("error"));
     match said {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(items)) => items
@@ -225,6 +237,8 @@ fn detail(json: &Value, bytes: &[u8]) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         Some(other) => other.to_string(),
-        None => String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).trim().to_owned(),
+        None => String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+            .trim()
+            .to_owned(),
     }
 }
