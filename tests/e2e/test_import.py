@@ -19,7 +19,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mcp_servers import ROOT, TARGET, cargo_build, drive_stdio, error_object, free_port, mcpgen_bin
+from mcp_servers import ROOT, TARGET, cargo_build, drive_stdio, error_object, free_port, http_server, mcpgen_bin
 
 VENV_BIN = Path(sys.executable).parent
 TOOLS_BIN = ROOT / ".tools" / "node_modules" / ".bin"
@@ -131,6 +131,16 @@ def test_lint_over_streamable_http(tmp_path):
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_lint_over_http_on_a_2026_07_28_server(weather_bin, tmp_path):
+    """The scaffold's server speaks 2026-07-28: lint opens with `server/discover`, and the
+    weather spec's one tool passes every check."""
+    with http_server([weather_bin, "serve", "--http"], tmp_path / "weather.log") as (host, port):
+        run = mcpgen("lint", "--server-url", f"http://{host}:{port}/mcp", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "1 tools, 1 resources, 1 resource templates, 2 prompts: 0 errors, 0 warnings, 0 notes" in run.stderr
+    assert "server/discover" in (tmp_path / "weather.log").read_text()
 
 
 def test_a_server_that_does_not_answer_gets_a_timeout_not_a_hang(tmp_path):

@@ -515,9 +515,17 @@ fn templates(listing: &Listing) -> Vec<Entry> {
             push_str(&mut out, t, "title", "title");
             push_str(&mut out, t, "description", "description");
             push_str(&mut out, t, "mimeType", "mime_type");
+            // MCP has no place to describe a template's variables: not the server's defect.
             let params = template_variables(uri)
                 .into_iter()
-                .map(|v| Entry::new(v, Node::Map(vec![Entry::new("type", Node::str("string"))])))
+                .map(|v| {
+                    let allow = Node::Seq(vec![Node::str("missing_description")]);
+                    let param = vec![
+                        Entry::new("type", Node::str("string")),
+                        Entry::new("allow", allow),
+                    ];
+                    Entry::new(v, Node::Map(param))
+                })
                 .collect();
             out.push(Entry::new("params", Node::Map(params)));
             let origin = Origin::new("resource_template", name);
