@@ -7,7 +7,6 @@ use heck::ToUpperCamelCase;
 use serde_json::{Map, Value};
 
 use super::yaml_out::{Entry, Node, Origin};
-use crate::model::StringFormat;
 
 /// What the spec language cannot say, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -270,18 +269,8 @@ fn string_keywords<'v>(
             "minLength" => "min_length",
             "maxLength" => "max_length",
             "pattern" => "pattern",
-            "format" => {
-                let known = StringFormat::ALL
-                    .iter()
-                    .any(|(s, _)| Some(*s) == v.as_str());
-                if !known {
-                    return Err(unsupported(
-                        &at.child(key),
-                        &format!("format {v}, which the spec language does not know"),
-                    ));
-                }
-                "format"
-            }
+            // Any format: one the spec language does not know is kept as an annotation.
+            "format" => "format",
             "enum" | "const" => {
                 let values = if key == "const" {
                     vec![v.clone()]

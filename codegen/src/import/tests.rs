@@ -244,3 +244,20 @@ fn openapi_selection_by_tag_operation_and_path() {
     let swagger = openapi::read("swagger: '2.0'\ninfo: {}\n", &openapi::Selection::default());
     assert!(swagger.expect_err("refused").contains("Swagger 2.0"));
 }
+
+#[test]
+fn an_unknown_format_is_kept_as_an_annotation() {
+    let mut tool = search_tool();
+    tool["inputSchema"]["properties"]["link"] =
+        json!({ "type": "string", "format": "uri-reference", "description": "Where it points." });
+    let imported = import(&listing(vec![tool]), "demo");
+    assert!(!imported.text.contains("input_schema"), "{}", imported.text);
+    assert_contains(&imported.text, "        format: uri-reference\n");
+    let checked = crate::check_source(SourceFile::new("demo.yaml", imported.text.clone()));
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let spec = checked.spec.expect("a model");
+    let tool = spec.tools.get("search_issues").expect("the tool");
+    let params = tool.params.iter().map(|(n, s)| (n.value.as_str(), s));
+    let schema = crate::emit::json_schema::Types::new(&spec).params_schema(params);
+    assert_eq!(schema["properties"]["link"]["format"], "uri-reference");
+}
