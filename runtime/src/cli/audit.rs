@@ -392,25 +392,8 @@ mod tests {
     }
 
     fn parsed(words: &[&str]) -> Result<super::super::Command, clap::Error> {
-        let defaults = Defaults {
-            name: "weather",
-            version: "1.0.0",
-            http: super::super::HttpDefaults {
-                bind: "127.0.0.1:8080",
-                path: "/mcp",
-                public_url: None,
-                allowed_hosts: &[],
-                allowed_origins: &[],
-                trusted_proxy_hops: 0,
-                max_request_bytes: 1024,
-            },
-            scopes: &[],
-            data_dir: None,
-        };
-        super::super::parse(
-            &defaults,
-            std::iter::once("weather").chain(words.iter().copied()),
-        )
+        let words = std::iter::once("weather").chain(words.iter().copied());
+        super::super::parse(&super::super::tests::DEFAULTS, words)
     }
 
     #[test]
