@@ -174,7 +174,13 @@ fn follow(store: &Store, tail: &Tail, out: &mut dyn Write) -> Result<(), String>
         if let Some(last) = rows.last() {
             filter.after_id = Some(last.id);
         } else if filter.after_id.is_none() {
-            filter.after_id = Some(0);
+            // Nothing printed (`-n 0`, or an empty trail): follow from the newest row.
+            let newest = AuditFilter {
+                limit: Some(1),
+                ..AuditFilter::default()
+            };
+            let newest = store.audit_rows(&newest).map_err(|e| e.to_string())?;
+            filter.after_id = Some(newest.last().map_or(0, |row| row.id));
         }
         filter.limit = None;
         std::thread::sleep(Duration::from_millis(500));
