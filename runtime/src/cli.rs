@@ -455,7 +455,7 @@ mod tests {
     use super::*;
     use clap::error::ErrorKind;
 
-    const DEFAULTS: Defaults = Defaults {
+    pub(super) const DEFAULTS: Defaults = Defaults {
         name: "weather",
         version: "1.2.3",
         http: HttpDefaults {

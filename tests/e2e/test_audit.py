@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -191,6 +193,38 @@ def test_tail_prints_the_last_rows(tracker_bin, tmp_path):  # noqa: F811
     assert len(lines) == 3, lines
     assert "unauthenticated" in lines[-1] and "tools/call delete_issue" in lines[-1], lines
     assert "kind=mcp_stdio" in lines[-1], lines
+
+
+def test_tail_follow_prints_each_new_row(tracker_bin, tmp_path):  # noqa: F811
+    data = tmp_path / "data"
+    subprocess.run([tracker_bin, "audit", "tail", "--data-dir", str(data)], check=True, timeout=60)
+    follower = subprocess.Popen(
+        [tracker_bin, "audit", "tail", "--follow", "--json", "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        env = {**SERVER_ENV, "MCPGEN_DATA_DIR": str(data), "ISSUE_TRACKER_TOKEN": ADMIN}
+
+        async def search(session: ClientSession) -> None:
+            await session.initialize()
+            await session.call_tool("search_issues", {"query": "printer"})
+
+        drive_stdio([tracker_bin, "serve", "--stdio"], tmp_path / "stdio.log", [search], env=env)
+        seen, pending = [], b""
+        deadline = time.monotonic() + 30
+        with selectors.DefaultSelector() as selector:
+            selector.register(follower.stdout, selectors.EVENT_READ)
+            while not any(row.get("target") == "search_issues" for row in seen):
+                assert selector.select(timeout=max(0, deadline - time.monotonic())), f"no new row within 30 s: {seen}"
+                chunk = os.read(follower.stdout.fileno(), 65536)
+                assert chunk, seen
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                seen.extend(json.loads(line) for line in lines if line)
+        assert seen[0]["method"] == "initialize", seen
+    finally:
+        follower.kill()
+        follower.wait(timeout=10)
 
 
 @pytest.fixture()

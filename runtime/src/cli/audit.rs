@@ -54,7 +54,7 @@ struct Query {
     #[arg(long, value_name = "NAME")]
     tool: Option<String>,
     /// Only this outcome: ok, tool_error, invalid_arguments, rate_limited, forbidden, ...
-    #[arg(long, value_name = "OUTCOME")]
+    #[arg(long, value_name = "OUTCOME", value_parser = clap::builder::PossibleValuesParser::new(OUTCOMES), hide_possible_values = true)]
     outcome: Option<String>,
     /// Only requests of this subject (who the credential named).
     #[arg(long, value_name = "SUBJECT")]
@@ -80,6 +80,27 @@ struct Stats {
     json: bool,
 }
 
+/// Every outcome a row may have (`observe::record::Outcome`).
+const OUTCOMES: [&str; 17] = [
+    "ok",
+    "tool_error",
+    "invalid_arguments",
+    "not_found",
+    "rate_limited",
+    "overloaded",
+    "circuit_open",
+    "timeout",
+    "response_too_large",
+    "disabled",
+    "internal_error",
+    "protocol_error",
+    "unauthenticated",
+    "forbidden",
+    "cancelled",
+    "input_required",
+    "task_created",
+];
+
 /// The help shown after `audit --help`.
 pub(super) fn examples(name: &str) -> String {
     format!(
@@ -88,7 +109,8 @@ pub(super) fn examples(name: &str) -> String {
          {name} audit query --tool create_issue --outcome tool_error --since 1h\n  \
          {name} audit query --subject ci-bot --since 1d --json\n  \
          {name} audit stats --since 1h\n\n\
-         Outcomes: ok, tool_error, invalid_arguments, not_found, rate_limited, overloaded, circuit_open, timeout, response_too_large, disabled, internal_error, protocol_error, unauthenticated, forbidden, cancelled, input_required, task_created."
+         Outcomes: {}.",
+        OUTCOMES.join(", ")
     )
 }
 
@@ -152,7 +174,13 @@ fn follow(store: &Store, tail: &Tail, out: &mut dyn Write) -> Result<(), String>
         if let Some(last) = rows.last() {
             filter.after_id = Some(last.id);
         } else if filter.after_id.is_none() {
-            filter.after_id = Some(0);
+            // Nothing printed (`-n 0`, or an empty trail): follow from the newest row.
+            let newest = AuditFilter {
+                limit: Some(1),
+                ..AuditFilter::default()
+            };
+            let newest = store.audit_rows(&newest).map_err(|e| e.to_string())?;
+            filter.after_id = Some(newest.last().map_or(0, |row| row.id));
         }
         filter.limit = None;
         std::thread::sleep(Duration::from_millis(500));
@@ -367,6 +395,46 @@ mod tests {
         let stats: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
         assert_eq!(stats[0]["error_rate"], 0.02);
         assert_eq!(stats[1]["refusals"]["forbidden"], 1);
+    }
+
+    fn parsed(words: &[&str]) -> Result<super::super::Command, clap::Error> {
+        let words = std::iter::once("weather").chain(words.iter().copied());
+        super::super::parse(&super::super::tests::DEFAULTS, words)
+    }
+
+    #[test]
+    fn the_commands_parse_and_a_mistyped_outcome_is_refused_with_the_right_one() {
+        let words = [
+            "audit",
+            "query",
+            "--tool",
+            "t",
+            "--outcome",
+            "tool_error",
+            "--subject",
+            "s",
+            "--since",
+            "1h",
+            "--limit",
+            "5",
+            "--json",
+            "--data-dir",
+            "/tmp/x",
+        ];
+        let Ok(super::super::Command::Audit(audit)) = parsed(&words) else {
+            panic!("{words:?} did not parse as audit");
+        };
+        let AuditCommand::Query(query) = audit.command else {
+            panic!("not a query")
+        };
+        assert_eq!(query.outcome.as_deref(), Some("tool_error"));
+        assert_eq!(query.since, Some(Duration::from_secs(3600)));
+        assert!(query.json && query.limit == 5);
+        let err = parsed(&["audit", "query", "--outcome", "tool_eror"]).expect_err("a typo");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("tool_error"), "{err}");
+        assert!(parsed(&["audit", "tail", "--follow", "-n", "5"]).is_ok());
+        assert!(parsed(&["audit", "stats", "--since", "soon"]).is_err());
     }
 
     #[test]

@@ -184,8 +184,7 @@ pub(super) fn row_of(record: Record) -> AuditRow {
         response_bytes: int(record.response_bytes),
         http_status: record.status.map(i64::from),
         error_code: record.error_code.map(i64::from),
-        // Filled in by traces, when they are on.
-        trace_id: None,
+        trace_id: record.trace_id,
         arguments: record.arguments,
         detail: record.detail,
     }
@@ -206,6 +205,18 @@ mod tests {
         record.outcome = Some(Outcome::Ok);
         record.arguments = Some(r#"{"q":"x"}"#.into());
         Box::new(record)
+    }
+
+    #[test]
+    fn a_row_keeps_the_trace_id_of_its_request() {
+        let mut traced = record("t");
+        traced.trace_id = Some("4bf92f3577b34da6a3ce929d0e0e4736".into());
+        let row = row_of(*traced);
+        assert_eq!(
+            row.trace_id.as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        assert_eq!(row_of(*record("t")).trace_id, None);
     }
 
     #[test]
