@@ -78,6 +78,7 @@ pub fn run_with_source(spec: &Spec, source: &str, diags: &mut Diagnostics) {
     server::check_auth(&mut cx);
     auth::check_targets(&mut cx);
     server::check_store(&mut cx);
+    server::check_telemetry(&mut cx);
     server::check_lints(&mut cx);
 }
 

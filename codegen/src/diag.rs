@@ -132,6 +132,11 @@ codes! {
     /// and nowhere else), without a query or fragment. Its host is accepted in the `Host`
     /// header. Parts written as `${VAR}` are checked when the server starts.
     PublicUrl = "public_url", check, Error;
+    /// `telemetry.otlp_endpoint` is the address of the OpenTelemetry collector request
+    /// spans are exported to: an `http` or `https` URL with a host, such as
+    /// `http://otel-collector:4318` (`/v1/traces` is appended). A value read from a
+    /// variable (`${OTLP_ENDPOINT}`) is checked when the server starts.
+    OtlpEndpoint = "otlp_endpoint", check, Error;
     /// An entry of `transports.http.allowed_hosts` is a host name as the `Host` header
     /// carries it (`mcp.internal`, `mcp.internal:8443`, `[::1]`), not a URL: the server
     /// compares it with the header. `*` accepts any host, and turns off the protection

@@ -40,6 +40,8 @@ pub mod keys {
         "rate_limits",
         "auth",
         "store",
+        "telemetry",
+        "audit",
         "lints",
     ];
     /// `server:`.
@@ -75,6 +77,7 @@ pub mod keys {
         "fields",
         "allow",
         "header",
+        "pii",
     ];
     /// A tool.
     pub const TOOL: &[&str] = &[
@@ -100,7 +103,12 @@ pub mod keys {
         "output",
         "errors",
         "allow",
+        "audit",
     ];
+    /// A tool's `audit:`.
+    pub const TOOL_AUDIT: &[&str] = &["arguments"];
+    /// `audit:` at the top.
+    pub const AUDIT: &[&str] = &["enabled", "arguments", "retain_days", "max_value_chars"];
     /// `annotations:`.
     pub const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
     /// A declared error case in its long form.
@@ -201,6 +209,8 @@ pub mod keys {
     pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret", "cache_ms"];
     /// `store:`.
     pub const STORE: &[&str] = &["data_dir"];
+    /// `telemetry:`.
+    pub const TELEMETRY: &[&str] = &["otlp_endpoint"];
     /// `lints:`.
     pub const LINTS: &[&str] = &["allow", "warn", "deny", "max_description_chars"];
 }
@@ -386,6 +396,8 @@ impl Reader<'_> {
         spec.rate_limits = self.opt(&f, "rate_limits").unwrap_or_default();
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
         spec.store = self.opt(&f, "store").unwrap_or_default();
+        spec.telemetry = self.opt(&f, "telemetry").unwrap_or_default();
+        spec.audit = self.opt(&f, "audit").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
         spec
     }

@@ -130,9 +130,15 @@ pub struct Spec {
     /// Authentication and the scopes it knows.
     #[schemars(default)]
     pub auth: Auth,
-    /// The server's embedded store, which keeps its managed tokens.
+    /// The server's embedded store, which keeps its managed tokens and audit trail.
     #[schemars(default)]
     pub store: StoreSettings,
+    /// Where OpenTelemetry traces go.
+    #[schemars(default)]
+    pub telemetry: TelemetrySettings,
+    /// The audit trail: one row per request, refused ones included, in the store.
+    #[schemars(default)]
+    pub audit: AuditSpec,
     /// Which checks apply and how strictly.
     #[schemars(default)]
     pub lints: Lints,

@@ -1,11 +1,12 @@
 //! The command line of a generated server: `serve --stdio`, `serve --http [ADDR]` with
 //! the deployment flags, `token create | list | revoke` for the managed bearer tokens,
-//! `--version`, `--help`.
+//! `audit tail | query | stats` for the audit trail, `--version`, `--help`.
 //!
 //! The scaffolded `main.rs` is one call to [`main`], so every generated server parses
 //! its arguments, resolves its settings and reports start-up errors the same way.
 //! Commands are subcommands of one [`clap`] parser.
 
+mod audit;
 mod token;
 
 use std::{ffi::OsString, process::ExitCode};
@@ -30,6 +31,10 @@ pub struct Defaults {
     /// The spec's data directory (`store.data_dir`), which may hold `${VAR}`
     /// references; `--data-dir` and `MCPGEN_DATA_DIR` replace it.
     pub data_dir: Option<&'static str>,
+    /// The OTLP/HTTP collector spans are exported to (`telemetry.otlp_endpoint`), which
+    /// may hold `${VAR}` references; the `OTEL_EXPORTER_OTLP_*ENDPOINT` variables
+    /// replace it.
+    pub otlp_endpoint: Option<&'static str>,
 }
 
 /// HTTP settings from the spec; strings may hold `${VAR}` references.
@@ -67,6 +72,8 @@ enum Command {
     Serve(Serve),
     /// Create, list and revoke the bearer tokens the server accepts (auth mode bearer).
     Token(token::Token),
+    /// Read the audit trail: one row per request the server answered or refused.
+    Audit(audit::Audit),
 }
 
 /// `serve`: the transport, the deployment flags, the log format.
@@ -140,7 +147,8 @@ fn command(defaults: &Defaults) -> clap::Command {
              {name} serve --stdio\n  \
              {name} serve --http 127.0.0.1:8080\n  \
              {name} serve --http 0.0.0.0:8080 --public-url https://mcp.example.com{path}\n  \
-             {name} token create --subject ci-bot\n\n\
+             {name} token create --subject ci-bot\n  \
+             {name} audit stats --since 1h\n\n\
              Logs go to standard error; set RUST_LOG (for example RUST_LOG=debug) for more.",
             name = defaults.name,
             path = http.path,
@@ -155,6 +163,9 @@ fn command(defaults: &Defaults) -> clap::Command {
         })
         .mut_subcommand("token", |command| {
             command.after_help(token::examples(defaults.name))
+        })
+        .mut_subcommand("audit", |command| {
+            command.after_help(audit::examples(defaults.name))
         })
 }
 
@@ -208,6 +219,7 @@ fn main_with(defaults: Defaults, build: BuildFn<'_>) -> ExitCode {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         ),
+        Command::Audit(command) => audit::run(command, &defaults, &mut std::io::stdout().lock()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -230,12 +242,15 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     } else {
         None
     };
-    let defaults = &defaults.http;
+    // Written until `run` returns: before the log's last lines.
+    let _audit = start_audit(&server, &serve, defaults, store.as_ref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the async runtime: {err}"))?;
-    runtime
+    let traces = start_traces(defaults, runtime.handle())?;
+    let defaults = &defaults.http;
+    let served = runtime
         .block_on(async move {
             let stop_operations = tokio_util::sync::CancellationToken::new();
             if let Some(addr) = &serve.metrics {
@@ -256,7 +271,74 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
             stop_operations.cancel();
             served
         })
-        .map_err(|err| format!("{err:#}"))
+        .map_err(|err| format!("{err:#}"));
+    // The last spans leave while the runtime that sends them still runs.
+    drop(traces);
+    served
+}
+
+/// Starts exporting spans if an OTLP endpoint is configured (the `OTEL_*` variables,
+/// else the spec's `telemetry.otlp_endpoint`).
+fn start_traces(
+    defaults: &Defaults,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Option<crate::observe::traces::TraceGuard>, String> {
+    let spec_endpoint = defaults.otlp_endpoint.map(|url| {
+        crate::env::expand(url).map_err(|err| {
+            format!("the server cannot start: {err} (read for `telemetry.otlp_endpoint`)")
+        })
+    });
+    let spec_endpoint = spec_endpoint.transpose()?;
+    let settings = crate::observe::traces::Settings {
+        service_name: defaults.name,
+        service_version: defaults.version,
+        spec_endpoint: spec_endpoint.as_deref(),
+    };
+    crate::observe::traces::install(settings, runtime.clone())
+        .map_err(|err| format!("the server cannot start: {err}"))
+}
+
+/// Turns the audit trail on, unless the spec's `audit.enabled` is false. A store that
+/// cannot be opened does not stop the server: its requests are served and their rows
+/// counted as dropped, with a warning.
+fn start_audit(
+    server: &Server,
+    serve: &Serve,
+    defaults: &Defaults,
+    store: Option<&crate::Store>,
+) -> Option<crate::observe::audit::AuditGuard> {
+    let settings = server.audit_settings();
+    if !settings.enabled {
+        return None;
+    }
+    let file = match store {
+        Some(store) => store.file().to_owned(),
+        None => {
+            let dir = crate::store::resolve_data_dir(
+                serve.store.data_dir.as_deref(),
+                defaults.data_dir,
+                defaults.name,
+            );
+            let dir = match dir {
+                Ok(dir) => dir,
+                Err(err) => {
+                    tracing::warn!("the audit trail is off for this run: {err}");
+                    return None;
+                }
+            };
+            if let Err(err) = crate::Store::open(&dir) {
+                tracing::warn!(
+                    "the audit trail cannot open its store, so requests are served but not audited (each counted as a dropped row): {err}"
+                );
+            }
+            crate::store::file_in(&dir)
+        }
+    };
+    Some(crate::observe::audit::install(
+        file,
+        settings,
+        server.has_pii(),
+    ))
 }
 
 /// Binds `--metrics ADDR` and serves the operator's endpoints there until `stop`.
@@ -387,6 +469,7 @@ mod tests {
         },
         scopes: &["read", "write"],
         data_dir: None,
+        otlp_endpoint: None,
     };
 
     fn parse_words(words: &[&str]) -> Result<Command, clap::Error> {

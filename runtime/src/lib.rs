@@ -38,17 +38,21 @@
 //!   tokens, OAuth access tokens) checked into a [`Principal`], the scopes each target
 //!   needs, the 401/403 refusals, the protected resource metadata;
 //! - `store/`: the server's embedded store (SQLite in its data directory), which keeps
-//!   managed tokens;
+//!   managed tokens and the audit trail;
 //! - `call/`: the request pipeline a tool call, resource read or prompt takes
 //!   (identify, admit by the guardrails, validate, run, shape, record);
 //! - `guard/`: the guardrails (rate limits, caps, breakers, idempotency, the HTTP
 //!   flood limit);
 //! - `declare/`: tools, resources, URI templates and prompts as declared, and the
 //!   registry a built server serves from;
-//! - `observe/`: the record every request ends in, and what is built from it: one log
-//!   event per request, the Prometheus metrics; readiness checks.
+//! - `observe/`: the record every request ends in, and what it becomes: one log event
+//!   per request, one row of the audit trail in the store, the Prometheus metrics, and,
+//!   when an OTLP endpoint is configured, one OpenTelemetry span
+//!   ([`ToolContext::start_span`] and [`ToolContext::trace_headers`] continue it);
+//!   readiness checks.
 //! - `store/`: the server's embedded store, a SQLite file in its data directory
-//!   ([`Store`]): the managed bearer tokens, under versioned schema migrations.
+//!   ([`Store`]): the managed bearer tokens and the audit trail, under versioned schema
+//!   migrations.
 //!
 //! Logging goes through `tracing`; install a subscriber that writes to **stderr**
 //! (stdout is the stdio transport), as a generated server's `serve` does
@@ -127,6 +131,8 @@ pub use guard::{
     CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,
     REPLAY_META_KEY, Rate, RateLimitBackend, ToolGuard,
 };
+pub use observe::audit::{AUDIT_KEY_ENV, AuditArguments, AuditSettings, ToolAudit};
+pub use observe::child_span::{ChildSpan, TraceHeaders};
 pub use observe::{LOG_FORMAT_ENV, LogFormat};
 pub use protocol::service::McpService;
 pub use server::{BuildError, RESERVED_ERROR_CODES, Server, ServerBuilder, ServerInfo};
@@ -144,6 +150,10 @@ pub use mcpgen_macros::{ToolSchema, mcp_tool, mcp_tools};
 /// The MCP SDK this crate is built on, for what the runtime does not wrap
 /// (content blocks in [`ToolOutput::Content`], custom transports).
 pub use rmcp;
+
+/// The OpenTelemetry API the request spans are made with, for handlers that go beyond
+/// [`ChildSpan`] (an attribute value type, another instrumented library).
+pub use opentelemetry;
 
 /// What generated code reaches through a stable private path, so that the user's crate
 /// needs no direct dependency on these crates. Not a public API.

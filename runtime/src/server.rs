@@ -121,6 +121,7 @@ pub struct ServerBuilder {
     auth: Option<crate::AuthConfig>,
     task_ttl: Duration,
     max_running_tasks: usize,
+    audit: crate::AuditSettings,
     discovery: crate::protocol::card::Discovery,
 }
 
@@ -363,6 +364,14 @@ impl ServerBuilder {
         self
     }
 
+    /// The audit trail's settings (the spec's `audit`), used when `serve` turns the
+    /// trail on.
+    #[must_use]
+    pub fn audit(mut self, settings: crate::AuditSettings) -> Self {
+        self.audit = settings;
+        self
+    }
+
     /// Check everything and build the server.
     ///
     /// # Errors
@@ -444,6 +453,7 @@ impl ServerBuilder {
                     ..self.discovery
                 },
             }),
+            audit: Arc::new(self.audit),
         })
     }
 }
@@ -459,6 +469,7 @@ fn random_key() -> Result<Vec<u8>, getrandom::Error> {
 #[derive(Clone)]
 pub struct Server {
     pub(crate) registry: Arc<Registry>,
+    audit: Arc<crate::AuditSettings>,
 }
 
 impl Server {
@@ -466,6 +477,19 @@ impl Server {
     /// needs its store for managed tokens ([`Server::start_auth`]).
     pub fn checks_credentials(&self) -> bool {
         self.registry.gate.is_some()
+    }
+
+    /// The audit trail's settings.
+    pub fn audit_settings(&self) -> &crate::AuditSettings {
+        &self.audit
+    }
+
+    /// Whether a tool has arguments marked PII.
+    pub(crate) fn has_pii(&self) -> bool {
+        self.registry
+            .tools
+            .iter()
+            .any(|t| !t.def.audit.pii.is_empty())
     }
 
     /// Readies the credential checks before serving (once; later calls change
@@ -521,6 +545,7 @@ impl Server {
             auth: None,
             task_ttl: crate::call::task_registry::DEFAULT_TASK_TTL,
             max_running_tasks: crate::call::task_registry::DEFAULT_MAX_RUNNING_TASKS,
+            audit: crate::AuditSettings::default(),
             discovery: crate::protocol::card::Discovery::default(),
         }
     }

@@ -290,6 +290,53 @@ pub(super) fn check_store(cx: &mut Cx<'_>) {
     if let Some(dir) = &cx.spec.store.data_dir {
         env_string(cx, "`store.data_dir`", dir);
     }
+    let audit = &cx.spec.audit;
+    if let Some(days) = audit.retain_days.as_ref().filter(|d| d.value == 0) {
+        cx.emit(
+            Diagnostic::new(Code::Limit, days.span, "`audit.retain_days: 0` would delete every audit row as soon as it is written")
+                .with_help("keep rows for at least a day (the default is 30), or turn the audit trail off with `audit.enabled: false`"),
+        );
+    }
+    if let Some(chars) = audit.max_value_chars.as_ref().filter(|c| c.value == 0) {
+        cx.emit(
+            Diagnostic::new(Code::Limit, chars.span, "`audit.max_value_chars: 0` would cut every string argument to nothing")
+                .with_help("keep a few dozen characters (the default is 80), or keep no arguments with `audit.arguments: none`"),
+        );
+    }
+}
+
+/// `telemetry.otlp_endpoint`: an `http` or `https` URL with a host. A value that
+/// reads a variable is checked when the server starts.
+pub(super) fn check_telemetry(cx: &mut Cx<'_>) {
+    let Some(url) = &cx.spec.telemetry.otlp_endpoint else {
+        return;
+    };
+    if !env_string(cx, "`telemetry.otlp_endpoint`", url) {
+        return;
+    }
+    let value = url.value.0.trim();
+    let absolute = value.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.starts_with(['/', ':'])
+    });
+    if value.is_empty() || value.contains("${") || absolute {
+        return;
+    }
+    cx.emit(
+        Diagnostic::new(
+            Code::OtlpEndpoint,
+            url.span,
+            format!(
+                "`telemetry.otlp_endpoint` {} is not an http or https URL",
+                tick(value)
+            ),
+        )
+        .with_label("not the collector's URL")
+        .with_help(
+            "write the collector's OTLP/HTTP address with its scheme, such as \
+             `http://otel-collector:4318` (the server appends `/v1/traces`), or read it \
+             from the environment: `${OTLP_ENDPOINT}`",
+        ),
+    );
 }
 
 /// A `redis://user:password@host` URL with the password written out.

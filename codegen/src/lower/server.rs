@@ -76,6 +76,29 @@ impl FromNode for Lints {
     }
 }
 
+impl FromNode for TelemetrySettings {
+    const EXPECTED: &'static str = "telemetry settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`telemetry`", keys::TELEMETRY)?;
+        Some(TelemetrySettings {
+            otlp_endpoint: r.opt(&f, "otlp_endpoint"),
+        })
+    }
+}
+
+impl FromNode for AuditSpec {
+    const EXPECTED: &'static str = "audit settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`audit`", keys::AUDIT)?;
+        Some(AuditSpec {
+            enabled: r.opt(&f, "enabled"),
+            arguments: r.opt(&f, "arguments"),
+            retain_days: r.opt(&f, "retain_days"),
+            max_value_chars: r.opt(&f, "max_value_chars"),
+        })
+    }
+}
+
 impl FromNode for StoreSettings {
     const EXPECTED: &'static str = "store settings";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {

@@ -57,6 +57,7 @@ impl FromNode for Schema {
             fields: r.opt(&f, "fields"),
             allow: r.opt(&f, "allow"),
             header: r.opt(&f, "header"),
+            pii: r.opt(&f, "pii"),
         })
     }
 }

@@ -98,6 +98,20 @@ pub struct Lints {
     pub max_description_chars: Option<Sp<u64>>,
 }
 
+/// The audit trail: one row per request in the server's store.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AuditSpec {
+    /// Whether `serve` keeps the audit trail (default true).
+    pub enabled: Option<Sp<bool>>,
+    /// What is kept of a call's arguments: `none` or `summary` (default).
+    pub arguments: Option<Sp<super::AuditArguments>>,
+    /// Rows older than this many days are deleted (default 30).
+    pub retain_days: Option<Sp<u32>>,
+    /// Longer string values are cut to this many characters in the summary (default 80).
+    pub max_value_chars: Option<Sp<u32>>,
+}
+
 /// The server's embedded store: a SQLite file in a data directory.
 #[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -106,4 +120,15 @@ pub struct StoreSettings {
     /// server's `--data-dir` and `MCPGEN_DATA_DIR` replace it. Left out:
     /// `$XDG_DATA_HOME/NAME`, else `~/.local/share/NAME`.
     pub data_dir: Option<Sp<EnvString>>,
+}
+
+/// What the server sends to the operator's observability tools.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// The OTLP/HTTP address of the OpenTelemetry collector request spans are exported
+    /// to, such as `http://otel-collector:4318` or `${OTLP_ENDPOINT:-}` (`/v1/traces` is
+    /// appended). `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+    /// replace it. Left out or empty: spans are exported only when one of them is set.
+    pub otlp_endpoint: Option<Sp<EnvString>>,
 }

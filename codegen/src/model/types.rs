@@ -71,6 +71,9 @@ pub struct Schema {
     /// and argument differ. An HTTP token such as `Region`; strings, enums, integers and
     /// booleans only; never a secret, since intermediaries see headers.
     pub header: Option<Sp<String>>,
+    /// Personal data: the audit trail keeps only a keyed hash of the value, and no
+    /// error message shows it.
+    pub pii: Option<Sp<bool>>,
 }
 
 impl Schema {
@@ -108,6 +111,7 @@ impl Schema {
             fields: None,
             allow: None,
             header: None,
+            pii: None,
         }
     }
 

@@ -92,35 +92,8 @@ impl HttpClient {
     /// A client for `urls`. The machine's CA certificates are needed only when one of
     /// them is `https`: a server (or a test) that talks to loopback alone starts without.
     pub(crate) fn new(urls: &[&Uri]) -> Result<Self, String> {
-        // Deprecated for lacking post-quantum key exchange, which only aws-lc offers,
-        // and aws-lc needs cmake to build. Fetching public keys and asking about tokens
-        // over classical ECDHE is what every resource server does today.
-        #[expect(
-            deprecated,
-            reason = "ring, until a pure-Rust post-quantum provider is usable"
-        )]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let needs_tls = urls.iter().any(|u| u.scheme_str() == Some("https"));
-        let builder =
-            match HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
-                Ok(builder) => builder,
-                Err(e) if needs_tls => {
-                    return Err(format!(
-                        "no CA certificates could be loaded to check the authorization server's \
-                     https certificate ({e}); install the system's CA bundle \
-                     (ca-certificates) or point SSL_CERT_FILE at one"
-                    ));
-                }
-                Err(_) => {
-                    let config = rustls::ClientConfig::builder_with_provider(provider)
-                        .with_safe_default_protocol_versions()
-                        .map_err(|e| format!("TLS set-up failed: {e}"))?
-                        .with_root_certificates(rustls::RootCertStore::empty())
-                        .with_no_client_auth();
-                    HttpsConnectorBuilder::new().with_tls_config(config)
-                }
-            };
-        let connector = builder.https_or_http().enable_http1().build();
+        let connector = connector(needs_tls, "the authorization server's")?;
         Ok(Self {
             inner: Client::builder(TokioExecutor::new()).build(connector),
             timeout: FETCH_TIMEOUT,
@@ -178,9 +151,46 @@ impl HttpClient {
     }
 }
 
+/// The connector of the runtime's outbound HTTP clients (the authorization server's,
+/// the trace collector's): `https` checked against the machine's CA store, plain `http`
+/// as well. `whose` names the server in the error when `needs_tls` and no CA
+/// certificate could be loaded.
+pub(crate) fn connector(
+    needs_tls: bool,
+    whose: &str,
+) -> Result<HttpsConnector<HttpConnector>, String> {
+    // Deprecated for lacking post-quantum key exchange, which only aws-lc offers,
+    // and aws-lc needs cmake to build. Fetching public keys and asking about tokens
+    // over classical ECDHE is what every resource server does today.
+    #[expect(
+        deprecated,
+        reason = "ring, until a pure-Rust post-quantum provider is usable"
+    )]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder =
+        match HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
+            Ok(builder) => builder,
+            Err(e) if needs_tls => {
+                return Err(format!(
+                    "no CA certificates could be loaded to check {whose} https certificate ({e}); \
+                 install the system's CA bundle (ca-certificates) or point SSL_CERT_FILE at one"
+                ));
+            }
+            Err(_) => {
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| format!("TLS set-up failed: {e}"))?
+                    .with_root_certificates(rustls::RootCertStore::empty())
+                    .with_no_client_auth();
+                HttpsConnectorBuilder::new().with_tls_config(config)
+            }
+        };
+    Ok(builder.https_or_http().enable_http1().build())
+}
+
 /// hyper's client error says "client error (Connect)"; the cause chain holds what an
 /// operator needs (connection refused, DNS failure, certificate not trusted).
-fn describe_connect_error(error: &hyper_util::client::legacy::Error) -> String {
+pub(crate) fn describe_connect_error(error: &hyper_util::client::legacy::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -117,8 +117,13 @@ impl McpService {
         let answer = async {
             // 1. Identify.
             let call = self.identify(&params, &context, &record)?;
-            // 2. Admit by the guardrails.
+            // 2. Admit by the guardrails. (The audit trail's summary first: a refused
+            // call's arguments are worth keeping too.)
             let arguments = params.arguments.take().unwrap_or_default();
+            let audit = &self.registry.tools[call.index].def.audit;
+            if let Some(summary) = crate::observe::audit::summarize(audit, &arguments) {
+                record.update(|r| r.arguments = Some(summary));
+            }
             let admitted = self.admit(&call, &arguments).await?;
             // 3. Validate.
             let round = Round::take(&mut params);
@@ -231,10 +236,11 @@ impl McpService {
         let tool = &self.registry.tools[call.index];
         let name = tool.def.name.as_str();
         let mut instance = Value::Object(arguments);
-        let violations = tool.input.violations(&instance);
+        let mut violations = tool.input.violations(&instance);
         // Still an object: `prepare` changes values inside it, never its kind.
         tool.input.prepare(&mut instance);
         if !violations.is_empty() {
+            crate::observe::audit::summary::redact_violations(&tool.def.audit.pii, &mut violations);
             let result = self.shaped(call.index, invalid_arguments(name, &violations));
             return Err(Box::new(Answer::new(result, Outcome::InvalidArguments)));
         }

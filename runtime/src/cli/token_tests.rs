@@ -19,6 +19,7 @@ const DEFAULTS: Defaults = Defaults {
     },
     scopes: &["issues:read", "issues:write"],
     data_dir: None,
+    otlp_endpoint: None,
 };
 
 /// What a command printed: standard output, standard error, and its error if it failed.

@@ -75,6 +75,8 @@ pub struct ToolDef {
     pub task: TaskSupport,
     /// When a call of a task tool becomes a task (default: as soon as it is admitted).
     pub task_start: TaskStart,
+    /// What the audit trail keeps of its arguments, and which are PII.
+    pub audit: crate::ToolAudit,
 }
 
 /// Whether a tool's calls may become tasks ([`ToolDef::task`]).
@@ -490,6 +492,9 @@ pub struct ToolContext {
     pub(crate) can_continue_as_task: bool,
     /// Set by [`ToolContext::degrade_for_anonymous`]: the result is labelled.
     pub(crate) degraded: Arc<std::sync::atomic::AtomicBool>,
+    /// The trace the handler's work continues: the request's span when spans are
+    /// exported, else the caller's context, if it sent one.
+    pub(crate) trace: Option<opentelemetry::trace::SpanContext>,
 }
 
 impl ToolContext {
@@ -508,6 +513,7 @@ impl ToolContext {
             task_id: None,
             can_continue_as_task: false,
             degraded: Arc::default(),
+            trace: None,
         }
     }
 
@@ -598,6 +604,36 @@ impl ToolContext {
     pub fn with_principal(mut self, principal: crate::Principal) -> Self {
         self.principal = Some(Arc::new(principal));
         self
+    }
+
+    /// Starts a span for a piece of this handler's work (a query, a call to an API):
+    /// a child of the request's span, ended when dropped. It records nothing when spans
+    /// are not exported (no OTLP endpoint is configured). See [`crate::ChildSpan`].
+    ///
+    /// ```
+    /// # let ctx = mcpgen_runtime::ToolContext::detached("t", mcpgen_runtime::Identity::Stdio);
+    /// let mut span = ctx.start_span("query forecasts");
+    /// span.set_attribute("db.rows", 14_i64);
+    /// // ... the work; `span.trace_headers()` for calls made inside it ...
+    /// span.end();
+    /// ```
+    pub fn start_span(&self, name: impl Into<std::borrow::Cow<'static, str>>) -> crate::ChildSpan {
+        crate::ChildSpan::start(self.trace.as_ref(), name.into())
+    }
+
+    /// The W3C trace context headers (`traceparent`, `tracestate`) to send with this
+    /// handler's own outbound calls, so that they join the request's trace: the
+    /// request's span when spans are exported, else the caller's context passed on
+    /// unchanged, else nothing. See [`crate::TraceHeaders::iter`].
+    pub fn trace_headers(&self) -> crate::TraceHeaders {
+        crate::TraceHeaders::of(self.trace.as_ref())
+    }
+
+    /// The request's trace id (32 hex digits), to quote in the handler's own logs:
+    /// its span's when spans are exported, else the caller's, if it sent one.
+    pub fn trace_id(&self) -> Option<String> {
+        let trace = self.trace.as_ref().filter(|t| t.is_valid());
+        trace.map(|t| t.trace_id().to_string())
     }
 
     /// Cancelled when the client cancels the request, the call times out or the

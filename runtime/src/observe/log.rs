@@ -42,6 +42,7 @@ pub(crate) fn request(record: &Record) {
                 truncated = record.truncated.then_some(true),
                 replayed = record.replayed.then_some(true),
                 detail = record.detail.as_deref(),
+                trace_id = record.trace_id.as_deref(),
                 "request"
             )
         };

@@ -10,8 +10,9 @@
 //! error a handler answers with (`protocol/service.rs`). The transport finishes it when
 //! the answer leaves (status, JSON-RPC error code, response bytes). Finishing settles
 //! the outcome (what a stage said, else what the status or error code says), takes the
-//! latency, emits the request's one log event ([`super::log::request`]) and counts it in
-//! the metrics ([`super::metrics`]). A record nobody finished
+//! latency, emits the request's one log event ([`super::log::request`]), counts it in
+//! the metrics ([`super::metrics`]) and hands the record to the audit trail
+//! ([`super::audit::submit`]). A record nobody finished
 //! (the request ended without its answer being sent) is finished when its last handle
 //! is dropped.
 //!
@@ -140,7 +141,44 @@ impl Transport {
     }
 }
 
-/// Everything known about one request. Argument values are never part of it.
+/// Who sent a request, as far as the transport can tell: for the audit trail, so that
+/// robots and real agents can be told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientKind {
+    /// An MCP client over stdio.
+    McpStdio,
+    /// An MCP client over HTTP: the request carries MCP's headers (`MCP-Protocol-Version`,
+    /// `Mcp-Session-Id`, `Mcp-Method`, an `Accept` naming `text/event-stream`), or a
+    /// JSON-RPC request in its body.
+    McpHttp,
+    /// A web browser (its `User-Agent` and `Accept: text/html`) without MCP headers.
+    Browser,
+    /// A known crawler or registry inspector by its `User-Agent`, or an HTTP request
+    /// with neither MCP headers nor a JSON-RPC request.
+    Scanner,
+    /// An HTTP request without MCP headers, yet to be settled by its body: `mcp_http`
+    /// if it carried a JSON-RPC request, else `scanner`.
+    HttpBare,
+    /// A transport of the embedding application's.
+    Unknown,
+}
+
+impl ClientKind {
+    pub(crate) fn as_str(self, has_method: bool) -> &'static str {
+        match self {
+            Self::McpStdio => "mcp_stdio",
+            Self::McpHttp => "mcp_http",
+            Self::Browser => "browser",
+            Self::Scanner => "scanner",
+            Self::HttpBare if has_method => "mcp_http",
+            Self::HttpBare => "scanner",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Everything known about one request. Argument values are never part of it, except
+/// as the audit trail's summary (`arguments`), where fields marked PII are keyed hashes.
 #[derive(Debug)]
 pub(crate) struct Record {
     /// When the request arrived.
@@ -180,6 +218,16 @@ pub(crate) struct Record {
     pub(crate) scope: Option<&'static str>,
     /// Filled in when the record is finished.
     pub(crate) latency: std::time::Duration,
+    /// The request's trace id (32 hex digits), filled in when the record is finished:
+    /// its span's when spans are exported, else the caller's, if it sent one.
+    pub(crate) trace_id: Option<String>,
+    /// The caller's trace context and, when spans are exported, the request's span.
+    pub(crate) trace: Option<Box<super::traces::RequestTrace>>,
+    /// Who sent it (for the audit trail; over HTTP named only when the trail is on).
+    pub(crate) client_kind: ClientKind,
+    /// The arguments' summary for the audit trail, as JSON text (only when it is on):
+    /// strings cut short, fields marked PII as keyed hashes (`observe/audit`).
+    pub(crate) arguments: Option<String>,
     /// Counted in the metrics' requests in flight until it is finished.
     pub(crate) in_flight: bool,
 }
@@ -209,6 +257,14 @@ impl Record {
             detail: None,
             scope: None,
             latency: std::time::Duration::ZERO,
+            trace_id: None,
+            trace: None,
+            client_kind: match transport {
+                Transport::Stdio => ClientKind::McpStdio,
+                Transport::Http => ClientKind::HttpBare,
+                Transport::InProcess => ClientKind::Unknown,
+            },
+            arguments: None,
             in_flight: super::metrics::opened(),
         }
     }
@@ -225,6 +281,12 @@ impl Record {
             R::UnsubscribeRequest(r) => Some(r.params.uri.clone()),
             _ => None,
         };
+    }
+
+    /// What the record knows of the request's trace, made when there is something to
+    /// know.
+    pub(crate) fn trace_mut(&mut self) -> &mut super::traces::RequestTrace {
+        self.trace.get_or_insert_with(Box::default)
     }
 
     /// The client, as an `initialize` request or a request's `_meta` names it.
@@ -296,6 +358,7 @@ impl Recording {
                 return;
             }
             record.request_id = Some(context.id.clone());
+            super::traces::read_meta(record, &context.meta);
             if record.client_name.is_none()
                 && let Some(client) = context.meta.client_info()
             {
@@ -316,6 +379,13 @@ impl Recording {
         {
             change(record);
         }
+    }
+
+    /// The trace context a handler's work continues ([`super::traces::current`]).
+    pub(crate) fn trace_context(&self) -> Option<opentelemetry::trace::SpanContext> {
+        let open = self.0.as_ref()?;
+        let mut record = open.0.lock().unwrap_or_else(PoisonError::into_inner);
+        record.as_mut().and_then(super::traces::current)
     }
 
     /// Reads the record, if it is open.
@@ -387,13 +457,16 @@ impl Drop for Open {
     }
 }
 
-/// The one place a record ends: its outcome settled, its latency taken, its log event
-/// emitted, its metrics counted (one atomic load while metrics are off).
+/// The one place a record ends: its outcome settled, its latency taken, its span
+/// ended, its log event emitted, its metrics counted (one atomic load while metrics are
+/// off), and the record handed to the audit trail (when it is on).
 fn finished(mut record: Record) {
     record.outcome = Some(record.settled_outcome());
     record.latency = record.started.elapsed();
+    super::traces::end(&mut record);
     super::log::request(&record);
     super::metrics::finished(&record);
+    super::audit::submit(record);
 }
 
 #[cfg(test)]

@@ -112,6 +112,7 @@ impl McpService {
         context: &mut RequestContext<RoleServer>,
     ) -> ToolContext {
         let connection_level = self.log_level.lock().ok().and_then(|level| *level);
+        let trace = Recording::of(&context.extensions).and_then(|r| r.trace_context());
         let meta = std::mem::take(&mut context.meta);
         ToolContext {
             name,
@@ -129,6 +130,7 @@ impl McpService {
             task_id: None,
             can_continue_as_task: false,
             degraded: Arc::default(),
+            trace,
         }
     }
 

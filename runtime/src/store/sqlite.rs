@@ -26,11 +26,12 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "managed tokens",
-    // Times are unix seconds. Scopes are space-separated, as in OAuth's `scope`.
-    sql: "CREATE TABLE tokens (
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "managed tokens",
+        // Times are unix seconds. Scopes are space-separated, as in OAuth's `scope`.
+        sql: "CREATE TABLE tokens (
               id           TEXT PRIMARY KEY,
               hash         BLOB NOT NULL UNIQUE,
               prefix       TEXT NOT NULL,
@@ -42,7 +43,16 @@ const MIGRATIONS: &[Migration] = &[Migration {
               revoked_at   INTEGER,
               last_used_at INTEGER
           ) STRICT;",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "audit trail",
+        // One row per request (`observe/audit`). Times in microseconds since the Unix
+        // epoch; `arguments` is the JSON text of the argument summary (PII fields
+        // hashed), `trace_id` the request's W3C trace id when traces are on.
+        sql: super::audit::MIGRATION,
+    },
+];
 
 /// The schema version this build writes.
 pub(super) fn latest_version() -> i64 {

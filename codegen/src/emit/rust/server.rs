@@ -77,6 +77,7 @@ fn server_fns(spec: &Spec, registrations: &[TokenStream]) -> TokenStream {
     );
     let guardrails = crate::emit::guardrails::server_guardrails(spec);
     let auth = crate::emit::auth::server_auth(spec);
+    let audit = crate::emit::audit::server_audit(spec);
     let discovery = discovery(spec);
     quote! {
         /// Who the server is, from the spec's `server:` section.
@@ -102,6 +103,7 @@ fn server_fns(spec: &Spec, registrations: &[TokenStream]) -> TokenStream {
                 .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout))
                 .guardrails(#guardrails)
                 #auth
+                #audit
                 #discovery;
             #(#registrations)*
             let _ = &handler;
@@ -190,10 +192,15 @@ fn constants(spec: &Spec) -> TokenStream {
         Some(dir) => quote! { ::core::option::Option::Some(#dir) },
         None => quote! { ::core::option::Option::None },
     };
+    let otlp_endpoint = match env(spec.telemetry.otlp_endpoint.as_ref()) {
+        Some(url) => quote! { ::core::option::Option::Some(#url) },
+        None => quote! { ::core::option::Option::None },
+    };
     quote! {
-        /// The server's name and version, its HTTP settings, its scopes and its data
-        /// directory, from the spec's `server`, `transports.http`, `limits`, `auth` and
-        /// `store`; `${VAR}` references are resolved when the server starts.
+        /// The server's name and version, its HTTP settings, its scopes, its data
+        /// directory and its trace collector, from the spec's `server`,
+        /// `transports.http`, `limits`, `auth`, `store` and `telemetry`; `${VAR}`
+        /// references are resolved when the server starts.
         pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
             name: #name,
             version: #version,
@@ -208,6 +215,7 @@ fn constants(spec: &Spec) -> TokenStream {
             },
             scopes: &[#(#scopes),*],
             data_dir: #data_dir,
+            otlp_endpoint: #otlp_endpoint,
         };
     }
 }

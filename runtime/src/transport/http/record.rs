@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use rmcp::model::ProtocolVersion;
 use serde::Deserialize;
 
-use crate::observe::record::{Outcome, Record, Recording, Transport};
+use crate::observe::record::{ClientKind, Outcome, Record, Recording, Transport};
 
 /// The JSON-RPC error code of an answer the HTTP layer wrote itself, in the answer's
 /// extensions ([`super::error_response`]).
@@ -30,6 +30,9 @@ pub(crate) struct RpcCode(pub(crate) i64);
 const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
 const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Opens the record of `request` and puts it in the request's extensions, where rmcp
 /// hands it to the handler (inside the request's `http::request::Parts`).
@@ -47,9 +50,78 @@ pub(super) fn open(request: &mut Request) -> Recording {
     record.protocol = header_text(headers, &PROTOCOL_VERSION);
     record.method = header_text(headers, &MCP_METHOD).map(Cow::Owned);
     record.target = header_text(headers, &MCP_NAME).and_then(decoded);
+    trace_headers(headers, &mut record);
+    if crate::observe::audit::enabled() {
+        record.client_kind = client_kind(headers);
+    }
     let recording = Recording::open(record);
     request.extensions_mut().insert(recording.clone());
     recording
+}
+
+/// The caller's context from the HTTP `traceparent` header (a malformed one is
+/// ignored), and, when spans are exported, the session the request belongs to.
+fn trace_headers(headers: &HeaderMap, record: &mut Record) {
+    if let Some(parent) = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok()) {
+        let state = headers.get(TRACESTATE).and_then(|v| v.to_str().ok());
+        crate::observe::traces::read_header(record, parent, state);
+    }
+    if crate::observe::traces::tracer().is_some()
+        && let Some(session) = header_text(headers, &SESSION_ID)
+    {
+        record.trace_mut().session = Some(session);
+    }
+}
+
+/// `User-Agent` words of crawlers, scanners and registry inspectors (lowercase).
+const SCANNER_AGENTS: &[&str] = &[
+    "bot",
+    "crawler",
+    "spider",
+    "scan",
+    "zgrab",
+    "nmap",
+    "nuclei",
+    "masscan",
+    "censys",
+    "shodan",
+    "smithery",
+    "glama",
+    "pulsemcp",
+    "mcp.so",
+    "httpx",
+    "go-http-client",
+];
+
+/// Who sent a request, from its headers ([`ClientKind`]).
+fn client_kind(headers: &HeaderMap) -> ClientKind {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    // The Python SDK's client is `python-httpx/...`: not a scanner.
+    let scanner = SCANNER_AGENTS
+        .iter()
+        .any(|word| agent.contains(word) && !agent.starts_with("python-httpx"));
+    if scanner {
+        return ClientKind::Scanner;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mcp = headers.contains_key(&PROTOCOL_VERSION)
+        || headers.contains_key(&MCP_METHOD)
+        || headers.contains_key(HeaderName::from_static("mcp-session-id"))
+        || accept.contains("text/event-stream");
+    if mcp {
+        ClientKind::McpHttp
+    } else if agent.starts_with("mozilla/") && accept.contains("text/html") {
+        ClientKind::Browser
+    } else {
+        ClientKind::HttpBare
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
@@ -108,17 +180,21 @@ struct Params<'a> {
     /// `initialize`'s.
     protocol_version: Option<String>,
     client_info: Option<Client>,
-    #[serde(rename = "_meta")]
-    meta: Option<Meta>,
+    #[serde(rename = "_meta", borrow)]
+    meta: Option<Meta<'a>>,
 }
 
-/// The 2026-07-28 `_meta` of a request.
-#[derive(Deserialize)]
-struct Meta {
+/// The `_meta` of a request: the 2026-07-28 keys, and the trace context.
+#[derive(Deserialize, Default)]
+struct Meta<'a> {
     #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
     protocol_version: Option<String>,
     #[serde(rename = "io.modelcontextprotocol/clientInfo")]
     client_info: Option<Client>,
+    #[serde(borrow)]
+    traceparent: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    tracestate: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -145,10 +221,9 @@ pub(super) fn name(recording: &Recording, body: &[u8]) -> Option<bool> {
         if let Some(target) = params.name.or(params.uri) {
             record.target = Some(target.into_owned());
         }
-        let meta = params.meta.unwrap_or(Meta {
-            protocol_version: None,
-            client_info: None,
-        });
+        let meta = params.meta.unwrap_or_default();
+        let (parent, state) = (meta.traceparent.as_deref(), meta.tracestate.as_deref());
+        crate::observe::traces::read_meta_values(record, parent, state);
         if let Some(protocol) = meta.protocol_version.or(params.protocol_version) {
             record.protocol = Some(protocol);
         }
@@ -256,5 +331,50 @@ impl http_body::Body for Answer {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(headers: &[(&'static str, &'static str)]) -> &'static str {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, http::HeaderValue::from_static(value));
+        }
+        client_kind(&map).as_str(false)
+    }
+
+    #[test]
+    fn clients_are_told_apart_by_their_headers() {
+        let sse = ("accept", "application/json, text/event-stream");
+        assert_eq!(
+            kind(&[sse, ("user-agent", "python-httpx/0.28.1")]),
+            "mcp_http"
+        );
+        assert_eq!(kind(&[("mcp-protocol-version", "2026-07-28")]), "mcp_http");
+        assert_eq!(
+            kind(&[
+                (
+                    "user-agent",
+                    "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+                ),
+                ("accept", "text/html,application/xhtml+xml")
+            ]),
+            "browser"
+        );
+        assert_eq!(
+            kind(&[
+                sse,
+                ("user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1)")
+            ]),
+            "scanner"
+        );
+        assert_eq!(kind(&[("user-agent", "curl/8.5.0")]), "scanner");
+        // Without MCP headers, a JSON-RPC request in the body still makes an MCP client.
+        let mut bare = HeaderMap::new();
+        bare.insert("user-agent", http::HeaderValue::from_static("curl/8.5.0"));
+        assert_eq!(client_kind(&bare).as_str(true), "mcp_http");
     }
 }

@@ -338,6 +338,11 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
                 .extensions_mut()
                 .insert(crate::guard::ClientAddr(client));
         }
+        if crate::observe::traces::tracer().is_some()
+            && let Some(recording) = request.extensions().get::<Recording>()
+        {
+            recording.update(|r| r.trace_mut().client_address = Some(client));
+        }
         if let Some(flood) = &rules.flood
             && let Some(response) = flood.refuse(client)
         {

@@ -341,6 +341,7 @@ where
             self.client = Some(initialize.params.client_info.clone());
         }
         let meta = request.get_meta();
+        crate::observe::traces::read_meta(record, meta);
         let protocol = meta.protocol_version().or_else(|| self.protocol.clone());
         record.protocol = protocol.map(|p| p.as_str().to_owned());
         if let Some(client) = meta.client_info().or_else(|| self.client.clone()) {

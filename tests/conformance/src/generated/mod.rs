@@ -2,9 +2,10 @@
 // Edit the spec and run `mcpgen generate`; implement `Handler` in your own file.
 
 #![allow(dead_code)]
-/// The server's name and version, its HTTP settings, its scopes and its data
-/// directory, from the spec's `server`, `transports.http`, `limits`, `auth` and
-/// `store`; `${VAR}` references are resolved when the server starts.
+/// The server's name and version, its HTTP settings, its scopes, its data
+/// directory and its trace collector, from the spec's `server`,
+/// `transports.http`, `limits`, `auth`, `store` and `telemetry`; `${VAR}`
+/// references are resolved when the server starts.
 pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Defaults {
     name: "mcp-conformance-test-server",
     version: "1.0.0",
@@ -19,6 +20,7 @@ pub const DEFAULTS: ::mcpgen_runtime::cli::Defaults = ::mcpgen_runtime::cli::Def
     },
     scopes: &[],
     data_dir: ::core::option::Option::None,
+    otlp_endpoint: ::core::option::Option::None,
 };
 /// Arguments of the tool `test_simple_text`.
 #[derive(
