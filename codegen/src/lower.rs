@@ -43,7 +43,14 @@ pub mod keys {
         "telemetry",
         "audit",
         "lints",
+        "upstream",
     ];
+    /// `upstream:`.
+    pub const UPSTREAM: &[&str] = &["base_url_env", "base_url", "credentials", "timeout_ms"];
+    /// An entry of `upstream.credentials`.
+    pub const UPSTREAM_CREDENTIAL: &[&str] = &["header", "query", "prefix", "env"];
+    /// A tool's `upstream:`.
+    pub const TOOL_UPSTREAM: &[&str] = &["method", "path", "args"];
     /// `server:`.
     pub const SERVER: &[&str] = &[
         "name",
@@ -104,6 +111,7 @@ pub mod keys {
         "errors",
         "allow",
         "audit",
+        "upstream",
     ];
     /// A tool's `audit:`.
     pub const TOOL_AUDIT: &[&str] = &["arguments"];
@@ -399,6 +407,7 @@ impl Reader<'_> {
         spec.telemetry = self.opt(&f, "telemetry").unwrap_or_default();
         spec.audit = self.opt(&f, "audit").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
+        spec.upstream = self.opt(&f, "upstream");
         spec
     }
 }

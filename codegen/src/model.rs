@@ -19,6 +19,7 @@ mod resources;
 mod server;
 mod tool;
 mod types;
+mod upstream;
 
 pub use auth::*;
 pub use guardrails::*;
@@ -27,6 +28,7 @@ pub use resources::*;
 pub use server::*;
 pub use tool::*;
 pub use types::*;
+pub use upstream::*;
 
 use schemars::JsonSchema;
 
@@ -142,4 +144,6 @@ pub struct Spec {
     /// Which checks apply and how strictly.
     #[schemars(default)]
     pub lints: Lints,
+    /// The HTTP API the tools forward to, for a proxy (`mcpgen import --openapi --proxy`).
+    pub upstream: Option<Upstream>,
 }

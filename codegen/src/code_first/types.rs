@@ -309,7 +309,7 @@ fn examples(
 fn string_format(arg: &Arg, report: &mut Report) -> Option<StringFormat> {
     let text = arg.string(report)?;
     match StringFormat::ALL.iter().find(|(n, _)| *n == text) {
-        Some((_, f)) => Some(*f),
+        Some((_, f)) => Some(f.clone()),
         None => {
             report.error(
                 arg.value_span(),

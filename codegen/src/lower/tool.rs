@@ -43,6 +43,7 @@ impl FromNode for Tool {
             errors: r.opt(&f, "errors").unwrap_or_default(),
             allow: r.list_or_default(&f, "allow"),
             audit: r.opt(&f, "audit"),
+            upstream: r.opt(&f, "upstream"),
         })
     }
 }

@@ -76,6 +76,8 @@ pub struct Tool {
     pub allow: Vec<Sp<String>>,
     /// What the audit trail keeps of this tool's arguments.
     pub audit: Option<ToolAuditSpec>,
+    /// A proxy's upstream request for this tool (see `upstream:`).
+    pub upstream: Option<super::ToolUpstream>,
 }
 
 /// A tool's `audit:`: what the audit trail keeps of its arguments.

@@ -143,6 +143,7 @@ fn empty_tool(span: Span) -> Tool {
         client_capabilities: Vec::new(),
         allow: Vec::new(),
         audit: None,
+        upstream: None,
     }
 }
 
