@@ -100,6 +100,21 @@ pub(crate) fn server_json(
         .map(|u| u.value.0.as_str())
         .filter(|u| !u.contains("${"));
     let remote = remote.or(public_url);
+    if let Some(image) = image
+        && !is_pinned_image(image)
+    {
+        return Err(format!(
+            "`--image {image}` has no tag or digest; the registry lists one version of an image: write `{image}:{}` (or `@sha256:...`)",
+            server.version.value
+        ));
+    }
+    if let Some(url) = remote
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(format!(
+            "`{url}` is not an absolute http(s) URL; the remote is the URL clients connect to, such as `https://mcp.example.com/mcp` (`--remote` or `transports.http.public_url`)"
+        ));
+    }
     if image.is_none() && remote.is_none() {
         return Err("say where clients get the server: `--image REF` (an OCI image whose entrypoint is the server) and/or `--remote URL` (a deployed endpoint; default `transports.http.public_url`)".to_owned());
     }
@@ -135,6 +150,13 @@ pub(crate) fn server_json(
         document["remotes"] = json!([remote]);
     }
     Ok(document)
+}
+
+/// An image reference with a tag or a digest (`ghcr.io/a/b:1.0`, `a/b@sha256:...`); a
+/// registry's port (`host:5000/a/b`) is not a tag.
+fn is_pinned_image(image: &str) -> bool {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    image.contains('@') || last.contains(':')
 }
 
 /// The OCI package: run with `serve --stdio`; the token in `{NAME}_TOKEN` when auth is on.
@@ -222,5 +244,13 @@ mod tests {
         assert_eq!(fit("Short.", 100), "Short.");
         let word = "x".repeat(150);
         assert_eq!(fit(&word, 100).chars().count(), 100);
+    }
+
+    #[test]
+    fn images_need_a_tag_or_a_digest() {
+        assert!(is_pinned_image("ghcr.io/alice/weather:0.1.0"));
+        assert!(is_pinned_image("alice/weather@sha256:abc"));
+        assert!(!is_pinned_image("ghcr.io/alice/weather"));
+        assert!(!is_pinned_image("registry.local:5000/alice/weather"));
     }
 }

@@ -334,6 +334,8 @@ fn start_audit(
             crate::store::file_in(&dir)
         }
     };
+    // The trail's store is what `/readyz` checks too (with auth on, the same file).
+    server.registry.probes.watch_store(file.clone());
     Some(crate::observe::audit::install(
         file,
         settings,

@@ -507,7 +507,7 @@ impl Server {
         public_url: Option<&str>,
     ) -> Result<(), String> {
         if let Some(store) = &store {
-            self.registry.probes.watch_store(store);
+            self.registry.probes.watch_store(store.file().to_owned());
         }
         let Some(gate) = &self.registry.gate else {
             return Ok(());

@@ -375,9 +375,12 @@ def test_mcpgen_registry_writes_server_json(tmp_path):
     assert len(description) <= 100 and description.endswith("…") and long.startswith(description[:-1]), description
     assert "over the MCP Registry's 100" in done.stderr, done.stderr
 
-    # Without a place to list, or without a registry name, it says what to add.
+    # Without a place to list, an image without a version, or without a registry
+    # name, it says what to change.
     done = registry(crate, "--output", "-")
     assert done.returncode == 1 and "--image REF" in done.stderr, done.stderr
+    done = registry(crate, "--image", "ghcr.io/example/ops_server", "--output", "-")
+    assert done.returncode == 1 and "ghcr.io/example/ops_server:1.2.3" in done.stderr, done.stderr
     (crate / "specs/ops_server.yaml").write_text(spec.replace("  registry_name: io.github.example/ops_server\n", ""))
     done = registry(crate, "--remote", "https://mcp.example.com/mcp")
     assert done.returncode == 1 and "server.registry_name" in done.stderr, done.stderr

@@ -106,19 +106,6 @@ impl Store {
     pub fn file(&self) -> &Path {
         &self.inner.file
     }
-
-    /// Whether the store answers a query now (`/readyz`); the error says why not,
-    /// without the file's path (the answer is public).
-    pub(crate) fn probe(&self) -> Result<(), String> {
-        sqlite::probe(&self.inner.file).map_err(|err| {
-            // SQLite's own words for the failure; its message may name the file.
-            let reason = match err {
-                rusqlite::Error::SqliteFailure(failure, _) => failure.to_string(),
-                other => other.to_string(),
-            };
-            format!("the store does not answer a query ({reason})")
-        })
-    }
 }
 
 impl Inner {
@@ -192,6 +179,19 @@ impl std::error::Error for StoreError {}
 /// The store's file in `data_dir`, whether or not it exists.
 pub(crate) fn file_in(data_dir: &Path) -> PathBuf {
     data_dir.join(sqlite::FILE_NAME)
+}
+
+/// Whether the store in `file` answers a query now (`/readyz`); the error says why not,
+/// without the file's path (the answer is public).
+pub(crate) fn probe(file: &Path) -> Result<(), String> {
+    sqlite::probe(file).map_err(|err| {
+        // SQLite's own words for the failure; its message may name the file.
+        let reason = match err {
+            rusqlite::Error::SqliteFailure(failure, _) => failure.to_string(),
+            other => other.to_string(),
+        };
+        format!("the store does not answer a query ({reason})")
+    })
 }
 
 /// Now, in unix seconds.

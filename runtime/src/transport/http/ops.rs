@@ -180,3 +180,89 @@ impl crate::Server {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt as _;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::HttpOptions;
+
+    async fn get<S>(mut service: S, path: &str) -> (StatusCode, String, String)
+    where
+        S: tower_service::Service<Request, Response = Response, Error = std::convert::Infallible>,
+    {
+        let request = Request::get(path)
+            .header(header::HOST, "localhost")
+            .body(Body::empty())
+            .expect("a request");
+        let Ok(response) = service.call(request).await;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.into_body().collect().await.expect("a body");
+        let text = String::from_utf8(body.to_bytes().to_vec()).expect("text");
+        (status, content_type, text)
+    }
+
+    /// Served (`serve --http`) and routed (`Server::http_router`) alike.
+    #[tokio::test]
+    async fn the_operators_endpoints_answer_however_the_endpoint_is_served() {
+        let server = crate::Server::builder(crate::ServerInfo {
+            name: "ops".into(),
+            version: "1.0.0".into(),
+            ..Default::default()
+        })
+        .registry_name("io.github.example/ops")
+        .build()
+        .expect("an empty server builds");
+        let options = HttpOptions::default();
+        for how in ["served", "routed"] {
+            let answer = |path| {
+                let served = server.screened(&options, CancellationToken::new());
+                let routed = server.http_router(&options, CancellationToken::new());
+                async move {
+                    if how == "served" {
+                        get(served, path).await
+                    } else {
+                        get(routed, path).await
+                    }
+                }
+            };
+            let (status, _, body) = answer("/healthz").await;
+            assert_eq!(
+                (status, body.as_str()),
+                (StatusCode::OK, r#"{"status":"ok"}"#),
+                "{how}"
+            );
+            let (status, _, body) = answer("/readyz").await;
+            assert_eq!(status, StatusCode::OK, "{how}: {body}");
+            assert_eq!(body, r#"{"status":"ready","checks":{}}"#, "{how}");
+            let (status, content_type, body) = answer("/metrics").await;
+            assert_eq!(status, StatusCode::OK, "{how}");
+            assert_eq!(content_type, metrics::CONTENT_TYPE, "{how}");
+            assert!(
+                body.contains("# TYPE mcpgen_requests_in_flight gauge"),
+                "{how}: {body}"
+            );
+            let (status, content_type, body) = answer("/mcp/server-card").await;
+            assert_eq!(
+                (status, content_type.as_str()),
+                (StatusCode::OK, card::CARD_CONTENT_TYPE),
+                "{how}"
+            );
+            let card: Value = serde_json::from_str(&body).expect("JSON");
+            assert_eq!(card["name"], "io.github.example/ops", "{how}");
+            assert_eq!(card["remotes"][0]["url"], "http://localhost/mcp", "{how}");
+            assert_eq!(
+                card["remotes"][0]["authentication"]["required"], false,
+                "{how}"
+            );
+        }
+    }
+}
