@@ -179,6 +179,8 @@ def test_http_requests_become_spans_parented_by_header_or_meta(trace_bin, tmp_pa
         await session.call_tool("lookup_city", {"city": "Atlantis"})
         with pytest.raises(MCPError):
             await session.call_tool("no_such_tool", {})
+        await session.read_resource("trace://stations")
+        await session.get_prompt("briefing", {"city": "Zurich"})
 
     with otlp_receiver() as collector:
         env = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, **FAST}
@@ -189,8 +191,11 @@ def test_http_requests_become_spans_parented_by_header_or_meta(trace_bin, tmp_pa
             # Refused before the MCP layer (406), with a malformed tracestate: still a span.
             refused_headers = {"Accept": "text/html", "traceparent": header, "tracestate": "=bad"}
             assert post(server, INITIALIZE, headers=refused_headers)[0] == 406
-            spans = collector.wait_for(lambda s: len(server_spans(s)) == 3 and any(
-                x["attributes"].get("http.response.status_code") == 406 for x in s))
+            spans = collector.wait_for(
+                lambda s: len(server_spans(s)) == 3
+                and server_spans(s, "prompts/get briefing")
+                and any(x["attributes"].get("http.response.status_code") == 406 for x in s)
+            )
 
     by_header = [s for s in server_spans(spans) if s["parent_span_id"] == header_span]
     assert [s["attributes"]["mcpgen.outcome"] for s in by_header] == ["ok", "tool_error"], by_header
@@ -211,6 +216,15 @@ def test_http_requests_become_spans_parented_by_header_or_meta(trace_bin, tmp_pa
     assert unknown["parent_span_id"] == header_span, unknown
     assert_error(unknown, "-32602", "not_found")
     assert unknown["attributes"]["rpc.response.status_code"] == "-32602", unknown
+
+    # A resource URI is an attribute, never part of the name; a prompt is both.
+    read = one(server_spans(spans, "resources/read"))
+    assert read["attributes"]["mcp.resource.uri"] == "trace://stations", read
+    prompt = one(server_spans(spans, "prompts/get briefing"))
+    assert prompt["attributes"]["gen_ai.prompt.name"] == "briefing", prompt
+    assert "gen_ai.operation.name" not in prompt["attributes"], prompt
+    for span in (read, prompt):
+        assert span["parent_span_id"] == header_span and span["status"] == UNSET, span
 
     refused = one([s for s in spans if s["attributes"].get("http.response.status_code") == 406])
     assert refused["parent_span_id"] == header_span and refused["status"] == ERROR, refused
