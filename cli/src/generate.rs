@@ -165,7 +165,7 @@ pub(crate) fn load_spec(spec_path: &Path, shown_as: &str) -> Result<Loaded, Fail
     })
 }
 
-fn single_spec(root: &Path) -> Result<PathBuf, Failure> {
+pub(crate) fn single_spec(root: &Path) -> Result<PathBuf, Failure> {
     let dir = if root.as_os_str().is_empty() {
         PathBuf::from("specs")
     } else {

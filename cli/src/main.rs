@@ -8,7 +8,11 @@ use mcpgen_codegen::diag::{Code, Severity};
 
 mod check;
 mod generate;
+mod import;
+mod lint;
 mod outputs;
+mod registry;
+mod remote;
 mod scaffold;
 
 /// Turn a YAML spec into a production-ready MCP server crate.
@@ -31,6 +35,16 @@ enum Command {
     /// Exit status: 0 when there is no error (warnings allowed), 1 when a spec has errors,
     /// 2 when a spec could not be read or parsed.
     Check(CheckArgs),
+    /// Run the checks of `check` on a live MCP server: `lint --server -- CMD ARGS...`
+    /// (stdio) or `lint --server-url URL` (Streamable HTTP), each finding against the
+    /// tool and JSON pointer it concerns.
+    ///
+    /// Exit status: 0 when there is no error (warnings and notes allowed), 1 when there
+    /// are errors, 2 when the server could not be started, reached or read.
+    Lint(lint::LintArgs),
+    /// Write a spec reproducing what a live MCP server advertises (`import --server -- CMD
+    /// ARGS...` or `import --server-url URL`), and report what it could not reproduce.
+    Import(import::ImportArgs),
     /// Explain a check: what it is for and how to satisfy it. Without a code, list them all.
     Explain {
         /// A check's code, such as `unit_suffix` or `mcpgen::unit_suffix`.
@@ -38,6 +52,9 @@ enum Command {
     },
     /// Print the JSON Schema of the spec language (for editors and YAML language servers).
     Schema,
+    /// Write the `server.json` that lists the server in the official MCP Registry: an
+    /// OCI image (`--image`) and/or a remote endpoint (`--remote`).
+    Registry(registry::RegistryArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,7 +82,10 @@ fn main() -> ExitCode {
         Command::New(args) => scaffold::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Lint(args) => lint::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Registry(args) => registry::run(&args),
         Command::Schema => {
             print!("{}", mcpgen_codegen::spec_schema::spec_schema_json());
             ExitCode::SUCCESS

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use mcpgen_codegen::env::env_prefix;
+
 use crate::display_path;
 use crate::generate::{load_spec, write_file};
 use crate::outputs::outputs;
@@ -19,6 +21,11 @@ pub(crate) struct NewArgs {
     /// this mcpgen's source tree, or `$MCPGEN_RUNTIME_PATH`).
     #[arg(long, env = "MCPGEN_RUNTIME_PATH")]
     runtime_path: Option<PathBuf>,
+    /// Scaffold around this spec (imported or hand-written) instead of the weather
+    /// example: it is copied to `specs/NAME.yaml` under the new name, and
+    /// `src/handlers.rs` gets a stub per handler that answers "not implemented yet".
+    #[arg(long, value_name = "SPEC")]
+    from: Option<PathBuf>,
 }
 
 const CARGO_TOML: &str = include_str!("../../templates/new/Cargo.toml.j2");
@@ -26,6 +33,7 @@ const MAIN_RS: &str = include_str!("../../templates/new/main.rs.j2");
 const README: &str = include_str!("../../templates/new/README.md.j2");
 const HANDLERS_RS: &str = include_str!("../../templates/new/handlers.rs");
 const GITIGNORE: &str = include_str!("../../templates/new/gitignore");
+const PROXY_RS: &str = include_str!("../../templates/new/proxy.rs");
 /// The starter spec is the weather example, renamed: one tool with a declared error, a
 /// static resource, a resource template and a prompt.
 const STARTER_SPEC: &str = include_str!("../../specs/weather.yaml");
@@ -47,7 +55,7 @@ pub(crate) fn run(args: &NewArgs) -> ExitCode {
     }
 }
 
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
@@ -73,13 +81,34 @@ fn scaffold(args: &NewArgs) -> Result<PathBuf, String> {
     let dir_abs = std::env::current_dir()
         .map(|cwd| cwd.join(&dir))
         .unwrap_or_else(|_| dir.clone());
-    let files = crate_files(name, &runtime, &dir_abs)?;
+    let (spec_text, proxy) = match &args.from {
+        Some(from) => spec_from(from, name)?,
+        None => (starter_spec(name), false),
+    };
+    let mut files = crate_files(name, &runtime, &dir_abs, proxy)?;
     let spec_name = format!("specs/{name}.yaml");
     let spec_path = dir.join(&spec_name);
-    write_file(&spec_path, &starter_spec(name))?;
+    write_file(&spec_path, &spec_text)?;
     let loaded = load_spec(&spec_path, &spec_name).map_err(|f| f.message)?;
+    if args.from.is_some() {
+        let stubs = mcpgen_codegen::emit::rust::handler_stubs(&loaded.spec);
+        for (rel, contents) in &mut files {
+            if *rel == "src/handlers.rs" {
+                *contents = stubs.clone();
+            }
+        }
+    }
     for (rel, contents) in &files {
         write_file(&dir.join(rel), contents)?;
+    }
+    if args.from.is_some() {
+        // The stubs are laid out by prettyplease; rustfmt (from the pinned toolchain,
+        // when it is there) gives them the layout `cargo fmt` keeps.
+        let _ = std::process::Command::new("rustfmt")
+            .args(["--edition", "2024"])
+            .arg(dir.join("src/handlers.rs"))
+            .stderr(std::process::Stdio::null())
+            .status();
     }
     // The starter spec's first line points editors at the schema written next to it.
     for output in outputs(&loaded, &spec_path, &spec_name, &dir) {
@@ -93,6 +122,7 @@ fn crate_files(
     name: &str,
     runtime_dependency: &str,
     crate_dir: &Path,
+    proxy: bool,
 ) -> Result<Vec<(&'static str, String)>, String> {
     let mut env = minijinja::Environment::new();
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
@@ -106,18 +136,59 @@ fn crate_files(
         runtime_dependency => runtime_dependency,
         crate_dir => crate_dir.display().to_string(),
         token_var => format!("{}_TOKEN", env_prefix(name)),
+        proxy => proxy,
     };
     let render = |template: &str| -> Result<String, String> {
         env.render_str(template, &ctx)
             .map_err(|e| format!("internal error: a scaffold template does not render: {e}"))
     };
-    Ok(vec![
+    let mut files = vec![
         ("Cargo.toml", render(CARGO_TOML)?),
         ("README.md", render(README)?),
         (".gitignore", GITIGNORE.to_owned()),
         ("src/main.rs", render(MAIN_RS)?),
         ("src/handlers.rs", HANDLERS_RS.to_owned()),
-    ])
+    ];
+    if proxy {
+        files.push(("src/proxy.rs", PROXY_RS.to_owned()));
+    }
+    Ok(files)
+}
+
+/// An existing spec's text, with `server.name` set to the new name. A spec with errors is
+/// refused here, before anything is written.
+fn spec_from(path: &Path, name: &str) -> Result<(String, bool), String> {
+    let shown = display_path(path);
+    let checked = mcpgen_codegen::load_file(path, &shown).map_err(|e| {
+        format!("cannot read the spec {shown}: {e}; check the path given to `--from`")
+    })?;
+    if checked.has_errors() {
+        return Err(format!(
+            "{shown} has errors; `mcpgen check {shown}` lists them: fix them, then scaffold again"
+        ));
+    }
+    let spec = checked
+        .spec
+        .ok_or_else(|| format!("{shown} could not be read"))?;
+    let proxy = spec.upstream.is_some();
+    let at = spec.server.name.span;
+    let mut lines: Vec<&str> = checked.source.text.split_inclusive('\n').collect();
+    let renamed;
+    if let Some(line) = at.line.checked_sub(1).and_then(|i| lines.get_mut(i)) {
+        let start: usize = line
+            .chars()
+            .take(at.column.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum();
+        let end: usize = line
+            .chars()
+            .take(at.column.saturating_sub(1) + at.len)
+            .map(char::len_utf8)
+            .sum();
+        renamed = format!("{}{name}{}", &line[..start], &line[end..]);
+        *line = &renamed;
+    }
+    Ok((lines.concat(), proxy))
 }
 
 /// The weather example under the new server's name, with its own environment prefix.
@@ -125,21 +196,6 @@ fn starter_spec(name: &str) -> String {
     STARTER_SPEC
         .replacen("  name: weather\n", &format!("  name: {name}\n"), 1)
         .replace("${WEATHER_BIND", &format!("${{{}_BIND", env_prefix(name)))
-}
-
-/// The prefix of the server's environment variables: its name upper-cased, with `_`
-/// for what is not a letter or digit (`issue-tracker`: `ISSUE_TRACKER`), as the
-/// runtime names `{NAME}_TOKEN`.
-fn env_prefix(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 fn runtime_dependency(explicit: Option<&Path>) -> Result<String, String> {
@@ -189,6 +245,7 @@ mod tests {
             "my-server",
             "mcpgen-runtime = \"0.1\"",
             Path::new("/srv/my-server"),
+            false,
         )
         .expect("the templates render");
         let readme = &files

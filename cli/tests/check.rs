@@ -142,6 +142,8 @@ fn explain_shows_mcp_defaults() {
         "  access           public: no credential needed (anonymous: true)",
         "resource template tracker://issues/{issue_id}\n  access           a credential with scopes issues_read",
         "discovery          public (auth.public_discovery)",
+        "  audit arguments  summary (default); PII hashed: reporter_email",
+        "audit trail        on: rows kept 90 days (declared), strings cut at 60 characters (declared)",
     ] {
         assert!(stdout.contains(line), "{line} in {stdout}");
     }

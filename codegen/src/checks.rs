@@ -39,6 +39,7 @@ use crate::source::{Sp, Span};
 
 pub use guardrails::RESERVED_ERROR_CODES;
 pub use headers::MAX_SAFE_INTEGER;
+pub use server::{REGISTRY_DESCRIPTION_CHARS, is_registry_name};
 pub use tools::explain_annotations;
 
 /// The default of `lints.max_description_chars`.

@@ -142,6 +142,12 @@ codes! {
     /// compares it with the header. `*` accepts any host, and turns off the protection
     /// against DNS rebinding.
     AllowedHost = "allowed_host", check, Error;
+    /// What the official MCP Registry and the server card need: `server.registry_name` in
+    /// the registry's `namespace/name` form (reverse DNS of a domain or `io.github.USER`,
+    /// a slash, the server's name), `server.repository` and `server.website_url` as
+    /// absolute `http(s)` URLs, and, for a server with a registry name, a description of
+    /// at most 100 characters (the registry's limit: `mcpgen registry` cuts a longer one).
+    Registry = "registry", check, Warning;
     /// A scope that a tool, resource, resource template or prompt requires but
     /// `auth.scopes` does not declare.
     UnknownScope = "unknown_scope", check, Error;

@@ -94,6 +94,21 @@ fn truncate(s: &str) -> String {
     out
 }
 
+/// The prefix of a server's environment variables: its name upper-cased, with `_` for
+/// what is not a letter or digit (`issue-tracker`: `ISSUE_TRACKER`), as the runtime
+/// names `{NAME}_TOKEN`; also the prefix of a proxy's `{NAME}_BASE_URL`.
+pub fn env_prefix(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Whether the whole string is exactly one reference without a default: `${API_TOKEN}`.
 pub fn is_single_var(s: &str) -> bool {
     matches!(

@@ -10,6 +10,7 @@ pub mod code_first;
 pub mod diag;
 pub mod emit;
 pub mod env;
+pub mod import;
 pub mod lower;
 pub mod model;
 pub mod rate;

@@ -41,8 +41,16 @@ pub mod keys {
         "auth",
         "store",
         "telemetry",
+        "audit",
         "lints",
+        "upstream",
     ];
+    /// `upstream:`.
+    pub const UPSTREAM: &[&str] = &["base_url_env", "base_url", "credentials", "timeout_ms"];
+    /// An entry of `upstream.credentials`.
+    pub const UPSTREAM_CREDENTIAL: &[&str] = &["header", "query", "prefix", "env"];
+    /// A tool's `upstream:`.
+    pub const TOOL_UPSTREAM: &[&str] = &["method", "path", "args"];
     /// `server:`.
     pub const SERVER: &[&str] = &[
         "name",
@@ -51,6 +59,8 @@ pub mod keys {
         "description",
         "instructions",
         "website_url",
+        "repository",
+        "registry_name",
     ];
     /// A type expression (parameter, field, output, named type).
     pub const SCHEMA: &[&str] = &[
@@ -74,6 +84,7 @@ pub mod keys {
         "fields",
         "allow",
         "header",
+        "pii",
     ];
     /// A tool.
     pub const TOOL: &[&str] = &[
@@ -99,7 +110,13 @@ pub mod keys {
         "output",
         "errors",
         "allow",
+        "audit",
+        "upstream",
     ];
+    /// A tool's `audit:`.
+    pub const TOOL_AUDIT: &[&str] = &["arguments"];
+    /// `audit:` at the top.
+    pub const AUDIT: &[&str] = &["enabled", "arguments", "retain_days", "max_value_chars"];
     /// `annotations:`.
     pub const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
     /// A declared error case in its long form.
@@ -197,7 +214,7 @@ pub mod keys {
     /// `auth.oauth:`.
     pub const OAUTH: &[&str] = &["issuer", "audience", "jwks_uri", "introspection"];
     /// `auth.oauth.introspection:`.
-    pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret"];
+    pub const INTROSPECTION: &[&str] = &["url", "client_id", "client_secret", "cache_ms"];
     /// `store:`.
     pub const STORE: &[&str] = &["data_dir"];
     /// `telemetry:`.
@@ -388,7 +405,9 @@ impl Reader<'_> {
         spec.auth = self.opt(&f, "auth").unwrap_or_default();
         spec.store = self.opt(&f, "store").unwrap_or_default();
         spec.telemetry = self.opt(&f, "telemetry").unwrap_or_default();
+        spec.audit = self.opt(&f, "audit").unwrap_or_default();
         spec.lints = self.opt(&f, "lints").unwrap_or_default();
+        spec.upstream = self.opt(&f, "upstream");
         spec
     }
 }

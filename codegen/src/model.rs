@@ -19,6 +19,7 @@ mod resources;
 mod server;
 mod tool;
 mod types;
+mod upstream;
 
 pub use auth::*;
 pub use guardrails::*;
@@ -27,6 +28,7 @@ pub use resources::*;
 pub use server::*;
 pub use tool::*;
 pub use types::*;
+pub use upstream::*;
 
 use schemars::JsonSchema;
 
@@ -130,13 +132,18 @@ pub struct Spec {
     /// Authentication and the scopes it knows.
     #[schemars(default)]
     pub auth: Auth,
-    /// The server's embedded store, which keeps its managed tokens.
+    /// The server's embedded store, which keeps its managed tokens and audit trail.
     #[schemars(default)]
     pub store: StoreSettings,
     /// Where OpenTelemetry traces go.
     #[schemars(default)]
     pub telemetry: TelemetrySettings,
+    /// The audit trail: one row per request, refused ones included, in the store.
+    #[schemars(default)]
+    pub audit: AuditSpec,
     /// Which checks apply and how strictly.
     #[schemars(default)]
     pub lints: Lints,
+    /// The HTTP API the tools forward to, for a proxy (`mcpgen import --openapi --proxy`).
+    pub upstream: Option<Upstream>,
 }

@@ -73,6 +73,18 @@ pub(crate) fn enum_values(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
+/// `format:` a known format (offered by editors) or any other name, kept as an annotation.
+pub(crate) fn string_format(_: &mut SchemaGenerator) -> Schema {
+    let known: Vec<&str> = crate::model::StringFormat::ALL
+        .iter()
+        .map(|(s, _)| *s)
+        .collect();
+    json_schema!({
+        "description": "Strings: a JSON Schema format (an annotation: advertised, not enforced). mcpgen checks defaults and examples against the formats it knows.",
+        "anyOf": [ { "enum": known }, { "type": "string" } ]
+    })
+}
+
 /// `mcpgen: 1`.
 pub(crate) fn format_version(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "const": 1, "description": "Spec format version. Always `1` for now." })

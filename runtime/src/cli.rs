@@ -1,11 +1,12 @@
 //! The command line of a generated server: `serve --stdio`, `serve --http [ADDR]` with
 //! the deployment flags, `token create | list | revoke` for the managed bearer tokens,
-//! `--version`, `--help`.
+//! `audit tail | query | stats` for the audit trail, `--version`, `--help`.
 //!
 //! The scaffolded `main.rs` is one call to [`main`], so every generated server parses
 //! its arguments, resolves its settings and reports start-up errors the same way.
 //! Commands are subcommands of one [`clap`] parser.
 
+mod audit;
 mod token;
 
 use std::{ffi::OsString, process::ExitCode};
@@ -71,6 +72,8 @@ enum Command {
     Serve(Serve),
     /// Create, list and revoke the bearer tokens the server accepts (auth mode bearer).
     Token(token::Token),
+    /// Read the audit trail: one row per request the server answered or refused.
+    Audit(audit::Audit),
 }
 
 /// `serve`: the transport, the deployment flags, the log format.
@@ -99,6 +102,10 @@ struct Serve {
         conflicts_with = "stdio"
     )]
     allowed_origins: Vec<String>,
+    /// Serve /metrics (and /healthz, /readyz) on ADDR (HOST:PORT), apart from MCP: how a
+    /// stdio server shows its metrics; over HTTP, /metrics then leaves the MCP listener.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
     /// How log lines on standard error are written.
     #[arg(
         long,
@@ -140,7 +147,8 @@ fn command(defaults: &Defaults) -> clap::Command {
              {name} serve --stdio\n  \
              {name} serve --http 127.0.0.1:8080\n  \
              {name} serve --http 0.0.0.0:8080 --public-url https://mcp.example.com{path}\n  \
-             {name} token create --subject ci-bot\n\n\
+             {name} token create --subject ci-bot\n  \
+             {name} audit stats --since 1h\n\n\
              Logs go to standard error; set RUST_LOG (for example RUST_LOG=debug) for more.",
             name = defaults.name,
             path = http.path,
@@ -155,6 +163,9 @@ fn command(defaults: &Defaults) -> clap::Command {
         })
         .mut_subcommand("token", |command| {
             command.after_help(token::examples(defaults.name))
+        })
+        .mut_subcommand("audit", |command| {
+            command.after_help(audit::examples(defaults.name))
         })
 }
 
@@ -208,6 +219,7 @@ fn main_with(defaults: Defaults, build: BuildFn<'_>) -> ExitCode {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         ),
+        Command::Audit(command) => audit::run(command, &defaults, &mut std::io::stdout().lock()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -230,6 +242,8 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     } else {
         None
     };
+    // Written until `run` returns: before the log's last lines.
+    let _audit = start_audit(&server, &serve, defaults, store.as_ref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -238,7 +252,11 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
     let defaults = &defaults.http;
     let served = runtime
         .block_on(async move {
-            match &serve.http {
+            let stop_operations = tokio_util::sync::CancellationToken::new();
+            if let Some(addr) = &serve.metrics {
+                operations(&server, addr, stop_operations.clone()).await?;
+            }
+            let served = match &serve.http {
                 Some(addr) => serve_http(&server, addr.as_deref(), &serve, defaults, store).await,
                 None => {
                     let public_url = defaults.public_url.map(|url| setting("public_url", url));
@@ -249,7 +267,9 @@ fn run(serve: Serve, defaults: &Defaults, build: BuildFn<'_>) -> Result<(), Stri
                         .map_err(|err| anyhow::anyhow!(err))?;
                     server.serve_stdio().await
                 }
-            }
+            };
+            stop_operations.cancel();
+            served
         })
         .map_err(|err| format!("{err:#}"));
     // The last spans leave while the runtime that sends them still runs.
@@ -278,6 +298,77 @@ fn start_traces(
         .map_err(|err| format!("the server cannot start: {err}"))
 }
 
+/// Turns the audit trail on, unless the spec's `audit.enabled` is false. A store that
+/// cannot be opened does not stop the server: its requests are served and their rows
+/// counted as dropped, with a warning.
+fn start_audit(
+    server: &Server,
+    serve: &Serve,
+    defaults: &Defaults,
+    store: Option<&crate::Store>,
+) -> Option<crate::observe::audit::AuditGuard> {
+    let settings = server.audit_settings();
+    if !settings.enabled {
+        return None;
+    }
+    let file = match store {
+        Some(store) => store.file().to_owned(),
+        None => {
+            let dir = crate::store::resolve_data_dir(
+                serve.store.data_dir.as_deref(),
+                defaults.data_dir,
+                defaults.name,
+            );
+            let dir = match dir {
+                Ok(dir) => dir,
+                Err(err) => {
+                    tracing::warn!("the audit trail is off for this run: {err}");
+                    return None;
+                }
+            };
+            if let Err(err) = crate::Store::open(&dir) {
+                tracing::warn!(
+                    "the audit trail cannot open its store, so requests are served but not audited (each counted as a dropped row): {err}"
+                );
+            }
+            crate::store::file_in(&dir)
+        }
+    };
+    Some(crate::observe::audit::install(
+        file,
+        settings,
+        server.has_pii(),
+    ))
+}
+
+/// Binds `--metrics ADDR` and serves the operator's endpoints there until `stop`.
+async fn operations(
+    server: &Server,
+    addr: &str,
+    stop: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let parsed: std::net::SocketAddr = addr.parse().map_err(|e| {
+        anyhow::anyhow!(
+            "`{addr}` is not an address to bind ({e}); write HOST:PORT such as 127.0.0.1:9090 (`--metrics ADDR`)"
+        )
+    })?;
+    let listener = tokio::net::TcpListener::bind(parsed).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {parsed} for `--metrics` ({e}); choose another address")
+    })?;
+    // On before the first request is read, not when the listener's task first runs.
+    crate::observe::metrics::install(&server.registry);
+    let server = server.clone();
+    tokio::spawn(async move {
+        if let Err(error) = server
+            .serve_operations(listener, async move { stop.cancelled().await })
+            .await
+        {
+            tracing::error!(%error, "the --metrics listener failed");
+        }
+    });
+    Ok(())
+}
+
 async fn serve_http(
     server: &Server,
     addr: Option<&str>,
@@ -294,7 +385,7 @@ async fn serve_http(
             "`{addr}` is not an address to bind ({e}); write HOST:PORT such as 127.0.0.1:8080 (`--http ADDR` or `transports.http.bind`)"
         )
     })?;
-    let options = http_options(flags, defaults)?;
+    let options = http_options(flags, defaults)?.with_metrics(flags.metrics.is_none());
     warn_on_path_mismatch(&options);
     server
         .start_auth(store, options.public_url.as_deref())
@@ -411,6 +502,11 @@ mod tests {
     #[test]
     fn parses_the_transports() {
         assert!(serve(&["serve", "--stdio"]).stdio);
+        assert_eq!(serve(&["serve", "--stdio"]).metrics, None);
+        assert_eq!(
+            serve(&["serve", "--stdio", "--metrics", "127.0.0.1:9464"]).metrics,
+            Some("127.0.0.1:9464".to_owned())
+        );
         assert_eq!(serve(&["serve", "--http"]).http, Some(None));
         assert_eq!(
             serve(&["serve", "--http", "127.0.0.1:9"]).http,
@@ -503,6 +599,7 @@ mod tests {
             "--allowed-host",
             "--allowed-origin",
             "--log-format",
+            "--metrics",
             "MCPGEN_LOG_FORMAT",
             "http://ADDR/mcp",
             "default 127.0.0.1:8080",

@@ -30,14 +30,15 @@
 //! The source is laid out by layer, outside in:
 //!
 //! - `transport/`: stdio, Streamable HTTP serving, the screening of raw HTTP requests,
-//!   sessions;
+//!   sessions, the operator's endpoints (`/metrics`, `/healthz`, `/readyz`, server
+//!   cards);
 //! - `protocol/`: the rmcp `ServerHandler` ([`McpService`]), method dispatch, the
-//!   rewording of protocol errors, paging;
+//!   rewording of protocol errors, paging, the server cards;
 //! - `auth/`: who is calling and whether they may: credentials (static and managed
 //!   tokens, OAuth access tokens) checked into a [`Principal`], the scopes each target
 //!   needs, the 401/403 refusals, the protected resource metadata;
 //! - `store/`: the server's embedded store (SQLite in its data directory), which keeps
-//!   managed tokens;
+//!   managed tokens and the audit trail;
 //! - `call/`: the request pipeline a tool call, resource read or prompt takes
 //!   (identify, admit by the guardrails, validate, run, shape, record);
 //! - `guard/`: the guardrails (rate limits, caps, breakers, idempotency, the HTTP
@@ -45,10 +46,13 @@
 //! - `declare/`: tools, resources, URI templates and prompts as declared, and the
 //!   registry a built server serves from;
 //! - `observe/`: the record every request ends in, and what it becomes: one log event
-//!   per request, and, when an OTLP endpoint is configured, one OpenTelemetry span
-//!   ([`ToolContext::start_span`] and [`ToolContext::trace_headers`] continue it).
+//!   per request, one row of the audit trail in the store, the Prometheus metrics, and,
+//!   when an OTLP endpoint is configured, one OpenTelemetry span
+//!   ([`ToolContext::start_span`] and [`ToolContext::trace_headers`] continue it);
+//!   readiness checks.
 //! - `store/`: the server's embedded store, a SQLite file in its data directory
-//!   ([`Store`]): the managed bearer tokens, under versioned schema migrations.
+//!   ([`Store`]): the managed bearer tokens and the audit trail, under versioned schema
+//!   migrations.
 //!
 //! Logging goes through `tracing`; install a subscriber that writes to **stderr**
 //! (stdout is the stdio transport), as a generated server's `serve` does
@@ -107,8 +111,8 @@ mod transport;
 use mcpgen_schema as schema;
 
 pub use auth::{
-    AuthConfig, AuthMethod, AuthMode, OAuthSettings, Principal, Rejection, RejectionKind,
-    StaticToken, StdioAuth,
+    AuthConfig, AuthMethod, AuthMode, IntrospectionSettings, OAuthSettings, Principal, Rejection,
+    RejectionKind, StaticToken, StdioAuth,
 };
 pub use auth::{
     metadata::{METADATA_ROOT_PATH, ResourceMetadata},
@@ -127,6 +131,7 @@ pub use guard::{
     CircuitBreaker, DISABLED_TOOLS_ENV, Guardrails, Idempotency, LargeResponse, OnRedisError,
     REPLAY_META_KEY, Rate, RateLimitBackend, ToolGuard,
 };
+pub use observe::audit::{AUDIT_KEY_ENV, AuditArguments, AuditSettings, ToolAudit};
 pub use observe::child_span::{ChildSpan, TraceHeaders};
 pub use observe::{LOG_FORMAT_ENV, LogFormat};
 pub use protocol::service::McpService;

@@ -121,6 +121,8 @@ pub struct ServerBuilder {
     auth: Option<crate::AuthConfig>,
     task_ttl: Duration,
     max_running_tasks: usize,
+    audit: crate::AuditSettings,
+    discovery: crate::protocol::card::Discovery,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -335,6 +337,23 @@ impl ServerBuilder {
         self
     }
 
+    /// The server's name in the MCP Registry, `namespace/name` such as
+    /// `io.github.alice/weather` (`server.registry_name`): the server card's `name`
+    /// (default: the server's own name).
+    #[must_use]
+    pub fn registry_name(mut self, name: impl Into<String>) -> Self {
+        self.discovery.registry_name = Some(name.into());
+        self
+    }
+
+    /// The URL of the server's source repository (`server.repository`), in the server
+    /// card.
+    #[must_use]
+    pub fn repository(mut self, url: impl Into<String>) -> Self {
+        self.discovery.repository = Some(url.into());
+        self
+    }
+
     /// Turn the guardrail layer off entirely: no rate limit, cap, breaker,
     /// idempotency or size cap is enforced (timeouts still are). For measuring what
     /// the layer costs; never for a server that faces agents.
@@ -342,6 +361,14 @@ impl ServerBuilder {
     #[must_use]
     pub fn without_guardrails(mut self) -> Self {
         self.guardrails = None;
+        self
+    }
+
+    /// The audit trail's settings (the spec's `audit`), used when `serve` turns the
+    /// trail on.
+    #[must_use]
+    pub fn audit(mut self, settings: crate::AuditSettings) -> Self {
+        self.audit = settings;
         self
     }
 
@@ -420,7 +447,13 @@ impl ServerBuilder {
                     self.task_ttl,
                     self.max_running_tasks,
                 ),
+                probes: crate::observe::health::Probes::default(),
+                discovery: crate::protocol::card::Discovery {
+                    auth: self.auth.as_ref().map(|config| config.mode),
+                    ..self.discovery
+                },
             }),
+            audit: Arc::new(self.audit),
         })
     }
 }
@@ -436,6 +469,7 @@ fn random_key() -> Result<Vec<u8>, getrandom::Error> {
 #[derive(Clone)]
 pub struct Server {
     pub(crate) registry: Arc<Registry>,
+    audit: Arc<crate::AuditSettings>,
 }
 
 impl Server {
@@ -445,8 +479,22 @@ impl Server {
         self.registry.gate.is_some()
     }
 
+    /// The audit trail's settings.
+    pub fn audit_settings(&self) -> &crate::AuditSettings {
+        &self.audit
+    }
+
+    /// Whether a tool has arguments marked PII.
+    pub(crate) fn has_pii(&self) -> bool {
+        self.registry
+            .tools
+            .iter()
+            .any(|t| !t.def.audit.pii.is_empty())
+    }
+
     /// Readies the credential checks before serving (once; later calls change
-    /// nothing): managed tokens (`NAME token create`) checked against `store`, and in
+    /// nothing): managed tokens (`NAME token create`) checked against `store` (which
+    /// `/readyz` checks from then on), and in
     /// mode `oauth` the authorization server's keys fetched and the protected resource
     /// metadata built for `public_url` (the URL clients use).
     ///
@@ -458,15 +506,14 @@ impl Server {
         store: Option<crate::Store>,
         public_url: Option<&str>,
     ) -> Result<(), String> {
+        if let Some(store) = &store {
+            self.registry.probes.watch_store(store);
+        }
         let Some(gate) = &self.registry.gate else {
             return Ok(());
         };
-        let mut verifiers: Vec<std::sync::Arc<dyn crate::auth::gate::Verifier>> = Vec::new();
-        if let Some(store) = store {
-            verifiers.push(std::sync::Arc::new(store));
-        }
-        verifiers.extend(gate.start_oauth(public_url).await?);
-        gate.attach(verifiers);
+        let oauth = gate.start_oauth(public_url).await?;
+        gate.attach(crate::auth::gate::Verifiers { store, oauth });
         Ok(())
     }
 }
@@ -498,6 +545,8 @@ impl Server {
             auth: None,
             task_ttl: crate::call::task_registry::DEFAULT_TASK_TTL,
             max_running_tasks: crate::call::task_registry::DEFAULT_MAX_RUNNING_TASKS,
+            audit: crate::AuditSettings::default(),
+            discovery: crate::protocol::card::Discovery::default(),
         }
     }
 

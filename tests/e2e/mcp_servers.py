@@ -131,6 +131,34 @@ def http_server(
                 proc.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def redis_server(workdir: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A real redis-server on a free loopback port until the block ends (or the test
+    stops it): yields the process and its URL. Fails the test when redis-server is not
+    installed (tests/run.sh installs it)."""
+    import pytest
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed; tests/run.sh installs it (apt-get install -y redis-server)")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=(workdir / "redis.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() != "PONG":
+            assert proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield proc, f"redis://127.0.0.1:{port}/0"
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(timeout=10)
+
+
 def closed_objects(schema: object, path: str = "$") -> list[str]:
     """Paths of object schemas that are NOT closed (`additionalProperties: false`)."""
     open_paths: list[str] = []

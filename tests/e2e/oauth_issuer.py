@@ -38,6 +38,10 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+# How the resource server authenticates at the introspection endpoint.
+INTROSPECTION_CLIENT = "tracker"
+INTROSPECTION_SECRET = "introspection-secret-0123456789"
+
 @dataclass
 class SigningKey:
     kid: str
@@ -90,6 +94,10 @@ class Issuer:
     clients: dict[str, dict] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
     issued: list[str] = field(default_factory=list)
+    # Opaque tokens for RFC 7662 introspection: token -> claims; `active` False once
+    # revoked here. `introspections` counts the questions asked.
+    opaque: dict[str, dict] = field(default_factory=dict)
+    introspections: int = 0
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -229,6 +237,24 @@ class Issuer:
             headers={"Cache-Control": "no-store"},
         )
 
+    def opaque_token(self, subject: str = "olive", scopes: list[str] | None = None) -> str:
+        """An opaque (non-JWT) access token that only introspection can tell about."""
+        token = "opq-" + secrets.token_urlsafe(24)
+        self.opaque[token] = {**self.claims(subject, scopes), "active": True}
+        return token
+
+    async def _introspect(self, request: Request) -> Response:
+        expected = "Basic " + base64.b64encode(f"{INTROSPECTION_CLIENT}:{INTROSPECTION_SECRET}".encode()).decode()
+        if request.headers.get("authorization") != expected:
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        form = await request.form()
+        with self._lock:
+            self.introspections += 1
+        claims = self.opaque.get(str(form.get("token", "")))
+        if claims is None or not claims["active"]:
+            return JSONResponse({"active": False})
+        return JSONResponse({**claims, "client_id": "some-client"})
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
@@ -237,6 +263,7 @@ class Issuer:
                 Route("/register", self._register, methods=["POST"]),
                 Route("/authorize", self._authorize),
                 Route("/token", self._token, methods=["POST"]),
+                Route("/introspect", self._introspect, methods=["POST"]),
             ]
         )
 

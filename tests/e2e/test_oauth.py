@@ -57,7 +57,7 @@ from mcp_servers import (
     scaffolded_server,
     start,
 )
-from oauth_issuer import SCOPES, Issuer, SigningKey, b64url, running
+from oauth_issuer import INTROSPECTION_SECRET, SCOPES, Issuer, SigningKey, b64url, running
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -76,6 +76,11 @@ OAUTH_AUTH = """auth:
     issues_admin: Delete issues.
   oauth:
     issuer: "${OAUTH_ISSUER}"
+    introspection:
+      url: "${OAUTH_ISSUER}/introspect"
+      client_id: tracker
+      client_secret: "${INTROSPECTION_SECRET}"
+      cache_ms: 1000
 """
 
 
@@ -120,7 +125,12 @@ def issuer() -> Iterator[Issuer]:
 
 
 def server_env(issuer: Issuer, public_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"OAUTH_ISSUER": issuer.url, "PUBLIC_URL": public_url, "MCPGEN_DATA_DIR": str(tmp_path / "data")}
+    return {
+        "OAUTH_ISSUER": issuer.url,
+        "PUBLIC_URL": public_url,
+        "MCPGEN_DATA_DIR": str(tmp_path / "data"),
+        "INTROSPECTION_SECRET": INTROSPECTION_SECRET,
+    }
 
 
 @contextlib.contextmanager
@@ -291,6 +301,45 @@ def call_with(server, token: str | None, tool: str = DELETE[0], arguments: dict 
         return "forbidden"
     assert status == 200, (status, reply)
     return "ok:" + reply["result"]["content"][0]["text"]
+
+
+def test_opaque_tokens_are_introspected_and_answers_kept_at_most_cache_ms(oauth_tracker_bin, issuer, tmp_path):
+    """A token that is not a JWT is asked about at the introspection endpoint
+    (`auth.oauth.introspection`, `cache_ms: 1000`): scopes from its answer, an inactive
+    one refused as revoked, an answer reused within `cache_ms` and asked again after it,
+    so a token revoked at the authorization server stops working within a second."""
+    with http_tracker(oauth_tracker_bin, issuer, tmp_path) as (server, _):
+        admin = issuer.opaque_token("olive")
+        reader = issuer.opaque_token("rita", ["issues_read", "issues_write"])
+        assert call_with(server, admin) == "ok:deleted 7 for olive (introspection)"
+        assert call_with(server, reader) == "forbidden"
+        assert call_with(server, "opq-never-issued") == "unauthenticated:revoked"
+        asked = issuer.introspections
+        assert call_with(server, admin) == "ok:deleted 7 for olive (introspection)"
+        assert issuer.introspections == asked, "an answer within cache_ms was not reused"
+        issuer.opaque[admin]["active"] = False
+        deadline = time.monotonic() + 5
+        while call_with(server, admin).startswith("ok:"):
+            assert time.monotonic() < deadline, "a token revoked at the issuer kept working past cache_ms"
+            time.sleep(0.1)
+        assert call_with(server, admin) == "unauthenticated:revoked"
+    assert admin not in (tmp_path / "http.log").read_text(), "the token reached the server's log"
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_an_opaque_token_on_stdio_is_introspected(oauth_tracker_bin, issuer, tmp_path, revision):
+    """`OAUTH_TRACKER_TOKEN` may be an opaque token too, checked the same way."""
+    issuer.audience = STDIO_PUBLIC_URL
+    env = {**server_env(issuer, STDIO_PUBLIC_URL, tmp_path), "OAUTH_TRACKER_TOKEN": issuer.opaque_token("olive")}
+    seen: dict[str, str] = {}
+
+    async def scenario(session: ClientSession) -> None:
+        await start(session, revision)
+        result = await session.call_tool("delete_issue", {"issue_id": 7, "confirm_title": "Crash"})
+        seen["delete"] = result.content[0].text
+
+    drive_stdio([oauth_tracker_bin, "serve", "--stdio"], tmp_path / "stdio.log", [scenario], env=env)
+    assert seen["delete"] == "deleted 7 for olive (introspection)", seen
 
 
 def get(server, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -197,6 +197,19 @@ pub(crate) fn report(options: &Options, samples: &[Vec<Sample>]) -> String {
 
 /// What the servers ran with, how hard and how long they were driven, and how busy the
 /// machine was.
+/// A variable's value as the report shows it: a token's only by its first characters,
+/// so that a results file never holds a working credential.
+fn displayed(name: &str, value: &str) -> String {
+    let secret = ["TOKEN", "SECRET", "KEY", "PASSWORD"]
+        .iter()
+        .any(|word| name.to_ascii_uppercase().contains(word));
+    if secret {
+        format!("{}…", value.chars().take(10).collect::<String>())
+    } else {
+        value.to_owned()
+    }
+}
+
 pub(crate) fn settings(
     options: &Options,
     load_before: &str,
@@ -208,7 +221,7 @@ pub(crate) fn settings(
         let env: Vec<String> = options
             .env
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| format!("{k}={}", displayed(k, v)))
             .collect();
         out.push_str(&format!("\nServers ran with {}.\n", env.join(" ")));
     }
@@ -238,5 +251,18 @@ pub(crate) fn median(values: &mut [f64]) -> f64 {
         values[n / 2]
     } else {
         (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_token_in_the_environment_is_shown_by_its_first_characters_only() {
+        let token = "mcpgen_JKbqOsvtMFG2qWnmKsRWswiF1JpddhhNrkxNFfcdgxE0FszlY";
+        assert_eq!(super::displayed("WEATHER_TOKEN", token), "mcpgen_JKb…");
+        assert_eq!(
+            super::displayed("MCPGEN_DATA_DIR", "/tmp/data"),
+            "/tmp/data"
+        );
     }
 }

@@ -135,6 +135,17 @@ fn check_one<'a>(
         seen.push((lower, header, path.to_owned()));
     }
     check_type(cx, &what, schema, header);
+    if schema.pii.as_ref().is_some_and(|p| p.value) {
+        cx.emit(
+            Diagnostic::new(
+                Code::McpHeader,
+                header.span,
+                format!("{what} is marked `pii: true`, and its header would show it to every proxy and load balancer on the way"),
+            )
+            .with_label("mirrored into an HTTP header")
+            .with_help("personal data stays in the body: remove `header:` from this parameter, or its `pii: true` if the value is not personal"),
+        );
+    }
     let secret = name
         .value
         .split('_')

@@ -56,6 +56,90 @@ pub(super) fn check_server(cx: &mut Cx<'_>) {
     if let Some(d) = &server.description {
         descriptions::too_long(cx, d);
     }
+    check_registry(cx);
+}
+
+/// The registry's longest description, in characters.
+pub const REGISTRY_DESCRIPTION_CHARS: usize = 100;
+
+/// `server.registry_name`, `server.repository`, `server.website_url`, and the
+/// description's length for a server meant for the MCP Registry.
+fn check_registry(cx: &mut Cx<'_>) {
+    let server = &cx.spec.server;
+    let mut found = Vec::new();
+    if let Some(name) = &server.registry_name
+        && !is_registry_name(&name.value)
+    {
+        found.push(
+            Diagnostic::new(
+                Code::Registry,
+                name.span,
+                format!("`server.registry_name` {} is not `namespace/name`", tick(&name.value)),
+            )
+            .with_label("expected `namespace/name`")
+            .with_help(format!(
+                "the MCP Registry names a server by a namespace it can verify and a name, one slash between them: `io.github.alice/{}` (a GitHub user or organisation) or `com.example/{}` (a domain you own, reversed); letters, digits, `.`, `_` and `-`",
+                server.name.value, server.name.value
+            )),
+        );
+    }
+    for (key, url) in [
+        ("repository", &server.repository),
+        ("website_url", &server.website_url),
+    ] {
+        if let Some(url) = url
+            && !(url.value.starts_with("https://") || url.value.starts_with("http://"))
+        {
+            found.push(
+                Diagnostic::new(
+                    Code::Registry,
+                    url.span,
+                    format!(
+                        "`server.{key}` {} is not an absolute http(s) URL",
+                        tick(&url.value)
+                    ),
+                )
+                .with_label("no `https://`")
+                .with_help(format!(
+                    "write the whole URL, such as `https://github.com/alice/{}`",
+                    server.name.value
+                )),
+            );
+        }
+    }
+    if server.registry_name.is_some()
+        && let Some(description) = &server.description
+        && description.value.chars().count() > REGISTRY_DESCRIPTION_CHARS
+    {
+        found.push(
+            Diagnostic::new(
+                Code::Registry,
+                description.span,
+                format!(
+                    "the server's description has {} characters; the MCP Registry takes at most {REGISTRY_DESCRIPTION_CHARS}",
+                    description.value.chars().count()
+                ),
+            )
+            .with_label(format!("over {REGISTRY_DESCRIPTION_CHARS} characters"))
+            .with_help("`mcpgen registry` cuts it to fit, at a word boundary with `…`: shorten it to one sentence of at most 100 characters to choose what the registry shows"),
+        );
+    }
+    for d in found {
+        cx.emit(d);
+    }
+}
+
+/// `namespace/name`: one slash, neither side empty, letters, digits, `.`, `_`, `-`.
+pub fn is_registry_name(s: &str) -> bool {
+    let Some((namespace, name)) = s.split_once('/') else {
+        return false;
+    };
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    part(namespace) && part(name)
 }
 
 fn is_crate_name(s: &str) -> bool {
@@ -205,6 +289,19 @@ pub(super) fn env_string(cx: &mut Cx<'_>, what: &str, value: &Sp<EnvString>) -> 
 pub(super) fn check_store(cx: &mut Cx<'_>) {
     if let Some(dir) = &cx.spec.store.data_dir {
         env_string(cx, "`store.data_dir`", dir);
+    }
+    let audit = &cx.spec.audit;
+    if let Some(days) = audit.retain_days.as_ref().filter(|d| d.value == 0) {
+        cx.emit(
+            Diagnostic::new(Code::Limit, days.span, "`audit.retain_days: 0` would delete every audit row as soon as it is written")
+                .with_help("keep rows for at least a day (the default is 30), or turn the audit trail off with `audit.enabled: false`"),
+        );
+    }
+    if let Some(chars) = audit.max_value_chars.as_ref().filter(|c| c.value == 0) {
+        cx.emit(
+            Diagnostic::new(Code::Limit, chars.span, "`audit.max_value_chars: 0` would cut every string argument to nothing")
+                .with_help("keep a few dozen characters (the default is 80), or keep no arguments with `audit.arguments: none`"),
+        );
     }
 }
 

@@ -272,7 +272,7 @@ fn string_constraints(schema: &Schema, s: &str) -> Result<(), String> {
         ));
     }
     if let Some(format) = &schema.format
-        && !matches_format(format.value, s)
+        && !matches_format(&format.value, s)
     {
         return Err(format!(
             "{} is not a valid `{}`",
@@ -301,7 +301,7 @@ fn is_time(s: &str) -> bool {
 
 /// A shape check of the formats the runtime validates; strict enough to catch a default
 /// written in the wrong format.
-fn matches_format(format: StringFormat, s: &str) -> bool {
+fn matches_format(format: &StringFormat, s: &str) -> bool {
     match format {
         StringFormat::Date => is_date(s),
         StringFormat::Time => is_time(s),
@@ -333,6 +333,7 @@ fn matches_format(format: StringFormat, s: &str) -> bool {
         }
         StringFormat::Ipv4 => s.parse::<std::net::Ipv4Addr>().is_ok(),
         StringFormat::Ipv6 => s.parse::<std::net::Ipv6Addr>().is_ok(),
+        StringFormat::Other(_) => true,
     }
 }
 

@@ -32,6 +32,7 @@ pub(crate) const CONSTRAINT_KEYS: &[&str] = &[
     "unique_items",
     "allow",
     "header",
+    "pii",
 ];
 
 /// A Rust type lowered into the model.
@@ -205,6 +206,14 @@ pub(crate) fn constrain(
             "unique_items" => schema.unique_items = arg.bool(report).map(|v| Sp::new(v, at)),
             "pattern" => schema.pattern = arg.string(report).map(|v| Sp::new(v, at)),
             "header" => schema.header = arg.string(report).map(|v| Sp::new(v, at)),
+            // The paths of PII fields are found when the tool's definition is emitted,
+            // and a type's fields are spliced in only when the server is built.
+            "pii" if within != "#[arg(...)]" => report.error(
+                arg.span(),
+                "`pii` goes on a tool's parameter (`#[arg(pii)]`), not on a field of a `#[derive(ToolSchema)]` type",
+                "mark the parameter that takes the type `#[arg(pii)]`: its whole value is then kept out of the audit trail and error messages",
+            ),
+            "pii" => schema.pii = arg.bool(report).map(|v| Sp::new(v, at)),
             "format" => {
                 if let Some(format) = string_format(arg, report) {
                     schema.format = Some(Sp::new(format, at));
@@ -300,7 +309,7 @@ fn examples(
 fn string_format(arg: &Arg, report: &mut Report) -> Option<StringFormat> {
     let text = arg.string(report)?;
     match StringFormat::ALL.iter().find(|(n, _)| *n == text) {
-        Some((_, f)) => Some(*f),
+        Some((_, f)) => Some(f.clone()),
         None => {
             report.error(
                 arg.value_span(),

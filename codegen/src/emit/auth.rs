@@ -59,12 +59,20 @@ pub(crate) fn server_auth(spec: &Spec) -> Option<TokenStream> {
                 Some(i) => {
                     let (url, id, secret) =
                         (text(&i.url), text(&i.client_id), text(&i.client_secret));
+                    let cache = match &i.cache_ms {
+                        Some(ms) => {
+                            let ms = ms.value;
+                            quote! { ::core::option::Option::Some(::std::time::Duration::from_millis(#ms)) }
+                        }
+                        None => quote! { ::core::option::Option::None },
+                    };
                     quote! {
-                        ::core::option::Option::Some((
-                            ::std::string::String::from(#url),
-                            ::std::string::String::from(#id),
-                            ::std::string::String::from(#secret),
-                        ))
+                        ::core::option::Option::Some(::mcpgen_runtime::IntrospectionSettings {
+                            url: ::std::string::String::from(#url),
+                            client_id: ::std::string::String::from(#id),
+                            client_secret: ::std::string::String::from(#secret),
+                            cache: #cache,
+                        })
                     }
                 }
                 None => quote! { ::core::option::Option::None },

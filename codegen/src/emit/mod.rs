@@ -4,6 +4,7 @@
 //! order, timestamps, versions or absolute paths), with `\n` line endings and a trailing
 //! newline.
 
+pub mod audit;
 mod auth;
 mod guardrails;
 pub mod json_schema;

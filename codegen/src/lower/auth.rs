@@ -70,6 +70,7 @@ impl FromNode for Introspection {
             url: r.req(&f, "url")?,
             client_id: r.req(&f, "client_id")?,
             client_secret: r.req(&f, "client_secret")?,
+            cache_ms: r.opt(&f, "cache_ms"),
         })
     }
 }

@@ -16,6 +16,8 @@ impl FromNode for ServerInfo {
             description: r.opt(&f, "description"),
             instructions: r.opt(&f, "instructions"),
             website_url: r.opt(&f, "website_url"),
+            repository: r.opt(&f, "repository"),
+            registry_name: r.opt(&f, "registry_name"),
         })
     }
 }
@@ -84,12 +86,63 @@ impl FromNode for TelemetrySettings {
     }
 }
 
+impl FromNode for AuditSpec {
+    const EXPECTED: &'static str = "audit settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`audit`", keys::AUDIT)?;
+        Some(AuditSpec {
+            enabled: r.opt(&f, "enabled"),
+            arguments: r.opt(&f, "arguments"),
+            retain_days: r.opt(&f, "retain_days"),
+            max_value_chars: r.opt(&f, "max_value_chars"),
+        })
+    }
+}
+
 impl FromNode for StoreSettings {
     const EXPECTED: &'static str = "store settings";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
         let f = r.fields(node, "`store`", keys::STORE)?;
         Some(StoreSettings {
             data_dir: r.opt(&f, "data_dir"),
+        })
+    }
+}
+
+impl FromNode for Upstream {
+    const EXPECTED: &'static str = "the upstream API (`base_url_env`, `base_url`, `credentials`)";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "`upstream`", keys::UPSTREAM)?;
+        Some(Upstream {
+            base_url_env: r.req(&f, "base_url_env").unwrap_or_default(),
+            base_url: r.opt(&f, "base_url"),
+            credentials: r.list_or_default(&f, "credentials"),
+            timeout_ms: r.opt(&f, "timeout_ms"),
+        })
+    }
+}
+
+impl FromNode for UpstreamCredential {
+    const EXPECTED: &'static str = "a credential (`header` or `query`, `env`, `prefix`)";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "an upstream credential", keys::UPSTREAM_CREDENTIAL)?;
+        Some(UpstreamCredential {
+            header: r.opt(&f, "header"),
+            query: r.opt(&f, "query"),
+            prefix: r.opt(&f, "prefix"),
+            env: r.req(&f, "env").unwrap_or_default(),
+        })
+    }
+}
+
+impl FromNode for ToolUpstream {
+    const EXPECTED: &'static str = "an upstream request (`method`, `path`, `args`)";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "a tool's `upstream`", keys::TOOL_UPSTREAM)?;
+        Some(ToolUpstream {
+            method: r.req(&f, "method").unwrap_or_default(),
+            path: r.req(&f, "path").unwrap_or_default(),
+            args: r.opt(&f, "args").unwrap_or_default(),
         })
     }
 }

@@ -42,7 +42,34 @@ impl FromNode for Tool {
             output: r.opt(&f, "output"),
             errors: r.opt(&f, "errors").unwrap_or_default(),
             allow: r.list_or_default(&f, "allow"),
+            audit: r.opt(&f, "audit"),
+            upstream: r.opt(&f, "upstream"),
         })
+    }
+}
+
+impl FromNode for ToolAuditSpec {
+    const EXPECTED: &'static str = "a tool's audit settings";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        let f = r.fields(node, "a tool's `audit`", keys::TOOL_AUDIT)?;
+        Some(ToolAuditSpec {
+            arguments: r.opt(&f, "arguments"),
+        })
+    }
+}
+
+impl FromNode for Sp<AuditArguments> {
+    const EXPECTED: &'static str = "`none` or `summary`";
+    fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
+        keyword(
+            r,
+            node,
+            "audit arguments mode",
+            &[
+                ("none", AuditArguments::None),
+                ("summary", AuditArguments::Summary),
+            ],
+        )
     }
 }
 

@@ -1,6 +1,5 @@
 //! Schemas: the named types, and the type expressions of parameters, fields and outputs.
 
-use super::values::keyword;
 use super::{FromNode, Reader, keys};
 use crate::diag::{Code, Diagnostic};
 use crate::model::*;
@@ -8,9 +7,14 @@ use crate::source::Sp;
 use crate::yaml::Node;
 
 impl FromNode for Sp<StringFormat> {
-    const EXPECTED: &'static str = "a string format";
+    const EXPECTED: &'static str = "a string format, such as `date-time`";
     fn from_node(r: &mut Reader<'_>, node: &Sp<Node>) -> Option<Self> {
-        keyword(r, node, "string format", StringFormat::ALL)
+        // Any name: a format mcpgen does not know is kept as an annotation.
+        let Node::Str(s) = &node.value else {
+            r.wrong_type(node, Self::EXPECTED);
+            return None;
+        };
+        Some(Sp::new(StringFormat::from_name(s), node.span))
     }
 }
 
@@ -57,6 +61,7 @@ impl FromNode for Schema {
             fields: r.opt(&f, "fields"),
             allow: r.opt(&f, "allow"),
             header: r.opt(&f, "header"),
+            pii: r.opt(&f, "pii"),
         })
     }
 }

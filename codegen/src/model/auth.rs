@@ -89,4 +89,7 @@ pub struct Introspection {
     pub client_id: Sp<EnvString>,
     /// Its client secret: always `${VAR}`.
     pub client_secret: Sp<EnvString>,
+    /// The longest an answer is kept, in milliseconds (default 60000): the longest a
+    /// token revoked at the authorization server keeps working here.
+    pub cache_ms: Option<Sp<u64>>,
 }

@@ -22,6 +22,12 @@ pub struct ServerInfo {
     pub instructions: Option<Sp<String>>,
     /// Home page of the server.
     pub website_url: Option<Sp<String>>,
+    /// URL of the server's source repository, such as `https://github.com/alice/weather`
+    /// (in the server card and `server.json`).
+    pub repository: Option<Sp<String>>,
+    /// The server's name in the official MCP Registry, `namespace/name` such as
+    /// `io.github.alice/weather` (the server card's name; needed by `mcpgen registry`).
+    pub registry_name: Option<Sp<String>>,
 }
 
 /// How clients reach the server.
@@ -90,6 +96,20 @@ pub struct Lints {
     pub deny: Vec<Sp<String>>,
     /// Longest description, in characters (default 1024).
     pub max_description_chars: Option<Sp<u64>>,
+}
+
+/// The audit trail: one row per request in the server's store.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AuditSpec {
+    /// Whether `serve` keeps the audit trail (default true).
+    pub enabled: Option<Sp<bool>>,
+    /// What is kept of a call's arguments: `none` or `summary` (default).
+    pub arguments: Option<Sp<super::AuditArguments>>,
+    /// Rows older than this many days are deleted (default 30).
+    pub retain_days: Option<Sp<u32>>,
+    /// Longer string values are cut to this many characters in the summary (default 80).
+    pub max_value_chars: Option<Sp<u32>>,
 }
 
 /// The server's embedded store: a SQLite file in a data directory.

@@ -74,6 +74,28 @@ pub struct Tool {
     /// Checks that do not apply to this tool.
     #[schemars(default)]
     pub allow: Vec<Sp<String>>,
+    /// What the audit trail keeps of this tool's arguments.
+    pub audit: Option<ToolAuditSpec>,
+    /// A proxy's upstream request for this tool (see `upstream:`).
+    pub upstream: Option<super::ToolUpstream>,
+}
+
+/// A tool's `audit:`: what the audit trail keeps of its arguments.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ToolAuditSpec {
+    /// `none` or `summary`; default: the server's `audit.arguments`.
+    pub arguments: Option<Sp<AuditArguments>>,
+}
+
+/// What the audit trail keeps of a call's arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+pub enum AuditArguments {
+    /// Nothing.
+    None,
+    /// Strings cut to `audit.max_value_chars`, fields marked `pii: true` as keyed hashes.
+    Summary,
 }
 
 /// A JSON Schema written out in the spec (a tool's `input_schema`), as JSON, with where

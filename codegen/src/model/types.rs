@@ -38,6 +38,7 @@ pub struct Schema {
     /// Strings: a regular expression the whole value must match.
     pub pattern: Option<Sp<String>>,
     /// Strings: a JSON Schema format.
+    #[schemars(default, schema_with = "crate::spec_schema::string_format")]
     pub format: Option<Sp<StringFormat>>,
     /// Numbers: inclusive minimum.
     pub minimum: Option<Sp<f64>>,
@@ -71,6 +72,9 @@ pub struct Schema {
     /// and argument differ. An HTTP token such as `Region`; strings, enums, integers and
     /// booleans only; never a secret, since intermediaries see headers.
     pub header: Option<Sp<String>>,
+    /// Personal data: the audit trail keeps only a keyed hash of the value, and no
+    /// error message shows it.
+    pub pii: Option<Sp<bool>>,
 }
 
 impl Schema {
@@ -108,6 +112,7 @@ impl Schema {
             fields: None,
             allow: None,
             header: None,
+            pii: None,
         }
     }
 
@@ -157,9 +162,10 @@ pub enum Kind<'a> {
     Missing,
 }
 
-/// JSON Schema string formats the runtime validates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
-#[schemars(rename_all = "kebab-case")]
+/// JSON Schema string formats. `format` is an annotation in JSON Schema 2020-12: the
+/// server advertises it and does not enforce it; `mcpgen check` holds defaults and
+/// examples to the formats it knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StringFormat {
     /// RFC 3339 date and time.
     DateTime,
@@ -181,6 +187,9 @@ pub enum StringFormat {
     Ipv4,
     /// IPv6 address.
     Ipv6,
+    /// A format mcpgen does not know (`uri-reference`, `password`, `int64`, ...): kept
+    /// as the annotation it is, advertised as written, checked nowhere.
+    Other(String),
 }
 
 impl StringFormat {
@@ -199,11 +208,22 @@ impl StringFormat {
     ];
 
     /// The spelling in the spec and in JSON Schema.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
+        match self {
+            StringFormat::Other(format) => format,
+            known => StringFormat::ALL
+                .iter()
+                .find(|(_, f)| f == known)
+                .map_or("", |(s, _)| s),
+        }
+    }
+
+    /// The format spelled `name`: a known one, else [`StringFormat::Other`].
+    pub fn from_name(name: &str) -> Self {
         StringFormat::ALL
             .iter()
-            .find(|(_, f)| *f == self)
-            .map_or("", |(s, _)| s)
+            .find(|(s, _)| *s == name)
+            .map_or_else(|| StringFormat::Other(name.to_owned()), |(_, f)| f.clone())
     }
 }
 

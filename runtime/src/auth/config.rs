@@ -65,8 +65,32 @@ pub struct OAuthSettings {
     pub audience: Option<String>,
     /// Where the issuer's keys are; default: discovered from the issuer's metadata.
     pub jwks_uri: Option<String>,
-    /// RFC 7662 introspection for opaque tokens: URL, client id, client secret.
-    pub introspection: Option<(String, String, String)>,
+    /// RFC 7662 introspection for opaque tokens.
+    pub introspection: Option<IntrospectionSettings>,
+}
+
+/// An RFC 7662 introspection endpoint (`auth.oauth.introspection`). Strings may hold
+/// `${VAR}` references, read when the server starts.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct IntrospectionSettings {
+    /// The endpoint's URL.
+    pub url: String,
+    /// This server's client id at the authorization server.
+    pub client_id: String,
+    /// Its client secret (a `${VAR}` reference in a spec).
+    pub client_secret: String,
+    /// The longest an answer is kept (`cache_ms`); default 60 s.
+    pub cache: Option<std::time::Duration>,
+}
+
+impl std::fmt::Debug for IntrospectionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectionSettings")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for AuthConfig {

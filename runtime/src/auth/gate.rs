@@ -8,33 +8,14 @@ use sha2::{Digest, Sha256};
 
 use super::config::{AuthConfig, AuthMode, StdioAuth};
 use super::{AuthMethod, Principal, Rejection, RejectionKind};
-use futures::future::BoxFuture;
-
-/// What a verifier makes of a token: not a kind it checks, or its verdict.
-pub(crate) type Verdict = Option<Result<Arc<Principal>, Rejection>>;
-
-/// A way of checking bearer tokens: the store's managed tokens, an OAuth issuer's JWTs.
-/// Each gets the token and its SHA-256, computed once per request by the gate.
-pub(crate) trait Verifier: Send + Sync {
-    /// `None` when `token` is not of the kind this verifier checks.
-    fn verify<'a>(&'a self, token: &'a str, digest: &'a [u8; 32]) -> BoxFuture<'a, Verdict>;
-}
-
-/// Managed tokens: the ones with the store's prefix.
-impl Verifier for crate::store::Store {
-    fn verify<'a>(&'a self, token: &'a str, digest: &'a [u8; 32]) -> BoxFuture<'a, Verdict> {
-        let verdict = token
-            .starts_with(super::token::PREFIX)
-            .then(|| self.verify_digest(token, digest));
-        Box::pin(std::future::ready(verdict))
-    }
-}
-
-/// Access tokens of the authorization server: every token that is not a managed one.
-impl Verifier for super::oauth::OAuth {
-    fn verify<'a>(&'a self, token: &'a str, _digest: &'a [u8; 32]) -> BoxFuture<'a, Verdict> {
-        Box::pin(async move { Some(super::oauth::OAuth::verify(self, token).await.map(Arc::new)) })
-    }
+/// What checks tokens beyond the spec's static ones, attached when the server starts
+/// (the store's place and the public URL come from the command line).
+#[derive(Default)]
+pub(crate) struct Verifiers {
+    /// Managed tokens: the ones with the store's prefix, checked without waiting.
+    pub(crate) store: Option<crate::store::Store>,
+    /// The authorization server's access tokens (mode `oauth`): every other token.
+    pub(crate) oauth: Option<super::oauth::OAuth>,
 }
 
 /// The credential a request came with.
@@ -93,9 +74,8 @@ pub(crate) struct Gate {
     /// Static tokens by their SHA-256: a lookup by a hash of the secret keeps the
     /// secret's own bytes out of any comparison whose time could leak them.
     statics: HashMap<[u8; 32], Arc<Principal>>,
-    /// Managed tokens and OAuth, attached when the server starts (the store's place
-    /// and the public URL come from the command line).
-    verifiers: OnceLock<Vec<Arc<dyn Verifier>>>,
+    /// Managed tokens and OAuth, attached when the server starts.
+    verifiers: OnceLock<Verifiers>,
     /// The authorization server, read when the server starts.
     oauth: Option<super::OAuthSettings>,
     /// The protected resource metadata (mode `oauth`), once the public URL is known.
@@ -149,7 +129,7 @@ impl Gate {
     }
 
     /// Attaches the verifiers of managed tokens and OAuth; once, at start-up.
-    pub(crate) fn attach(&self, verifiers: Vec<Arc<dyn Verifier>>) {
+    pub(crate) fn attach(&self, verifiers: Verifiers) {
         let _ = self.verifiers.set(verifiers);
     }
 
@@ -164,7 +144,7 @@ impl Gate {
     pub(crate) async fn start_oauth(
         &self,
         public_url: Option<&str>,
-    ) -> Result<Option<Arc<dyn Verifier>>, String> {
+    ) -> Result<Option<super::oauth::OAuth>, String> {
         let Some(settings) = &self.oauth else {
             return Ok(None);
         };
@@ -185,12 +165,16 @@ impl Gate {
         if let Some(uri) = &settings.jwks_uri {
             config = config.with_jwks_uri(read("jwks_uri", uri)?);
         }
-        if let Some((url, id, secret)) = &settings.introspection {
-            config = config.with_introspection(super::oauth::IntrospectionConfig::new(
-                read("introspection.url", url)?,
-                read("introspection.client_id", id)?,
-                read("introspection.client_secret", secret)?,
-            ));
+        if let Some(endpoint) = &settings.introspection {
+            let mut introspection = super::oauth::IntrospectionConfig::new(
+                read("introspection.url", &endpoint.url)?,
+                read("introspection.client_id", &endpoint.client_id)?,
+                read("introspection.client_secret", &endpoint.client_secret)?,
+            );
+            if let Some(ceiling) = endpoint.cache {
+                introspection = introspection.with_cache_ceiling(ceiling);
+            }
+            config = config.with_introspection(introspection);
         }
         let oauth = super::oauth::OAuth::new(config).map_err(|e| e.to_string())?;
         if let Err(error) = oauth.load_keys().await {
@@ -201,7 +185,7 @@ impl Gate {
             // The declared scopes, which the local user holds all of.
             .with_scopes(self.local_user.scopes.iter().cloned());
         let _ = self.metadata.set(metadata);
-        Ok(Some(Arc::new(oauth)))
+        Ok(Some(oauth))
     }
 
     /// How the stdio client authenticates.
@@ -276,10 +260,14 @@ impl Gate {
         if let Some(principal) = self.statics.get(&digest) {
             return Ok(Arc::clone(principal));
         }
-        for verifier in self.verifiers.get().into_iter().flatten() {
-            if let Some(verdict) = verifier.verify(token, &digest).await {
-                return verdict;
-            }
+        let verifiers = self.verifiers.get();
+        if let Some(store) = verifiers.and_then(|v| v.store.as_ref())
+            && token.starts_with(super::token::PREFIX)
+        {
+            return store.verify_digest(token, &digest);
+        }
+        if let Some(oauth) = verifiers.and_then(|v| v.oauth.as_ref()) {
+            return oauth.verify(token).await.map(Arc::new);
         }
         Err(Rejection::new(
             RejectionKind::Unknown,

@@ -32,7 +32,9 @@ pub(crate) mod refusal;
 #[cfg(test)]
 mod tests;
 
-pub use config::{AuthConfig, AuthMode, OAuthSettings, StaticToken, StdioAuth};
+pub use config::{
+    AuthConfig, AuthMode, IntrospectionSettings, OAuthSettings, StaticToken, StdioAuth,
+};
 
 /// Who a request comes from, once its credential has been checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

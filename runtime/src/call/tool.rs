@@ -49,6 +49,8 @@ pub(crate) struct Answer {
     detail: Option<String>,
     replayed: bool,
     truncated: bool,
+    /// Which budget or cap refused the call.
+    scope: Option<&'static str>,
 }
 
 impl Answer {
@@ -59,6 +61,7 @@ impl Answer {
             detail: None,
             replayed: false,
             truncated: false,
+            scope: None,
         }
     }
 
@@ -70,6 +73,7 @@ impl Answer {
             detail: None,
             replayed: false,
             truncated: false,
+            scope: None,
         })
     }
 
@@ -98,6 +102,7 @@ impl Answer {
         record.detail.clone_from(&self.detail);
         record.replayed = self.replayed;
         record.truncated = self.truncated;
+        record.scope = self.scope;
     }
 }
 
@@ -112,8 +117,13 @@ impl McpService {
         let answer = async {
             // 1. Identify.
             let call = self.identify(&params, &context, &record)?;
-            // 2. Admit by the guardrails.
+            // 2. Admit by the guardrails. (The audit trail's summary first: a refused
+            // call's arguments are worth keeping too.)
             let arguments = params.arguments.take().unwrap_or_default();
+            let audit = &self.registry.tools[call.index].def.audit;
+            if let Some(summary) = crate::observe::audit::summarize(audit, &arguments) {
+                record.update(|r| r.arguments = Some(summary));
+            }
             let admitted = self.admit(&call, &arguments).await?;
             // 3. Validate.
             let round = Round::take(&mut params);
@@ -184,11 +194,12 @@ impl McpService {
                 result,
                 outcome,
                 detail,
+                scope,
             }) => {
                 let shaped = self.shaped(call.index, result);
-                return Err(Box::new(
-                    Answer::new(shaped, outcome).with_detail(Some(detail)),
-                ));
+                let mut answer = Answer::new(shaped, outcome).with_detail(Some(detail));
+                answer.scope = scope;
+                return Err(Box::new(answer));
             }
         };
         let mut reservation = None;
@@ -225,10 +236,11 @@ impl McpService {
         let tool = &self.registry.tools[call.index];
         let name = tool.def.name.as_str();
         let mut instance = Value::Object(arguments);
-        let violations = tool.input.violations(&instance);
+        let mut violations = tool.input.violations(&instance);
         // Still an object: `prepare` changes values inside it, never its kind.
         tool.input.prepare(&mut instance);
         if !violations.is_empty() {
+            crate::observe::audit::summary::redact_violations(&tool.def.audit.pii, &mut violations);
             let result = self.shaped(call.index, invalid_arguments(name, &violations));
             return Err(Box::new(Answer::new(result, Outcome::InvalidArguments)));
         }

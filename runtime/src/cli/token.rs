@@ -16,7 +16,7 @@ use crate::store::{self, ManagedToken, Store, rfc3339};
 /// Where the store is, for `serve` and `token`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub(super) struct StoreArgs {
-    /// The directory of the server's store (managed tokens). Default: the spec's
+    /// The directory of the server's store (managed tokens, audit trail). Default: the spec's
     /// store.data_dir, else $XDG_DATA_HOME/NAME or ~/.local/share/NAME.
     #[arg(long, value_name = "DIR", env = store::DATA_DIR_ENV, global = true)]
     pub(super) data_dir: Option<PathBuf>,
@@ -271,7 +271,10 @@ fn row_json(row: &ManagedToken, now: i64) -> serde_json::Value {
 }
 
 /// Columns padded to their widest cell, two spaces apart.
-fn write_table<const N: usize>(out: &mut dyn Write, table: &[[String; N]]) -> io::Result<()> {
+pub(super) fn write_table<const N: usize>(
+    out: &mut dyn Write,
+    table: &[[String; N]],
+) -> io::Result<()> {
     let widths: Vec<usize> = (0..N)
         .map(|c| {
             table
@@ -292,7 +295,7 @@ fn write_table<const N: usize>(out: &mut dyn Write, table: &[[String; N]]) -> io
 }
 
 /// `30d`, `12h`, `90m`, `45s`, `2w`, or several, such as `1d12h`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
     let help = "write a number and a unit, such as 30d, 12h, 90m or 1d12h (units s, m, h, d, w)";
     let mut total: u64 = 0;
     let mut rest = text.trim();

@@ -73,6 +73,10 @@ pub(crate) struct Registry {
     pub(crate) gate: Option<crate::auth::gate::Gate>,
     /// The tasks of tools with [`crate::TaskSupport`] (tasks extension).
     pub(crate) tasks: crate::call::task_registry::Tasks,
+    /// What `/readyz` checks.
+    pub(crate) probes: crate::observe::health::Probes,
+    /// What the server card says beyond the server info.
+    pub(crate) discovery: crate::protocol::card::Discovery,
 }
 
 /// The capabilities of a server with these entries: exactly what it serves. rmcp and

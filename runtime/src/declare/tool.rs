@@ -75,6 +75,8 @@ pub struct ToolDef {
     pub task: TaskSupport,
     /// When a call of a task tool becomes a task (default: as soon as it is admitted).
     pub task_start: TaskStart,
+    /// What the audit trail keeps of its arguments, and which are PII.
+    pub audit: crate::ToolAudit,
 }
 
 /// Whether a tool's calls may become tasks ([`ToolDef::task`]).

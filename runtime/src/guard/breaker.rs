@@ -122,8 +122,8 @@ impl Breaker {
         })
     }
 
-    #[cfg(test)]
-    fn state_name(&self) -> &'static str {
+    /// The state's name, as the metrics show it.
+    pub(crate) fn state_name(&self) -> &'static str {
         match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
             State::Closed { .. } => "closed",
             State::Open { .. } => "open",

@@ -159,6 +159,15 @@ impl Limiter {
         }
     }
 
+    /// Whether the shared backend answers, when there is one (`/readyz`).
+    pub(crate) async fn ping(&self) -> Option<Result<(), String>> {
+        match self {
+            Limiter::None | Limiter::Memory(_) => None,
+            #[cfg(feature = "redis")]
+            Limiter::Redis(redis) => Some(redis.ping().await),
+        }
+    }
+
     pub(crate) fn backend(&self) -> &'static str {
         match self {
             Limiter::None => "none",

@@ -95,6 +95,9 @@ pub(crate) struct Refusal {
     pub(crate) result: CallToolResult,
     pub(crate) outcome: Outcome,
     pub(crate) detail: String,
+    /// Which budget or cap refused (`agent`, `agent_tool`, `tool`; `server` or `tool`
+    /// for a concurrency cap), for the metrics.
+    pub(crate) scope: Option<&'static str>,
 }
 
 /// What the size cap did to a result ([`GuardLayer::cap`]).
@@ -199,6 +202,20 @@ impl GuardLayer {
         self.enabled
     }
 
+    /// Whether the rate limits' shared backend (Redis) answers, when there is one.
+    pub(crate) async fn ping_backend(&self) -> Option<Result<(), String>> {
+        self.limiter.ping().await
+    }
+
+    /// Each tool with a circuit breaker, and its breaker's state now (`closed`, `open`,
+    /// `half_open`), for the metrics.
+    pub(crate) fn breaker_states(&self) -> Vec<(Arc<str>, &'static str)> {
+        self.tools
+            .iter()
+            .filter_map(|t| Some((Arc::from(t.name.as_str()), t.breaker.as_ref()?.state_name())))
+            .collect()
+    }
+
     /// The idempotency key of a call, scoped to its agent, if the tool takes keys and
     /// the call has one.
     pub(crate) fn idempotency_key(
@@ -239,6 +256,7 @@ impl GuardLayer {
                 result: refusal::tool_disabled(name),
                 outcome: Outcome::Disabled,
                 detail: "disabled by configuration".to_owned(),
+                scope: None,
             });
         }
         let ticket = match &state.breaker {
@@ -261,6 +279,7 @@ impl GuardLayer {
                         ),
                         outcome: Outcome::CircuitOpen,
                         detail: format!("circuit breaker {state_name}"),
+                        scope: None,
                     });
                 }
             },
@@ -281,6 +300,7 @@ impl GuardLayer {
                     result: refusal::rate_limited(name, scope, &rate, retry_after),
                     outcome: Outcome::RateLimited,
                     detail: format!("{} budget of {rate}", scope.as_str()),
+                    scope: Some(scope.as_str()),
                 });
             }
             Decision::Unavailable { retry_after } => {
@@ -288,6 +308,7 @@ impl GuardLayer {
                     result: refusal::rate_limit_unavailable(name, retry_after),
                     outcome: Outcome::Overloaded,
                     detail: "the rate-limit backend is unavailable".to_owned(),
+                    scope: Some("rate_limit_backend"),
                 });
             }
         }
@@ -545,7 +566,7 @@ fn without_redis(backend: &RateLimitBackend) -> String {
 fn slot(
     cap: Option<&(Arc<Semaphore>, u32)>,
     name: &str,
-    scope: &str,
+    scope: &'static str,
     hint: Duration,
 ) -> Result<Option<OwnedSemaphorePermit>, Box<Refusal>> {
     let Some((semaphore, limit)) = cap else {
@@ -557,6 +578,7 @@ fn slot(
             result: refusal::overloaded(name, scope, *limit, hint),
             outcome: Outcome::Overloaded,
             detail: format!("the {scope}'s cap of {limit} concurrent calls"),
+            scope: Some(scope),
         })),
     }
 }

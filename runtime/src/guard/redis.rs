@@ -167,6 +167,18 @@ impl RedisLimiter {
         }
     }
 
+    /// Whether Redis answers PING now (`/readyz`).
+    pub(crate) async fn ping(&self) -> Result<(), String> {
+        let mut connection = self.connection().map_err(|e| e.to_string())?;
+        let command = redis::cmd("PING");
+        let ping = command.query_async::<String>(&mut connection);
+        tokio::time::timeout(REDIS_TIMEOUT * 2, ping)
+            .await
+            .map_err(|_| format!("no answer within {} ms", (REDIS_TIMEOUT * 2).as_millis()))?
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
     async fn eval(&self, budgets: &[(Scope, Rate, String)]) -> Result<(i64, u64), String> {
         let mut connection = self.connection().map_err(|e| e.to_string())?;
         let mut invocation = self.script.prepare_invoke();

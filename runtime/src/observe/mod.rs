@@ -1,14 +1,18 @@
-//! What the server tells its operator: the record of every request ([`record`]) and
-//! its one log event ([`log`]), and the subscriber that writes the log ([`install`]):
-//! tracing-subscriber's text or JSON format ([`log_format`]), on standard error (standard
+//! What the server tells its operator: the record of every request ([`record`]), its
+//! one log event ([`log`]), its row in the audit trail ([`audit`]), the Prometheus
+//! metrics counted from it ([`metrics`]), and the subscriber that writes the log
+//! ([`install`]): tracing-subscriber's text or JSON format ([`log_format`]), on standard error (standard
 //! output is the stdio transport), written in batches off the request path ([`log_sink`]).
 //! When an OTLP endpoint is configured, each record also becomes a span ([`traces`]),
 //! and handlers start spans of their own under it ([`child_span`]).
 
+pub(crate) mod audit;
 pub(crate) mod child_span;
+pub(crate) mod health;
 pub(crate) mod log;
 mod log_format;
 pub(crate) mod log_sink;
+pub(crate) mod metrics;
 pub(crate) mod otlp_client;
 #[cfg(test)]
 mod outcome_tests;

@@ -10,8 +10,9 @@
 //! error a handler answers with (`protocol/service.rs`). The transport finishes it when
 //! the answer leaves (status, JSON-RPC error code, response bytes). Finishing settles
 //! the outcome (what a stage said, else what the status or error code says), takes the
-//! latency and emits the request's one log event ([`super::log::request`]): the place
-//! where an audit trail or metrics would read records too. A record nobody finished
+//! latency, emits the request's one log event ([`super::log::request`]), counts it in
+//! the metrics ([`super::metrics`]) and hands the record to the audit trail
+//! ([`super::audit::submit`]). A record nobody finished
 //! (the request ended without its answer being sent) is finished when its last handle
 //! is dropped.
 //!
@@ -140,7 +141,44 @@ impl Transport {
     }
 }
 
-/// Everything known about one request. Argument values are never part of it.
+/// Who sent a request, as far as the transport can tell: for the audit trail, so that
+/// robots and real agents can be told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientKind {
+    /// An MCP client over stdio.
+    McpStdio,
+    /// An MCP client over HTTP: the request carries MCP's headers (`MCP-Protocol-Version`,
+    /// `Mcp-Session-Id`, `Mcp-Method`, an `Accept` naming `text/event-stream`), or a
+    /// JSON-RPC request in its body.
+    McpHttp,
+    /// A web browser (its `User-Agent` and `Accept: text/html`) without MCP headers.
+    Browser,
+    /// A known crawler or registry inspector by its `User-Agent`, or an HTTP request
+    /// with neither MCP headers nor a JSON-RPC request.
+    Scanner,
+    /// An HTTP request without MCP headers, yet to be settled by its body: `mcp_http`
+    /// if it carried a JSON-RPC request, else `scanner`.
+    HttpBare,
+    /// A transport of the embedding application's.
+    Unknown,
+}
+
+impl ClientKind {
+    pub(crate) fn as_str(self, has_method: bool) -> &'static str {
+        match self {
+            Self::McpStdio => "mcp_stdio",
+            Self::McpHttp => "mcp_http",
+            Self::Browser => "browser",
+            Self::Scanner => "scanner",
+            Self::HttpBare if has_method => "mcp_http",
+            Self::HttpBare => "scanner",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Everything known about one request. Argument values are never part of it, except
+/// as the audit trail's summary (`arguments`), where fields marked PII are keyed hashes.
 #[derive(Debug)]
 pub(crate) struct Record {
     /// When the request arrived.
@@ -175,6 +213,9 @@ pub(crate) struct Record {
     /// For operators: what went wrong inside (a panic message, an error chain). Never
     /// argument values.
     pub(crate) detail: Option<String>,
+    /// Which budget or cap refused the request (`agent`, `agent_tool`, `tool`,
+    /// `address`; `server` or `tool` for a concurrency cap).
+    pub(crate) scope: Option<&'static str>,
     /// Filled in when the record is finished.
     pub(crate) latency: std::time::Duration,
     /// The request's trace id (32 hex digits), filled in when the record is finished:
@@ -182,6 +223,13 @@ pub(crate) struct Record {
     pub(crate) trace_id: Option<String>,
     /// The caller's trace context and, when spans are exported, the request's span.
     pub(crate) trace: Option<Box<super::traces::RequestTrace>>,
+    /// Who sent it (for the audit trail; over HTTP named only when the trail is on).
+    pub(crate) client_kind: ClientKind,
+    /// The arguments' summary for the audit trail, as JSON text (only when it is on):
+    /// strings cut short, fields marked PII as keyed hashes (`observe/audit`).
+    pub(crate) arguments: Option<String>,
+    /// Counted in the metrics' requests in flight until it is finished.
+    pub(crate) in_flight: bool,
 }
 
 impl Record {
@@ -207,9 +255,17 @@ impl Record {
             truncated: false,
             replayed: false,
             detail: None,
+            scope: None,
             latency: std::time::Duration::ZERO,
             trace_id: None,
             trace: None,
+            client_kind: match transport {
+                Transport::Stdio => ClientKind::McpStdio,
+                Transport::Http => ClientKind::HttpBare,
+                Transport::InProcess => ClientKind::Unknown,
+            },
+            arguments: None,
+            in_flight: super::metrics::opened(),
         }
     }
 
@@ -342,8 +398,10 @@ impl Recording {
     /// Drops the record without a trace: what arrived was not a request after all (an
     /// HTTP POST of a notification).
     pub(crate) fn discard(&self) {
-        if let Some(open) = &self.0 {
-            open.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(open) = &self.0
+            && let Some(record) = open.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+        {
+            super::metrics::discarded(&record);
         }
     }
 
@@ -400,13 +458,15 @@ impl Drop for Open {
 }
 
 /// The one place a record ends: its outcome settled, its latency taken, its span
-/// ended, its log event emitted. (An audit trail or metrics would read the record here
-/// too.)
+/// ended, its log event emitted, its metrics counted (one atomic load while metrics are
+/// off), and the record handed to the audit trail (when it is on).
 fn finished(mut record: Record) {
     record.outcome = Some(record.settled_outcome());
     record.latency = record.started.elapsed();
     super::traces::end(&mut record);
     super::log::request(&record);
+    super::metrics::finished(&record);
+    super::audit::submit(record);
 }
 
 #[cfg(test)]

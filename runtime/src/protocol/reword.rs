@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::protocol::wording::suggestion;
 
 /// The requests of MCP a client sends to a server, in both revisions.
-const MCP_METHODS: &[&str] = &[
+pub(crate) const MCP_METHODS: &[&str] = &[
     "initialize",
     "server/discover",
     "ping",

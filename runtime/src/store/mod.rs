@@ -1,8 +1,8 @@
 //! The server's embedded store: one SQLite file in the data directory, shared by the
 //! running server and the `token` commands.
 //!
-//! It holds the managed tokens today; the audit trail and per-agent state come next,
-//! and a PostgreSQL backend for several instances after that. So the store is one type,
+//! It holds the managed tokens and the audit trail (`audit.rs`); per-agent state comes
+//! next, and a PostgreSQL backend for several instances after that. So the store is one type,
 //! [`Store`], whose backend-specific code (the file, the SQL, the schema migrations)
 //! lives in `sqlite.rs` and whose logic (the token cache, last-use batching) does not
 //! depend on it.
@@ -12,6 +12,7 @@
 //! waits a few seconds for another writer. The schema is versioned: opening applies the
 //! migrations the file lacks, and a file written by a newer build is refused.
 
+pub(crate) mod audit;
 mod data_dir;
 mod last_used;
 mod sqlite;
@@ -105,6 +106,19 @@ impl Store {
     pub fn file(&self) -> &Path {
         &self.inner.file
     }
+
+    /// Whether the store answers a query now (`/readyz`); the error says why not,
+    /// without the file's path (the answer is public).
+    pub(crate) fn probe(&self) -> Result<(), String> {
+        sqlite::probe(&self.inner.file).map_err(|err| {
+            // SQLite's own words for the failure; its message may name the file.
+            let reason = match err {
+                rusqlite::Error::SqliteFailure(failure, _) => failure.to_string(),
+                other => other.to_string(),
+            };
+            format!("the store does not answer a query ({reason})")
+        })
+    }
 }
 
 impl Inner {
@@ -174,6 +188,11 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+/// The store's file in `data_dir`, whether or not it exists.
+pub(crate) fn file_in(data_dir: &Path) -> PathBuf {
+    data_dir.join(sqlite::FILE_NAME)
+}
 
 /// Now, in unix seconds.
 pub(crate) fn unix_now() -> i64 {

@@ -26,11 +26,12 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "managed tokens",
-    // Times are unix seconds. Scopes are space-separated, as in OAuth's `scope`.
-    sql: "CREATE TABLE tokens (
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "managed tokens",
+        // Times are unix seconds. Scopes are space-separated, as in OAuth's `scope`.
+        sql: "CREATE TABLE tokens (
               id           TEXT PRIMARY KEY,
               hash         BLOB NOT NULL UNIQUE,
               prefix       TEXT NOT NULL,
@@ -42,7 +43,16 @@ const MIGRATIONS: &[Migration] = &[Migration {
               revoked_at   INTEGER,
               last_used_at INTEGER
           ) STRICT;",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "audit trail",
+        // One row per request (`observe/audit`). Times in microseconds since the Unix
+        // epoch; `arguments` is the JSON text of the argument summary (PII fields
+        // hashed), `trace_id` the request's W3C trace id when traces are on.
+        sql: super::audit::MIGRATION,
+    },
+];
 
 /// The schema version this build writes.
 pub(super) fn latest_version() -> i64 {
@@ -62,6 +72,21 @@ pub(super) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     // a power loss may be lost: fine for tokens and last-used times.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(conn)
+}
+
+/// Whether the store answers: a new connection to the file (never creating it) reads
+/// its schema, as any request would. A connection of its own, so the check does not
+/// wait behind the request path's, and sees the file as it is now.
+pub(super) fn probe(path: &Path) -> rusqlite::Result<()> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(1))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+        row.get::<_, i64>(0)
+    })?;
+    Ok(())
 }
 
 /// What [`migrate`] found.

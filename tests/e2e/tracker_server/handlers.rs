@@ -1,6 +1,8 @@
 //! The handlers of the auth test server (tests/e2e/test_auth.py copies this file over
 //! the scaffold's `src/handlers.rs`, and specs/issue_tracker.yaml over its spec). They
 //! answer with who called, so the tests see the principal the gate let through.
+//! (tests/e2e/test_audit.py uses them too: `close_issue` with the comment `panic`
+//! panics, a bug in a handler.)
 
 use mcpgen_runtime::{ResourceError, ResourceOutput, ToolContext, ToolOutput};
 
@@ -42,8 +44,11 @@ impl Handler for Handlers {
     async fn close_issue(
         &self,
         _ctx: ToolContext,
-        _input: CloseIssueInput,
+        input: CloseIssueInput,
     ) -> Result<CloseIssueOutput, CloseIssueError> {
+        if input.comment.as_deref() == Some("panic") {
+            panic!("a bug in close_issue");
+        }
         Err(CloseIssueError::IssueNotFound)
     }
 

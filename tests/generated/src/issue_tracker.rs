@@ -210,6 +210,9 @@ pub struct CreateIssueInput {
     pub title: ::std::string::String,
     /// Details in Markdown - what happened and how to reproduce it.
     pub body: ::std::string::String,
+    /// Email address of the person who reported the problem, to notify them when it is fixed.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub reporter_email: ::core::option::Option<::std::string::String>,
     /// How urgent it is.
     pub priority: Priority,
     /// Labels to add; each must already exist.
@@ -790,6 +793,11 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
       "type": "string",
       "maxLength": 20000
     },
+    "reporter_email": {
+      "description": "Email address of the person who reported the problem, to notify them when it is fixed.",
+      "type": "string",
+      "format": "email"
+    },
     "priority": {
       "description": "How urgent it is.",
       "type": "string",
@@ -920,6 +928,10 @@ pub fn tool_create_issue() -> ::mcpgen_runtime::ToolDef {
                 key_param: ::std::string::String::from("request_id"),
                 window: ::core::time::Duration::from_millis(86400000),
             }),
+        },
+        audit: ::mcpgen_runtime::ToolAudit {
+            pii: ::std::vec::Vec::from([::std::string::String::from("reporter_email")]),
+            ..::core::default::Default::default()
         },
         ..::core::default::Default::default()
     }
@@ -1305,7 +1317,14 @@ pub fn builder<H: Handler>(handler: H) -> ::mcpgen_runtime::ServerBuilder {
             public_discovery: true,
             stdio: ::mcpgen_runtime::StdioAuth::Token,
             oauth: ::core::option::Option::None,
-        });
+        })
+        .audit(::mcpgen_runtime::AuditSettings {
+            retain_days: 90,
+            max_value_chars: 60,
+            ..::core::default::Default::default()
+        })
+        .registry_name("io.github.example/issue_tracker")
+        .repository("https://github.com/example/issue-tracker-mcp");
     let builder = {
         let handler = ::std::sync::Arc::clone(&handler);
         builder

@@ -238,6 +238,7 @@ fn valid_samples(schema: &Value) -> Vec<Value> {
                     json!("2024-02-29T12:30:00+01:00"),
                 ]);
             }
+            Some("email") => out.push(json!("alice@example.com")),
             Some(other) => panic!("string format `{other}` is new; teach tests/agreement.rs"),
             None => {
                 let min = uint(schema, "minLength").unwrap_or(0);

@@ -142,6 +142,8 @@ fn empty_tool(span: Span) -> Tool {
         errors: NamedMap::default(),
         client_capabilities: Vec::new(),
         allow: Vec::new(),
+        audit: None,
+        upstream: None,
     }
 }
 

@@ -14,12 +14,14 @@ mod prompts;
 mod resources;
 mod satisfies;
 mod server;
+mod stubs;
 mod tokens;
 mod tools;
 mod types;
 
 use proc_macro2::TokenStream;
 
+pub use stubs::{NOT_IMPLEMENTED, handler_stubs};
 pub use tools::{RuntimePaths, schema_expr, tool_def};
 
 use super::json_schema::Types;

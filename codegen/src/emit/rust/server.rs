@@ -77,6 +77,8 @@ fn server_fns(spec: &Spec, registrations: &[TokenStream]) -> TokenStream {
     );
     let guardrails = crate::emit::guardrails::server_guardrails(spec);
     let auth = crate::emit::auth::server_auth(spec);
+    let audit = crate::emit::audit::server_audit(spec);
+    let discovery = discovery(spec);
     quote! {
         /// Who the server is, from the spec's `server:` section.
         pub fn server_info() -> ::mcpgen_runtime::ServerInfo {
@@ -100,7 +102,9 @@ fn server_fns(spec: &Spec, registrations: &[TokenStream]) -> TokenStream {
             let builder = ::mcpgen_runtime::Server::builder(server_info())
                 .default_tool_timeout(::core::time::Duration::from_millis(#default_timeout))
                 .guardrails(#guardrails)
-                #auth;
+                #auth
+                #audit
+                #discovery;
             #(#registrations)*
             let _ = &handler;
             builder
@@ -111,6 +115,17 @@ fn server_fns(spec: &Spec, registrations: &[TokenStream]) -> TokenStream {
             ::mcpgen_runtime::__private::serde_json::from_str(json).unwrap_or_default()
         }
     }
+}
+
+/// The builder calls for what only the server card and the registry read
+/// (`server.registry_name`, `server.repository`); nothing when the spec has neither.
+fn discovery(spec: &Spec) -> TokenStream {
+    let s = &spec.server;
+    let name = s.registry_name.as_ref().map(|n| n.value.as_str());
+    let repository = s.repository.as_ref().map(|r| r.value.as_str());
+    let name = name.map(|n| quote! { .registry_name(#n) });
+    let repository = repository.map(|r| quote! { .repository(#r) });
+    quote! { #name #repository }
 }
 
 fn server_info(spec: &Spec) -> TokenStream {

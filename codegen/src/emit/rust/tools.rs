@@ -286,6 +286,7 @@ pub fn tool_def(
     });
     let guard = crate::emit::guardrails::tool_guard(spec, tool, rt);
     let task = task_fields(tool, rt);
+    let audit = crate::emit::audit::tool_audit(spec, tool, rt);
     quote! {
         #rt::ToolDef {
             name: ::std::string::String::from(#name),
@@ -306,6 +307,7 @@ pub fn tool_def(
             client_capabilities: ::std::vec::Vec::from([#(#client_capabilities),*]),
             guard: #guard,
             #task
+            #audit
             ..::core::default::Default::default()
         }
     }

@@ -66,7 +66,7 @@ impl Allowed {
             .or_else(|| self.refuse_origin(request))
     }
 
-    fn refuse_host(&self, request: &Request) -> Option<Response> {
+    pub(super) fn refuse_host(&self, request: &Request) -> Option<Response> {
         if self.any_host {
             return None;
         }

@@ -9,7 +9,8 @@
 //! and `Content-Type` checks, the body cap enforced before parsing, JSON-RPC parse
 //! errors (400/-32700) instead of rmcp's 415 text, and JSON bodies for rmcp's own
 //! plain-text rejections. Below axum, [`wire`] gives a JSON body to hyper's answers to
-//! requests it cannot parse.
+//! requests it cannot parse. Beside the endpoint, [`ops`] serves `/metrics`, `/healthz`,
+//! `/readyz` and the server cards.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -24,6 +25,7 @@ use crate::{Server, observe::record::Transport, protocol::service::McpService};
 mod allow;
 mod authorize;
 mod drain;
+pub(crate) mod ops;
 mod record;
 mod screen;
 mod sessions;
@@ -69,6 +71,10 @@ pub struct HttpOptions {
     /// over it, 429 with `Retry-After`. Default: the server's
     /// [`crate::Guardrails::per_address`].
     pub per_address: Option<crate::Rate>,
+    /// Serve Prometheus metrics at `/metrics` on this listener (default true); false
+    /// when they are served on an address of their own
+    /// ([`Server::serve_operations`]). `/healthz` and `/readyz` are always served.
+    pub metrics: bool,
 }
 
 impl Default for HttpOptions {
@@ -83,6 +89,7 @@ impl Default for HttpOptions {
             sse_keep_alive: Some(Duration::from_secs(15)),
             trusted_proxy_hops: 0,
             per_address: None,
+            metrics: true,
         }
     }
 }
@@ -134,6 +141,13 @@ impl HttpOptions {
     #[must_use]
     pub fn with_per_address(mut self, rate: crate::Rate) -> Self {
         self.per_address = Some(rate);
+        self
+    }
+
+    /// Set [`HttpOptions::metrics`].
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: bool) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -259,6 +273,9 @@ impl Server {
                 config,
             );
         let metadata = self.registry.gate.as_ref().and_then(|g| g.metadata());
+        if options.metrics {
+            crate::observe::metrics::install(&self.registry);
+        }
         let rules = Arc::new(ScreenRules {
             max_body_bytes: options.max_body_bytes,
             allowed: allow::Allowed::new(options),
@@ -282,6 +299,11 @@ impl Server {
             metadata: metadata.map(crate::auth::metadata::ResourceMetadata::url),
             metadata_document: metadata
                 .map(|m| (m.paths(), bytes::Bytes::from(m.document().to_string()))),
+            ops: Arc::new(ops::Ops {
+                registry: Arc::clone(&self.registry),
+                metrics: options.metrics,
+            }),
+            public_url: options.public_url.clone(),
         });
         Screened {
             inner: service,

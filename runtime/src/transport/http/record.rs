@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use rmcp::model::ProtocolVersion;
 use serde::Deserialize;
 
-use crate::observe::record::{Outcome, Record, Recording, Transport};
+use crate::observe::record::{ClientKind, Outcome, Record, Recording, Transport};
 
 /// The JSON-RPC error code of an answer the HTTP layer wrote itself, in the answer's
 /// extensions ([`super::error_response`]).
@@ -51,6 +51,9 @@ pub(super) fn open(request: &mut Request) -> Recording {
     record.method = header_text(headers, &MCP_METHOD).map(Cow::Owned);
     record.target = header_text(headers, &MCP_NAME).and_then(decoded);
     trace_headers(headers, &mut record);
+    if crate::observe::audit::enabled() {
+        record.client_kind = client_kind(headers);
+    }
     let recording = Recording::open(record);
     request.extensions_mut().insert(recording.clone());
     recording
@@ -67,6 +70,57 @@ fn trace_headers(headers: &HeaderMap, record: &mut Record) {
         && let Some(session) = header_text(headers, &SESSION_ID)
     {
         record.trace_mut().session = Some(session);
+    }
+}
+
+/// `User-Agent` words of crawlers, scanners and registry inspectors (lowercase).
+const SCANNER_AGENTS: &[&str] = &[
+    "bot",
+    "crawler",
+    "spider",
+    "scan",
+    "zgrab",
+    "nmap",
+    "nuclei",
+    "masscan",
+    "censys",
+    "shodan",
+    "smithery",
+    "glama",
+    "pulsemcp",
+    "mcp.so",
+    "httpx",
+    "go-http-client",
+];
+
+/// Who sent a request, from its headers ([`ClientKind`]).
+fn client_kind(headers: &HeaderMap) -> ClientKind {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    // The Python SDK's client is `python-httpx/...`: not a scanner.
+    let scanner = SCANNER_AGENTS
+        .iter()
+        .any(|word| agent.contains(word) && !agent.starts_with("python-httpx"));
+    if scanner {
+        return ClientKind::Scanner;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mcp = headers.contains_key(&PROTOCOL_VERSION)
+        || headers.contains_key(&MCP_METHOD)
+        || headers.contains_key(HeaderName::from_static("mcp-session-id"))
+        || accept.contains("text/event-stream");
+    if mcp {
+        ClientKind::McpHttp
+    } else if agent.starts_with("mozilla/") && accept.contains("text/html") {
+        ClientKind::Browser
+    } else {
+        ClientKind::HttpBare
     }
 }
 
@@ -277,5 +331,50 @@ impl http_body::Body for Answer {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(headers: &[(&'static str, &'static str)]) -> &'static str {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, http::HeaderValue::from_static(value));
+        }
+        client_kind(&map).as_str(false)
+    }
+
+    #[test]
+    fn clients_are_told_apart_by_their_headers() {
+        let sse = ("accept", "application/json, text/event-stream");
+        assert_eq!(
+            kind(&[sse, ("user-agent", "python-httpx/0.28.1")]),
+            "mcp_http"
+        );
+        assert_eq!(kind(&[("mcp-protocol-version", "2026-07-28")]), "mcp_http");
+        assert_eq!(
+            kind(&[
+                (
+                    "user-agent",
+                    "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+                ),
+                ("accept", "text/html,application/xhtml+xml")
+            ]),
+            "browser"
+        );
+        assert_eq!(
+            kind(&[
+                sse,
+                ("user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1)")
+            ]),
+            "scanner"
+        );
+        assert_eq!(kind(&[("user-agent", "curl/8.5.0")]), "scanner");
+        // Without MCP headers, a JSON-RPC request in the body still makes an MCP client.
+        let mut bare = HeaderMap::new();
+        bare.insert("user-agent", http::HeaderValue::from_static("curl/8.5.0"));
+        assert_eq!(client_kind(&bare).as_str(true), "mcp_http");
     }
 }

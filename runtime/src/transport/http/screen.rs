@@ -31,6 +31,10 @@ pub(super) struct ScreenRules {
     pub(super) metadata: Option<String>,
     /// Its paths and document (mode `oauth`), served to anyone who asks.
     pub(super) metadata_document: Option<(Vec<String>, Bytes)>,
+    /// Health, readiness, metrics and the server cards.
+    pub(super) ops: Arc<super::ops::Ops>,
+    /// The URL clients use, named in the server cards.
+    pub(super) public_url: Option<String>,
 }
 
 pub(crate) fn error_response(
@@ -153,6 +157,9 @@ where
         // next one (tower's rule for services called from a future).
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
+        if let Some(answer) = super::ops::answer(&self.rules.ops, &request) {
+            return Either::Right(Box::pin(answer.map(Ok)));
+        }
         let recording = record::open(&mut request);
         // The body waits aside while the head is screened: a refusal reads it first.
         let body = std::mem::take(request.body_mut());
@@ -306,7 +313,7 @@ fn unreadable(body: &[u8]) -> Response {
 /// request, as it is.
 enum Verdict {
     Refused(Response),
-    /// Answered here: the protected resource metadata.
+    /// Answered here: the protected resource metadata, a server card.
     Answered(Response),
     Post(http::request::Parts),
     Pass(Request),
@@ -341,10 +348,26 @@ fn screen(rules: &ScreenRules, mut request: Request) -> Verdict {
         {
             if let Some(recording) = request.extensions().get::<Recording>() {
                 let agent = crate::guard::agent_key(&crate::Identity::Address(client));
-                recording.update(|r| r.agent = Some(agent));
+                recording.update(|r| {
+                    r.agent = Some(agent);
+                    r.scope = Some("address");
+                });
             }
             return Verdict::Refused(response);
         }
+    }
+
+    if let Some(card) = super::ops::card(
+        &rules.ops.registry,
+        &rules.path,
+        rules.public_url.as_deref(),
+        &request,
+    ) {
+        // Any origin may read a card; the host must be one this server answers for.
+        return match rules.allowed.refuse_host(&request) {
+            Some(refused) => Verdict::Refused(refused),
+            None => Verdict::Answered(card),
+        };
     }
 
     if let Some(refused) = rules.allowed.refuse(&request) {
