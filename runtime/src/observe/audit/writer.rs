@@ -184,8 +184,7 @@ pub(super) fn row_of(record: Record) -> AuditRow {
         response_bytes: int(record.response_bytes),
         http_status: record.status.map(i64::from),
         error_code: record.error_code.map(i64::from),
-        // Filled in by traces, when they are on.
-        trace_id: None,
+        trace_id: record.trace_id,
         arguments: record.arguments,
         detail: record.detail,
     }
