@@ -45,6 +45,22 @@ def trace_bin(tmp_path_factory) -> str:
     )
 
 
+def store(tmp_path: Path) -> dict[str, str]:
+    """The server's data directory (its audit trail) inside the test's directory."""
+    return {"MCPGEN_DATA_DIR": str(tmp_path / "data")}
+
+
+def audit_rows(binary: str, tmp_path: Path) -> list[dict]:
+    done = subprocess.run(
+        [binary, "audit", "query", "--json", "--data-dir", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 def caller() -> tuple[str, str, str]:
     """A caller's span: (traceparent, trace id, span id)."""
     trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
@@ -123,7 +139,7 @@ def test_stdio_requests_become_spans_parented_by_meta(trace_bin, tmp_path, revis
         )
 
     with otlp_receiver() as collector:
-        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, **FAST}
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, **FAST, **store(tmp_path)}
         log = tmp_path / "stderr.log"
         drive_stdio([trace_bin, "serve", "--stdio", "--log-format", "json"], log, [steps], env=env)
         spans = collector.wait_for(lambda s: len(server_spans(s)) == 4)
@@ -165,6 +181,9 @@ def test_stdio_requests_become_spans_parented_by_meta(trace_bin, tmp_path, revis
     calls = [e for e in events if e.get("message") == "request" and e.get("method") == "tools/call"]
     traces = {ok_trace, declared_trace, invalid_trace, own[0]["trace_id"], unsampled_trace}
     assert {e["trace_id"] for e in calls} == traces
+    # So do the rows of the audit trail.
+    rows = audit_rows(trace_bin, tmp_path)
+    assert {r["trace_id"] for r in rows if r["method"] == "tools/call"} == traces, rows
 
 
 @pytest.mark.parametrize("revision", REVISIONS)
@@ -179,9 +198,11 @@ def test_http_requests_become_spans_parented_by_header_or_meta(trace_bin, tmp_pa
         await session.call_tool("lookup_city", {"city": "Atlantis"})
         with pytest.raises(MCPError):
             await session.call_tool("no_such_tool", {})
+        await session.read_resource("trace://stations")
+        await session.get_prompt("briefing", {"city": "Zurich"})
 
     with otlp_receiver() as collector:
-        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, **FAST}
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, **FAST, **store(tmp_path)}
         log = tmp_path / f"http-{free_port()}.log"
         with http_server([trace_bin, "serve", "--log-format", "json", "--http"], log, env=env) as server:
             assert exporter_threads(trace_bin, server[1]), "spans are exported from a thread of their own"
@@ -189,8 +210,11 @@ def test_http_requests_become_spans_parented_by_header_or_meta(trace_bin, tmp_pa
             # Refused before the MCP layer (406), with a malformed tracestate: still a span.
             refused_headers = {"Accept": "text/html", "traceparent": header, "tracestate": "=bad"}
             assert post(server, INITIALIZE, headers=refused_headers)[0] == 406
-            spans = collector.wait_for(lambda s: len(server_spans(s)) == 3 and any(
-                x["attributes"].get("http.response.status_code") == 406 for x in s))
+            spans = collector.wait_for(
+                lambda s: len(server_spans(s)) == 3
+                and server_spans(s, "prompts/get briefing")
+                and any(x["attributes"].get("http.response.status_code") == 406 for x in s)
+            )
 
     by_header = [s for s in server_spans(spans) if s["parent_span_id"] == header_span]
     assert [s["attributes"]["mcpgen.outcome"] for s in by_header] == ["ok", "tool_error"], by_header
@@ -211,6 +235,15 @@ def test_http_requests_become_spans_parented_by_header_or_meta(trace_bin, tmp_pa
     assert unknown["parent_span_id"] == header_span, unknown
     assert_error(unknown, "-32602", "not_found")
     assert unknown["attributes"]["rpc.response.status_code"] == "-32602", unknown
+
+    # A resource URI is an attribute, never part of the name; a prompt is both.
+    read = one(server_spans(spans, "resources/read"))
+    assert read["attributes"]["mcp.resource.uri"] == "trace://stations", read
+    prompt = one(server_spans(spans, "prompts/get briefing"))
+    assert prompt["attributes"]["gen_ai.prompt.name"] == "briefing", prompt
+    assert "gen_ai.operation.name" not in prompt["attributes"], prompt
+    for span in (read, prompt):
+        assert span["parent_span_id"] == header_span and span["status"] == UNSET, span
 
     refused = one([s for s in spans if s["attributes"].get("http.response.status_code") == 406])
     assert refused["parent_span_id"] == header_span and refused["status"] == ERROR, refused
@@ -251,6 +284,7 @@ def test_without_an_endpoint_nothing_is_sent_and_the_callers_context_passes_thro
             "TRACE_COLLECTOR": "",
             "OTEL_SERVICE_NAME": "trace_server",
             **FAST,
+            **store(tmp_path),
         }
         log = tmp_path / "http.log"
         with http_server([trace_bin, "serve", "--log-format", "json", "--http"], log, env=env) as server:
@@ -275,7 +309,7 @@ def test_the_spec_key_names_the_collector_when_no_variable_does(trace_bin, tmp_p
 
     with otlp_receiver() as collector:
         # telemetry.otlp_endpoint: "${TRACE_COLLECTOR:-}" in the spec.
-        env = {"TRACE_COLLECTOR": collector.url, **FAST}
+        env = {"TRACE_COLLECTOR": collector.url, **FAST, **store(tmp_path)}
         drive_stdio([trace_bin, "serve", "--stdio"], tmp_path / "stderr.log", [steps], env=env)
         spans = collector.wait_for(lambda s: len(server_spans(s)) == 1)
     assert_call_span(one(server_spans(spans)), parent_trace, parent_span, "2026-07-28", "pipe")
@@ -287,6 +321,7 @@ def test_an_unreachable_collector_never_fails_a_call_and_is_reported_once(trace_
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{closed}",
         "OTEL_EXPORTER_OTLP_TIMEOUT": "1000",
         **FAST,
+        **store(tmp_path),
     }
     log = tmp_path / "stderr.log"
     answers = []
@@ -310,8 +345,8 @@ def test_an_unreachable_collector_never_fails_a_call_and_is_reported_once(trace_
     assert reports[0]["level"] == "WARN" and reports[0]["endpoint"].endswith("/v1/traces"), reports
 
 
-def test_a_bad_endpoint_stops_the_server_from_starting_with_what_to_fix(trace_bin):
-    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}
+def test_a_bad_endpoint_stops_the_server_from_starting_with_what_to_fix(trace_bin, tmp_path):
+    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318", **store(tmp_path)}
     started = subprocess.run(
         [trace_bin, "serve", "--stdio"], env=env, input="", capture_output=True, text=True, timeout=30
     )

@@ -154,6 +154,13 @@ mod tests {
     const CALLER: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     #[test]
+    fn spans_and_headers_may_be_held_across_awaits() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<ChildSpan>();
+        send_and_sync::<TraceHeaders>();
+    }
+
+    #[test]
     fn without_exporting_the_callers_context_is_passed_on_as_it_came() {
         let caller = traceparent::parse(CALLER, Some("rojo=00f067aa0ba902b7")).unwrap();
         let mut span = ChildSpan::start(Some(&caller), "fetch".into());
