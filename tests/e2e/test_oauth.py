@@ -444,7 +444,12 @@ def test_the_public_url_flag_replaces_the_specs_as_the_audience(oauth_tracker_bi
 def test_a_plain_http_issuer_off_loopback_is_refused_at_start(oauth_tracker_bin, tmp_path):
     """0.0.0.0 is no loopback address, yet a connection to it stays on this machine,
     should the check ever let it through."""
-    env = {**os.environ, "OAUTH_ISSUER": "http://0.0.0.0:9", "PUBLIC_URL": "http://127.0.0.1:9/mcp"}
+    env = {
+        **os.environ,
+        "OAUTH_ISSUER": "http://0.0.0.0:9",
+        "PUBLIC_URL": "http://127.0.0.1:9/mcp",
+        "INTROSPECTION_SECRET": INTROSPECTION_SECRET,
+    }
     env["MCPGEN_DATA_DIR"] = str(tmp_path / "data")
     for transport in (["--http", f"127.0.0.1:{free_port()}"], ["--stdio"]):
         out = subprocess.run(

@@ -69,8 +69,12 @@ pub(crate) fn looks_like_jwt(token: &str) -> bool {
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
+    // An empty signature is an unsigned JWT (`alg: none`): still a JWT, refused as one,
+    // never sent to the introspection endpoint as an opaque token.
     let mut parts = token.split('.');
-    (0..3).all(|_| parts.next().is_some_and(segment)) && parts.next().is_none()
+    (0..2).all(|_| parts.next().is_some_and(segment))
+        && parts.next().is_some_and(|s| s.is_empty() || segment(s))
+        && parts.next().is_none()
 }
 
 /// `scope` (RFC 8693, RFC 9068: a space-separated string) or `scp` (a string or an
@@ -346,6 +350,10 @@ mod tests {
     fn jwt_shape() {
         assert!(looks_like_jwt("eyJh.eyJz.c2ln"));
         assert!(looks_like_jwt("a-_0.b.c"));
+        assert!(
+            looks_like_jwt("eyJh.eyJz."),
+            "unsigned, and refused as a JWT"
+        );
         assert!(!looks_like_jwt("a.b"));
         assert!(!looks_like_jwt("a.b.c.d"));
         assert!(!looks_like_jwt("a..c"));
