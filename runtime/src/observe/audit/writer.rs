@@ -4,7 +4,7 @@
 
 use std::{
     path::Path,
-    sync::mpsc::{Receiver, RecvTimeoutError},
+    sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -21,8 +21,8 @@ pub(super) enum Message {
     Stop,
 }
 
-/// How long records are collected after the first before they are written together.
-const BATCH_WINDOW: Duration = Duration::from_millis(100);
+/// How long records gather after the first before they are written together.
+const BATCH_WINDOW: Duration = Duration::from_millis(50);
 /// The most rows in one transaction.
 const BATCH_ROWS: usize = 1024;
 /// How often rows past `audit.retain_days` are deleted.
@@ -70,8 +70,15 @@ pub(super) fn run(file: &Path, records: &Receiver<Message>, retain: Duration) {
     }
 }
 
-/// The next batch: waits up to a second for a first record, then collects for
-/// [`BATCH_WINDOW`] or [`BATCH_ROWS`]. Whether to stop after it.
+/// The next batch: waits up to a second for a first record, then lets records gather
+/// for [`BATCH_WINDOW`] (none when a full batch is already waiting) and takes what
+/// came, up to [`BATCH_ROWS`]. Whether to stop after it.
+///
+/// Sleeping through the window instead of receiving record by record matters: a
+/// receiver blocked on the queue is woken by every send, a futex call and a context
+/// switch per request on both sides, which cost a busy server a third of its
+/// throughput. A sleeping writer is not waiting on the queue, so a send is a plain
+/// write into it.
 fn collect(records: &Receiver<Message>) -> (Vec<AuditRow>, bool) {
     let mut batch = Vec::new();
     let first = match records.recv_timeout(Duration::from_secs(1)) {
@@ -80,15 +87,29 @@ fn collect(records: &Receiver<Message>) -> (Vec<AuditRow>, bool) {
         Err(RecvTimeoutError::Timeout) => return (batch, false),
     };
     batch.push(row_of(*first));
-    let deadline = Instant::now() + BATCH_WINDOW;
-    while batch.len() < BATCH_ROWS {
-        match records.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(Message::Record(record)) => batch.push(row_of(*record)),
-            Ok(Message::Stop) | Err(RecvTimeoutError::Disconnected) => return (batch, true),
-            Err(RecvTimeoutError::Timeout) => break,
-        }
+    // Behind (a full batch waiting): no window, write at once.
+    if take_waiting(records, &mut batch) {
+        return (batch, true);
+    }
+    if batch.len() < BATCH_ROWS {
+        std::thread::sleep(BATCH_WINDOW);
+        let stop = take_waiting(records, &mut batch);
+        return (batch, stop);
     }
     (batch, false)
+}
+
+/// Moves the records waiting in the queue into `batch`, up to [`BATCH_ROWS`], without
+/// waiting. Whether to stop after them.
+fn take_waiting(records: &Receiver<Message>, batch: &mut Vec<AuditRow>) -> bool {
+    while batch.len() < BATCH_ROWS {
+        match records.try_recv() {
+            Ok(Message::Record(record)) => batch.push(row_of(*record)),
+            Ok(Message::Stop) | Err(TryRecvError::Disconnected) => return true,
+            Err(TryRecvError::Empty) => break,
+        }
+    }
+    false
 }
 
 impl Writer<'_> {
