@@ -460,7 +460,13 @@ pub(super) fn enum_suggestion(
         .as_ref()
         .map(|d| d.value.as_str())
         .unwrap_or_default();
+    // Values given as examples ("e.g. 'Europe/London', 'Asia/Tokyo'") are an open set.
     let values = listed_values(original);
+    let values = if introduced_as_examples(original, &values) {
+        Vec::new()
+    } else {
+        values
+    };
     let reason = if CLOSED_SET_WORDS.contains(&last) && !open_set {
         format!("its name ends in `{last}`")
     } else if !values.is_empty() {
@@ -489,6 +495,39 @@ pub(super) fn enum_suggestion(
             "declare the allowed values as an enum, {example}, so the model sees them and the server rejects anything else"
         )),
     );
+}
+
+/// Words that introduce examples rather than the allowed values.
+const EXAMPLE_MARKERS: &[&str] = &[
+    "e.g.",
+    "eg.",
+    "e.g.,",
+    "for example",
+    "for instance",
+    "such as",
+    "like",
+    "example:",
+    "examples:",
+];
+
+/// Whether the listed `values` follow an example marker (within a few characters, past
+/// an opening parenthesis or a colon).
+fn introduced_as_examples(text: &str, values: &[String]) -> bool {
+    let Some(first) = values.first() else {
+        return false;
+    };
+    let Some(at) = text.find(first.as_str()) else {
+        return false;
+    };
+    let before = text
+        .get(..at.saturating_sub(1))
+        .unwrap_or_default()
+        .to_lowercase();
+    let before =
+        before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '(' | ':' | ','));
+    EXAMPLE_MARKERS
+        .iter()
+        .any(|m| before.ends_with(m.trim_end_matches(':')) || before.ends_with(m))
 }
 
 /// Whether `phrase` occurs in `text` as whole words.
