@@ -144,7 +144,18 @@ const VERBS: &[&str] = &[
     "type", "undo", "unarchive", "unassign", "unblock", "uninstall", "unlink", "unlock", "unmute",
     "unpin", "unregister", "unsubscribe", "unwatch", "update", "upgrade", "upload", "upsert",
     "validate", "verify", "view", "visualize", "vote", "wait", "watch", "withdraw", "write", "zip",
-    "unzip",
+    "unzip", "reprioritize", "unresolve", "unstar", "finalize", "gzip", "gunzip", "stash",
+    "blame", "grep",
+];
+
+/// Verbs that, followed by `_tool`, `_api` and the like, act on a tool or an API
+/// (`create_tool`, `list_apis`) rather than make the name read as a thing. Nouns that
+/// are also verbs (`forecast`) are left out on purpose.
+#[rustfmt::skip]
+const TOOL_OBJECT_VERBS: &[&str] = &[
+    "add", "call", "create", "delete", "deploy", "describe", "disable", "enable", "find", "get",
+    "install", "invoke", "list", "register", "remove", "run", "search", "test", "uninstall",
+    "unregister", "update", "use", "validate",
 ];
 
 /// Suffixes that make a tool name read as a thing.
@@ -177,6 +188,10 @@ fn action_name(name: &Name) -> Option<Diagnostic> {
     }
     if let Some(suffix) = THING_SUFFIXES.iter().find(|s| n.ends_with(**s)) {
         let stem = n.trim_end_matches(suffix);
+        // `create_tool`, `list_tools`: the tool is what the action acts on.
+        if TOOL_OBJECT_VERBS.contains(&stem) {
+            return None;
+        }
         let stem_first = stem.split('_').next().unwrap_or_default();
         let suggestion = if VERBS.contains(&stem_first) {
             stem.to_owned()
@@ -196,7 +211,13 @@ fn action_name(name: &Name) -> Option<Diagnostic> {
     let snake = n.to_snake_case();
     let words: Vec<&str> = snake.split('_').filter(|w| !w.is_empty()).collect();
     let first = words.first().copied().unwrap_or_default();
-    if first.is_empty() || VERBS.contains(&first) {
+    // Verb first (`get_forecast`), after a server prefix (`git_create_branch`,
+    // `slack_post_message`), or last in a resource-first name (`issue_read`).
+    let second = words.get(1).copied().unwrap_or_default();
+    let last = words.last().copied().unwrap_or_default();
+    let prefixed = words.len() > 2 && VERBS.contains(&second);
+    let resource_first = words.len() > 1 && VERBS.contains(&last);
+    if first.is_empty() || VERBS.contains(&first) || prefixed || resource_first {
         return None;
     }
     let (message, label) = if words.len() == 1 {
