@@ -145,8 +145,53 @@ pub fn lint(listing: &Listing) -> (Vec<Finding>, Vec<Note>) {
             .map_or(usize::MAX, |i| i + 1);
         findings.push((line, open_object(&note.origin)));
     }
+    // A tool without annotations is told so plainly, instead of through what the MCP
+    // defaults then imply (a write tool not saying whether it is idempotent, a
+    // destructive tool without a rate limit).
+    for tool in listing.tools.iter().filter(|t| unannotated(t)) {
+        let Some(name) = str_of(tool, "name") else {
+            continue;
+        };
+        let origin = Origin::new("tool", name);
+        findings.retain(|(_, f)| !(f.diagnostic.code == Code::Annotations && f.origin == origin));
+        let line = draft
+            .lines
+            .iter()
+            .position(|o| o.as_ref() == Some(&origin))
+            .map_or(usize::MAX, |i| i + 1);
+        let diagnostic = Diagnostic::new(
+            Code::Annotations,
+            crate::source::Span::default(),
+            "declares no annotations: clients must assume it writes, destroys, is not idempotent and reaches outside systems",
+        )
+        .with_help("add `annotations` with `readOnlyHint` (and, for a tool that writes, `destructiveHint` and `idempotentHint`) and `openWorldHint`: clients ask the user before running a tool that may destroy");
+        findings.push((
+            line,
+            Finding {
+                origin,
+                diagnostic,
+                note: false,
+            },
+        ));
+    }
     findings.sort_by_key(|(line, _)| *line);
     (findings.into_iter().map(|(_, f)| f).collect(), notes)
+}
+
+/// Whether a tool states none of MCP's four hints.
+fn unannotated(tool: &Value) -> bool {
+    let hints = [
+        "readOnlyHint",
+        "destructiveHint",
+        "idempotentHint",
+        "openWorldHint",
+    ];
+    let annotations = tool.get("annotations");
+    !hints.iter().any(|h| {
+        annotations
+            .and_then(|a| a.get(*h))
+            .is_some_and(Value::is_boolean)
+    })
 }
 
 fn open_object(origin: &Origin) -> Finding {

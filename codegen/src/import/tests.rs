@@ -280,3 +280,22 @@ fn lint_sees_inside_what_import_writes_out() {
     assert_eq!(at(Code::UnitSuffix), ["/properties/timeout"]);
     assert_eq!(at(Code::MissingDescription), ["/properties/filter"]);
 }
+
+#[test]
+fn lint_says_plainly_that_a_tool_has_no_annotations() {
+    let mut tool = search_tool();
+    tool.as_object_mut()
+        .expect("an object")
+        .remove("annotations");
+    let (findings, _) = lint(&listing(vec![tool]));
+    let annotations: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.diagnostic.code == Code::Annotations)
+        .map(|f| f.diagnostic.message.as_str())
+        .collect();
+    assert_eq!(annotations.len(), 1, "{annotations:?}");
+    assert!(
+        annotations[0].starts_with("declares no annotations"),
+        "{annotations:?}"
+    );
+}
