@@ -271,6 +271,10 @@ const MONEY: Quantity = Quantity {
     what: "an amount of money",
     suffixes: &["_usd", "_eur", "_cents"],
 };
+const MINOR_MONEY: Quantity = Quantity {
+    what: "an amount of money in a currency's minor unit",
+    suffixes: &["_cents", "_minor"],
+};
 const TEMPERATURE: Quantity = Quantity {
     what: "a temperature",
     suffixes: &["_c", "_f", "_k"],
@@ -290,19 +294,36 @@ fn quantity(word: &str) -> Option<&'static Quantity> {
     Some(match word {
         "timeout" | "delay" | "interval" | "ttl" | "duration" | "period" | "age" | "elapsed"
         | "latency" | "wait" | "backoff" | "expiry" | "expires" | "expiration" | "retention"
-        | "uptime" | "cooldown" | "lifetime" => &DURATION,
-        "time" => &TIME,
+        | "uptime" | "cooldown" | "lifetime" | "window" | "sleep" => &DURATION,
+        "time" | "timestamp" | "deadline" | "since" | "until" => &TIME,
         "size" | "capacity" | "memory" | "storage" | "quota" => &SIZE,
         "length" => &LENGTH,
         "distance" | "radius" | "height" | "width" | "depth" | "altitude" | "elevation" => {
             &DISTANCE
         }
         "price" | "cost" | "amount" | "fee" | "budget" | "balance" | "salary" | "revenue"
-        | "income" => &MONEY,
+        | "income" | "charge" => &MONEY,
         "temp" | "temperature" => &TEMPERATURE,
         "rate" | "speed" | "frequency" | "throughput" | "velocity" => &RATE,
         "bandwidth" => &BANDWIDTH,
         _ => return None,
+    })
+}
+
+/// Words written before a quantity without `_` (`maxsize`, `readtimeout`).
+#[rustfmt::skip]
+const JOINED_PREFIXES: &[&str] = &[
+    "max", "min", "read", "write", "connect", "total", "idle", "request", "response", "cache",
+    "buffer", "file", "page", "batch", "chunk", "retry", "poll", "keepalive", "socket",
+];
+
+/// A word that is a prefix and a quantity run together: (quantity word, its quantity,
+/// the prefix).
+fn joined_quantity(word: &str) -> Option<(&str, &'static Quantity, Option<&str>)> {
+    JOINED_PREFIXES.iter().find_map(|prefix| {
+        let rest = word.strip_prefix(prefix)?;
+        let q = quantity(rest)?;
+        Some((rest, q, Some(*prefix)))
     })
 }
 
@@ -356,14 +377,34 @@ pub(super) fn unit_suffix(cx: &mut Cx<'_>, what: &str, name: &Name, schema: &Sch
         return;
     }
     let found = words.iter().enumerate().find_map(|(i, w)| {
-        let q = quantity(w)?;
-        let before = i.checked_sub(1).and_then(|j| words.get(j));
-        if *w == "size" && before.is_some_and(|b| COUNT_SIZES.contains(b)) {
-            return None;
-        }
-        Some((*w, q))
+        let (word, q, before) = match quantity(w) {
+            Some(q) => (*w, q, i.checked_sub(1).and_then(|j| words.get(j)).copied()),
+            // Joined words: `maxsize`, `readtimeout`.
+            None => joined_quantity(w)?,
+        };
+        let counted = word == "size" && before.is_some_and(|b| COUNT_SIZES.contains(&b));
+        // An LLM's context window is counted in tokens, not time.
+        let context = word == "window" && before == Some("context");
+        (!counted && !context).then_some((word, q))
     });
     let Some((word, q)) = found else { return };
+    // An amount in a currency's minor unit (cents) takes that unit, not a currency.
+    let description = schema
+        .description
+        .as_ref()
+        .map(|d| d.value.to_lowercase())
+        .unwrap_or_default();
+    let minor = [
+        "cent",
+        "minor unit",
+        "smallest unit",
+        "smallest currency unit",
+    ];
+    let q = if std::ptr::eq(q, &MONEY) && minor.iter().any(|m| description.contains(m)) {
+        &MINOR_MONEY
+    } else {
+        q
+    };
     let base_name = name.value.as_str();
     let mut suggestions = q
         .suffixes
