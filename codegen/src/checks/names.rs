@@ -144,7 +144,18 @@ const VERBS: &[&str] = &[
     "type", "undo", "unarchive", "unassign", "unblock", "uninstall", "unlink", "unlock", "unmute",
     "unpin", "unregister", "unsubscribe", "unwatch", "update", "upgrade", "upload", "upsert",
     "validate", "verify", "view", "visualize", "vote", "wait", "watch", "withdraw", "write", "zip",
-    "unzip",
+    "unzip", "reprioritize", "unresolve", "unstar", "finalize", "gzip", "gunzip", "stash",
+    "blame", "grep",
+];
+
+/// Verbs that, followed by `_tool`, `_api` and the like, act on a tool or an API
+/// (`create_tool`, `list_apis`) rather than make the name read as a thing. Nouns that
+/// are also verbs (`forecast`) are left out on purpose.
+#[rustfmt::skip]
+const TOOL_OBJECT_VERBS: &[&str] = &[
+    "add", "call", "create", "delete", "deploy", "describe", "disable", "enable", "find", "get",
+    "install", "invoke", "list", "register", "remove", "run", "search", "test", "uninstall",
+    "unregister", "update", "use", "validate",
 ];
 
 /// Suffixes that make a tool name read as a thing.
@@ -177,6 +188,10 @@ fn action_name(name: &Name) -> Option<Diagnostic> {
     }
     if let Some(suffix) = THING_SUFFIXES.iter().find(|s| n.ends_with(**s)) {
         let stem = n.trim_end_matches(suffix);
+        // `create_tool`, `list_tools`: the tool is what the action acts on.
+        if TOOL_OBJECT_VERBS.contains(&stem) {
+            return None;
+        }
         let stem_first = stem.split('_').next().unwrap_or_default();
         let suggestion = if VERBS.contains(&stem_first) {
             stem.to_owned()
@@ -196,7 +211,13 @@ fn action_name(name: &Name) -> Option<Diagnostic> {
     let snake = n.to_snake_case();
     let words: Vec<&str> = snake.split('_').filter(|w| !w.is_empty()).collect();
     let first = words.first().copied().unwrap_or_default();
-    if first.is_empty() || VERBS.contains(&first) {
+    // Verb first (`get_forecast`), after a server prefix (`git_create_branch`,
+    // `slack_post_message`), or last in a resource-first name (`issue_read`).
+    let second = words.get(1).copied().unwrap_or_default();
+    let last = words.last().copied().unwrap_or_default();
+    let prefixed = words.len() > 2 && VERBS.contains(&second);
+    let resource_first = words.len() > 1 && VERBS.contains(&last);
+    if first.is_empty() || VERBS.contains(&first) || prefixed || resource_first {
         return None;
     }
     let (message, label) = if words.len() == 1 {
@@ -250,6 +271,10 @@ const MONEY: Quantity = Quantity {
     what: "an amount of money",
     suffixes: &["_usd", "_eur", "_cents"],
 };
+const MINOR_MONEY: Quantity = Quantity {
+    what: "an amount of money in a currency's minor unit",
+    suffixes: &["_cents", "_minor"],
+};
 const TEMPERATURE: Quantity = Quantity {
     what: "a temperature",
     suffixes: &["_c", "_f", "_k"],
@@ -269,19 +294,36 @@ fn quantity(word: &str) -> Option<&'static Quantity> {
     Some(match word {
         "timeout" | "delay" | "interval" | "ttl" | "duration" | "period" | "age" | "elapsed"
         | "latency" | "wait" | "backoff" | "expiry" | "expires" | "expiration" | "retention"
-        | "uptime" | "cooldown" | "lifetime" => &DURATION,
-        "time" => &TIME,
+        | "uptime" | "cooldown" | "lifetime" | "window" | "sleep" => &DURATION,
+        "time" | "timestamp" | "deadline" | "since" | "until" => &TIME,
         "size" | "capacity" | "memory" | "storage" | "quota" => &SIZE,
         "length" => &LENGTH,
         "distance" | "radius" | "height" | "width" | "depth" | "altitude" | "elevation" => {
             &DISTANCE
         }
         "price" | "cost" | "amount" | "fee" | "budget" | "balance" | "salary" | "revenue"
-        | "income" => &MONEY,
+        | "income" | "charge" => &MONEY,
         "temp" | "temperature" => &TEMPERATURE,
         "rate" | "speed" | "frequency" | "throughput" | "velocity" => &RATE,
         "bandwidth" => &BANDWIDTH,
         _ => return None,
+    })
+}
+
+/// Words written before a quantity without `_` (`maxsize`, `readtimeout`).
+#[rustfmt::skip]
+const JOINED_PREFIXES: &[&str] = &[
+    "max", "min", "read", "write", "connect", "total", "idle", "request", "response", "cache",
+    "buffer", "file", "page", "batch", "chunk", "retry", "poll", "keepalive", "socket",
+];
+
+/// A word that is a prefix and a quantity run together: (quantity word, its quantity,
+/// the prefix).
+fn joined_quantity(word: &str) -> Option<(&str, &'static Quantity, Option<&str>)> {
+    JOINED_PREFIXES.iter().find_map(|prefix| {
+        let rest = word.strip_prefix(prefix)?;
+        let q = quantity(rest)?;
+        Some((rest, q, Some(*prefix)))
     })
 }
 
@@ -335,14 +377,34 @@ pub(super) fn unit_suffix(cx: &mut Cx<'_>, what: &str, name: &Name, schema: &Sch
         return;
     }
     let found = words.iter().enumerate().find_map(|(i, w)| {
-        let q = quantity(w)?;
-        let before = i.checked_sub(1).and_then(|j| words.get(j));
-        if *w == "size" && before.is_some_and(|b| COUNT_SIZES.contains(b)) {
-            return None;
-        }
-        Some((*w, q))
+        let (word, q, before) = match quantity(w) {
+            Some(q) => (*w, q, i.checked_sub(1).and_then(|j| words.get(j)).copied()),
+            // Joined words: `maxsize`, `readtimeout`.
+            None => joined_quantity(w)?,
+        };
+        let counted = word == "size" && before.is_some_and(|b| COUNT_SIZES.contains(&b));
+        // An LLM's context window is counted in tokens, not time.
+        let context = word == "window" && before == Some("context");
+        (!counted && !context).then_some((word, q))
     });
     let Some((word, q)) = found else { return };
+    // An amount in a currency's minor unit (cents) takes that unit, not a currency.
+    let description = schema
+        .description
+        .as_ref()
+        .map(|d| d.value.to_lowercase())
+        .unwrap_or_default();
+    let minor = [
+        "cent",
+        "minor unit",
+        "smallest unit",
+        "smallest currency unit",
+    ];
+    let q = if std::ptr::eq(q, &MONEY) && minor.iter().any(|m| description.contains(m)) {
+        &MINOR_MONEY
+    } else {
+        q
+    };
     let base_name = name.value.as_str();
     let mut suggestions = q
         .suffixes
@@ -460,7 +522,13 @@ pub(super) fn enum_suggestion(
         .as_ref()
         .map(|d| d.value.as_str())
         .unwrap_or_default();
+    // Values given as examples ("e.g. 'Europe/London', 'Asia/Tokyo'") are an open set.
     let values = listed_values(original);
+    let values = if introduced_as_examples(original, &values) {
+        Vec::new()
+    } else {
+        values
+    };
     let reason = if CLOSED_SET_WORDS.contains(&last) && !open_set {
         format!("its name ends in `{last}`")
     } else if !values.is_empty() {
@@ -489,6 +557,39 @@ pub(super) fn enum_suggestion(
             "declare the allowed values as an enum, {example}, so the model sees them and the server rejects anything else"
         )),
     );
+}
+
+/// Words that introduce examples rather than the allowed values.
+const EXAMPLE_MARKERS: &[&str] = &[
+    "e.g.",
+    "eg.",
+    "e.g.,",
+    "for example",
+    "for instance",
+    "such as",
+    "like",
+    "example:",
+    "examples:",
+];
+
+/// Whether the listed `values` follow an example marker (within a few characters, past
+/// an opening parenthesis or a colon).
+fn introduced_as_examples(text: &str, values: &[String]) -> bool {
+    let Some(first) = values.first() else {
+        return false;
+    };
+    let Some(at) = text.find(first.as_str()) else {
+        return false;
+    };
+    let before = text
+        .get(..at.saturating_sub(1))
+        .unwrap_or_default()
+        .to_lowercase();
+    let before =
+        before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '(' | ':' | ','));
+    EXAMPLE_MARKERS
+        .iter()
+        .any(|m| before.ends_with(m.trim_end_matches(':')) || before.ends_with(m))
 }
 
 /// Whether `phrase` occurs in `text` as whole words.

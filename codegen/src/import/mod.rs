@@ -79,7 +79,7 @@ pub struct Finding {
 /// It passes `mcpgen check` without errors: the checks the source fails are turned
 /// into warnings (`lints.warn`), which are then the report.
 pub fn import(listing: &Listing, name: &str) -> Imported {
-    let (entries, notes) = spec_entries(listing, name);
+    let (entries, notes) = spec_entries(listing, name, false);
     finish(entries, notes)
 }
 
@@ -116,33 +116,111 @@ fn finish(entries: Vec<Entry>, notes: Vec<Note>) -> Imported {
 /// source. Findings on what the import had to invent (the spec's server name and
 /// version) are left out.
 pub fn lint(listing: &Listing) -> (Vec<Finding>, Vec<Note>) {
-    let (entries, notes) = spec_entries(listing, "server");
+    // Leniently: every property is seen by the checks, even where the spec language
+    // would need the schema written out.
+    let (entries, notes) = spec_entries(listing, "server", true);
     let draft = yaml_out::write(&entries, HEADER);
     let checked: Checked = crate::check_source(SourceFile::new("import", draft.text));
-    let findings = checked
+    let mut findings: Vec<(usize, Finding)> = checked
         .diagnostics
         .into_iter()
         .filter_map(|d| {
             let origin = draft.lines.get(d.span.line.checked_sub(1)?)?.clone()?;
             let note = d.code == Code::NamingCase;
-            Some(Finding {
+            let finding = Finding {
                 origin,
                 diagnostic: d,
                 note,
-            })
+            };
+            Some((finding.diagnostic.span.line, finding))
         })
         .collect();
-    (findings, notes)
+    // The spec closes every object; the server's own objects that leave
+    // `additionalProperties` out accept (and ignore) misspelled arguments.
+    for note in notes.iter().filter(|n| n.text == CLOSED) {
+        let line = draft
+            .lines
+            .iter()
+            .position(|o| o.as_ref() == Some(&note.origin))
+            .map_or(usize::MAX, |i| i + 1);
+        findings.push((line, open_object(&note.origin)));
+    }
+    // A tool without annotations is told so plainly, instead of through what the MCP
+    // defaults then imply (a write tool not saying whether it is idempotent, a
+    // destructive tool without a rate limit).
+    for tool in listing.tools.iter().filter(|t| unannotated(t)) {
+        let Some(name) = str_of(tool, "name") else {
+            continue;
+        };
+        let origin = Origin::new("tool", name);
+        findings.retain(|(_, f)| !(f.diagnostic.code == Code::Annotations && f.origin == origin));
+        let line = draft
+            .lines
+            .iter()
+            .position(|o| o.as_ref() == Some(&origin))
+            .map_or(usize::MAX, |i| i + 1);
+        let diagnostic = Diagnostic::new(
+            Code::Annotations,
+            crate::source::Span::default(),
+            "declares no annotations: clients must assume it writes, destroys, is not idempotent and reaches outside systems",
+        )
+        .with_help("add `annotations` with `readOnlyHint` (and, for a tool that writes, `destructiveHint` and `idempotentHint`) and `openWorldHint`: clients ask the user before running a tool that may destroy");
+        findings.push((
+            line,
+            Finding {
+                origin,
+                diagnostic,
+                note: false,
+            },
+        ));
+    }
+    findings.sort_by_key(|(line, _)| *line);
+    (findings.into_iter().map(|(_, f)| f).collect(), notes)
+}
+
+/// Whether a tool states none of MCP's four hints.
+fn unannotated(tool: &Value) -> bool {
+    let hints = [
+        "readOnlyHint",
+        "destructiveHint",
+        "idempotentHint",
+        "openWorldHint",
+    ];
+    let annotations = tool.get("annotations");
+    !hints.iter().any(|h| {
+        annotations
+            .and_then(|a| a.get(*h))
+            .is_some_and(Value::is_boolean)
+    })
+}
+
+fn open_object(origin: &Origin) -> Finding {
+    let at = if origin.pointer.is_empty() {
+        "the arguments object"
+    } else {
+        "this object"
+    };
+    let diagnostic = Diagnostic::new(
+        Code::OpenObject,
+        crate::source::Span::default(),
+        format!("{at} accepts properties it does not declare (`additionalProperties` is left out)"),
+    )
+    .with_help("add `additionalProperties: false`: a model that misspells an argument is then told, instead of the argument being silently ignored");
+    Finding {
+        origin: origin.clone(),
+        diagnostic,
+        note: false,
+    }
 }
 
 const HEADER: &str = "# yaml-language-server: $schema=mcpgen.schema.json\n";
 
-fn spec_entries(listing: &Listing, name: &str) -> (Vec<Entry>, Vec<Note>) {
+fn spec_entries(listing: &Listing, name: &str, lenient: bool) -> (Vec<Entry>, Vec<Note>) {
     let mut notes = Vec::new();
     let mut types: Vec<(String, Node)> = Vec::new();
     let mut tools = Vec::new();
     for tool in &listing.tools {
-        if let Some(entry) = tool_entry(tool, &mut types, &mut notes) {
+        if let Some(entry) = tool_entry(tool, &mut types, &mut notes, lenient) {
             tools.push(entry);
         }
     }
@@ -224,6 +302,7 @@ fn tool_entry(
     tool: &Value,
     types: &mut Vec<(String, Node)>,
     notes: &mut Vec<Note>,
+    lenient: bool,
 ) -> Option<Entry> {
     let name = str_of(tool, "name")?;
     let origin = Origin::new("tool", name);
@@ -261,9 +340,9 @@ fn tool_entry(
         out.push(Entry::new("annotations", Node::Map(hints)));
     }
     let input = tool.get("inputSchema").cloned().unwrap_or(Value::Null);
-    out.push(input_entry(&input, &origin, types, notes));
+    out.push(input_entry(&input, &origin, types, notes, lenient));
     if let Some(output) = tool.get("outputSchema").filter(|o| o.is_object()) {
-        output_entry(output, &origin, types, notes, &mut out);
+        output_entry(output, &origin, types, notes, &mut out, lenient);
     }
     // The stub `mcpgen new --from` writes answers with it until the handler is written.
     let message = format!(
@@ -285,10 +364,12 @@ fn output_entry(
     types: &mut Vec<(String, Node)>,
     notes: &mut Vec<Note>,
     out: &mut Vec<Entry>,
+    lenient: bool,
 ) {
     let at = origin.child("outputSchema");
     let mut local = types.clone();
     let mut lowering = schema::Lowering::new(output, &at.pointer, &mut local);
+    lowering.lenient = lenient;
     let is_object =
         output.get("type").is_some_and(|t| t == "object") || output.get("properties").is_some();
     let lowered = if is_object {
@@ -332,9 +413,11 @@ fn input_entry(
     origin: &Origin,
     types: &mut Vec<(String, Node)>,
     notes: &mut Vec<Note>,
+    lenient: bool,
 ) -> Entry {
     let mut local = types.clone();
     let mut lowering = schema::Lowering::new(input, "", &mut local);
+    lowering.lenient = lenient;
     let fields = lowering.fields(input, origin);
     let closed = std::mem::take(&mut lowering.closed);
     let fields = fields.and_then(|f| {

@@ -12,7 +12,7 @@ use crate::env::env_prefix;
 
 /// The spec of a proxy to `api`, named `name`.
 pub fn import_proxy(api: &OpenApi, name: &str) -> Imported {
-    let (mut entries, notes) = spec_entries(&api.listing, name);
+    let (mut entries, notes) = spec_entries(&api.listing, name, false);
     let prefix = env_prefix(name);
     let credential_vars: Vec<String> = api
         .credentials

@@ -42,6 +42,10 @@ pub(crate) struct Lowering<'a> {
     visiting: Vec<String>,
     /// Objects without `additionalProperties`, which the spec closes (a stricter schema).
     pub(crate) closed: Vec<String>,
+    /// For `lint`: what the language cannot say is approximated (a nullable value as its
+    /// type, anything else as an object) instead of refused, so that the checks still
+    /// see every property's name and description.
+    pub(crate) lenient: bool,
 }
 
 type Lowered = Result<Vec<Entry>, Unsupported>;
@@ -54,6 +58,7 @@ impl<'a> Lowering<'a> {
             types,
             visiting: Vec::new(),
             closed: Vec::new(),
+            lenient: false,
         }
     }
 
@@ -67,6 +72,7 @@ impl<'a> Lowering<'a> {
         match obj.get("additionalProperties") {
             None => self.closed.push(at.pointer.clone()),
             Some(Value::Bool(false)) => {}
+            Some(_) if self.lenient => {}
             Some(_) => return Err(unsupported(at, "an object open to other properties")),
         }
         let required: Vec<&str> = obj
@@ -86,7 +92,7 @@ impl<'a> Lowering<'a> {
                     | "title"
                     | "description"
             );
-            if !known && !IGNORED.contains(&key.as_str()) {
+            if !known && !IGNORED.contains(&key.as_str()) && !self.lenient {
                 return Err(unsupported(
                     &at.child(key),
                     &format!("`{key}` on an object"),
@@ -108,6 +114,63 @@ impl<'a> Lowering<'a> {
 
     /// One value's type, as the entries of a spec type mapping.
     pub(crate) fn value(&mut self, schema: &Value, at: &Origin) -> Lowered {
+        match self.exact(schema, at) {
+            Err(_) if self.lenient => self.approximate(schema, at),
+            lowered => lowered,
+        }
+    }
+
+    /// For `lint`: a nullable value as its type (optional), anything else the language
+    /// cannot say as an object, which no name, unit or enum check applies to.
+    fn approximate(&mut self, schema: &Value, at: &Origin) -> Lowered {
+        let obj = schema.as_object().cloned().unwrap_or_default();
+        let not_null = |s: &&Value| s.get("type").and_then(Value::as_str) != Some("null");
+        let branches: Vec<&Value> = ["anyOf", "oneOf"]
+            .iter()
+            .filter_map(|k| obj.get(*k).and_then(Value::as_array))
+            .flatten()
+            .filter(not_null)
+            .collect();
+        let types: Vec<&Value> = obj
+            .get("type")
+            .and_then(Value::as_array)
+            .map(|t| t.iter().filter(|t| t.as_str() != Some("null")).collect())
+            .unwrap_or_default();
+        let inner = match (branches.as_slice(), types.as_slice()) {
+            ([one], _) => {
+                let mut inner = (*one).clone();
+                for key in ["description", "title", "default"] {
+                    // A nullable value's `null` default is its own branch's, not the type's.
+                    let v = obj.get(key).filter(|v| !v.is_null());
+                    if let (Some(v), Some(target)) = (v, inner.as_object_mut()) {
+                        target.entry(key).or_insert_with(|| v.clone());
+                    }
+                }
+                Some(inner)
+            }
+            ([], [one]) => {
+                let mut inner = obj.clone();
+                inner.insert("type".to_owned(), (*one).clone());
+                if inner.get("default").is_some_and(Value::is_null) {
+                    inner.remove("default");
+                }
+                Some(Value::Object(inner))
+            }
+            _ => None,
+        };
+        if let Some(inner) = inner
+            && let Ok(lowered) = self.exact(&inner, at)
+        {
+            return Ok(lowered);
+        }
+        let mut out = vec![Entry::new("type", Node::str("object"))];
+        if let Some(d) = obj.get("description") {
+            out.push(Entry::new("description", Node::from_json(d)));
+        }
+        Ok(out)
+    }
+
+    fn exact(&mut self, schema: &Value, at: &Origin) -> Lowered {
         let obj = as_object(schema, at)?;
         if let Some(reference) = obj.get("$ref") {
             return self.reference(obj, reference, at);

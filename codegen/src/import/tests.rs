@@ -261,3 +261,41 @@ fn an_unknown_format_is_kept_as_an_annotation() {
     let schema = crate::emit::json_schema::Types::new(&spec).params_schema(params);
     assert_eq!(schema["properties"]["link"]["format"], "uri-reference");
 }
+
+#[test]
+fn lint_sees_inside_what_import_writes_out() {
+    let mut tool = search_tool();
+    // Nullable, so an import writes the schema out; lint still checks the property.
+    tool["inputSchema"]["properties"]["timeout"] = json!({ "anyOf": [{ "type": "integer" }, { "type": "null" }], "default": null, "description": "How long to wait." });
+    tool["inputSchema"]["properties"]["filter"] =
+        json!({ "anyOf": [{ "type": "string" }, { "type": "integer" }] });
+    let (findings, _) = lint(&listing(vec![tool]));
+    let at = |code: Code| {
+        findings
+            .iter()
+            .filter(|f| f.diagnostic.code == code)
+            .map(|f| f.origin.pointer.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at(Code::UnitSuffix), ["/properties/timeout"]);
+    assert_eq!(at(Code::MissingDescription), ["/properties/filter"]);
+}
+
+#[test]
+fn lint_says_plainly_that_a_tool_has_no_annotations() {
+    let mut tool = search_tool();
+    tool.as_object_mut()
+        .expect("an object")
+        .remove("annotations");
+    let (findings, _) = lint(&listing(vec![tool]));
+    let annotations: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.diagnostic.code == Code::Annotations)
+        .map(|f| f.diagnostic.message.as_str())
+        .collect();
+    assert_eq!(annotations.len(), 1, "{annotations:?}");
+    assert!(
+        annotations[0].starts_with("declares no annotations"),
+        "{annotations:?}"
+    );
+}
