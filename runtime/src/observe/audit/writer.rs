@@ -22,7 +22,7 @@ pub(super) enum Message {
 }
 
 /// How long records gather after the first before they are written together.
-const BATCH_WINDOW: Duration = Duration::from_millis(50);
+const BATCH_WINDOW: Duration = Duration::from_millis(10);
 /// The most rows in one transaction.
 const BATCH_ROWS: usize = 1024;
 /// How often rows past `audit.retain_days` are deleted.
